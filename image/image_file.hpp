@@ -1,0 +1,57 @@
+// Opening an image: the file (or directory) is opened once, its format found from its
+// content (never from its name), validated, and kept open so that later steps read the
+// same bytes the checks saw.
+#pragma once
+
+#include "common/unique_fd.hpp"
+#include "image/sif.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace hpc::image {
+
+enum class ImageFormat { sif, squashfs, directory };
+
+// "sif", "squashfs", "dir": the names used in messages, --json and the site config.
+std::string_view format_name(ImageFormat format);
+
+// A squashfs file system lying at [offset, offset + size) of an open file.
+struct SquashfsExtent {
+    uint64_t offset = 0;
+    uint64_t size = 0;
+};
+
+class ImageFile {
+public:
+    // Opens and validates `path`. For a SIF, picks the primary system partition and checks
+    // it is a squashfs for `host_arch` (a SIF arch code such as "02"). Throws hpc::Error
+    // naming the path and the cause: missing (no_input), unreadable (denied), not an image
+    // or corrupt (data), a partition kind hpc cannot run (data).
+    static ImageFile open(const std::string& path, std::string_view host_arch = host_sif_arch());
+
+    ImageFormat format() const { return format_; }
+    const std::string& path() const { return path_; }                    // as the user gave it
+    const std::string& resolved_path() const { return resolved_path_; }  // absolute, links resolved
+    int fd() const { return fd_.get(); }  // the file; for a directory, an O_DIRECTORY fd
+    uint64_t file_size() const { return file_size_; }
+
+    // Where the root file system lies. Only for sif and squashfs.
+    const SquashfsExtent& squashfs() const { return squashfs_; }
+
+    // The parsed container, for a SIF (inspect reads its Def.FILE and other objects).
+    const std::optional<SifFile>& sif() const { return sif_; }
+
+private:
+    ImageFormat format_ = ImageFormat::directory;
+    std::string path_;
+    std::string resolved_path_;
+    UniqueFd fd_;
+    uint64_t file_size_ = 0;
+    SquashfsExtent squashfs_;
+    std::optional<SifFile> sif_;
+};
+
+}  // namespace hpc::image

@@ -1,0 +1,53 @@
+// Serving a squashfs root through FUSE, in-process: no squashfuse or fusermount process, no
+// extraction, no copy. The image is immutable, so the kernel may cache entries, attributes
+// and pages for the life of the mount, and a shared cache of decompressed blocks means no
+// block is decompressed twice while it is hot. Worker threads each own what libsquashfuse
+// mutates (its decoder and metadata caches); only the block cache is shared, and locked.
+//
+// Until seal(), mkdir and mknod (regular files only) create empty synthetic entries that
+// exist only in this server: they are the mount points a container needs where the image
+// has none, made without writing the image. After seal() the tree is read-only (EROFS).
+#pragma once
+
+#include "image/image_file.hpp"
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+namespace hpc::image {
+
+struct ServeOptions {
+    unsigned threads = 0;                   // 0: one per online CPU, at least 2
+    std::size_t block_cache_bytes = 64 << 20;  // decompressed data blocks and fragments kept
+    bool allow_other = false;               // let other ids (subordinate ones) use the mount
+};
+
+class SquashfsServer {
+public:
+    // Reads and checks the superblock at the image's squashfs extent; throws hpc::Error(data)
+    // naming the image for a corrupt or unsupported file system. Mounts nothing.
+    SquashfsServer(const ImageFile& image, ServeOptions options = {});
+    ~SquashfsServer();  // stops the workers and detaches the mount if still mounted
+    SquashfsServer(const SquashfsServer&) = delete;
+    SquashfsServer& operator=(const SquashfsServer&) = delete;
+
+    // Mounts the file system at `mountpoint` with mount(2) on /dev/fuse (the caller must be
+    // allowed to mount there, e.g. in its own user and mount namespace) and starts the worker
+    // threads. The mount is writable only for synthetic entries, until seal(); the caller
+    // remounts it read-only once its mount points exist. Permissions are not checked by the
+    // kernel (no default_permissions): the image's files are owned by ids the user namespace
+    // does not map, and the user may read the whole image file anyway. Threads block every signal: the caller's main thread handles them.
+    // Throws hpc::Error: /dev/fuse missing or not accessible (unavailable, with what a site
+    // must do), mount refused (the errno).
+    void mount(const std::string& mountpoint);
+
+    // No more synthetic entries; mkdir and mknod fail with EROFS from now on.
+    void seal();
+
+private:
+    struct State;
+    std::unique_ptr<State> state_;
+};
+
+}  // namespace hpc::image

@@ -1,0 +1,30 @@
+// Bind requests as users write them, with Apptainer's syntax and meanings:
+//   -B/--bind src[:dst[:opts]][,src[:dst[:opts]]...]  ("\," and "\:" escape the separators)
+//   --mount type=bind,source=/a,destination=/b[,readonly]  (Docker's CSV syntax)
+//   APPTAINER_BIND / SINGULARITY_BIND / HPC_BIND: the -B syntax.
+// Parsing is pure; whether a source exists is checked later, on the host.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hpc::sandbox {
+
+struct BindSpec {
+    std::string source;       // host path as written (absolute or relative to the cwd)
+    std::string destination;  // container path; equals source when omitted
+    bool read_only = false;
+
+    bool operator==(const BindSpec&) const = default;
+};
+
+// One -B value (a comma list). Throws hpc::Error(usage) naming the value and the cause:
+// empty source, relative destination, unknown option.
+std::vector<BindSpec> parse_bind_list(std::string_view value);
+
+// One --mount value. Throws hpc::Error(usage) for a type other than bind, a missing source or
+// destination, an unknown key.
+BindSpec parse_mount_spec(std::string_view value);
+
+}  // namespace hpc::sandbox

@@ -1,0 +1,80 @@
+// The container's environment, with Apptainer's semantics (its e2e/env tests are the spec):
+//  - host variables pass, except HOME, PATH, LD_LIBRARY_PATH, and the APPTAINER_*,
+//    SINGULARITY_* and HPC_* settings; with --cleanenv only TERM and the proxy variables pass
+//    (and LANG=C is set); names that are not shell identifiers never pass;
+//  - PATH starts as the default PATH, HOME is the container's home;
+//  - the image's /.singularity.d/env/*.sh are sourced in order by the image's shell, then the
+//    user's values (HPCENV_X > APPTAINERENV_X > SINGULARITYENV_X < --env-file < --env) are
+//    exported, evaluated by that shell (so --env 'PATH=$PATH:/x' works) unless --no-eval;
+//    PATH, APPEND_PATH and PREPEND_PATH act on the PATH the scripts left;
+//  - host variables the scripts did not set are restored last.
+// Everything here is pure: the host environment and files' contents come in as data, and hpc
+// never hands a value to a host shell.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace hpc::sandbox {
+
+using EnvVars = std::vector<std::pair<std::string, std::string>>;  // in order, names unique
+
+inline constexpr std::string_view default_path =
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+struct EnvFile {
+    std::string name;     // for messages: the path as given
+    std::string content;  // read by the caller
+};
+
+struct EnvironmentRequest {
+    std::vector<std::string> host_environ;  // "KEY=VALUE", as environ(7)
+    std::vector<std::string> env_options;   // each --env value as given (comma lists allowed)
+    std::vector<EnvFile> env_files;         // each --env-file, in order (later files win)
+    bool clean_env = false;
+    bool no_eval = false;
+    std::string home;     // $HOME inside the container
+    EnvVars runtime;      // set by hpc for the payload: APPTAINER_CONTAINER, APPTAINER_NAME, ...
+};
+
+struct ContainerEnvironment {
+    EnvVars base;      // what the image's scripts start with: HOME, PATH, runtime variables
+    EnvVars host;      // passed through; restored after the scripts unless they set it
+    EnvVars injected;  // the user's values (PATH forms as SING_USER_DEFINED_*), in order
+    bool evaluate = true;  // injected values are expanded by the container's shell
+};
+
+// Throws hpc::Error(usage) naming the option or "file:line" for malformed input.
+ContainerEnvironment plan_environment(const EnvironmentRequest& request);
+
+enum class Action { exec, run, shell, test };
+
+// What the planner knows of the image, read before anything is mounted.
+struct ImageFacts {
+    std::vector<std::string> env_scripts;  // absolute paths, in sourcing order
+    bool has_runscript = false;            // /.singularity.d/runscript is executable
+    bool has_test = false;                 // /.singularity.d/test is executable
+    bool has_bin_sh = false;
+    bool has_bin_bash = false;
+};
+
+// The payload's first program. Either the command itself with its final environment (when
+// no image script needs sourcing and no value needs evaluating: one exec, no shell), or the
+// image's /bin/sh running hpc's action script, which does the rest inside the container.
+struct PayloadCommand {
+    std::vector<std::string> argv;  // argv[0] is a path or a name to look up in envp's PATH
+    std::vector<std::string> envp;  // "KEY=VALUE"
+    bool via_shell = false;
+};
+
+// `args`: for exec, the command and its arguments; for run and test, the arguments; for
+// shell, the shell's arguments. `shell`: --shell, or empty. Throws hpc::Error(data) when a
+// shell is needed and the image has none.
+PayloadCommand payload_command(const ContainerEnvironment& environment, const ImageFacts& image,
+                               Action action, const std::vector<std::string>& args,
+                               const std::string& shell);
+
+}  // namespace hpc::sandbox
