@@ -1,0 +1,105 @@
+#include "image/image_file.hpp"
+
+#include "common/error.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+
+namespace hpc::image {
+namespace {
+
+constexpr char squashfs_magic[] = "hsqs";
+constexpr uint64_t squashfs_superblock_size = 96;
+
+bool starts_with_bytes(const ByteSource& source, uint64_t offset, std::string_view expected) {
+    if (source.size() < offset + expected.size()) return false;
+    std::string bytes(expected.size(), '\0');
+    source.read_exact(offset, bytes.data(), bytes.size());
+    return bytes == expected;
+}
+
+bool is_sif(const ByteSource& source) { return starts_with_bytes(source, 32, std::string_view("SIF_MAGIC\0", 10)); }
+
+// The checks a reader can make before handing the extent to libsquashfuse: magic, version,
+// and that the file system's own idea of its length fits in the extent.
+void check_squashfs_superblock(const ByteSource& source, const SquashfsExtent& extent) {
+    if (extent.size < squashfs_superblock_size)
+        throw Error(ExitCode::data, "squashfs truncated: " + std::to_string(extent.size) +
+                                        " bytes, shorter than a superblock");
+    unsigned char block[squashfs_superblock_size];
+    source.read_exact(extent.offset, block, sizeof block);
+    if (std::memcmp(block, squashfs_magic, 4) != 0) throw Error(ExitCode::data, "not a squashfs file system (bad magic)");
+    uint16_t major = 0, minor = 0;
+    std::memcpy(&major, block + 28, 2);
+    std::memcpy(&minor, block + 30, 2);
+    if (major != 4 || minor != 0)
+        throw Error(ExitCode::data, "unsupported squashfs version " + std::to_string(major) + "." +
+                                        std::to_string(minor) + " (hpc reads 4.0)");
+    uint64_t bytes_used = 0;
+    std::memcpy(&bytes_used, block + 40, 8);
+    if (bytes_used > extent.size)
+        throw Error(ExitCode::data, "squashfs truncated: it needs " + std::to_string(bytes_used) + " bytes, " +
+                                        std::to_string(extent.size) + " are there");
+}
+
+std::string absolute_resolved(const std::string& path) {
+    char resolved[PATH_MAX];
+    if (!::realpath(path.c_str(), resolved)) throw_errno("resolve");
+    return resolved;
+}
+
+}  // namespace
+
+std::string_view format_name(ImageFormat format) {
+    switch (format) {
+    case ImageFormat::sif:
+        return "sif";
+    case ImageFormat::squashfs:
+        return "squashfs";
+    case ImageFormat::directory:
+        return "dir";
+    }
+    return "unknown";
+}
+
+ImageFile ImageFile::open(const std::string& path, std::string_view host_arch) {
+    ImageFile image;
+    image.path_ = path;
+    try {
+        image.fd_.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+        if (!image.fd_) throw_errno("open");
+        struct stat status {};
+        if (::fstat(image.fd_.get(), &status) != 0) throw_errno("stat");
+        image.resolved_path_ = absolute_resolved(path);
+        if (S_ISDIR(status.st_mode)) {
+            image.format_ = ImageFormat::directory;
+            return image;
+        }
+        if (!S_ISREG(status.st_mode)) throw Error(ExitCode::data, "not a regular file or a directory");
+        image.file_size_ = static_cast<uint64_t>(status.st_size);
+        FdByteSource source(image.fd_.get(), image.file_size_);
+        if (is_sif(source)) {
+            image.format_ = ImageFormat::sif;
+            image.sif_ = read_sif(source);
+            const SifDescriptor& root = select_root_partition(*image.sif_, host_arch);
+            image.squashfs_ = {root.offset, root.size};
+            check_squashfs_superblock(source, image.squashfs_);
+        } else if (starts_with_bytes(source, 0, squashfs_magic)) {
+            image.format_ = ImageFormat::squashfs;
+            image.squashfs_ = {0, image.file_size_};
+            check_squashfs_superblock(source, image.squashfs_);
+        } else {
+            throw Error(ExitCode::data, "not a container image (neither SIF, squashfs nor a directory)");
+        }
+        return image;
+    } catch (const Error& error) {
+        throw error.within(path);
+    }
+}
+
+}  // namespace hpc::image
