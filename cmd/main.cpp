@@ -1,1 +1,58 @@
-int main() { return 0; }
+// hpc: run and inspect container images as yourself, on shared machines and clusters.
+#include "cmd/action_command.hpp"
+#include "cmd/report.hpp"
+#include "common/error.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <exception>
+
+namespace {
+
+struct ActionCommand {
+    const char* name;
+    const char* summary;
+    hpc::sandbox::Action action;
+};
+
+constexpr ActionCommand action_commands[] = {
+    {"exec", "run a command in an image: hpc exec [options] IMAGE COMMAND [ARGS...]", hpc::sandbox::Action::exec},
+    {"run", "run an image's runscript: hpc run [options] IMAGE [ARGS...]", hpc::sandbox::Action::run},
+    {"shell", "start a shell in an image: hpc shell [options] IMAGE", hpc::sandbox::Action::shell},
+    {"test", "run an image's test script: hpc test [options] IMAGE", hpc::sandbox::Action::test},
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"hpc: run container images (SIF, squashfs, directories) as yourself"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "hpc 0.1.0");
+
+    hpc::cmd::ActionOptions action_options;
+    hpc::sandbox::Action chosen = hpc::sandbox::Action::exec;
+    for (const ActionCommand& command : action_commands) {
+        CLI::App* sub = app.add_subcommand(command.name, command.summary);
+        hpc::cmd::add_action_options(*sub, action_options, command.action == hpc::sandbox::Action::shell);
+        sub->callback([&, sub, action = command.action] {
+            chosen = action;
+            action_options.image_and_args = sub->remaining();
+        });
+    }
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& error) {
+        int code = app.exit(error);
+        return code == 0 ? 0 : static_cast<int>(hpc::ExitCode::usage);
+    }
+    try {
+        return hpc::cmd::run_action(action_options, chosen);
+    } catch (const hpc::Error& error) {
+        hpc::cmd::report_error(error.what());
+        return static_cast<int>(error.code());
+    } catch (const std::exception& error) {
+        hpc::cmd::report_error(std::string("internal error: ") + error.what());
+        return static_cast<int>(hpc::ExitCode::software);
+    }
+}

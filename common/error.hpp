@@ -21,6 +21,9 @@ enum class ExitCode : int {
     cant_create = 73,  // cannot create output
     denied = 77,       // refused by permissions or site policy
     config = 78,       // bad configuration
+    // The shell's conventions, for a payload that cannot be started at all.
+    command_not_executable = 126,
+    command_not_found = 127,
 };
 
 class Error : public std::runtime_error {

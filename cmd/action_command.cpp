@@ -1,0 +1,54 @@
+#include "cmd/action_command.hpp"
+
+#include "cmd/image_summary.hpp"
+#include "cmd/report.hpp"
+#include "common/error.hpp"
+#include "image/image.hpp"
+#include "sandbox/launcher.hpp"
+#include "sandbox/planner.hpp"
+
+#include <iostream>
+#include <optional>
+
+namespace hpc::cmd {
+namespace {
+
+const std::string& image_argument(const ActionOptions& options, sandbox::Action action) {
+    if (options.image_and_args.empty()) throw Error(ExitCode::usage, "no image given");
+    const std::string& image = options.image_and_args.front();
+    if (image.size() > 1 && image.front() == '-') throw Error(ExitCode::usage, "unknown option " + image);
+    if (action == sandbox::Action::exec && options.image_and_args.size() < 2)
+        throw Error(ExitCode::usage, "exec needs a command to run in the image");
+    return image;
+}
+
+}  // namespace
+
+int run_action(const ActionOptions& options, sandbox::Action action) {
+    const std::string& path = image_argument(options, action);
+    sandbox::HostFacts host = sandbox::gather_host_facts();
+    sandbox::LaunchRequest request = to_launch_request(options, action, host.environ);
+
+    image::ImageFile image = image::ImageFile::open(path);
+    std::shared_ptr<const image::ImageTree> tree = image::open_tree(image);
+    sandbox::LaunchPlan plan = sandbox::plan_launch(request, host, summarize_image(image, tree));
+    tree.reset();
+
+    for (const std::string& warning : plan.warnings) report_warning(warning);
+    if (options.dry_run || options.verbose) std::cerr << sandbox::describe(plan) << std::flush;
+    if (options.dry_run) return 0;
+
+    // The server is made (and the superblock checked) before any namespace exists; it mounts
+    // when the executor reaches the image's root.
+    std::optional<image::SquashfsServer> server;
+    if (image.format() != image::ImageFormat::directory) server.emplace(image);
+    sandbox::ExecutorHooks hooks;
+    hooks.mount_squashfs = [&server](const std::string& target) { server->mount(target); };
+    hooks.root_complete = [&server] {
+        if (server) server->seal();
+    };
+    hooks.warn = report_warning;
+    return sandbox::launch(plan, hooks);
+}
+
+}  // namespace hpc::cmd

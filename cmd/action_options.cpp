@@ -1,0 +1,102 @@
+#include "cmd/action_options.hpp"
+
+#include "common/error.hpp"
+#include "sandbox/bind_spec.hpp"
+
+#include <fstream>
+#include <sstream>
+
+namespace hpc::cmd {
+namespace {
+
+// Apptainer reads -B's default from APPTAINER_BIND (and the older SINGULARITY_BIND) and adds
+// it after the command line's; HPC_BIND is ours. The first one set is used: they are one
+// setting under three names.
+std::string bind_variable(const std::vector<std::string>& environ) {
+    for (std::string_view name : {"HPC_BIND=", "APPTAINER_BIND=", "SINGULARITY_BIND="})
+        for (const std::string& variable : environ)
+            if (variable.rfind(name, 0) == 0 && variable.size() > name.size()) return variable.substr(name.size());
+    return {};
+}
+
+std::string read_env_file(const std::string& path) {
+    std::ifstream file(path);
+    if (!file) throw Error(ExitCode::no_input, "--env-file " + path + ": cannot be read");
+    std::ostringstream content;
+    content << file.rdbuf();
+    return content.str();
+}
+
+std::vector<std::string> split_commas(const std::vector<std::string>& values) {
+    std::vector<std::string> items;
+    for (const std::string& value : values) {
+        std::stringstream stream(value);
+        std::string item;
+        while (std::getline(stream, item, ','))
+            if (!item.empty()) items.push_back(item);
+    }
+    return items;
+}
+
+}  // namespace
+
+void add_action_options(CLI::App& command, ActionOptions& options, bool with_shell) {
+    // Everything from the first word that is not an option belongs to the image and its
+    // command: `hpc exec -B /a img ls -l` must leave `-l` to ls.
+    command.prefix_command();
+    command.add_option("-B,--bind", options.binds,
+                       "bind a host path: src[:dst[:ro|rw]], comma-separated; also $APPTAINER_BIND");
+    command.add_option("--mount", options.mounts, "bind in Docker's syntax: type=bind,source=...,destination=...");
+    command.add_option("-H,--home", options.home, "the home directory: src[:dst] (default: your home)");
+    command.add_flag("--no-home", options.no_home, "do not bind the home directory");
+    command.add_flag("-c,--contain", options.contain,
+                     "use empty /tmp, /var/tmp, /dev/shm and home instead of the host's");
+    command.add_flag("-C,--containall", options.containall, "--contain, --cleanenv, --pid and --ipc");
+    command.add_flag("-e,--cleanenv", options.clean_env, "pass no host environment variables");
+    command.add_option("--env", options.env, "set variables: NAME=VALUE, comma-separated");
+    command.add_option("--env-file", options.env_files, "set variables from a file of NAME=VALUE lines");
+    command.add_flag("--no-eval", options.no_eval, "keep variable values literal: no shell evaluation");
+    command.add_option("--pwd,--cwd", options.pwd, "the working directory in the container");
+    command.add_option("--no-mount", options.no_mount,
+                       "leave out default mounts: proc, sys, dev, devpts, home, tmp, cwd, bind-paths, or a path");
+    command.add_flag("-p,--pid", options.pid, "a new PID namespace");
+    command.add_flag("-i,--ipc", options.ipc, "a new IPC namespace");
+    command.add_flag("--no-init", options.no_init, "with --pid, run the payload itself as PID 1");
+    command.add_flag("-w,--writable", options.writable, "write to a directory (sandbox) image");
+    command.add_flag("--writable-tmpfs", options.writable_tmpfs, "a writable tmpfs overlay over the image");
+    if (with_shell) command.add_option("-s,--shell", options.shell, "the shell to run (default: /bin/bash or /bin/sh)");
+    command.add_flag("--dry-run", options.dry_run, "print the launch plan and run nothing");
+    command.add_flag("-v,--verbose", options.verbose, "print the launch plan, then run");
+}
+
+sandbox::LaunchRequest to_launch_request(const ActionOptions& options, sandbox::Action action,
+                                         const std::vector<std::string>& host_environ) {
+    sandbox::LaunchRequest request;
+    request.action = action;
+    request.args.assign(options.image_and_args.begin() + 1, options.image_and_args.end());
+    request.shell = options.shell;
+    for (const std::string& value : options.binds)
+        for (sandbox::BindSpec& bind : sandbox::parse_bind_list(value)) request.binds.push_back(std::move(bind));
+    for (const std::string& value : options.mounts) request.binds.push_back(sandbox::parse_mount_spec(value));
+    if (std::string from_environment = bind_variable(host_environ); !from_environment.empty())
+        for (sandbox::BindSpec& bind : sandbox::parse_bind_list(from_environment))
+            request.binds.push_back(std::move(bind));
+    request.home = options.home;
+    request.no_home = options.no_home;
+    request.contain = options.contain;
+    request.containall = options.containall;
+    request.clean_env = options.clean_env;
+    request.no_eval = options.no_eval;
+    request.pid = options.pid;
+    request.ipc = options.ipc;
+    request.no_init = options.no_init;
+    request.writable = options.writable;
+    request.writable_tmpfs = options.writable_tmpfs;
+    request.no_mount = split_commas(options.no_mount);
+    request.pwd = options.pwd;
+    request.env_options = options.env;
+    for (const std::string& path : options.env_files) request.env_files.push_back({path, read_env_file(path)});
+    return request;
+}
+
+}  // namespace hpc::cmd

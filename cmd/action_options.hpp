@@ -1,0 +1,47 @@
+// The options shared by exec, run, shell and test, with Apptainer's names and meanings, and
+// their translation into a sandbox::LaunchRequest.
+#pragma once
+
+#include "sandbox/planner.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+#include <vector>
+
+namespace hpc::cmd {
+
+struct ActionOptions {
+    std::vector<std::string> binds;
+    std::vector<std::string> mounts;
+    std::string home;
+    bool no_home = false;
+    bool contain = false;
+    bool containall = false;
+    bool clean_env = false;
+    std::vector<std::string> env;
+    std::vector<std::string> env_files;
+    bool no_eval = false;
+    std::string pwd;
+    std::vector<std::string> no_mount;
+    bool pid = false;
+    bool ipc = false;
+    bool no_init = false;
+    bool writable = false;
+    bool writable_tmpfs = false;
+    std::string shell;
+    bool dry_run = false;
+    bool verbose = false;
+    // Everything from the image on: the image, then the command or arguments.
+    std::vector<std::string> image_and_args;
+};
+
+// Adds the options to an action subcommand. `with_shell`: --shell (for `shell` only).
+void add_action_options(CLI::App& command, ActionOptions& options, bool with_shell);
+
+// The request for the planner: binds from -B, --mount and the *_BIND variables parsed, env
+// files read. Throws hpc::Error(usage) for bad syntax, (no_input) for a missing env file.
+sandbox::LaunchRequest to_launch_request(const ActionOptions& options, sandbox::Action action,
+                                         const std::vector<std::string>& host_environ);
+
+}  // namespace hpc::cmd

@@ -1,0 +1,14 @@
+// What the planner needs to know of an image, read through image/'s tree before anything is
+// mounted: its environment scripts, runscript, shells, passwd and group.
+#pragma once
+
+#include "image/image.hpp"
+#include "sandbox/planner.hpp"
+
+#include <memory>
+
+namespace hpc::cmd {
+
+sandbox::ImageSummary summarize_image(const image::ImageFile& image, std::shared_ptr<const image::ImageTree> tree);
+
+}  // namespace hpc::cmd

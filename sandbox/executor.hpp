@@ -1,0 +1,49 @@
+// Applying a LaunchPlan with system calls, one step after another, in the plan's order.
+// The launcher stages the whole tree (prepare); the payload, forked before any of it, then
+// makes what only it can make (a /proc for its PID namespace), pivots into the tree and
+// enters its working directory (enter).
+//
+// Staging: a private tmpfs is mounted on /tmp of the new mount namespace and becomes the
+// root with pivot_root(2), so the host's tree is at /oldroot and nothing is ever written on
+// the host. The container's root is assembled at /newroot; files hpc writes (passwd, group)
+// wait in /files; an overlay's upper layer lives in /overlay.
+#pragma once
+
+#include "sandbox/launch_plan.hpp"
+
+#include <functional>
+#include <string>
+
+namespace hpc::sandbox {
+
+struct ExecutorHooks {
+    // Mounts the image's squashfs at `target` (the caller serves it; sandbox knows no SIF).
+    std::function<void(const std::string& target)> mount_squashfs;
+    // Every mount point exists: the image's tree will not change any more.
+    std::function<void()> root_complete;
+    // A warning for the user (only cmd/ prints).
+    std::function<void(const std::string& message)> warn;
+};
+
+class Executor {
+public:
+    Executor(const LaunchPlan& plan, ExecutorHooks hooks) : plan_(plan), hooks_(std::move(hooks)) {}
+
+    // In the launcher, inside the new user and mount namespaces. Throws hpc::Error naming
+    // the step ("-B /data:/mnt: bind ... : Permission denied").
+    void prepare();
+
+    // In the payload's process, after prepare() has finished.
+    void enter();
+
+private:
+    void stage_root();
+    void apply(const MountStep& step, std::size_t index);
+    std::string staged_target(const std::string& container_path) const;
+    void enter_working_directory();
+
+    const LaunchPlan& plan_;
+    ExecutorHooks hooks_;
+};
+
+}  // namespace hpc::sandbox

@@ -1,0 +1,79 @@
+#include "sandbox/host_facts.hpp"
+
+#include "common/error.hpp"
+
+#include <grp.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+
+extern char** environ;
+
+namespace hpc::sandbox {
+namespace {
+
+std::string group_name(gid_t gid) {
+    if (const struct group* entry = ::getgrgid(gid)) return entry->gr_name;
+    return std::to_string(gid);
+}
+
+UserIdentity current_user() {
+    UserIdentity user;
+    user.uid = ::getuid();
+    user.gid = ::getgid();
+    const struct passwd* entry = ::getpwuid(user.uid);
+    if (!entry)
+        throw Error(ExitCode::config, "user " + std::to_string(user.uid) +
+                                          " has no passwd entry (getpwuid found none)");
+    user.name = entry->pw_name;
+    user.gecos = entry->pw_gecos ? entry->pw_gecos : "";
+    user.home = entry->pw_dir;
+    user.shell = entry->pw_shell;
+    // getgrouplist lists the primary group first; ask for the real count when it overflows.
+    int count = 32;
+    std::vector<gid_t> gids(static_cast<std::size_t>(count));
+    while (::getgrouplist(user.name.c_str(), user.gid, gids.data(), &count) < 0)
+        gids.resize(static_cast<std::size_t>(count));
+    gids.resize(static_cast<std::size_t>(count));
+    for (gid_t gid : gids) user.groups.push_back({gid, group_name(gid)});
+    return user;
+}
+
+bool same_file(const char* a, const char* b) {
+    struct stat first {}, second {};
+    return ::stat(a, &first) == 0 && ::stat(b, &second) == 0 && first.st_dev == second.st_dev &&
+           first.st_ino == second.st_ino;
+}
+
+// Like a shell's `pwd`: $PWD when it is absolute and names the working directory (it keeps
+// the symlinks the user went through, e.g. /home/alice when /home -> /data/home), else getcwd.
+std::string logical_cwd() {
+    const char* pwd = ::getenv("PWD");
+    if (pwd && pwd[0] == '/' && same_file(pwd, ".")) return pwd;
+    char buffer[PATH_MAX];
+    if (!::getcwd(buffer, sizeof buffer)) throw_errno("getcwd");
+    return buffer;
+}
+
+std::optional<std::string> canonical_host_path(const std::string& path) {
+    char resolved[PATH_MAX];
+    if (!::realpath(path.c_str(), resolved)) return std::nullopt;
+    return std::string(resolved);
+}
+
+}  // namespace
+
+HostFacts gather_host_facts() {
+    HostFacts facts;
+    facts.user = current_user();
+    facts.cwd = logical_cwd();
+    for (char** entry = environ; entry && *entry; ++entry) facts.environ.emplace_back(*entry);
+    facts.canonical = canonical_host_path;
+    return facts;
+}
+
+}  // namespace hpc::sandbox

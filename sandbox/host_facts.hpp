@@ -1,0 +1,27 @@
+// Facts about the host that a launch plan depends on, gathered once by the caller and passed
+// in as data, so the planner stays pure and its tests can invent any host they like.
+#pragma once
+
+#include "sandbox/identity.hpp"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hpc::sandbox {
+
+// The canonical host path (symlinks resolved) of a path, or nullopt when it does not exist.
+using CanonicalPath = std::function<std::optional<std::string>(const std::string& path)>;
+
+struct HostFacts {
+    UserIdentity user;
+    std::string cwd;  // the working directory as the user sees it ($PWD when it names it)
+    std::vector<std::string> environ;
+    CanonicalPath canonical;
+};
+
+// The real host: getpwuid/getgrouplist for the user, $PWD or getcwd, environ, realpath.
+HostFacts gather_host_facts();
+
+}  // namespace hpc::sandbox

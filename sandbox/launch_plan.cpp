@@ -1,0 +1,88 @@
+#include "sandbox/launch_plan.hpp"
+
+#include <sstream>
+
+namespace hpc::sandbox {
+namespace {
+
+std::string describe_maps(const std::vector<IdMap>& maps) {
+    std::string text;
+    for (const IdMap& map : maps) {
+        if (!text.empty()) text += ", ";
+        text += std::to_string(map.outside) + " as " + std::to_string(map.inside);
+        if (map.count > 1) text += " (" + std::to_string(map.count) + " ids)";
+    }
+    return text;
+}
+
+std::string describe_root(const RootPlan& root) {
+    std::string text = root.source == RootPlan::Source::squashfs ? "squashfs served by hpc" : "directory " + root.directory;
+    if (root.writable) text += ", writable";
+    if (root.overlay_visible)
+        text += ", writable tmpfs overlay";
+    else if (root.overlay)
+        text += ", tmpfs overlay for mount points, read-only";
+    else if (!root.writable)
+        text += ", read-only";
+    return text;
+}
+
+std::string describe_step(const MountStep& step) {
+    std::string text;
+    switch (step.kind) {
+    case MountKind::bind:
+        text = "bind " + step.source + " -> " + step.target;
+        if (step.recursive) text += " (recursive)";
+        break;
+    case MountKind::tmpfs:
+        text = "tmpfs " + step.target + (step.options.empty() ? "" : " (" + step.options + ")");
+        break;
+    case MountKind::devpts:
+        text = "devpts " + step.target + " (new instance)";
+        break;
+    case MountKind::proc:
+        text = "proc " + step.target + " (new, for the PID namespace)";
+        break;
+    case MountKind::file:
+        text = "file " + step.target + " (" + std::to_string(step.content.size()) + " bytes)";
+        break;
+    case MountKind::symlink:
+        text = "symlink " + step.target + " -> " + step.source;
+        break;
+    }
+    if (step.read_only) text += " ro";
+    if (step.optional) text += " [if present]";
+    return text + "  # " + step.purpose;
+}
+
+std::string quoted(const std::string& word) {
+    if (!word.empty() && word.find_first_of(" \t\n'\"\\$`") == std::string::npos) return word;
+    std::string text = "'";
+    for (char c : word) text += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return text + "'";
+}
+
+}  // namespace
+
+std::string describe(const LaunchPlan& plan) {
+    std::ostringstream out;
+    out << "user namespace: uid " << describe_maps(plan.uid_map) << "; gid " << describe_maps(plan.gid_map) << "\n";
+    out << "namespaces: user, mount";
+    if (plan.namespaces.ipc) out << ", ipc";
+    if (plan.namespaces.pid) out << ", pid" << (plan.namespaces.init ? " (hpc as init)" : " (payload as init)");
+    out << "\n";
+    out << "root: " << describe_root(plan.root) << "\n";
+    out << "mounts:\n";
+    for (const MountStep& step : plan.mounts) out << "  " << describe_step(step) << "\n";
+    out << "working directory:";
+    for (const std::string& directory : plan.working_directories) out << " " << directory;
+    out << (plan.working_directory_required ? " (required)" : "") << "\n";
+    out << "command" << (plan.command.via_shell ? " (through the image's shell)" : "") << ":";
+    for (const std::string& word : plan.command.argv) out << " " << quoted(word);
+    out << "\n";
+    out << "environment:\n";
+    for (const std::string& variable : plan.command.envp) out << "  " << variable << "\n";
+    return out.str();
+}
+
+}  // namespace hpc::sandbox

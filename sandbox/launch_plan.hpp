@@ -1,0 +1,83 @@
+// The LaunchPlan: everything a launch will do, decided before anything is done. It is a
+// value (no handles, no I/O), printed by --dry-run and walked in order by the executor.
+// Paths in `mounts` are container paths; sources are canonical host paths.
+#pragma once
+
+#include "sandbox/environment.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace hpc::sandbox {
+
+struct IdMap {
+    uint32_t inside = 0;
+    uint32_t outside = 0;
+    uint32_t count = 1;
+
+    bool operator==(const IdMap&) const = default;
+};
+
+// How the container's root file system is put together.
+struct RootPlan {
+    enum class Source { squashfs, directory };
+    Source source = Source::squashfs;
+    std::string directory;        // canonical host path, for Source::directory
+    bool writable = false;        // --writable: the directory itself, read-write
+    bool overlay = false;         // a tmpfs upper over the image (kernel overlayfs)
+    bool overlay_visible = false; // --writable-tmpfs: the overlay stays writable for the payload
+
+    bool operator==(const RootPlan&) const = default;
+};
+
+enum class MountKind {
+    bind,        // `source` (host) at `target`
+    tmpfs,       // a new, empty tmpfs
+    devpts,      // a new devpts instance, its own ptmx
+    proc,        // a new procfs for the container's PID namespace (made by the payload)
+    file,        // `content` in a staging file, bound at `target` (identity files)
+    symlink,     // a symlink at `target` pointing at `source`
+};
+
+struct MountStep {
+    MountKind kind = MountKind::bind;
+    std::string source;
+    std::string target;
+    bool read_only = false;
+    bool recursive = false;      // binds: submounts too (/proc, /sys)
+    bool optional = false;       // a missing host source skips the step instead of failing
+    bool is_directory = true;    // what to make at `target` when missing
+    std::string content;         // MountKind::file
+    std::string options;         // tmpfs: mount data such as "mode=0755"
+    std::string purpose;         // "home", "-B /data:/mnt", ...: for messages and --dry-run
+
+    bool operator==(const MountStep&) const = default;
+};
+
+struct NamespacePlan {
+    bool pid = false;   // --pid: a new PID namespace
+    bool ipc = false;   // --ipc
+    bool init = true;   // with pid: a small init as PID 1 reaps and forwards signals
+
+    bool operator==(const NamespacePlan&) const = default;
+};
+
+struct LaunchPlan {
+    std::vector<IdMap> uid_map;
+    std::vector<IdMap> gid_map;
+    NamespacePlan namespaces;
+    RootPlan root;
+    std::vector<MountStep> mounts;  // in order: a parent before anything mounted below it
+    PayloadCommand command;
+    // Working directories to try in order; all but the first warn when used. With --pwd there
+    // is one, and failing to enter it is an error.
+    std::vector<std::string> working_directories;
+    bool working_directory_required = false;
+    std::vector<std::string> warnings;  // printed before the launch
+};
+
+// A readable account of the plan, one item per line, for --dry-run and -v.
+std::string describe(const LaunchPlan& plan);
+
+}  // namespace hpc::sandbox

@@ -1,0 +1,128 @@
+#include "sandbox/launcher.hpp"
+
+#include "common/error.hpp"
+#include "common/unique_fd.hpp"
+#include "sandbox/namespaces.hpp"
+#include "sandbox/payload.hpp"
+#include "sandbox/supervisor.hpp"
+
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+
+namespace hpc::sandbox {
+namespace {
+
+struct Pipe {
+    UniqueFd read;
+    UniqueFd write;
+
+    Pipe() {
+        int fds[2];
+        if (::pipe2(fds, O_CLOEXEC) != 0) throw_errno("pipe");
+        read.reset(fds[0]);
+        write.reset(fds[1]);
+    }
+};
+
+// A child that is killed and reaped unless released: no error path leaves a payload behind.
+class ChildGuard {
+public:
+    explicit ChildGuard(pid_t pid) : pid_(pid) {}
+    ChildGuard(const ChildGuard&) = delete;
+    ChildGuard& operator=(const ChildGuard&) = delete;
+    ~ChildGuard() {
+        if (pid_ <= 0) return;
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, nullptr, 0);
+    }
+    pid_t release() { return std::exchange(pid_, 0); }
+
+private:
+    pid_t pid_;
+};
+
+// A start-up failure travels from the payload's process to the launcher as "code\nmessage"
+// on a close-on-exec pipe: a successful exec closes it with nothing written.
+[[noreturn]] void report_and_exit(int fd, const Error& error) {
+    std::string report = std::to_string(static_cast<int>(error.code())) + "\n" + error.what();
+    ssize_t ignored = ::write(fd, report.data(), report.size());
+    (void)ignored;
+    ::_exit(static_cast<int>(error.code()));
+}
+
+std::string read_all(int fd) {
+    std::string data;
+    char buffer[4096];
+    for (;;) {
+        ssize_t got = ::read(fd, buffer, sizeof buffer);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) return data;
+        data.append(buffer, static_cast<size_t>(got));
+    }
+}
+
+// PID 1 of a new PID namespace: it runs the payload as its child, forwards signals to it,
+// reaps whatever is orphaned inside, and ends with the payload's status (taking everything
+// left in the namespace with it).
+[[noreturn]] void run_as_init(const LaunchPlan& plan, int status_fd) {
+    pid_t payload = ::fork();
+    if (payload < 0) throw_errno("fork the payload");
+    if (payload == 0) exec_payload(plan.command);
+    ::close(status_fd);
+    ::_exit(supervise(payload, false));
+}
+
+[[noreturn]] void payload_process(const LaunchPlan& plan, const ExecutorHooks& hooks, UniqueFd go,
+                                  UniqueFd status) {
+    // Dies with the launcher, even when it is killed with SIGKILL.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    char byte = 0;
+    if (::read(go.get(), &byte, 1) != 1) ::_exit(0);  // the launcher failed and has said why
+    try {
+        Executor(plan, hooks).enter();
+        if (plan.namespaces.pid && plan.namespaces.init) run_as_init(plan, status.get());
+        exec_payload(plan.command);
+    } catch (const Error& error) {
+        report_and_exit(status.get(), error);
+    }
+}
+
+}  // namespace
+
+int launch(const LaunchPlan& plan, const ExecutorHooks& hooks) {
+    take_over_signals();
+    enter_namespaces(plan);
+    // Orphans of the payload become ours, so that we can reap them and end them.
+    if (!plan.namespaces.pid && ::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) throw_errno("become a subreaper");
+
+    Pipe go;
+    Pipe status;
+    pid_t pid = ::fork();
+    if (pid < 0) throw_errno("fork the payload");
+    if (pid == 0) {
+        go.write.reset();
+        status.read.reset();
+        payload_process(plan, hooks, std::move(go.read), std::move(status.write));
+    }
+    ChildGuard child(pid);
+    go.read.reset();
+    status.write.reset();
+
+    Executor(plan, hooks).prepare();
+    char byte = 1;
+    if (::write(go.write.get(), &byte, 1) != 1) throw_errno("start the payload");
+    std::string report = read_all(status.read.get());
+    if (!report.empty()) {
+        size_t newline = report.find('\n');
+        int code = std::stoi(report.substr(0, newline));
+        throw Error(static_cast<ExitCode>(code), report.substr(newline + 1));
+    }
+    return supervise(child.release(), !plan.namespaces.pid);
+}
+
+}  // namespace hpc::sandbox

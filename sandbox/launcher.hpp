@@ -1,0 +1,17 @@
+// The whole launch, reading like its table of contents: take over signals, enter the
+// namespaces, fork the payload (which waits), stage the container, let the payload in,
+// supervise it. The launcher stays as the image's FUSE server and the payload's supervisor;
+// when it goes, the namespaces and every mount go with it.
+#pragma once
+
+#include "sandbox/executor.hpp"
+#include "sandbox/launch_plan.hpp"
+
+namespace hpc::sandbox {
+
+// Returns the status hpc exits with: the payload's, or 128+N when signal N killed it. Throws
+// hpc::Error when the container cannot be made or the payload cannot be started; the
+// payload is gone by then.
+int launch(const LaunchPlan& plan, const ExecutorHooks& hooks);
+
+}  // namespace hpc::sandbox

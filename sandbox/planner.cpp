@@ -1,0 +1,228 @@
+#include "sandbox/planner.hpp"
+
+#include "common/error.hpp"
+#include "common/path_in_root.hpp"
+#include "sandbox/default_mounts.hpp"
+
+#include <algorithm>
+
+namespace hpc::sandbox {
+namespace {
+
+[[noreturn]] void usage_error(std::string message) { throw Error(ExitCode::usage, std::move(message)); }
+
+// --containall is --contain, --cleanenv, --pid and --ipc, as in Apptainer.
+LaunchRequest expand_shorthands(LaunchRequest request) {
+    if (request.containall) {
+        request.contain = request.clean_env = request.pid = request.ipc = true;
+    }
+    return request;
+}
+
+void check_options(const LaunchRequest& request, const ImageSummary& image) {
+    if (request.writable && request.writable_tmpfs)
+        usage_error("--writable and --writable-tmpfs cannot be used together");
+    if (request.writable && !image.is_directory)
+        throw Error(ExitCode::data, image.path + ": --writable needs a directory (sandbox) image; "
+                                                 "use --writable-tmpfs for a SIF or squashfs image");
+    if (!request.pwd.empty() && request.pwd.front() != '/')
+        usage_error("--pwd " + request.pwd + ": not an absolute path");
+    for (const std::string& name : request.no_mount)
+        if (!is_default_mount_name(name)) usage_error("--no-mount " + name + ": not a mount hpc makes");
+    if (request.no_init && !request.pid) usage_error("--no-init only means something with --pid");
+}
+
+bool disabled(const LaunchRequest& request, std::string_view name) {
+    return std::find(request.no_mount.begin(), request.no_mount.end(), name) != request.no_mount.end();
+}
+
+std::string absolute_from(const std::string& cwd, const std::string& path) {
+    if (!path.empty() && path.front() == '/') return normalize_absolute(path);
+    return normalize_absolute(cwd + "/" + path);
+}
+
+// Is `path` equal to or below `directory`? Both normalised and absolute.
+bool is_within(const std::string& path, const std::string& directory) {
+    if (directory == "/") return true;
+    return path.size() >= directory.size() && path.compare(0, directory.size(), directory) == 0 &&
+           (path.size() == directory.size() || path[directory.size()] == '/');
+}
+
+MountStep host_bind(const std::string& canonical_source, const std::string& target, bool read_only,
+                    std::string purpose) {
+    MountStep step;
+    step.kind = MountKind::bind;
+    step.source = canonical_source;
+    step.target = target;
+    step.read_only = read_only;
+    step.purpose = std::move(purpose);
+    return step;
+}
+
+struct HomePlan {
+    std::string source;       // canonical host path; empty when nothing is bound
+    std::string destination;  // $HOME in the container
+    bool fresh = false;       // --contain without --home: an empty home of its own
+};
+
+HomePlan plan_home(const LaunchRequest& request, const HostFacts& host) {
+    HomePlan home;
+    std::string source = host.user.home;
+    home.destination = host.user.home;
+    if (!request.home.empty()) {
+        size_t colon = request.home.find(':');
+        source = absolute_from(host.cwd, request.home.substr(0, colon));
+        home.destination = colon == std::string::npos ? source : request.home.substr(colon + 1);
+        if (home.destination.empty() || home.destination.front() != '/')
+            usage_error("--home " + request.home + ": the container path must be absolute");
+        home.destination = normalize_absolute(home.destination);
+    }
+    if (request.no_home || disabled(request, "home")) return home;
+    if (request.contain && request.home.empty()) {
+        home.fresh = true;
+        return home;
+    }
+    std::optional<std::string> canonical = host.canonical(source);
+    if (!canonical) {
+        if (!request.home.empty()) throw Error(ExitCode::no_input, "--home " + source + ": no such directory");
+        return home;  // a user without a home directory: nothing to bind
+    }
+    home.source = *canonical;
+    return home;
+}
+
+MountStep home_step(const HomePlan& home) {
+    if (home.fresh) {
+        MountStep step;
+        step.kind = MountKind::tmpfs;
+        step.target = home.destination;
+        step.options = "mode=0700";
+        step.purpose = "home (contained)";
+        return step;
+    }
+    return host_bind(home.source, home.destination, false, "home");
+}
+
+std::vector<MountStep> user_binds(const LaunchRequest& request, const HostFacts& host) {
+    std::vector<MountStep> steps;
+    for (const BindSpec& bind : request.binds) {
+        std::string source = absolute_from(host.cwd, bind.source);
+        std::string destination = normalize_absolute(bind.destination);
+        std::string what = "bind " + bind.source + " to " + destination;
+        std::optional<std::string> canonical = host.canonical(source);
+        if (!canonical) throw Error(ExitCode::no_input, what + ": source not found");
+        if (destination == "/") usage_error(what + ": cannot bind over the container's root");
+        MountStep step = host_bind(*canonical, destination, bind.read_only, what);
+        steps.push_back(std::move(step));
+    }
+    return steps;
+}
+
+// Apptainer binds the working directory at its own path when the container would not
+// otherwise have it: never with --contain, never for /, never over the image's own files,
+// and not when a bind already shows the same host directory at the same path.
+std::optional<MountStep> cwd_step(const LaunchRequest& request, const HostFacts& host,
+                                  const ImageSummary& image, const std::vector<MountStep>& planned) {
+    if (request.contain || disabled(request, "cwd") || host.cwd.empty() || host.cwd == "/") return std::nullopt;
+    std::optional<std::string> canonical = host.canonical(host.cwd);
+    if (!canonical) return std::nullopt;
+    for (const MountStep& step : planned) {
+        if (step.kind != MountKind::bind || !is_within(host.cwd, step.target)) continue;
+        std::string below = host.cwd.substr(step.target == "/" ? 0 : step.target.size());
+        if (host.canonical(step.source + below) == canonical) return std::nullopt;
+    }
+    if (image.exists(host.cwd)) return std::nullopt;
+    return host_bind(*canonical, host.cwd, false, "cwd");
+}
+
+MountStep identity_file(const std::string& target, std::string content) {
+    MountStep step;
+    step.kind = MountKind::file;
+    step.target = target;
+    step.is_directory = false;
+    step.content = std::move(content);
+    step.purpose = "identity";
+    return step;
+}
+
+EnvVars runtime_variables(const ImageSummary& image) {
+    std::string name = image.path.substr(image.path.rfind('/') + 1);
+    return {{"APPTAINER_CONTAINER", image.path},   {"APPTAINER_NAME", name},
+            {"SINGULARITY_CONTAINER", image.path}, {"SINGULARITY_NAME", name}};
+}
+
+}  // namespace
+
+LaunchPlan plan_launch(const LaunchRequest& original, const HostFacts& host, const ImageSummary& image) {
+    LaunchRequest request = expand_shorthands(original);
+    check_options(request, image);
+
+    LaunchPlan plan;
+    plan.uid_map = {{host.user.uid, host.user.uid, 1}};
+    plan.gid_map = {{host.user.gid, host.user.gid, 1}};
+    plan.namespaces = {request.pid, request.ipc, !request.no_init};
+
+    plan.root.source = image.is_directory ? RootPlan::Source::directory : RootPlan::Source::squashfs;
+    if (image.is_directory) plan.root.directory = image.path;
+    plan.root.writable = request.writable;
+    // A read-only directory image gets a tmpfs over it so that mount points can be made
+    // without writing the user's directory; squashfs images get them from the server.
+    plan.root.overlay = request.writable_tmpfs || (image.is_directory && !request.writable);
+    plan.root.overlay_visible = request.writable_tmpfs;
+
+    std::vector<MountStep> defaults =
+        default_mounts({request.contain, request.pid, request.ipc}, request.no_mount);
+    for (MountStep& step : defaults) {
+        if (step.kind != MountKind::bind) {
+            plan.mounts.push_back(std::move(step));
+            continue;
+        }
+        std::optional<std::string> canonical = host.canonical(step.source);
+        if (!canonical) {
+            if (step.optional) continue;
+            throw Error(ExitCode::unavailable, step.source + ": missing on this host, needed for " + step.target);
+        }
+        step.source = *canonical;
+        plan.mounts.push_back(std::move(step));
+    }
+
+    HomePlan home = plan_home(request, host);
+    if (home.fresh || !home.source.empty()) plan.mounts.push_back(home_step(home));
+    for (MountStep& step : user_binds(request, host)) plan.mounts.push_back(std::move(step));
+    if (std::optional<MountStep> cwd = cwd_step(request, host, image, plan.mounts)) plan.mounts.push_back(*cwd);
+
+    // The user's entries, so that whoami and id answer as on the host. The container sees
+    // only the groups its user namespace maps: the primary one.
+    bool shell_in_image = image.exists(host.user.shell);
+    std::vector<GroupEntry> visible_groups;
+    for (const GroupEntry& group : host.user.groups)
+        if (group.gid == host.user.gid) visible_groups.push_back(group);
+    plan.mounts.push_back(identity_file(
+        "/etc/passwd", passwd_with_user(image.passwd, host.user, home.destination, shell_in_image)));
+    plan.mounts.push_back(identity_file("/etc/group", group_with_user(image.group, host.user, visible_groups)));
+
+    EnvironmentRequest environment;
+    environment.host_environ = host.environ;
+    environment.env_options = request.env_options;
+    environment.env_files = request.env_files;
+    environment.clean_env = request.clean_env;
+    environment.no_eval = request.no_eval;
+    environment.home = home.destination;
+    environment.runtime = runtime_variables(image);
+    ContainerEnvironment container_environment = plan_environment(environment);
+    plan.command = payload_command(container_environment, image.facts, request.action, request.args, request.shell);
+
+    if (!request.pwd.empty()) {
+        plan.working_directories = {normalize_absolute(request.pwd)};
+        plan.working_directory_required = true;
+    } else {
+        for (const std::string& directory : {host.cwd, home.destination, std::string("/")})
+            if (!directory.empty() &&
+                std::find(plan.working_directories.begin(), plan.working_directories.end(), directory) ==
+                    plan.working_directories.end())
+                plan.working_directories.push_back(directory);
+    }
+    return plan;
+}
+
+}  // namespace hpc::sandbox

@@ -1,0 +1,52 @@
+// From what the user asked, facts about the host and facts about the image to a LaunchPlan.
+// Pure: no system calls; every host or image question is answered by the facts passed in.
+#pragma once
+
+#include "sandbox/bind_spec.hpp"
+#include "sandbox/environment.hpp"
+#include "sandbox/host_facts.hpp"
+#include "sandbox/launch_plan.hpp"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace hpc::sandbox {
+
+// The options of exec, run, shell and test, with Apptainer's names and meanings.
+struct LaunchRequest {
+    Action action = Action::exec;
+    std::vector<std::string> args;     // see payload_command()
+    std::string shell;                 // --shell
+    std::vector<BindSpec> binds;       // -B, --mount and the *_BIND variables, in order
+    std::string home;                  // --home "src[:dst]"; empty: the user's home
+    bool no_home = false;
+    bool contain = false;
+    bool containall = false;           // --contain, --cleanenv, --pid and --ipc together
+    bool clean_env = false;
+    bool no_eval = false;
+    bool pid = false;
+    bool ipc = false;
+    bool no_init = false;
+    bool writable = false;
+    bool writable_tmpfs = false;
+    std::vector<std::string> no_mount; // --no-mount names (proc, sys, dev, ...) or paths
+    std::string pwd;                   // --pwd/--cwd
+    std::vector<std::string> env_options;
+    std::vector<EnvFile> env_files;
+};
+
+struct ImageSummary {
+    bool is_directory = false;
+    std::string path;  // canonical host path of the image file or directory
+    ImageFacts facts;
+    std::string passwd;  // the image's /etc/passwd ("" when it has none)
+    std::string group;   // the image's /etc/group
+    std::function<bool(const std::string& path)> exists;  // inside the image, links followed
+};
+
+// Throws hpc::Error: usage for contradictory options, no_input for a missing bind or home
+// source, data for an image that cannot do what was asked (no shell, not writable).
+LaunchPlan plan_launch(const LaunchRequest& request, const HostFacts& host, const ImageSummary& image);
+
+}  // namespace hpc::sandbox

@@ -1,0 +1,126 @@
+#include "sandbox/supervisor.hpp"
+
+#include "common/error.hpp"
+
+#include <dirent.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace hpc::sandbox {
+namespace {
+
+constexpr std::array forwarded = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+
+void ignore_signal(int) {}
+
+sigset_t taken_signals() {
+    sigset_t set = forwarded_signals();
+    sigaddset(&set, SIGCHLD);
+    return set;
+}
+
+// The children of this process, as the kernel lists them per thread
+// (/proc/PID/task/TID/children, proc(5)).
+std::vector<pid_t> current_children() {
+    std::vector<pid_t> children;
+    std::string task_dir = "/proc/" + std::to_string(::getpid()) + "/task";
+    DIR* tasks = ::opendir(task_dir.c_str());
+    if (!tasks) return children;
+    while (const dirent* entry = ::readdir(tasks)) {
+        if (entry->d_name[0] == '.') continue;
+        std::ifstream list(task_dir + "/" + entry->d_name + "/children");
+        pid_t child = 0;
+        while (list >> child) children.push_back(child);
+    }
+    ::closedir(tasks);
+    return children;
+}
+
+void reap_available(pid_t payload, int& payload_status, bool& payload_done) {
+    int status = 0;
+    pid_t pid = 0;
+    while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0) {
+        if (pid == payload) {
+            payload_status = status;
+            payload_done = true;
+        }
+    }
+}
+
+void kill_and_reap_orphans() {
+    for (int round = 0; round < 100; ++round) {
+        std::vector<pid_t> children = current_children();
+        if (children.empty()) return;
+        for (pid_t child : children) ::kill(child, SIGKILL);
+        while (::waitpid(-1, nullptr, 0) > 0) {
+        }
+    }
+}
+
+}  // namespace
+
+sigset_t forwarded_signals() {
+    sigset_t set;
+    sigemptyset(&set);
+    for (int signal : forwarded) sigaddset(&set, signal);
+    return set;
+}
+
+void take_over_signals() {
+    struct sigaction action {};
+    action.sa_handler = ignore_signal;
+    sigemptyset(&action.sa_mask);
+    for (int signal : forwarded) ::sigaction(signal, &action, nullptr);
+    ::sigaction(SIGCHLD, &action, nullptr);
+    sigset_t set = taken_signals();
+    if (::sigprocmask(SIG_BLOCK, &set, nullptr) != 0) throw_errno("block signals");
+}
+
+void release_signals() {
+    struct sigaction action {};
+    action.sa_handler = SIG_DFL;
+    sigemptyset(&action.sa_mask);
+    for (int signal : forwarded) ::sigaction(signal, &action, nullptr);
+    ::sigaction(SIGCHLD, &action, nullptr);
+    sigset_t empty;
+    sigemptyset(&empty);
+    ::sigprocmask(SIG_SETMASK, &empty, nullptr);
+}
+
+int exit_status_of(int wait_status) {
+    if (WIFSIGNALED(wait_status)) return 128 + WTERMSIG(wait_status);
+    return WEXITSTATUS(wait_status);
+}
+
+int supervise(pid_t payload, bool kill_orphans) {
+    sigset_t set = taken_signals();
+    int payload_status = 0;
+    bool payload_done = false;
+    reap_available(payload, payload_status, payload_done);
+    while (!payload_done) {
+        siginfo_t info{};
+        int signal = ::sigwaitinfo(&set, &info);
+        if (signal < 0) {
+            if (errno == EINTR) continue;
+            throw_errno("wait for signals");
+        }
+        if (signal == SIGCHLD) {
+            reap_available(payload, payload_status, payload_done);
+        } else if (info.si_code != SI_KERNEL) {
+            // SI_KERNEL: a terminal's ^C or ^\, which the payload's process group has
+            // already received; forwarding it would deliver it twice.
+            ::kill(payload, signal);
+        }
+    }
+    if (kill_orphans) kill_and_reap_orphans();
+    return exit_status_of(payload_status);
+}
+
+}  // namespace hpc::sandbox

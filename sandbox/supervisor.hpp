@@ -1,0 +1,34 @@
+// Process supervision, shared by the launcher and by the small init that runs as PID 1 of a
+// new PID namespace: signals are blocked and taken with sigwaitinfo(2), the ones a user or a
+// batch system sends to stop or poke a job are forwarded to the payload, children are
+// reaped, and the payload's status becomes the exit status (128+N for signal N).
+#pragma once
+
+#include <sys/types.h>
+
+#include <csignal>
+
+namespace hpc::sandbox {
+
+// The signals forwarded to the payload.
+sigset_t forwarded_signals();
+
+// Blocks the forwarded signals and SIGCHLD in the calling thread (threads and children made
+// afterwards inherit the mask) and gives them a no-op handler: a PID 1 drops signals whose
+// action is the default, even blocked ones (pid_namespaces(7)).
+void take_over_signals();
+
+// Restores the default mask and actions; for a child about to exec the payload.
+void release_signals();
+
+// Waits for `payload`, forwarding signals sent to this process by kill(2) (a terminal's
+// signals already reach the payload's process group) and reaping every child. Returns the
+// payload's exit status, or 128+N if signal N killed it. When `kill_orphans` is set (this
+// process is a child subreaper), descendants left behind by the payload are killed and
+// reaped before returning, so nothing outlives the container.
+int supervise(pid_t payload, bool kill_orphans);
+
+// The shell's convention for a wait status: the exit code, or 128+N for signal N.
+int exit_status_of(int wait_status);
+
+}  // namespace hpc::sandbox
