@@ -1,0 +1,39 @@
+#!/usr/bin/env bats
+# run, shell and test, and the flags shared by every action.
+load common
+
+@test "run executes the runscript with the arguments" {
+    run "$HPC" run "$APP_SIF" one "two words"
+    [ "$status" -eq 0 ]
+    [ "$output" = "runscript args: one two words" ]
+}
+
+@test "run on an image without a runscript runs /bin/sh, saying so" {
+    run "$HPC" run "$PLAIN_SIF" -c 'echo from sh'
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "hpc: no runscript in the image, running /bin/sh" ]
+    [ "${lines[1]}" = "from sh" ]
+}
+
+@test "shell starts the image's shell, or the one --shell names" {
+    run bash -c "echo 'echo in the shell: \$0' | '$HPC' shell '$PLAIN_SIF'"
+    [ "$status" -eq 0 ]
+    [ "$output" = "in the shell: /bin/sh" ]
+    run "$HPC" shell --shell /bin/ash "$PLAIN_SIF" -c 'echo $0'
+    [ "$output" = "/bin/ash" ]
+}
+
+@test "test runs the image's test script" {
+    run "$HPC" test "$APP_SIF"
+    [ "$status" -eq 0 ]
+    [ "$output" = "test script ran" ]
+}
+
+@test "usage errors exit 64 with one line" {
+    run -64 "$HPC" exec "$PLAIN_SIF"
+    [ "$output" = "hpc: exec needs a command to run in the image" ]
+    run -64 "$HPC" exec --bogus "$PLAIN_SIF" true
+    [ "$output" = "hpc: unknown option --bogus" ]
+    run -64 "$HPC" exec --no-mount everything "$PLAIN_SIF" true
+    [ "$output" = "hpc: --no-mount everything: not a mount hpc makes" ]
+}

@@ -1,0 +1,17 @@
+# Shared by the integration tests. HPC is the binary under test; HPC_TEST_IMAGES holds the
+# images made by make-images. Tests run as an unprivileged user, from their home directory.
+: "${HPC:?HPC must name the hpc binary}" "${HPC_TEST_IMAGES:?}"
+bats_require_minimum_version 1.5.0
+
+IMAGES=$HPC_TEST_IMAGES
+PLAIN_SIF=$IMAGES/plain.sif
+APP_SIF=$IMAGES/app.sif
+APP_SQFS=$IMAGES/app.sqfs
+APP_DIR=$IMAGES/app-dir
+DEFAULT_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+IMAGE_PATH=$DEFAULT_PATH:/go/bin:/usr/local/go/bin
+
+# A scratch directory of the test's own, visible in containers (it is under /tmp).
+scratch_dir() {
+    mktemp -d "${BATS_TEST_TMPDIR:-/tmp}/hpc-XXXXXX"
+}

@@ -1,0 +1,106 @@
+#!/usr/bin/env bats
+# The launcher supervises: exit statuses, signals, standard streams, and nothing left behind.
+load common
+
+# The PID of the payload running `sleep` with a marker argument, or nothing.
+payload_pid() {
+    pgrep -u "$(id -u)" -f "^sleep $1\$" || true
+}
+
+wait_for_payload() {
+    for _ in $(seq 100); do
+        [ -n "$(payload_pid "$1")" ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+wait_until_gone() {
+    for _ in $(seq 100); do
+        [ -z "$(payload_pid "$1")" ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+@test "the payload's exit status passes through" {
+    run -7 "$HPC" exec "$PLAIN_SIF" sh -c 'exit 7'
+    run -0 "$HPC" exec "$PLAIN_SIF" true
+    run -1 "$HPC" exec "$PLAIN_SIF" false
+}
+
+@test "a payload killed by signal N gives 128+N" {
+    run -143 "$HPC" exec "$PLAIN_SIF" sh -c 'kill -TERM $$'
+    run -137 "$HPC" exec "$PLAIN_SIF" sh -c 'kill -KILL $$'
+}
+
+@test "a command the image lacks: exit 127 and one line" {
+    run -127 "$HPC" exec "$PLAIN_SIF" no-such-command
+    [ "$output" = "hpc: no-such-command: command not found in the container" ]
+}
+
+@test "stdin, stdout and stderr pass through" {
+    run bash -c "echo 'from stdin' | '$HPC' exec '$PLAIN_SIF' sh -c 'cat; echo to-stderr >&2'"
+    [ "$status" -eq 0 ]
+    [ "$output" = "from stdin"$'\n'"to-stderr" ]
+}
+
+@test "the payload sees only fds 0, 1 and 2" {
+    run "$HPC" exec "$PLAIN_SIF" sh -c 'ls /proc/$$/fd'
+    [ "$status" -eq 0 ]
+    [ "$(echo $output)" = "0 1 2" ]
+}
+
+@test "SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 reach the payload" {
+    for signal in TERM INT HUP QUIT USR1 USR2; do
+        out=$(scratch_dir)/out
+        "$HPC" exec "$PLAIN_SIF" sh -c "trap 'echo got $signal; exit 3' $signal; echo ready; while :; do sleep 0.05; done" >"$out" &
+        launcher=$!
+        for _ in $(seq 100); do grep -q ready "$out" 2>/dev/null && break; sleep 0.05; done
+        kill -s "$signal" "$launcher"
+        status=0
+        wait "$launcher" || status=$?
+        [ "$status" -eq 3 ]
+        [ "$(tail -n 1 "$out")" = "got $signal" ]
+    done
+}
+
+@test "SIGTERM to the launcher ends a payload that does not catch it: 143" {
+    "$HPC" exec "$PLAIN_SIF" sleep 1001 &
+    launcher=$!
+    wait_for_payload 1001
+    kill -TERM "$launcher"
+    status=0
+    wait "$launcher" || status=$?
+    [ "$status" -eq 143 ]
+    wait_until_gone 1001
+}
+
+@test "the payload dies with the launcher, even on SIGKILL, and nothing is left" {
+    "$HPC" exec "$PLAIN_SIF" sleep 1002 &
+    launcher=$!
+    wait_for_payload 1002
+    kill -KILL "$launcher"
+    wait "$launcher" || true
+    wait_until_gone 1002
+    [ -z "$(pgrep -u "$(id -u)" -f "hpc exec")" ]
+}
+
+@test "background processes the payload leaves are ended with it" {
+    run "$HPC" exec "$PLAIN_SIF" sh -c 'sleep 1003 & echo started'
+    [ "$status" -eq 0 ]
+    [ "$output" = "started" ]
+    wait_until_gone 1003
+}
+
+@test "under --pid, hpc's init forwards signals and the whole namespace ends" {
+    "$HPC" exec --pid "$PLAIN_SIF" sh -c 'sleep 1004 & sleep 1005' &
+    launcher=$!
+    wait_for_payload 1005
+    kill -TERM "$launcher"
+    status=0
+    wait "$launcher" || status=$?
+    [ "$status" -eq 143 ]
+    wait_until_gone 1004
+    wait_until_gone 1005
+}

@@ -1,0 +1,295 @@
+#include "common/error.hpp"
+#include "sandbox/planner.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+using namespace hpc::sandbox;
+
+namespace {
+
+// A host where /home/alice is really /data/home/alice, as on many clusters.
+HostFacts alice_host(std::string cwd = "/home/alice/project") {
+    HostFacts host;
+    host.user.uid = 1001;
+    host.user.gid = 1001;
+    host.user.name = "alice";
+    host.user.home = "/home/alice";
+    host.user.shell = "/bin/bash";
+    host.user.groups = {{1001, "alice"}, {27, "sudo"}};
+    host.cwd = std::move(cwd);
+    host.environ = {"TERM=xterm", "HOME=/home/alice", "PATH=/usr/bin:/bin", "FOO=bar"};
+    std::map<std::string, std::string> links = {{"/home/alice", "/data/home/alice"}};
+    std::set<std::string> existing = {"/proc", "/sys", "/dev/null", "/dev/zero", "/dev/full", "/dev/random",
+                                      "/dev/urandom", "/dev/tty", "/dev/shm", "/tmp", "/var/tmp",
+                                      "/etc/resolv.conf", "/etc/hosts", "/data/home/alice",
+                                      "/data/home/alice/project", "/scratch", "/scratch/run", "/opt/data"};
+    host.canonical = [links, existing](const std::string& path) -> std::optional<std::string> {
+        std::string resolved = path;
+        for (const auto& [from, to] : links)
+            if (resolved == from || resolved.rfind(from + "/", 0) == 0) resolved = to + resolved.substr(from.size());
+        if (!existing.count(resolved)) return std::nullopt;
+        return resolved;
+    };
+    return host;
+}
+
+ImageSummary busybox_image(std::set<std::string> paths = {"/bin/sh", "/etc", "/usr", "/usr/bin"}) {
+    ImageSummary image;
+    image.path = "/scratch/busybox.sif";
+    image.facts.has_bin_sh = true;
+    image.passwd = "root:x:0:0:root:/root:/bin/sh\n";
+    image.group = "root:x:0:\n";
+    image.exists = [paths](const std::string& path) { return paths.count(path) > 0; };
+    return image;
+}
+
+LaunchRequest exec_request(std::vector<std::string> args = {"/bin/true"}) {
+    LaunchRequest request;
+    request.action = Action::exec;
+    request.args = std::move(args);
+    return request;
+}
+
+const MountStep* find_target(const LaunchPlan& plan, const std::string& target) {
+    auto found = std::find_if(plan.mounts.begin(), plan.mounts.end(),
+                              [&](const MountStep& step) { return step.target == target; });
+    return found == plan.mounts.end() ? nullptr : &*found;
+}
+
+std::vector<std::string> targets(const LaunchPlan& plan) {
+    std::vector<std::string> list;
+    for (const MountStep& step : plan.mounts) list.push_back(step.target);
+    return list;
+}
+
+hpc::Error plan_error(const LaunchRequest& request, const HostFacts& host, const ImageSummary& image) {
+    try {
+        plan_launch(request, host, image);
+    } catch (const hpc::Error& error) {
+        return error;
+    }
+    FAIL("the plan was accepted");
+    return hpc::Error(hpc::ExitCode::software, "");
+}
+
+}  // namespace
+
+TEST_CASE("the default plan maps the user to itself and mounts the host's view in order") {
+    LaunchPlan plan = plan_launch(exec_request(), alice_host(), busybox_image());
+    CHECK(plan.uid_map == std::vector<IdMap>{{1001, 1001, 1}});
+    CHECK(plan.gid_map == std::vector<IdMap>{{1001, 1001, 1}});
+    CHECK(targets(plan) == std::vector<std::string>{
+                               "/proc", "/sys", "/dev", "/dev/null", "/dev/zero", "/dev/full", "/dev/random",
+                               "/dev/urandom", "/dev/tty", "/dev/fd", "/dev/stdin", "/dev/stdout", "/dev/stderr",
+                               "/dev/shm", "/dev/pts", "/dev/ptmx", "/tmp", "/var/tmp", "/etc/resolv.conf",
+                               "/etc/hosts", "/home/alice", "/etc/passwd", "/etc/group"});
+    CHECK(find_target(plan, "/proc")->kind == MountKind::bind);
+    CHECK(find_target(plan, "/proc")->recursive);
+    CHECK(find_target(plan, "/dev")->kind == MountKind::tmpfs);
+    CHECK(find_target(plan, "/dev/pts")->kind == MountKind::devpts);
+    CHECK(find_target(plan, "/dev/shm")->source == "/dev/shm");
+    CHECK(find_target(plan, "/tmp")->source == "/tmp");
+    // The home is bound from its real location, at the path the user knows.
+    CHECK(find_target(plan, "/home/alice")->source == "/data/home/alice");
+    CHECK(plan.root.source == RootPlan::Source::squashfs);
+    CHECK_FALSE(plan.root.overlay);
+    CHECK_FALSE(plan.namespaces.pid);
+}
+
+TEST_CASE("a host without an optional source leaves its mount out") {
+    LaunchPlan plan = plan_launch(exec_request(), alice_host(), busybox_image());
+    CHECK(find_target(plan, "/etc/localtime") == nullptr);  // this host has none
+}
+
+TEST_CASE("the identity files add the user to the image's passwd and group") {
+    LaunchPlan plan = plan_launch(exec_request(), alice_host(), busybox_image());
+    const MountStep* passwd = find_target(plan, "/etc/passwd");
+    REQUIRE(passwd);
+    CHECK(passwd->kind == MountKind::file);
+    CHECK(passwd->content.find("root:x:0:0:root:/root:/bin/sh\n") == 0);
+    CHECK(passwd->content.find("alice:x:1001:1001:") != std::string::npos);
+    CHECK(passwd->content.find(":/home/alice:/bin/sh\n") != std::string::npos);  // no bash in the image
+    const MountStep* group = find_target(plan, "/etc/group");
+    REQUIRE(group);
+    CHECK(group->content.find("alice:x:1001:") != std::string::npos);
+    // Only mapped groups are visible in the container.
+    CHECK(group->content.find("sudo") == std::string::npos);
+}
+
+TEST_CASE("the working directory is bound when the container would not have it") {
+    SECTION("inside the home: the home bind already shows it") {
+        LaunchPlan plan = plan_launch(exec_request(), alice_host("/home/alice/project"), busybox_image());
+        CHECK(find_target(plan, "/home/alice/project") == nullptr);
+        CHECK(plan.working_directories == std::vector<std::string>{"/home/alice/project", "/home/alice", "/"});
+    }
+    SECTION("outside every bind and missing from the image: bound at its path") {
+        LaunchPlan plan = plan_launch(exec_request(), alice_host("/scratch/run"), busybox_image());
+        const MountStep* cwd = find_target(plan, "/scratch/run");
+        REQUIRE(cwd);
+        CHECK(cwd->source == "/scratch/run");
+        CHECK(cwd->purpose == "cwd");
+    }
+    SECTION("a path the image has is the image's") {
+        LaunchPlan plan = plan_launch(exec_request(), alice_host("/usr/bin"), busybox_image());
+        CHECK(find_target(plan, "/usr/bin") == nullptr);
+    }
+    SECTION("with --no-home the working directory in the home is bound by itself") {
+        LaunchRequest request = exec_request();
+        request.no_home = true;
+        LaunchPlan plan = plan_launch(request, alice_host("/home/alice/project"), busybox_image());
+        CHECK(find_target(plan, "/home/alice") == nullptr);
+        REQUIRE(find_target(plan, "/home/alice/project"));
+        CHECK(find_target(plan, "/home/alice/project")->source == "/data/home/alice/project");
+    }
+    SECTION("--pwd replaces the fallbacks and is required") {
+        LaunchRequest request = exec_request();
+        request.pwd = "/usr/bin/../lib";
+        LaunchPlan plan = plan_launch(request, alice_host(), busybox_image());
+        CHECK(plan.working_directories == std::vector<std::string>{"/usr/lib"});
+        CHECK(plan.working_directory_required);
+    }
+}
+
+TEST_CASE("--contain gives empty /tmp, /var/tmp, /dev/shm and home, and no cwd bind") {
+    LaunchRequest request = exec_request();
+    request.contain = true;
+    LaunchPlan plan = plan_launch(request, alice_host("/scratch/run"), busybox_image());
+    for (const char* target : {"/tmp", "/var/tmp", "/dev/shm", "/home/alice"}) {
+        INFO(target);
+        REQUIRE(find_target(plan, target));
+        CHECK(find_target(plan, target)->kind == MountKind::tmpfs);
+    }
+    CHECK(find_target(plan, "/scratch/run") == nullptr);
+    CHECK_FALSE(plan.namespaces.pid);
+}
+
+TEST_CASE("--containall is --contain, --cleanenv, --pid and --ipc") {
+    LaunchRequest request = exec_request();
+    request.containall = true;
+    LaunchPlan plan = plan_launch(request, alice_host(), busybox_image());
+    CHECK(plan.namespaces.pid);
+    CHECK(plan.namespaces.ipc);
+    CHECK(find_target(plan, "/proc")->kind == MountKind::proc);
+    CHECK(find_target(plan, "/tmp")->kind == MountKind::tmpfs);
+    bool foo_passed = std::any_of(plan.command.envp.begin(), plan.command.envp.end(),
+                                  [](const std::string& variable) { return variable == "FOO=bar"; });
+    CHECK_FALSE(foo_passed);
+}
+
+TEST_CASE("--home chooses the home directory's source and place") {
+    SECTION("src:dst") {
+        LaunchRequest request = exec_request();
+        request.home = "/scratch:/home/work";
+        LaunchPlan plan = plan_launch(request, alice_host(), busybox_image());
+        REQUIRE(find_target(plan, "/home/work"));
+        CHECK(find_target(plan, "/home/work")->source == "/scratch");
+        CHECK(find_target(plan, "/home/alice") == nullptr);
+        CHECK(std::count(plan.command.envp.begin(), plan.command.envp.end(), "HOME=/home/work") == 1);
+    }
+    SECTION("a missing source is an error naming it") {
+        LaunchRequest request = exec_request();
+        request.home = "/nonexistent";
+        hpc::Error error = plan_error(request, alice_host(), busybox_image());
+        CHECK(error.code() == hpc::ExitCode::no_input);
+        CHECK(std::string(error.what()) == "--home /nonexistent: no such directory");
+    }
+}
+
+TEST_CASE("user binds come after the defaults, resolved on the host") {
+    LaunchRequest request = exec_request();
+    request.binds = {{"/opt/data", "/data", true}, {"/scratch", "/scratch", false}};
+    LaunchPlan plan = plan_launch(request, alice_host(), busybox_image());
+    const MountStep* data = find_target(plan, "/data");
+    REQUIRE(data);
+    CHECK(data->source == "/opt/data");
+    CHECK(data->read_only);
+    CHECK(data->purpose == "bind /opt/data to /data");
+    std::vector<std::string> order = targets(plan);
+    CHECK(std::find(order.begin(), order.end(), "/data") > std::find(order.begin(), order.end(), "/home/alice"));
+}
+
+TEST_CASE("bad requests fail with one clear message and their own exit code") {
+    SECTION("a missing bind source") {
+        LaunchRequest request = exec_request();
+        request.binds = {{"/nope", "/mnt", false}};
+        hpc::Error error = plan_error(request, alice_host(), busybox_image());
+        CHECK(error.code() == hpc::ExitCode::no_input);
+        CHECK(std::string(error.what()) == "bind /nope to /mnt: source not found");
+    }
+    SECTION("a bind over the root") {
+        LaunchRequest request = exec_request();
+        request.binds = {{"/scratch", "/", false}};
+        CHECK(plan_error(request, alice_host(), busybox_image()).code() == hpc::ExitCode::usage);
+    }
+    SECTION("--writable on a SIF") {
+        LaunchRequest request = exec_request();
+        request.writable = true;
+        hpc::Error error = plan_error(request, alice_host(), busybox_image());
+        CHECK(error.code() == hpc::ExitCode::data);
+        CHECK(std::string(error.what()).find("--writable needs a directory") != std::string::npos);
+    }
+    SECTION("--writable with --writable-tmpfs") {
+        LaunchRequest request = exec_request();
+        request.writable = request.writable_tmpfs = true;
+        CHECK(plan_error(request, alice_host(), busybox_image()).code() == hpc::ExitCode::usage);
+    }
+    SECTION("an unknown --no-mount name") {
+        LaunchRequest request = exec_request();
+        request.no_mount = {"everything"};
+        hpc::Error error = plan_error(request, alice_host(), busybox_image());
+        CHECK(std::string(error.what()) == "--no-mount everything: not a mount hpc makes");
+    }
+}
+
+TEST_CASE("--no-mount removes whole groups or single paths") {
+    LaunchRequest request = exec_request();
+    request.no_mount = {"tmp", "/etc/hosts", "dev", "home"};
+    LaunchPlan plan = plan_launch(request, alice_host(), busybox_image());
+    for (const char* gone : {"/tmp", "/var/tmp", "/etc/hosts", "/dev", "/dev/null", "/dev/pts", "/home/alice"}) {
+        INFO(gone);
+        CHECK(find_target(plan, gone) == nullptr);
+    }
+    CHECK(find_target(plan, "/etc/resolv.conf"));
+}
+
+TEST_CASE("the root of each kind of image") {
+    SECTION("a directory gets a tmpfs overlay for its mount points, read-only") {
+        ImageSummary image = busybox_image();
+        image.is_directory = true;
+        image.path = "/scratch/sandbox";
+        LaunchPlan plan = plan_launch(exec_request(), alice_host(), image);
+        CHECK(plan.root.source == RootPlan::Source::directory);
+        CHECK(plan.root.directory == "/scratch/sandbox");
+        CHECK(plan.root.overlay);
+        CHECK_FALSE(plan.root.overlay_visible);
+    }
+    SECTION("--writable writes the directory itself") {
+        ImageSummary image = busybox_image();
+        image.is_directory = true;
+        LaunchRequest request = exec_request();
+        request.writable = true;
+        LaunchPlan plan = plan_launch(request, alice_host(), image);
+        CHECK(plan.root.writable);
+        CHECK_FALSE(plan.root.overlay);
+    }
+    SECTION("--writable-tmpfs over a SIF") {
+        LaunchRequest request = exec_request();
+        request.writable_tmpfs = true;
+        LaunchPlan plan = plan_launch(request, alice_host(), busybox_image());
+        CHECK(plan.root.overlay);
+        CHECK(plan.root.overlay_visible);
+    }
+}
+
+TEST_CASE("the payload learns which container it is in") {
+    LaunchPlan plan = plan_launch(exec_request(), alice_host(), busybox_image());
+    for (const char* variable : {"APPTAINER_CONTAINER=/scratch/busybox.sif", "APPTAINER_NAME=busybox.sif",
+                                 "SINGULARITY_CONTAINER=/scratch/busybox.sif"}) {
+        INFO(variable);
+        CHECK(std::count(plan.command.envp.begin(), plan.command.envp.end(), variable) == 1);
+    }
+}
