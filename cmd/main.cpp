@@ -1,5 +1,6 @@
 // hpc: run and inspect container images as yourself, on shared machines and clusters.
 #include "cmd/action_command.hpp"
+#include "cmd/inspect_command.hpp"
 #include "cmd/report.hpp"
 #include "common/error.hpp"
 
@@ -40,6 +41,10 @@ int main(int argc, char** argv) {
         });
     }
 
+    hpc::cmd::InspectOptions inspect_options;
+    CLI::App* inspect = app.add_subcommand("inspect", "show an image's labels, scripts, environment, definition");
+    hpc::cmd::add_inspect_options(*inspect, inspect_options);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
@@ -47,6 +52,7 @@ int main(int argc, char** argv) {
         return code == 0 ? 0 : static_cast<int>(hpc::ExitCode::usage);
     }
     try {
+        if (inspect->parsed()) return hpc::cmd::run_inspect(inspect_options);
         return hpc::cmd::run_action(action_options, chosen);
     } catch (const hpc::Error& error) {
         hpc::cmd::report_error(error.what());

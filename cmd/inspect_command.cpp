@@ -1,0 +1,85 @@
+#include "cmd/inspect_command.hpp"
+
+#include "image/image.hpp"
+#include "image/metadata.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <iostream>
+
+namespace hpc::cmd {
+namespace {
+
+// Apptainer shows the labels when no other part is asked for, and everything with --all.
+InspectOptions resolve_selection(InspectOptions options) {
+    if (options.all) {
+        options.labels = options.deffile = options.runscript = options.startscript = options.test =
+            options.helpfile = options.environment = options.json = true;
+    }
+    if (!(options.deffile || options.runscript || options.startscript || options.test || options.helpfile ||
+          options.environment))
+        options.labels = true;
+    return options;
+}
+
+void print_text(const InspectOptions& options, const image::ImageMetadata& metadata) {
+    auto section = [](bool wanted, const std::string& text) {
+        if (wanted && !text.empty()) std::cout << text << "\n";
+    };
+    section(options.deffile, metadata.deffile);
+    section(options.runscript, metadata.runscript);
+    section(options.startscript, metadata.startscript);
+    section(options.test, metadata.test);
+    section(options.helpfile, metadata.helpfile);
+    if (options.environment)
+        for (const auto& [file, content] : metadata.environment) std::cout << "=== " << file << " ===\n" << content << "\n\n";
+    if (options.labels)
+        for (const auto& [key, value] : metadata.labels) std::cout << key << ": " << value << "\n";
+}
+
+// Apptainer's inspect.Metadata, fields in its order, empty ones left out.
+void print_json(const InspectOptions& options, const image::ImageMetadata& metadata) {
+    nlohmann::ordered_json attributes = nlohmann::ordered_json::object();
+    if (options.environment && !metadata.environment.empty()) attributes["environment"] = metadata.environment;
+    if (options.labels && !metadata.labels.empty()) attributes["labels"] = metadata.labels;
+    auto text = [&](bool wanted, const char* key, const std::string& value) {
+        if (wanted && !value.empty()) attributes[key] = value;
+    };
+    text(options.runscript, "runscript", metadata.runscript);
+    text(options.test, "test", metadata.test);
+    text(options.helpfile, "helpfile", metadata.helpfile);
+    text(options.deffile, "deffile", metadata.deffile);
+    text(options.startscript, "startscript", metadata.startscript);
+    nlohmann::ordered_json document;
+    document["data"]["attributes"] = attributes;
+    document["type"] = "container";
+    std::cout << document.dump(1, '\t') << "\n";
+}
+
+}  // namespace
+
+void add_inspect_options(CLI::App& command, InspectOptions& options) {
+    command.add_flag("-l,--labels", options.labels, "show the labels (the default)");
+    command.add_flag("-d,--deffile", options.deffile, "show the definition file the image was built from");
+    command.add_flag("-r,--runscript", options.runscript, "show the runscript");
+    command.add_flag("-s,--startscript", options.startscript, "show the startscript");
+    command.add_flag("-t,--test", options.test, "show the test script");
+    command.add_flag("-H,--helpfile", options.helpfile, "show the runscript's help");
+    command.add_flag("-e,--environment", options.environment, "show the environment files");
+    command.add_flag("-j,--json", options.json, "print JSON instead of sections");
+    command.add_flag("--all", options.all, "show everything (implies --json)");
+    command.add_option("image", options.image, "the image: SIF, squashfs or directory")->required();
+}
+
+int run_inspect(const InspectOptions& requested) {
+    InspectOptions options = resolve_selection(requested);
+    image::ImageFile image = image::ImageFile::open(options.image);
+    image::ImageMetadata metadata = image::read_metadata(image, *image::open_tree(image));
+    if (options.json)
+        print_json(options, metadata);
+    else
+        print_text(options, metadata);
+    return 0;
+}
+
+}  // namespace hpc::cmd

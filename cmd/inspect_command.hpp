@@ -1,0 +1,28 @@
+// inspect: an image's metadata, in Apptainer's output shapes (text sections or --json).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+namespace hpc::cmd {
+
+struct InspectOptions {
+    bool labels = false;
+    bool deffile = false;
+    bool runscript = false;
+    bool startscript = false;
+    bool test = false;
+    bool helpfile = false;
+    bool environment = false;
+    bool json = false;
+    bool all = false;
+    std::string image;
+};
+
+void add_inspect_options(CLI::App& command, InspectOptions& options);
+
+// Prints to stdout; returns 0. Throws hpc::Error for an unusable image.
+int run_inspect(const InspectOptions& options);
+
+}  // namespace hpc::cmd
