@@ -1,0 +1,40 @@
+# Shared by the benchmarks: run as an unprivileged user, make busybox images, print ratios.
+# Benchmarks are measurements, never tests: they print figures and do not pass or fail.
+
+bench_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+HPC=${HPC:-$bench_root/build/hpc}
+
+# Re-runs the calling script as the unprivileged test user when started as root, from a
+# world-readable copy of the binary (the checkout may be under /root).
+run_as_user() {
+    [ "$(id -u)" = 0 ] || return 0
+    local user=${HPC_TEST_USER:-hpctest}
+    "$bench_root/tests/setup/test-user" "$user"
+    local work
+    work=$(mktemp -d /tmp/hpc-bench.XXXXXX)
+    chmod 0755 "$work"
+    cp "$HPC" "$work/hpc"
+    cp -r "$bench_root/bench" "$work/bench"
+    chown -R "$user:" "$work"
+    cd /tmp
+    runuser -u "$user" -- env HPC="$work/hpc" bash "$work/bench/$(basename "$0")" "$@"
+    local status=$?
+    rm -rf "$work"
+    exit $status
+}
+
+# make_busybox_images DIR: DIR/busybox.sqfs and DIR/busybox.sif, the same squashfs bytes.
+make_busybox_images() {
+    local dir=$1 tree=$1/tree
+    mkdir -p "$tree"/{bin,etc,home,tmp,proc,sys,dev}
+    cp "$(command -v busybox || echo /bin/busybox)" "$tree/bin/busybox"
+    for applet in sh true; do ln -s busybox "$tree/bin/$applet"; done
+    echo 'root:x:0:0:root:/root:/bin/sh' >"$tree/etc/passwd"
+    echo 'root:x:0:' >"$tree/etc/group"
+    mksquashfs "$tree" "$dir/busybox.sqfs" -noappend -quiet -all-root >/dev/null
+    siftool new "$dir/busybox.sif" >/dev/null
+    siftool add --datatype 4 --parttype 2 --partfs 1 --partarch 2 --groupid 1 "$dir/busybox.sif" "$dir/busybox.sqfs" >/dev/null
+}
+
+# ratio A B: A/B to two decimals.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
