@@ -26,14 +26,16 @@ bool starts_with_bytes(const ByteSource& source, uint64_t offset, std::string_vi
 bool is_sif(const ByteSource& source) { return starts_with_bytes(source, 32, std::string_view("SIF_MAGIC\0", 10)); }
 
 // The checks a reader can make before handing the extent to libsquashfuse: magic, version,
-// and that the file system's own idea of its length fits in the extent.
+// and that the file system's own idea of its length fits in the extent. The magic comes
+// first, so that a short partition of something else is called that, not a short squashfs.
 void check_squashfs_superblock(const ByteSource& source, const SquashfsExtent& extent) {
+    if (extent.size >= 4 && !starts_with_bytes(source, extent.offset, squashfs_magic))
+        throw Error(ExitCode::data, "not a squashfs file system (bad magic)");
     if (extent.size < squashfs_superblock_size)
         throw Error(ExitCode::data, "squashfs truncated: " + std::to_string(extent.size) +
                                         " bytes, shorter than a superblock");
     unsigned char block[squashfs_superblock_size];
     source.read_exact(extent.offset, block, sizeof block);
-    if (std::memcmp(block, squashfs_magic, 4) != 0) throw Error(ExitCode::data, "not a squashfs file system (bad magic)");
     uint16_t major = 0, minor = 0;
     std::memcpy(&major, block + 28, 2);
     std::memcpy(&minor, block + 30, 2);
@@ -45,6 +47,13 @@ void check_squashfs_superblock(const ByteSource& source, const SquashfsExtent& e
     if (bytes_used > extent.size)
         throw Error(ExitCode::data, "squashfs truncated: it needs " + std::to_string(bytes_used) + " bytes, " +
                                         std::to_string(extent.size) + " are there");
+}
+
+// The fd outlives open() (the squashfs server reads through it), so it should block like any
+// other once the file is known to be one that O_NONBLOCK was only a guard for.
+void clear_nonblocking(int fd) {
+    int flags = ::fcntl(fd, F_GETFL);
+    if (flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) throw_errno("fcntl");
 }
 
 std::string absolute_resolved(const std::string& path) {
@@ -71,16 +80,21 @@ ImageFile ImageFile::open(const std::string& path, std::string_view host_arch) {
     ImageFile image;
     image.path_ = path;
     try {
-        image.fd_.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+        // O_NONBLOCK: opening a FIFO with no writer would otherwise hang here before the
+        // type check below can refuse it (open(2), fifo(7)); O_NOCTTY: a terminal given as
+        // the image must not become our controlling terminal.
+        image.fd_.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
         if (!image.fd_) throw_errno("open");
         struct stat status {};
         if (::fstat(image.fd_.get(), &status) != 0) throw_errno("stat");
+        if (!S_ISDIR(status.st_mode) && !S_ISREG(status.st_mode))
+            throw Error(ExitCode::data, "not a regular file or a directory");
+        clear_nonblocking(image.fd_.get());
         image.resolved_path_ = absolute_resolved(path);
         if (S_ISDIR(status.st_mode)) {
             image.format_ = ImageFormat::directory;
             return image;
         }
-        if (!S_ISREG(status.st_mode)) throw Error(ExitCode::data, "not a regular file or a directory");
         image.file_size_ = static_cast<uint64_t>(status.st_size);
         FdByteSource source(image.fd_.get(), image.file_size_);
         if (is_sif(source)) {

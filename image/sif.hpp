@@ -33,9 +33,12 @@ enum class SifFsType : int32_t { squashfs = 1, ext3 = 2, archive = 3, raw = 4, e
 enum class SifPartType : int32_t { system = 1, primary_system = 2, data = 3, overlay = 4 };
 
 struct SifDescriptor {
-    SifDataType data_type{};
+    // Set in stored group ids, and in a linked id that names a group rather than an object.
+    static constexpr uint32_t group_flag = 0xf0000000;
+
+    SifDataType data_type{};  // may be a code newer than this table: such objects are kept
     uint32_t id = 0;
-    uint32_t group_id = 0;   // without the 0xf0000000 flag
+    uint32_t group_id = 0;   // without the 0xf0000000 flag; 0 when in no group
     uint32_t linked_id = 0;  // as stored
     uint64_t offset = 0;
     uint64_t size = 0;
@@ -46,6 +49,10 @@ struct SifDescriptor {
     SifFsType fs_type{};
     SifPartType part_type{};
     std::string arch;  // two-digit code, e.g. "02"
+
+    // What linked_id names, as siftool reads it: a group when all flag bits are set.
+    bool links_group() const { return (linked_id & group_flag) == group_flag; }
+    uint32_t link_target() const { return linked_id & ~group_flag; }  // 0: no link
 };
 
 struct SifHeader {
@@ -68,9 +75,10 @@ struct SifFile {
     std::vector<SifDescriptor> descriptors;  // the used ones, in table order
 };
 
-// The SIF arch code of the machine hpc was built for ("02" on x86-64).
+// The SIF arch code of the machine hpc was built for ("02" on x86-64, "00" where SIF has none).
 std::string_view host_sif_arch();
-// "amd64" for "02"; "unknown (NN)" for a code not in the table.
+// The Go name siftool prints: "amd64" for "02", "unknown" for "00", and "unknown (NN)" for a
+// code not in the table (bytes outside printable ASCII shown as \xNN).
 std::string sif_arch_name(std::string_view code);
 
 // Parses and validates the header and descriptor table. Throws hpc::Error(data) whose message
@@ -78,8 +86,9 @@ std::string sif_arch_name(std::string_view code);
 SifFile read_sif(const ByteSource& source);
 
 // The partition to run: the primary system partition, which must be a squashfs for
-// `host_arch`. Throws hpc::Error(data) saying which: no partition at all, no primary one,
-// ext3, encrypted, another file system type, or another architecture.
+// `host_arch`, or for arch "00" (unknown), which Apptainer runs anywhere. Throws
+// hpc::Error(data) saying which: no partition at all, no primary one, two primaries, ext3,
+// encrypted, raw or archive data, or another architecture.
 const SifDescriptor& select_root_partition(const SifFile& sif, std::string_view host_arch);
 
 }  // namespace hpc::image
