@@ -133,33 +133,45 @@ void ld_library_path_edits(std::string& out) {
 }
 
 // A host variable comes back unless the scripts or the user set it; one they set empty goes.
-// Then the carriers go, before anything is exec'd.
+// Then the carriers go, before anything is exec'd. The carriers stay exported while the
+// image's scripts run: hiding them too would cost three commands a variable.
 //
-// Parsing is most of the cost of this script (dash tokenizes ~100 instructions a byte, and
-// a compound command is parsed whole, branches not taken included), so the host variables
+// Parsing is most of the cost of this script (dash spends some 100 instructions a byte,
+// and parses a compound command whole, branches not taken included). So the host variables
 // come back in groups: when the scripts set none of a group, which is usual, one test and
-// one `export` do; otherwise the group's per-variable code, kept in a single-quoted string
-// that costs little to skip, is evaluated. The carriers stay exported while the image's
-// scripts run: hiding them too would cost three commands a variable.
-void restore_host_variables(std::string& out, const ContainerEnvironment& environment) {
-    constexpr size_t group_size = 32;
+// one `export` do; otherwise _hpc_restore looks at each. Where that text would not fit in
+// one argument, every variable goes through _hpc_restore, which is slower (an eval each) but
+// names each variable once.
+void restore_host_variables(std::string& out, const ContainerEnvironment& environment, bool compact) {
     const EnvVars& host = environment.host;
+    if (host.empty()) return;
+    out += "_hpc_restore() {\n"
+           "  for _hpc_k; do\n"
+           "    eval \"case \\${$_hpc_k+x}\\${$_hpc_k:+y} in '') export $_hpc_k=\\\"\\$" +
+           std::string(host_carrier_prefix) + "$_hpc_k\\\";; x) unset $_hpc_k;; esac; unset " +
+           std::string(host_carrier_prefix) + "$_hpc_k\"\n"
+           "  done\n"
+           "}\n";
+    if (compact) {
+        out += "_hpc_restore";
+        for (const auto& [name, value] : host) out += " " + name;
+        out += "\n";
+        return;
+    }
+    constexpr size_t group_size = 32;
     for (size_t first = 0; first < host.size(); first += group_size) {
         size_t end = std::min(first + group_size, host.size());
         std::string any_set;
         std::string export_all = "export";
-        std::string one_by_one;
+        std::string names;
         for (size_t i = first; i < end; ++i) {
             const std::string& name = host[i].first;
-            std::string value = "\"$" + carrier(name) + "\"";
             any_set += "${" + name + "+x}";
-            export_all += " " + name + "=" + value;
-            one_by_one += "case ${" + name + "+x}${" + name + ":+y} in \"\") export " + name + "=" + value +
-                          ";; x) unset " + name + ";; esac\n";
+            export_all += " " + name + "=\"$" + carrier(name) + "\"";
+            names += " " + name;
         }
-        out += "case " + any_set + " in '') " + export_all + ";; *) eval '" + one_by_one + "';; esac\n";
+        out += "case " + any_set + " in '') " + export_all + ";; *) _hpc_restore" + names + ";; esac\n";
     }
-    if (host.empty()) return;
     std::string unset = "unset";
     for (const auto& [name, value] : host) unset += " " + carrier(name);
     out += unset + "\n";
@@ -228,10 +240,8 @@ void action_command(std::string& out, const ImageFacts& image, Action action, co
     }
 }
 
-}  // namespace
-
-std::string action_script(const ContainerEnvironment& environment, const ImageFacts& image, Action action,
-                          const std::string& shell) {
+std::string write_script(const ContainerEnvironment& environment, const ImageFacts& image, Action action,
+                         const std::string& shell, bool compact) {
     std::string out = "# hpc: the container's environment, then the action\n";
     clear_shell_presets(out, environment);
     define_ids(out, environment);
@@ -274,10 +284,19 @@ std::string action_script(const ContainerEnvironment& environment, const ImageFa
         injects(environment, "APPEND_LD_LIBRARY_PATH"))
         ld_library_path_edits(out);
     forget_ids(out, environment);
-    restore_host_variables(out, environment);
+    restore_host_variables(out, environment, compact);
     prompt(out);
     action_command(out, image, action, shell);
     return out;
+}
+
+}  // namespace
+
+std::string action_script(const ContainerEnvironment& environment, const ImageFacts& image, Action action,
+                          const std::string& shell) {
+    std::string script = write_script(environment, image, action, shell, false);
+    if (script.size() > compact_threshold) script = write_script(environment, image, action, shell, true);
+    return script;
 }
 
 }  // namespace hpc::sandbox

@@ -30,6 +30,11 @@ inline constexpr int exit_command_not_executable = 126;
 // The exit status when the container's shell fails to evaluate a value (e.g. "${!X}" in dash).
 inline constexpr int exit_bad_value = 64;
 
+// Past this size the script restores host variables in its compact, slower way, so that it
+// stays within Linux's limit on one argument (32 pages) for environments of some thousand
+// variables.
+inline constexpr size_t compact_threshold = 96 * 1024;
+
 // `action` must have something to run (see payload_command: test without a test script
 // does not come here).
 std::string action_script(const ContainerEnvironment& environment, const ImageFacts& image, Action action,

@@ -131,7 +131,15 @@ PayloadCommand payload_command(const ContainerEnvironment& environment, const Im
                                                 : "the image has no /bin/sh to evaluate the values given with "
                                                   "--env or *ENV_* variables (--no-eval needs none)");
         command.via_shell = true;
-        command.argv = with_args({"/bin/sh", "-c", action_script(environment, image, action, shell), "hpc"}, args);
+        std::string script = action_script(environment, image, action, shell);
+        // Linux refuses any one argument longer than 32 pages (MAX_ARG_STRLEN) with E2BIG.
+        constexpr size_t max_argument = 32 * 4096;
+        if (script.size() >= max_argument)
+            throw Error(ExitCode::usage, "the environment is too large for the container's shell script (" +
+                                             std::to_string(environment.host.size()) + " host variables, " +
+                                             std::to_string(environment.injected.size()) +
+                                             " values): use --cleanenv or --no-env");
+        command.argv = with_args({"/bin/sh", "-c", std::move(script), "hpc"}, args);
         for (const auto& [name, value] : environment.base) command.envp.push_back(name + "=" + value);
         for (const auto& [name, value] : environment.host)
             command.envp.push_back(std::string(host_carrier_prefix) + name + "=" + value);

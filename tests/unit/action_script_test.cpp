@@ -466,6 +466,30 @@ TEST_CASE("action script: a host variable the scripts set keeps their value; one
     }
 }
 
+TEST_CASE("action script: a large host environment comes back whole, in the compact form too") {
+    Image image("default");
+    image.add_script("50-set.sh", "export HOSTVAR_7=image HOSTVAR_900=\n");
+    for (size_t count : {100u, 2000u}) {
+        std::vector<std::string> host;
+        for (size_t i = 0; i < count; ++i) host.push_back("HOSTVAR_" + std::to_string(i) + "=value " + std::to_string(i));
+        EnvironmentRequest request = request_for(image, host);
+        std::string script = action_script(plan_environment(request), image.facts(), Action::exec, "");
+        bool compact = script.find("\n_hpc_restore HOSTVAR_0 HOSTVAR_1 ") != std::string::npos;
+        CHECK(compact == (count > 1000));
+        CHECK(script.size() < 128 * 1024);
+        for (const Shell& shell : shells()) {
+            INFO(shell.name << ", " << count << " host variables");
+            CHECK(echo_in(shell, image, request,
+                          "echo \"$HOSTVAR_0|$HOSTVAR_7|${HOSTVAR_900-unset}|$HOSTVAR_99\"; "
+                          "/usr/bin/env | /usr/bin/grep -c '^HOSTVAR_'; /usr/bin/env | /usr/bin/grep -c HPC_HOST_; true") ==
+                  // HOSTVAR_900 is the host's only in the larger set: set empty, it goes; else
+                  // it is the image's own, empty.
+                  "value 0|image|" + std::string(count > 900 ? "unset" : "") + "|value 99\n" +
+                      std::to_string(count > 900 ? count - 1 : count + 1) + "\n0");
+        }
+    }
+}
+
 TEST_CASE("action script: PS1 is hpc's unless someone set one, and PROMPT_COMMAND forces it back") {
     Image none("none");
     Image image("default");

@@ -131,6 +131,21 @@ TEST_CASE("payload_command: no /bin/sh where one is needed is the image's fault"
           "none)");
 }
 
+TEST_CASE("payload_command: a script too long for one argument is refused before the exec fails") {
+    ContainerEnvironment environment = simple_environment();
+    for (int i = 0; i < 3000; ++i) environment.host.emplace_back("MODULE_VARIABLE_NUMBER_" + std::to_string(i), "x");
+    ImageFacts image = plain_image();
+    image.env_scripts = {"/.singularity.d/env/99-base.sh"};
+    hpc::Error error = error_of(environment, image, Action::exec, {"true"});
+    CHECK(error.code() == hpc::ExitCode::usage);
+    CHECK(std::string(error.what()) == "the environment is too large for the container's shell script (3002 host "
+                                       "variables, 1 values): use --cleanenv or --no-env");
+    environment.host.resize(1000);  // the compact form fits where the fast one would not
+    std::string script = payload_command(environment, image, Action::exec, {"true"}, "").argv[2];
+    CHECK(script.size() < 128 * 1024);
+    CHECK(script.find("\n_hpc_restore TERM EMPTY MODULE_VARIABLE_NUMBER_0 ") != std::string::npos);
+}
+
 TEST_CASE("payload_command: exec needs a command") {
     hpc::Error error = error_of(simple_environment(), plain_image(), Action::exec, {});
     CHECK(error.code() == hpc::ExitCode::usage);
