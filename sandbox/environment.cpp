@@ -38,6 +38,10 @@ constexpr std::array<std::string_view, 5> not_settable = {"HOME", "APPTAINER_SHE
 // (Apptainer's ReadOnlyVars).
 constexpr std::array<std::string_view, 7> shell_owned = {"EUID", "GID", "HOME", "IFS", "OPTIND", "PWD", "UID"};
 
+// Never set from the user's values.
+constexpr std::array<std::string_view, 7> shell_variables = {"UID", "GID", "EUID", "PPID", "SHELLOPTS", "BASHOPTS",
+                                                             "BASH_VERSINFO"};
+
 constexpr std::string_view libs_directory = "/.singularity.d/libs";
 
 template <size_t N>
@@ -130,8 +134,9 @@ private:
             warn(origin + " is ignored: " + name + " cannot be set in the container");
             return std::nullopt;
         }
-        // The shell's own (bash has UID read-only); Apptainer skips them too.
-        if (name == "UID" || name == "GID") {
+        // The shell's own: Apptainer skips UID and GID; the others are read-only in bash,
+        // where exporting them would stop the container's shell (bash is RHEL's /bin/sh).
+        if (contains(shell_variables, name)) {
             warn(origin + " is ignored: " + name + " is the shell's own variable");
             return std::nullopt;
         }

@@ -167,14 +167,15 @@ TEST_CASE("environment: HOME and the shell and app settings cannot be set, with 
 
 TEST_CASE("environment: UID, GID and hpc's runtime variables cannot be set") {
     EnvironmentRequest request = request_with({"APPTAINERENV_UID=0", "APPTAINERENV_APPTAINER_NAME=x"});
-    request.env_options = {"GID=0"};
+    request.env_options = {"GID=0,SHELLOPTS=xtrace"};
     request.runtime = {{"APPTAINER_NAME", "a.sif"}};
     ContainerEnvironment environment = plan_environment(request);
     CHECK(environment.injected.empty());
     CHECK(environment.warnings ==
           std::vector<std::string>{"APPTAINERENV_UID is ignored: UID is the shell's own variable",
                                    "APPTAINERENV_APPTAINER_NAME is ignored: APPTAINER_NAME is set by hpc",
-                                   "--env GID is ignored: GID is the shell's own variable"});
+                                   "--env GID is ignored: GID is the shell's own variable",
+                                   "--env SHELLOPTS is ignored: SHELLOPTS is the shell's own variable"});
 }
 
 TEST_CASE("environment: a user's LD_LIBRARY_PATH keeps hpc's bound libraries last") {
