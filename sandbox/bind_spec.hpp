@@ -24,7 +24,10 @@ struct BindSpec {
 std::vector<BindSpec> parse_bind_list(std::string_view value);
 
 // One --mount value. Throws hpc::Error(usage) for a type other than bind, a missing source or
-// destination, an unknown key.
+// destination, an unknown key, or a value that holds several mounts.
 BindSpec parse_mount_spec(std::string_view value);
+
+// A --mount value or APPTAINER_MOUNT: one mount per line, as Apptainer allows.
+std::vector<BindSpec> parse_mount_list(std::string_view value);
 
 }  // namespace hpc::sandbox

@@ -12,6 +12,7 @@
 // never hands a value to a host shell.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,13 +39,19 @@ struct EnvironmentRequest {
     bool no_eval = false;
     std::string home;     // $HOME inside the container
     EnvVars runtime;      // set by hpc for the payload: APPTAINER_CONTAINER, APPTAINER_NAME, ...
+    std::vector<std::string> no_env;  // each --no-env value (comma lists allowed): host names to drop
+    std::string cwd;      // the payload's working directory when known: PWD (the host's PWD never passes)
+    std::optional<uint32_t> uid, gid;  // the payload's ids: $UID and $GID for evaluated values
 };
 
 struct ContainerEnvironment {
-    EnvVars base;      // what the image's scripts start with: HOME, PATH, runtime variables
-    EnvVars host;      // passed through; restored after the scripts unless they set it
+    EnvVars base;      // what the image's scripts start with: HOME, PATH, PWD, runtime variables
+    EnvVars host;      // passed through (and LANG=C with --cleanenv); restored after the scripts
+                       // unless they set it, unset if they set it empty
     EnvVars injected;  // the user's values (PATH forms as SING_USER_DEFINED_*), in order
     bool evaluate = true;  // injected values are expanded by the container's shell
+    std::optional<uint32_t> uid, gid;  // defined as $UID/$GID for the scripts where the shell lacks them
+    std::vector<std::string> warnings;  // for the user: values refused or shadowed, one line each
 };
 
 // Throws hpc::Error(usage) naming the option or "file:line" for malformed input.
@@ -65,14 +72,19 @@ struct ImageFacts {
 // no image script needs sourcing and no value needs evaluating: one exec, no shell), or the
 // image's /bin/sh running hpc's action script, which does the rest inside the container.
 struct PayloadCommand {
-    std::vector<std::string> argv;  // argv[0] is a path or a name to look up in envp's PATH
+    std::vector<std::string> argv;  // argv[0] is a path or a name to look up in envp's PATH;
+                                    // empty when there is nothing to run (test without a test
+                                    // script): the caller prints the notice and exits 0
     std::vector<std::string> envp;  // "KEY=VALUE"
     bool via_shell = false;
+    std::string notice;  // for stderr before the payload starts, as "hpc: <notice>", or empty
 };
 
 // `args`: for exec, the command and its arguments; for run and test, the arguments; for
 // shell, the shell's arguments. `shell`: --shell, or empty. Throws hpc::Error(data) when a
-// shell is needed and the image has none.
+// shell is needed and the image has none, hpc::Error(usage) for exec without a command.
+// With via_shell, argv is [/bin/sh, -c, <action script>, hpc, args...] and envp is `base`
+// plus HPC_HOST_<NAME>=value for each host variable (see action_script.hpp).
 PayloadCommand payload_command(const ContainerEnvironment& environment, const ImageFacts& image,
                                Action action, const std::vector<std::string>& args,
                                const std::string& shell);
