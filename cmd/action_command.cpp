@@ -37,6 +37,8 @@ int run_action(const ActionOptions& options, sandbox::Action action) {
     for (const std::string& warning : plan.warnings) report_warning(warning);
     if (options.dry_run || options.verbose) std::cerr << sandbox::describe(plan) << std::flush;
     if (options.dry_run) return 0;
+    if (!plan.command.notice.empty()) report_notice(plan.command.notice);
+    if (plan.command.argv.empty()) return 0;  // nothing to run, e.g. `test` without a test script
 
     // The server is made (and the superblock checked) before any namespace exists; it mounts
     // when the executor reaches the image's root.

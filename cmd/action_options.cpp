@@ -55,6 +55,7 @@ void add_action_options(CLI::App& command, ActionOptions& options, bool with_she
     command.add_flag("-e,--cleanenv", options.clean_env, "pass no host environment variables");
     command.add_option("--env", options.env, "set variables: NAME=VALUE, comma-separated");
     command.add_option("--env-file", options.env_files, "set variables from a file of NAME=VALUE lines");
+    command.add_option("--no-env", options.no_env, "host variables not to pass: NAME, comma-separated");
     command.add_flag("--no-eval", options.no_eval, "keep variable values literal: no shell evaluation");
     command.add_option("--pwd,--cwd", options.pwd, "the working directory in the container");
     command.add_option("--no-mount", options.no_mount,
@@ -77,7 +78,8 @@ sandbox::LaunchRequest to_launch_request(const ActionOptions& options, sandbox::
     request.shell = options.shell;
     for (const std::string& value : options.binds)
         for (sandbox::BindSpec& bind : sandbox::parse_bind_list(value)) request.binds.push_back(std::move(bind));
-    for (const std::string& value : options.mounts) request.binds.push_back(sandbox::parse_mount_spec(value));
+    for (const std::string& value : options.mounts)
+        for (sandbox::BindSpec& bind : sandbox::parse_mount_list(value)) request.binds.push_back(std::move(bind));
     if (std::string from_environment = bind_variable(host_environ); !from_environment.empty())
         for (sandbox::BindSpec& bind : sandbox::parse_bind_list(from_environment))
             request.binds.push_back(std::move(bind));
@@ -95,6 +97,7 @@ sandbox::LaunchRequest to_launch_request(const ActionOptions& options, sandbox::
     request.no_mount = split_commas(options.no_mount);
     request.pwd = options.pwd;
     request.env_options = options.env;
+    request.no_env = options.no_env;
     for (const std::string& path : options.env_files) request.env_files.push_back({path, read_env_file(path)});
     return request;
 }

@@ -21,6 +21,7 @@ struct ActionOptions {
     bool clean_env = false;
     std::vector<std::string> env;
     std::vector<std::string> env_files;
+    std::vector<std::string> no_env;
     bool no_eval = false;
     std::string pwd;
     std::vector<std::string> no_mount;

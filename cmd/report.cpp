@@ -19,4 +19,6 @@ void report_error(const std::string& message) { write_line("hpc: " + message); }
 
 void report_warning(const std::string& message) { write_line("hpc: warning: " + message); }
 
+void report_notice(const std::string& message) { write_line("hpc: " + message); }
+
 }  // namespace hpc::cmd

@@ -7,5 +7,6 @@ namespace hpc::cmd {
 
 void report_error(const std::string& message);
 void report_warning(const std::string& message);
+void report_notice(const std::string& message);  // "hpc: ...": information, not a failure
 
 }  // namespace hpc::cmd

@@ -130,17 +130,17 @@ void Executor::prepare() {
     if (hooks_.root_complete) hooks_.root_complete();
 }
 
-void Executor::enter() {
+std::string Executor::enter() {
     for (const MountStep& step : plan_.mounts)
         if (step.kind == MountKind::proc) mount_proc(staged_target(step.target));
     pivot_and_detach_old_root(new_root);
-    enter_working_directory();
+    return enter_working_directory();
 }
 
-void Executor::enter_working_directory() {
+std::string Executor::enter_working_directory() {
     const std::vector<std::string>& candidates = plan_.working_directories;
     for (std::size_t index = 0; index < candidates.size(); ++index) {
-        if (::chdir(candidates[index].c_str()) == 0) return;
+        if (::chdir(candidates[index].c_str()) == 0) return candidates[index];
         int err = errno;
         if (plan_.working_directory_required)
             throw Error(ExitCode::no_input, "--pwd " + candidates[index] + ": " + std::strerror(err) +

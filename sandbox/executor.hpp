@@ -33,14 +33,15 @@ public:
     // the step ("-B /data:/mnt: bind ... : Permission denied").
     void prepare();
 
-    // In the payload's process, after prepare() has finished.
-    void enter();
+    // In the payload's process, after prepare() has finished. Returns the working directory
+    // it entered (the first of the plan's that could be entered).
+    std::string enter();
 
 private:
     void stage_root();
     void apply(const MountStep& step, std::size_t index);
     std::string staged_target(const std::string& container_path) const;
-    void enter_working_directory();
+    std::string enter_working_directory();
 
     const LaunchPlan& plan_;
     ExecutorHooks hooks_;

@@ -77,8 +77,13 @@ std::string describe(const LaunchPlan& plan) {
     out << "working directory:";
     for (const std::string& directory : plan.working_directories) out << " " << directory;
     out << (plan.working_directory_required ? " (required)" : "") << "\n";
-    out << "command" << (plan.command.via_shell ? " (through the image's shell)" : "") << ":";
-    for (const std::string& word : plan.command.argv) out << " " << quoted(word);
+    out << "command:";
+    const std::vector<std::string>& argv = plan.command.argv;
+    // Through the shell, argv is [sh, -c, script, hpc, args...]: show the command, not the script.
+    std::size_t first = plan.command.via_shell ? 4 : 0;
+    for (std::size_t index = first; index < argv.size(); ++index) out << " " << quoted(argv[index]);
+    if (plan.command.via_shell)
+        out << "  # through " << argv.front() << " and hpc's action script (" << argv[2].size() << " bytes)";
     out << "\n";
     out << "environment:\n";
     for (const std::string& variable : plan.command.envp) out << "  " << variable << "\n";

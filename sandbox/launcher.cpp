@@ -66,13 +66,22 @@ std::string read_all(int fd) {
     }
 }
 
+// The command with PWD naming the directory it really starts in: a fallback from an
+// unreachable working directory must not leave PWD pointing at it.
+PayloadCommand started_in(const PayloadCommand& planned, const std::string& directory) {
+    PayloadCommand command = planned;
+    for (std::string& variable : command.envp)
+        if (variable.rfind("PWD=", 0) == 0) variable = "PWD=" + directory;
+    return command;
+}
+
 // PID 1 of a new PID namespace: it runs the payload as its child, forwards signals to it,
 // reaps whatever is orphaned inside, and ends with the payload's status (taking everything
 // left in the namespace with it).
-[[noreturn]] void run_as_init(const LaunchPlan& plan, int status_fd) {
+[[noreturn]] void run_as_init(const PayloadCommand& command, int status_fd) {
     pid_t payload = ::fork();
     if (payload < 0) throw_errno("fork the payload");
-    if (payload == 0) exec_payload(plan.command);
+    if (payload == 0) exec_payload(command);
     ::close(status_fd);
     ::_exit(supervise(payload, false));
 }
@@ -84,9 +93,9 @@ std::string read_all(int fd) {
     char byte = 0;
     if (::read(go.get(), &byte, 1) != 1) ::_exit(0);  // the launcher failed and has said why
     try {
-        Executor(plan, hooks).enter();
-        if (plan.namespaces.pid && plan.namespaces.init) run_as_init(plan, status.get());
-        exec_payload(plan.command);
+        PayloadCommand command = started_in(plan.command, Executor(plan, hooks).enter());
+        if (plan.namespaces.pid && plan.namespaces.init) run_as_init(command, status.get());
+        exec_payload(command);
     } catch (const Error& error) {
         report_and_exit(status.get(), error);
     }

@@ -147,8 +147,12 @@ MountStep identity_file(const std::string& target, std::string content) {
 
 EnvVars runtime_variables(const ImageSummary& image) {
     std::string name = image.path.substr(image.path.rfind('/') + 1);
-    return {{"APPTAINER_CONTAINER", image.path},   {"APPTAINER_NAME", name},
-            {"SINGULARITY_CONTAINER", image.path}, {"SINGULARITY_NAME", name}};
+    // Apptainer exports these to every container; APPTAINER_ENVIRONMENT is where a
+    // %post or a user may add variables for later runs.
+    const std::string environment_file = "/.singularity.d/env/91-environment.sh";
+    return {{"APPTAINER_CONTAINER", image.path},           {"APPTAINER_NAME", name},
+            {"APPTAINER_ENVIRONMENT", environment_file},   {"SINGULARITY_CONTAINER", image.path},
+            {"SINGULARITY_NAME", name},                    {"SINGULARITY_ENVIRONMENT", environment_file}};
 }
 
 }  // namespace
@@ -209,7 +213,12 @@ LaunchPlan plan_launch(const LaunchRequest& original, const HostFacts& host, con
     environment.no_eval = request.no_eval;
     environment.home = home.destination;
     environment.runtime = runtime_variables(image);
+    environment.no_env = request.no_env;
+    environment.cwd = request.pwd.empty() ? host.cwd : normalize_absolute(request.pwd);
+    environment.uid = host.user.uid;
+    environment.gid = host.user.gid;
     ContainerEnvironment container_environment = plan_environment(environment);
+    plan.warnings = container_environment.warnings;
     plan.command = payload_command(container_environment, image.facts, request.action, request.args, request.shell);
 
     if (!request.pwd.empty()) {

@@ -34,6 +34,7 @@ struct LaunchRequest {
     std::string pwd;                   // --pwd/--cwd
     std::vector<std::string> env_options;
     std::vector<EnvFile> env_files;
+    std::vector<std::string> no_env;   // --no-env: host variables not to pass
 };
 
 struct ImageSummary {
