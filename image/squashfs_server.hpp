@@ -12,6 +12,7 @@
 #include "image/image_file.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -21,6 +22,25 @@ struct ServeOptions {
     unsigned threads = 0;                   // 0: one per online CPU, at least 2
     std::size_t block_cache_bytes = 64 << 20;  // decompressed data blocks and fragments kept
     bool allow_other = false;               // let other ids (subordinate ones) use the mount
+    // Show image files whose owner (or group) this user namespace does not map as owned by the
+    // mounting user rather than by nobody. Needed for mount points: the kernel refuses mkdir in
+    // a directory whose owner it cannot map (image/namespace_ids.hpp). Ids it maps, as under
+    // --fakeroot, are shown as they are.
+    bool unmapped_ids_as_user = true;
+};
+
+// What the server has done so far: for tests and benchmarks.
+struct ServeStats {
+    uint64_t blocks_decoded = 0;   // data and fragment blocks decompressed
+    uint64_t decoded_bytes = 0;
+    uint64_t cache_hits = 0;       // block requests answered from the cache
+    uint64_t cache_joins = 0;      // block requests that waited for another thread's decompression
+    uint64_t cache_evictions = 0;
+    uint64_t cache_resident_bytes = 0;
+    uint64_t cache_peak_bytes = 0;
+    uint64_t read_requests = 0;    // FUSE reads
+    uint64_t bytes_served = 0;
+    unsigned threads = 0;          // worker threads serving the mount
 };
 
 class SquashfsServer {
@@ -37,13 +57,16 @@ public:
     // threads. The mount is writable only for synthetic entries, until seal(); the caller
     // remounts it read-only once its mount points exist. Permissions are not checked by the
     // kernel (no default_permissions): the image's files are owned by ids the user namespace
-    // does not map, and the user may read the whole image file anyway. Threads block every signal: the caller's main thread handles them.
+    // does not map, and the user may read the whole image file anyway. Worker threads block
+    // every signal: the caller's main thread handles them.
     // Throws hpc::Error: /dev/fuse missing or not accessible (unavailable, with what a site
     // must do), mount refused (the errno).
     void mount(const std::string& mountpoint);
 
     // No more synthetic entries; mkdir and mknod fail with EROFS from now on.
     void seal();
+
+    ServeStats stats() const;
 
 private:
     struct State;

@@ -205,6 +205,7 @@ uint32_t SquashfsVolume::fragment_count() const { return state_->fs.sb.fragments
 uint64_t SquashfsVolume::bytes_used() const { return state_->fs.sb.bytes_used; }
 uint64_t SquashfsVolume::offset() const { return state_->fs.offset; }
 uint32_t SquashfsVolume::mkfs_time() const { return state_->fs.sb.mkfs_time; }
+bool SquashfsVolume::has_xattrs() const { return state_->fs.xattr_info.xattr_ids > 0; }
 const Inode& SquashfsVolume::root() const { return state_->root; }
 
 Inode SquashfsVolume::inode(uint64_t ref) {
@@ -223,8 +224,10 @@ Inode SquashfsVolume::inode(uint64_t ref) {
         out.size_ = raw.xtra.reg.file_size;
     else if (S_ISLNK(out.mode_))
         out.size_ = raw.xtra.symlink_size;
-    else if (S_ISDIR(out.mode_))
+    else if (S_ISDIR(out.mode_)) {
         out.size_ = raw.xtra.dir.dir_size;
+        out.parent_ = raw.xtra.dir.parent_inode;
+    }
     store(out, &raw);
     return out;
 }

@@ -32,6 +32,7 @@ public:
     uint32_t number() const { return number_; }  // 1 .. inode_count()
     uint32_t mode() const { return mode_; }      // file type and permission bits, as st_mode
     uint64_t size() const { return size_; }      // file bytes, symlink target bytes, listing bytes
+    uint32_t parent_number() const { return parent_; }  // a directory's parent (out of range for the root)
     bool is_directory() const { return S_ISDIR(mode_); }
     bool is_regular() const { return S_ISREG(mode_); }
     bool is_symlink() const { return S_ISLNK(mode_); }
@@ -42,6 +43,7 @@ private:
     uint32_t number_ = 0;
     uint32_t mode_ = 0;
     uint64_t size_ = 0;
+    uint32_t parent_ = 0;
     alignas(8) unsigned char raw_[80] = {};  // libsquashfuse's struct sqfs_inode
 };
 
@@ -79,6 +81,7 @@ public:
     uint64_t bytes_used() const;
     uint64_t offset() const;  // where the squashfs starts in the file
     uint32_t mkfs_time() const;
+    bool has_xattrs() const;  // whether the image stores any extended attributes at all
     const Inode& root() const;
 
     // Every call below throws hpc::Error(data) naming what is corrupt ("corrupt directory
