@@ -240,6 +240,9 @@ TEST_CASE("squashfs server: serves contents, attributes, links and listings; dec
     const std::string mnt = mountpoint.path;
     report(hpc::test::run_in_user_namespace([&](ChildReport& child) {
         with_server(child, ImageFixture::get().image, mnt, [&](SquashfsServer& server) {
+            // Before any read, attributes come from lookups; after one, from getattr (a read
+            // makes the kernel fetch atime, and so all attributes, again).
+            check_attributes_and_links(child, mnt);
             read_everything_in_parallel(child, mnt);
             auto first = server.stats();
             child.expect(first.threads >= 2, "at least two worker threads");
