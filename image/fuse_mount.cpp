@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -52,20 +53,31 @@ FuseMount FuseMount::mount(const std::string& mountpoint, const std::string& sou
     return made;
 }
 
+std::string FuseMount::path_to_root() const {
+    // Through the descriptor, so that it is this mount even if the path now leads elsewhere
+    // (after pivot_root, or if something was mounted over it).
+    std::string self = "/proc/self/fd/" + std::to_string(root_.get());
+    if (::access(self.c_str(), F_OK) == 0 || errno != ENOENT) return self;
+    struct stat by_path {}, by_fd {};
+    if (::stat(mountpoint_.c_str(), &by_path) == 0 && ::fstat(root_.get(), &by_fd) == 0 &&
+        by_path.st_dev == by_fd.st_dev && by_path.st_ino == by_fd.st_ino)
+        return mountpoint_;
+    return {};
+}
+
+bool FuseMount::remount_read_only() noexcept {
+    if (!root_) return false;
+    std::string path = path_to_root();
+    return !path.empty() &&
+           ::mount(nullptr, path.c_str(), nullptr, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, nullptr) == 0;
+}
+
 void FuseMount::detach() noexcept {
     if (!root_) return;
-    // Through the descriptor, so that it is this mount that goes even if the path now leads
-    // elsewhere (after pivot_root, or if something was mounted over it).
-    std::string self = "/proc/self/fd/" + std::to_string(root_.get());
-    if (::umount2(self.c_str(), MNT_DETACH) != 0 && errno == ENOENT) {
-        // No /proc here: use the path, if it still leads to this mount's root.
-        struct stat by_path {}, by_fd {};
-        if (::stat(mountpoint_.c_str(), &by_path) == 0 && ::fstat(root_.get(), &by_fd) == 0 &&
-            by_path.st_dev == by_fd.st_dev && by_path.st_ino == by_fd.st_ino)
-            ::umount2(mountpoint_.c_str(), MNT_DETACH);
-    }
-    // Any other failure (EINVAL) means the mount is no longer in this namespace: already
-    // unmounted, or its namespace is gone. Nothing is left to do.
+    std::string path = path_to_root();
+    // A failure (EINVAL) means the mount is no longer in this namespace: already unmounted,
+    // or its namespace is gone. Nothing is left to do.
+    if (!path.empty()) ::umount2(path.c_str(), MNT_DETACH);
     root_.reset();
 }
 

@@ -29,12 +29,20 @@ public:
     int root() const { return root_.get(); }  // an O_PATH descriptor of the mounted root
     int release_device() { return device_.release(); }  // for libfuse, which closes it
 
+    // Makes the superblock read-only (keeping nosuid and nodev): the kernel then refuses
+    // writes itself, and stops asking for attributes again after every read (a read of a
+    // writable FUSE file makes its atime, and so its attributes, stale). False if it failed.
+    bool remount_read_only() noexcept;
+
     // Detaches the mount (MNT_DETACH) if it is still the one made here and still in this mount
     // namespace; does nothing if it is already gone. Never waits for the FUSE server.
     void detach() noexcept;
 
 private:
     FuseMount() = default;
+    // The path that names this mount: /proc/self/fd/N of root_, or the mount point if /proc
+    // is missing and the mount point still leads to this mount's root; empty otherwise.
+    std::string path_to_root() const;
     UniqueFd device_;
     UniqueFd root_;  // O_PATH on the mounted root: names this mount even after a pivot_root
     std::string mountpoint_;

@@ -119,6 +119,7 @@ void op_init(void* userdata, fuse_conn_info* conn) {
 void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
     serve(req, [&] {
         ServeContext& ctx = context(req);
+        ctx.lookup_requests.fetch_add(1, std::memory_order_relaxed);
         std::string_view wanted(name);
         if (InodeTable::is_synthetic(parent)) {
             if (!synthetic_entry(ctx, parent).directory) fail(ENOTDIR);
@@ -152,6 +153,7 @@ void op_forget_multi(fuse_req_t req, size_t, fuse_forget_data*) { fuse_reply_non
 void op_getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
     serve(req, [&] {
         ServeContext& ctx = context(req);
+        ctx.getattr_requests.fetch_add(1, std::memory_order_relaxed);
         struct stat st = InodeTable::is_synthetic(ino) ? synthetic_attributes(ctx, synthetic_entry(ctx, ino))
                                                        : image_attributes(ctx, image_inode(ctx, ino));
         fuse_reply_attr(req, &st, forever);

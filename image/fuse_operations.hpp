@@ -46,6 +46,8 @@ struct ServeContext {
     timespec made{};
     unsigned max_background = 64;  // asynchronous (readahead) requests the kernel may queue
 
+    std::atomic<uint64_t> lookup_requests{0};
+    std::atomic<uint64_t> getattr_requests{0};
     std::atomic<uint64_t> read_requests{0};
     std::atomic<uint64_t> bytes_served{0};
 };

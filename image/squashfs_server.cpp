@@ -79,13 +79,17 @@ struct SquashfsServer::State {
         set_worker_volume(volume);
         fuse_buf buffer{};
         while (!fuse_session_exited(session)) {
-            epoll_event ready[2];
-            int count = ::epoll_wait(poll, ready, 2, -1);
-            if (count < 0 && errno == EINTR) continue;
-            if (count < 0) break;
-            if (std::any_of(ready, ready + count, [](const epoll_event& event) { return event.data.u32 == 1; })) break;
+            // Try the device first: under load a request is usually waiting, and the wait
+            // (a second system call) is only needed when none is.
             int received = fuse_session_receive_buf(session, &buffer);
-            if (received == -EAGAIN || received == -EINTR) continue;  // another worker took it
+            if (received == -EAGAIN || received == -EINTR) {
+                epoll_event ready[2];
+                int count = ::epoll_wait(poll, ready, 2, -1);
+                if (count < 0 && errno != EINTR) break;
+                if (std::any_of(ready, ready + std::max(count, 0), [](const epoll_event& event) { return event.data.u32 == 1; }))
+                    break;
+                continue;
+            }
             if (received <= 0) break;  // 0: unmounted (libfuse marks the session exited)
             fuse_session_process_buf(session, &buffer);
         }
@@ -198,7 +202,10 @@ void SquashfsServer::mount(const std::string& mountpoint) {
     }
 }
 
-void SquashfsServer::seal() { state_->context->synthetic.seal(); }
+void SquashfsServer::seal() {
+    state_->context->synthetic.seal();
+    if (state_->mounted) state_->mounted->remount_read_only();
+}
 
 ServeStats SquashfsServer::stats() const {
     const ServeContext& context = *state_->context;
@@ -211,6 +218,8 @@ ServeStats SquashfsServer::stats() const {
     stats.cache_evictions = cache.evicted;
     stats.cache_resident_bytes = cache.resident_bytes;
     stats.cache_peak_bytes = cache.peak_resident_bytes;
+    stats.lookup_requests = context.lookup_requests.load();
+    stats.getattr_requests = context.getattr_requests.load();
     stats.read_requests = context.read_requests.load();
     stats.bytes_served = context.bytes_served.load();
     stats.threads = static_cast<unsigned>(state_->workers.size());

@@ -38,6 +38,8 @@ struct ServeStats {
     uint64_t cache_evictions = 0;
     uint64_t cache_resident_bytes = 0;
     uint64_t cache_peak_bytes = 0;
+    uint64_t lookup_requests = 0;
+    uint64_t getattr_requests = 0;
     uint64_t read_requests = 0;    // FUSE reads
     uint64_t bytes_served = 0;
     unsigned threads = 0;          // worker threads serving the mount
@@ -63,7 +65,11 @@ public:
     // must do), mount refused (the errno).
     void mount(const std::string& mountpoint);
 
-    // No more synthetic entries; mkdir and mknod fail with EROFS from now on.
+    // No more synthetic entries; mkdir and mknod fail with EROFS from now on. The file system
+    // is also remounted read-only (its superblock, keeping nosuid and nodev), so that the
+    // kernel refuses writes itself and keeps attributes across reads: call seal() before
+    // changing the mount's own flags. The remount is an optimisation and may fail quietly
+    // (EROFS holds either way).
     void seal();
 
     ServeStats stats() const;

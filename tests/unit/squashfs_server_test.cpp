@@ -323,7 +323,15 @@ TEST_CASE("squashfs server: mount points until seal, EROFS after and for every w
             expect_errno(::symlink("target", (mnt + "/symlinked").c_str()), EROFS, "symlink");
             expect_errno(::chmod((mnt + "/small.txt").c_str(), 0600), EROFS, "chmod");
             expect_errno(::setxattr((mnt + "/small.txt").c_str(), "user.x", "1", 1, 0), EROFS, "setxattr");
+            struct statvfs fs {};
+            child.expect(::statvfs(mnt.c_str(), &fs) == 0 && (fs.f_flag & ST_RDONLY) && (fs.f_flag & ST_NOSUID) &&
+                             (fs.f_flag & ST_NODEV),
+                         "sealed, the file system is read-only, nosuid and nodev");
+            auto before = server.stats();
             child.expect(slurp(mnt + "/small.txt") == std::string("hello\n"), "the image is unchanged");
+            child.expect(::stat((mnt + "/small.txt").c_str(), &st) == 0 && st.st_size == 6, "stat after a read");
+            child.expect(server.stats().getattr_requests == before.getattr_requests,
+                         "sealed, a read does not make the kernel fetch attributes again");
         });
     }));
 }
