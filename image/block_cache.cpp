@@ -13,10 +13,11 @@ Block Block::copy_of(std::string_view bytes) {
     return Block(memory, bytes.size());
 }
 
-BlockCache::Claim BlockCache::find_or_claim(uint64_t key) {
+BlockCache::Claim BlockCache::find_or_claim(uint64_t key, bool use) {
     Claim claim;
     std::lock_guard lock(mutex_);
     auto found = entries_.find(key);
+    if (found != entries_.end() && !use) return claim;  // there already, or on its way
     if (found != entries_.end()) {
         Entry& entry = found->second;
         if (entry.block) {
@@ -36,7 +37,7 @@ BlockCache::Claim BlockCache::find_or_claim(uint64_t key) {
     return claim;
 }
 
-void BlockCache::finish(uint64_t key, Claim& claim, const std::shared_ptr<const Block>& block) {
+void BlockCache::finish(uint64_t key, Claim& claim, const std::shared_ptr<const Block>& block, bool ahead) {
     {
         std::lock_guard lock(mutex_);
         Entry& entry = entries_.at(key);
@@ -45,6 +46,7 @@ void BlockCache::finish(uint64_t key, Claim& claim, const std::shared_ptr<const 
         recency_.push_front(key);
         entry.recency = recency_.begin();
         ++stats_.decoded;
+        if (ahead) ++stats_.decoded_ahead;
         stats_.decoded_bytes += block->size();
         stats_.resident_bytes += block->size();
         if (stats_.resident_bytes > stats_.peak_resident_bytes) stats_.peak_resident_bytes = stats_.resident_bytes;

@@ -43,6 +43,7 @@ private:
 struct BlockCacheStats {
     uint64_t decoded = 0;         // blocks decompressed (each a miss that did the work)
     uint64_t decoded_bytes = 0;   // their decompressed size
+    uint64_t decoded_ahead = 0;   // of those, decoded by warm() before anyone asked
     uint64_t hits = 0;            // requests answered from a cached block
     uint64_t joined = 0;          // requests that waited for another thread's decompression
     uint64_t failed = 0;          // decompressions that threw (corrupt data)
@@ -75,6 +76,22 @@ public:
         }
     }
 
+    // Decodes the block at `key` ahead of need, unless it is cached or being decoded already;
+    // touches neither the hit counts nor the recency of a cached block. Returns whether it
+    // decoded; a failure is left for the reader who needs the block to meet.
+    template <typename Decode>
+    bool warm(uint64_t key, Decode&& decode) {
+        Claim claim = find_or_claim(key, false);
+        if (!claim.producer) return false;
+        try {
+            finish(key, claim, std::make_shared<const Block>(decode()), true);
+            return true;
+        } catch (...) {
+            fail(key, claim, std::current_exception());
+            return false;
+        }
+    }
+
     BlockCacheStats stats() const;
     std::size_t capacity() const { return capacity_; }
 
@@ -92,8 +109,8 @@ private:
         std::shared_ptr<std::promise<std::shared_ptr<const Block>>> promise;
     };
 
-    Claim find_or_claim(uint64_t key);
-    void finish(uint64_t key, Claim& claim, const std::shared_ptr<const Block>& block);
+    Claim find_or_claim(uint64_t key, bool use = true);  // `use`: count and refresh a hit
+    void finish(uint64_t key, Claim& claim, const std::shared_ptr<const Block>& block, bool ahead = false);
     void fail(uint64_t key, Claim& claim, std::exception_ptr error);
     void evict_over_capacity();  // with mutex_ held
 

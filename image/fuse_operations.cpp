@@ -9,7 +9,9 @@
 #include <sys/statvfs.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <string>
 #include <vector>
@@ -297,7 +299,21 @@ void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, f
 
 struct OpenFile {
     Inode inode;
+    std::shared_ptr<std::atomic<bool>> open;  // cleared on release: prefetching stops
 };
+
+// Queues the first prefetch_bytes of a file larger than a block (a smaller one is the kernel's
+// first read anyway) to be decoded ahead. Never fails the open.
+void prefetch(ServeContext& ctx, OpenFile& file) {
+    if (!ctx.prefetcher || file.inode.size() <= ctx.block_size) return;
+    try {
+        std::vector<BlockLocation> blocks;
+        volume().locate(file.inode, 0, std::min<uint64_t>(file.inode.size(), ctx.prefetch_bytes), blocks);
+        file.open = std::make_shared<std::atomic<bool>>(true);
+        ctx.prefetcher->enqueue(std::move(blocks), file.open);
+    } catch (const Error&) {
+    }
+}
 
 void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     serve(req, [&] {
@@ -307,14 +323,18 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
         if (InodeTable::is_synthetic(ino)) {
             if (synthetic_entry(ctx, ino).directory) fail(EISDIR);
         } else {
-            handle = std::make_unique<OpenFile>(OpenFile{image_inode(ctx, ino)});
+            handle = std::make_unique<OpenFile>(OpenFile{image_inode(ctx, ino), nullptr});
             if (handle->inode.is_directory()) fail(EISDIR);
             if (!handle->inode.is_regular()) fail(EINVAL);
+            prefetch(ctx, *handle);
         }
         fi->fh = reinterpret_cast<uint64_t>(handle.get());  // 0 for a synthetic (empty) file
         fi->keep_cache = 1;  // pages stay valid between opens: the file never changes
         fi->noflush = 1;     // nothing to flush on close
-        if (fuse_reply_open(req, fi) == 0) handle.release();
+        if (fuse_reply_open(req, fi) == 0)
+            handle.release();
+        else if (handle && handle->open)
+            handle->open->store(false);
     });
 }
 
@@ -340,7 +360,9 @@ void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_in
 }
 
 void op_release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
-    delete reinterpret_cast<OpenFile*>(fi->fh);
+    auto* file = reinterpret_cast<OpenFile*>(fi->fh);
+    if (file && file->open) file->open->store(false);
+    delete file;
     fuse_reply_err(req, 0);
 }
 

@@ -9,6 +9,7 @@
 #include "image/cached_file_reader.hpp"
 #include "image/inode_table.hpp"
 #include "image/namespace_ids.hpp"
+#include "image/prefetcher.hpp"
 #include "image/squashfs_volume.hpp"
 #include "image/synthetic_entries.hpp"
 
@@ -45,6 +46,8 @@ struct ServeContext {
     IdRanges shown_gids = IdRanges::all();
     timespec made{};
     unsigned max_background = 64;  // asynchronous (readahead) requests the kernel may queue
+    Prefetcher* prefetcher = nullptr;   // none: no prefetching
+    uint64_t prefetch_bytes = 0;        // how much of an opened file to decode ahead
 
     std::atomic<uint64_t> lookup_requests{0};
     std::atomic<uint64_t> getattr_requests{0};

@@ -5,6 +5,7 @@
 #include "common/unique_fd.hpp"
 #include "image/fuse_mount.hpp"
 #include "image/fuse_operations.hpp"
+#include "image/prefetcher.hpp"
 #include "image/squashfs_volume.hpp"
 
 #include <fcntl.h>
@@ -27,13 +28,20 @@
 namespace hpc::image {
 namespace {
 
-unsigned default_thread_count() {
-    // The CPUs this process may run on (a Slurm job's cpuset), not every CPU of the node.
+// The CPUs this process may run on (a Slurm job's cpuset), not every CPU of the node.
+unsigned usable_cpus() {
     cpu_set_t cpus;
     CPU_ZERO(&cpus);
     int count = ::sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : 0;
     if (count <= 0) count = static_cast<int>(std::thread::hardware_concurrency());
-    return std::max(2u, static_cast<unsigned>(count));
+    return static_cast<unsigned>(std::max(count, 1));
+}
+
+unsigned default_thread_count() { return std::max(2u, usable_cpus()); }
+
+unsigned default_prefetch_threads() {
+    unsigned cpus = usable_cpus();
+    return cpus > 2 ? std::min(cpus - 2, 16u) : 0;
 }
 
 // Each worker waits on its own epoll set holding the FUSE device (EPOLLEXCLUSIVE: one waiter
@@ -66,6 +74,7 @@ struct SquashfsServer::State {
     uint64_t offset = 0;
     std::vector<std::unique_ptr<SquashfsVolume>> volumes;  // [0] checked the image; one per worker
     std::unique_ptr<ServeContext> context;
+    std::unique_ptr<Prefetcher> prefetcher;
 
     fuse_session* session = nullptr;
     std::optional<FuseMount> mounted;
@@ -103,11 +112,20 @@ struct SquashfsServer::State {
         ::sigfillset(&all);
         ::pthread_sigmask(SIG_SETMASK, &all, &previous);
         try {
+            unsigned prefetch_threads = options.prefetch_threads ? options.prefetch_threads : default_prefetch_threads();
+            if (options.prefetch_bytes > 0 && prefetch_threads > 0) {
+                prefetcher = std::make_unique<Prefetcher>(context->cache, image.get(), offset, prefetch_threads);
+                context->prefetcher = prefetcher.get();
+                context->prefetch_bytes = options.prefetch_bytes;
+            }
             for (unsigned i = 0; i < count; ++i)
                 workers.emplace_back([this, i] { serve(volumes[i].get(), polls[i].get()); });
         } catch (const std::system_error& error) {
             ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
             throw Error(ExitCode::os, std::string("starting FUSE worker threads: ") + error.what(), error.code().value());
+        } catch (...) {
+            ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+            throw;
         }
         ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
     }
@@ -122,6 +140,8 @@ struct SquashfsServer::State {
         }
         for (std::thread& worker : workers) worker.join();
         workers.clear();
+        if (context) context->prefetcher = nullptr;
+        prefetcher.reset();
         // Closing /dev/fuse ends the connection: anything still queued fails with ENOTCONN.
         if (session) fuse_session_destroy(session);
         session = nullptr;
@@ -213,6 +233,7 @@ ServeStats SquashfsServer::stats() const {
     ServeStats stats;
     stats.blocks_decoded = cache.decoded;
     stats.decoded_bytes = cache.decoded_bytes;
+    stats.blocks_decoded_ahead = cache.decoded_ahead;
     stats.cache_hits = cache.hits;
     stats.cache_joins = cache.joined;
     stats.cache_evictions = cache.evicted;

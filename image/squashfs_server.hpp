@@ -21,6 +21,12 @@ namespace hpc::image {
 struct ServeOptions {
     unsigned threads = 0;                   // 0: one per online CPU, at least 2
     std::size_t block_cache_bytes = 64 << 20;  // decompressed data blocks and fragments kept
+    // How much of a file larger than one block to decompress ahead, on threads of its own,
+    // when it is opened (image/prefetcher.hpp); 0 turns prefetching off.
+    std::size_t prefetch_bytes = 8 << 20;
+    // Threads for that. 0: one per CPU beyond the first two, at most 16, so none on a
+    // two-CPU machine, where they would only compete with the workers and the payload.
+    unsigned prefetch_threads = 0;
     bool allow_other = false;               // let other ids (subordinate ones) use the mount
     // Show image files whose owner (or group) this user namespace does not map as owned by the
     // mounting user rather than by nobody. Needed for mount points: the kernel refuses mkdir in
@@ -33,6 +39,7 @@ struct ServeOptions {
 struct ServeStats {
     uint64_t blocks_decoded = 0;   // data and fragment blocks decompressed
     uint64_t decoded_bytes = 0;
+    uint64_t blocks_decoded_ahead = 0;  // of blocks_decoded, by the prefetcher
     uint64_t cache_hits = 0;       // block requests answered from the cache
     uint64_t cache_joins = 0;      // block requests that waited for another thread's decompression
     uint64_t cache_evictions = 0;

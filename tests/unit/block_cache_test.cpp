@@ -132,3 +132,19 @@ TEST_CASE("block cache: a failed decode reaches every waiter and is retried late
     auto block = cache.get(9, [] { return Block::copy_of("fine"); });
     CHECK(std::string(block->data(), block->size()) == "fine");
 }
+
+TEST_CASE("block cache: warming decodes only what is neither cached nor on its way", "[block_cache]") {
+    BlockCache cache(1 << 20);
+    CountingDecoder decoder;
+    CHECK(cache.warm(1, [&] { return decoder(10, 'w'); }));
+    CHECK_FALSE(cache.warm(1, [&] { return decoder(10, 'w'); }));
+    auto block = cache.get(1, [&] { return decoder(10, 'x'); });
+    CHECK(std::string(block->data(), block->size()) == std::string(10, 'w'));
+    CHECK(decoder.calls == 1);
+    auto stats = cache.stats();
+    CHECK(stats.decoded == 1);
+    CHECK(stats.decoded_ahead == 1);
+    CHECK(stats.hits == 1);  // the reader's, not the second warm's
+    CHECK_FALSE(cache.warm(2, []() -> Block { throw std::runtime_error("corrupt"); }));
+    CHECK(cache.stats().failed == 1);
+}

@@ -408,3 +408,38 @@ TEST_CASE("squashfs server: a corrupt image fails requests with EIO and keeps se
         });
     }));
 }
+
+TEST_CASE("squashfs server: prefetching decodes an opened file ahead, and still each block once", "[fuse]") {
+    ImageFixture::get();
+    Mountpoint mountpoint;
+    const std::string mnt = mountpoint.path;
+    ServeOptions options;
+    options.prefetch_threads = 2;  // on any machine, however few its CPUs
+    report(hpc::test::run_in_user_namespace([&](ChildReport& child) {
+        with_server(
+            child, ImageFixture::get().image, mnt,
+            [&](SquashfsServer& server) {
+                // Opened and not yet read: all ten blocks of big.bin are decoded ahead.
+                int fd = ::open((mnt + "/big.bin").c_str(), O_RDONLY | O_CLOEXEC);
+                child.expect(fd >= 0, "open /big.bin");
+                auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+                while (server.stats().blocks_decoded_ahead < 10 && std::chrono::steady_clock::now() < deadline)
+                    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+                auto ahead = server.stats();
+                child.expect(ahead.blocks_decoded_ahead == 10 && ahead.blocks_decoded == 10,
+                             "decoded ahead " + std::to_string(ahead.blocks_decoded_ahead) + " of big.bin's 10 blocks");
+                std::string content(1 << 21, '\0');
+                ssize_t got = ::read(fd, content.data(), content.size());
+                content.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
+                ::close(fd);
+                child.expect(content == read_host_file(ImageFixture::get().source + "/big.bin"), "content of /big.bin");
+                child.expect(server.stats().blocks_decoded == 10, "reading it decoded nothing more");
+
+                read_everything_in_parallel(child, mnt);
+                child.expect(server.stats().blocks_decoded == expected_decodes(),
+                             "with prefetching, decoded " + std::to_string(server.stats().blocks_decoded) +
+                                 " blocks, the image has " + std::to_string(expected_decodes()));
+            },
+            options);
+    }));
+}
