@@ -155,6 +155,15 @@ ImageFixture::ImageFixture() : root("hpc-image") {
     int status = run_command({"mksquashfs", source, image, "-noappend", "-quiet", "-no-progress", "-b",
                               std::to_string(block), "-no-tailends"});
     if (status != 0) throw std::runtime_error("mksquashfs failed with status " + std::to_string(status));
+
+    std::string definition = root.path() + "/image.def";
+    write_host_file(definition, "Bootstrap: scratch\n");
+    std::string candidate = root.path() + "/image.sif";
+    if (run_command({"siftool", "new", candidate}) == 0 &&
+        run_command({"siftool", "add", candidate, definition, "--datatype", "1"}) == 0 &&
+        run_command({"siftool", "add", candidate, image, "--datatype", "4", "--parttype", "2", "--partfs", "1",
+                     "--partarch", "2"}) == 0)
+        sif = candidate;
 }
 
 }  // namespace hpc::test

@@ -29,6 +29,8 @@ struct ImageFixture {
     TempDir root;
     std::string source;  // the tree
     std::string image;   // mksquashfs of it, block size fixture_block_size
+    std::string sif;     // a SIF (siftool) holding a definition file, then that squashfs as its
+                         // primary partition at a non-zero offset; empty if siftool is missing
     bool has_xattr = false;  // user.hpc-test=value was set on /small.txt
 
     // Regular files (paths inside the image), each with the blocks a reader must decompress.

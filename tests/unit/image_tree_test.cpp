@@ -79,6 +79,28 @@ TEST_CASE("image tree: squashfs and directory images give the same answers", "[i
     }
 }
 
+TEST_CASE("image tree: a SIF's squashfs partition, at its offset, reads like the bare squashfs", "[image_tree]") {
+    const ImageFixture& fixture = ImageFixture::get();
+    if (fixture.sif.empty()) {
+        WARN("SKIPPED: siftool is not installed; no SIF to read");
+        return;
+    }
+    ImageFile sif_image = ImageFile::open(fixture.sif);
+    REQUIRE(sif_image.format() == hpc::image::ImageFormat::sif);
+    REQUIRE(sif_image.squashfs().offset > 0);
+    Trees trees;
+    auto sif = hpc::image::open_tree(sif_image);
+    for (const std::string& path : probe_paths) {
+        INFO("path " << path);
+        CHECK(answer([&] { return describe(sif->stat(path, false)); }) ==
+              answer([&] { return describe(trees.squashfs->stat(path, false)); }));
+        CHECK(answer([&] { return sif->read_file(path); }) == answer([&] { return trees.squashfs->read_file(path); }));
+        CHECK(answer([&] { return sif->list_directory(path); }) ==
+              answer([&] { return trees.squashfs->list_directory(path); }));
+    }
+    CHECK(sif->read_file("/big.bin") == read_host_file(fixture.source + "/big.bin"));
+}
+
 TEST_CASE("image tree: contents, links and listings of a squashfs image", "[image_tree]") {
     const ImageFixture& fixture = ImageFixture::get();
     Trees trees;

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/xattr.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -442,4 +443,69 @@ TEST_CASE("squashfs server: prefetching decodes an opened file ahead, and still 
             },
             options);
     }));
+}
+
+TEST_CASE("squashfs server: serves a SIF's squashfs partition at its offset", "[fuse]") {
+    const ImageFixture& fixture = ImageFixture::get();
+    if (fixture.sif.empty()) {
+        WARN("SKIPPED: siftool is not installed; no SIF to serve");
+        return;
+    }
+    Mountpoint mountpoint;
+    const std::string mnt = mountpoint.path;
+    report(hpc::test::run_in_user_namespace([&](ChildReport& child) {
+        with_server(child, fixture.sif, mnt, [&](SquashfsServer& server) {
+            read_everything_in_parallel(child, mnt);
+            child.expect(without_dots(names_in(mnt + "/many")) == without_dots(names_in(fixture.source + "/many")),
+                         "listing of /many");
+            child.expect(server.stats().blocks_decoded == expected_decodes(), "each block decoded once");
+        });
+    }));
+}
+
+TEST_CASE("squashfs server: worker threads block every signal", "[fuse]") {
+    ImageFixture::get();
+    Mountpoint mountpoint;
+    const std::string mnt = mountpoint.path;
+    report(hpc::test::run_in_user_namespace([&](ChildReport& child) {
+        with_server(child, ImageFixture::get().image, mnt, [&](SquashfsServer& server) {
+            std::string self = std::to_string(::gettid());
+            int others = 0;
+            for (const std::string& task : names_in("/proc/self/task")) {
+                if (task == "." || task == ".." || task == self) continue;
+                ++others;
+                std::string status = read_host_file("/proc/self/task/" + task + "/status");
+                std::size_t at = status.find("SigBlk:");
+                uint64_t blocked = at == std::string::npos ? 0 : std::stoull(status.substr(at + 7), nullptr, 16);
+                for (int signal : {SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGTERM, SIGCHLD, SIGPIPE, SIGALRM})
+                    child.expect(blocked & (uint64_t(1) << (signal - 1)),
+                                 "thread " + task + " does not block signal " + std::to_string(signal));
+            }
+            child.expect(others >= static_cast<int>(server.stats().threads), "the workers were found");
+            sigset_t mine;
+            ::pthread_sigmask(SIG_SETMASK, nullptr, &mine);
+            child.expect(!::sigismember(&mine, SIGTERM), "the caller's own mask is left as it was");
+        });
+    }));
+}
+
+TEST_CASE("squashfs server: an unsupported compression is a data error that names it", "[squashfs_server]") {
+    const ImageFixture& fixture = ImageFixture::get();
+    TempDir scratch;
+    for (auto [code, expected] : std::initializer_list<std::pair<uint16_t, const char*>>{
+             {2, "compressed with lzma, which this libsquashfuse cannot decompress"},
+             {7, "unknown compression type 7"}}) {
+        std::string bytes = read_host_file(fixture.image);
+        std::memcpy(bytes.data() + 20, &code, sizeof code);  // the superblock's compression field
+        std::string path = scratch.path() + "/compression-" + std::to_string(code) + ".sqfs";
+        hpc::test::write_host_file(path, bytes);
+        ImageFile image = ImageFile::open(path);
+        try {
+            SquashfsServer server(image);
+            FAIL_CHECK("compression " << code << " was accepted");
+        } catch (const Error& error) {
+            CHECK(error.code() == hpc::ExitCode::data);
+            CHECK(std::string(error.what()) == path + ": " + expected);
+        }
+    }
 }
