@@ -1,106 +1,16 @@
-#define FUSE_USE_VERSION 312
-#include "image/fuse_operations.hpp"
-
-#include "common/error.hpp"
+#include "image/fuse_request.hpp"
 
 #include <fcntl.h>
-#include <fuse_lowlevel.h>
-#include <sys/stat.h>
 #include <sys/statvfs.h>
 
-#include <cerrno>
 #include <algorithm>
-#include <cstring>
 #include <memory>
-#include <new>
 #include <string>
 #include <vector>
 
 namespace hpc::image {
+namespace fuse {
 namespace {
-
-static_assert(InodeTable::root_ino == FUSE_ROOT_ID);
-
-// The image cannot change while it is mounted, so the kernel may keep every entry, negative
-// entry and attribute for the life of the mount (seconds; about 31 years).
-constexpr double forever = 1e9;
-
-// readdir offsets: 1 after ".", 2 after "..", 2 + n inside the squashfs listing (n is its byte
-// offset, below 2^32), and from this base on the synthetic children, which come last.
-constexpr off_t synthetic_offsets = off_t(1) << 40;
-
-thread_local SquashfsVolume* worker_volume = nullptr;
-
-ServeContext& context(fuse_req_t req) { return *static_cast<ServeContext*>(fuse_req_userdata(req)); }
-SquashfsVolume& volume() { return *worker_volume; }
-
-[[noreturn]] void fail(int err) { throw Error(ExitCode::os, std::strerror(err), err); }
-
-// Runs one operation's body, which replies as its last act, and turns whatever it throws into
-// an error reply: an errno it carries (EROFS, EEXIST, ENOTDIR...), or EIO for a corrupt image.
-template <typename Body>
-void serve(fuse_req_t req, Body body) {
-    try {
-        body();
-    } catch (const Error& error) {
-        fuse_reply_err(req, error.sys_errno() != 0 ? error.sys_errno() : EIO);
-    } catch (const std::bad_alloc&) {
-        fuse_reply_err(req, ENOMEM);
-    } catch (...) {
-        fuse_reply_err(req, EIO);
-    }
-}
-
-// The squashfs inode behind a FUSE inode of the image.
-Inode image_inode(ServeContext& ctx, fuse_ino_t ino) {
-    std::optional<uint32_t> number = ctx.inodes.number(ino);
-    if (!number) fail(ESTALE);
-    std::optional<uint64_t> ref = ctx.inodes.ref(*number);
-    if (!ref) {
-        // Only an inode the kernel never learnt from us; the export table, if any, knows it.
-        ref = volume().export_ref(*number);
-        if (!ref) fail(ESTALE);
-        ctx.inodes.remember(*number, *ref);
-    }
-    Inode inode = volume().inode(*ref);
-    if (inode.number() != *number) throw Error(ExitCode::data, "corrupt inode table (numbers disagree)");
-    return inode;
-}
-
-struct stat image_attributes(ServeContext& ctx, const Inode& inode) {
-    struct stat st = volume().attributes(inode);
-    st.st_ino = ctx.inodes.ino(inode.number());
-    if (!ctx.shown_uids.contains(st.st_uid)) st.st_uid = ctx.owner_uid;
-    if (!ctx.shown_gids.contains(st.st_gid)) st.st_gid = ctx.owner_gid;
-    return st;
-}
-
-struct stat synthetic_attributes(const ServeContext& ctx, const SyntheticEntries::Entry& entry) {
-    struct stat st {};
-    st.st_ino = entry.ino;
-    st.st_mode = entry.directory ? (S_IFDIR | 0755) : (S_IFREG | 0644);
-    st.st_nlink = entry.directory ? 2 : 1;
-    st.st_uid = ctx.owner_uid;
-    st.st_gid = ctx.owner_gid;
-    st.st_blksize = ctx.block_size;
-    st.st_atim = st.st_mtim = st.st_ctim = ctx.made;
-    return st;
-}
-
-fuse_entry_param entry_with(const struct stat& st) {
-    fuse_entry_param entry{};
-    entry.ino = st.st_ino;
-    entry.attr = st;
-    entry.attr_timeout = forever;
-    entry.entry_timeout = forever;
-    return entry;
-}
-
-SyntheticEntries::Entry synthetic_entry(const ServeContext& ctx, fuse_ino_t ino) {
-    std::optional<SyntheticEntries::Entry> entry = ctx.synthetic.get(ino);
-    if (!entry) fail(ESTALE);
-    return *entry;
-}
 
 void op_init(void* userdata, fuse_conn_info* conn) {
     auto& ctx = *static_cast<ServeContext*>(userdata);
@@ -170,129 +80,6 @@ void op_readlink(fuse_req_t req, fuse_ino_t ino) {
         std::string target = volume().read_link(link);
         fuse_reply_readlink(req, target.c_str());
     });
-}
-
-// --- directories
-
-struct OpenDirectory {
-    bool synthetic = false;
-    Inode inode;  // an image directory's
-    fuse_ino_t parent = FUSE_ROOT_ID;
-};
-
-void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
-    serve(req, [&] {
-        ServeContext& ctx = context(req);
-        auto handle = std::make_unique<OpenDirectory>();
-        if (InodeTable::is_synthetic(ino)) {
-            SyntheticEntries::Entry entry = synthetic_entry(ctx, ino);
-            if (!entry.directory) fail(ENOTDIR);
-            handle->synthetic = true;
-            handle->parent = entry.parent;
-        } else {
-            handle->inode = image_inode(ctx, ino);
-            if (!handle->inode.is_directory()) fail(ENOTDIR);
-            uint32_t parent = handle->inode.parent_number();
-            handle->parent = ino == FUSE_ROOT_ID || !ctx.inodes.valid_number(parent) ? FUSE_ROOT_ID : ctx.inodes.ino(parent);
-        }
-        fi->fh = reinterpret_cast<uint64_t>(handle.get());
-        // The kernel may keep the listing in its page cache across opens; a synthetic mkdir
-        // through the kernel changes the directory's version, which drops that cache.
-        fi->cache_readdir = 1;
-        fi->keep_cache = 1;
-        if (fuse_reply_open(req, fi) == 0) handle.release();
-    });
-}
-
-void op_releasedir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
-    delete reinterpret_cast<OpenDirectory*>(fi->fh);
-    fuse_reply_err(req, 0);
-}
-
-// Fills one readdir(plus) reply: ".", "..", the image's entries, then synthetic ones.
-class ListingReply {
-public:
-    ListingReply(fuse_req_t req, std::size_t size, bool plus) : req_(req), plus_(plus), buffer_(size) {}
-
-    // False once the reply is full: the entry was not added.
-    bool add(const char* name, const fuse_entry_param& entry, off_t next) {
-        char* at = buffer_.data() + used_;
-        std::size_t room = buffer_.size() - used_;
-        std::size_t need = plus_ ? fuse_add_direntry_plus(req_, at, room, name, &entry, next)
-                                 : fuse_add_direntry(req_, at, room, name, &entry.attr, next);
-        if (need > room) return false;
-        used_ += need;
-        return true;
-    }
-    void send() { fuse_reply_buf(req_, buffer_.data(), used_); }
-    bool plus() const { return plus_; }
-
-private:
-    fuse_req_t req_;
-    bool plus_;
-    std::vector<char> buffer_;
-    std::size_t used_ = 0;
-};
-
-// An image entry as a listing gives it. Plain readdir needs only the type; readdirplus hands
-// the kernel full attributes (a child that cannot be read is listed without them).
-fuse_entry_param listed_entry(ServeContext& ctx, const DirEntry& found, bool plus) {
-    fuse_entry_param entry{};
-    entry.attr.st_mode = found.type;
-    if (!ctx.inodes.valid_number(found.number)) return entry;  // listed, unusable: lookup says EIO
-    entry.attr.st_ino = ctx.inodes.ino(found.number);
-    ctx.inodes.remember(found.number, found.ref);
-    if (!plus) return entry;
-    try {
-        Inode child = volume().inode(found.ref);
-        if (child.number() == found.number) entry = entry_with(image_attributes(ctx, child));
-    } catch (const Error&) {
-    }
-    return entry;
-}
-
-void list_directory(fuse_req_t req, fuse_ino_t ino, std::size_t size, off_t offset, fuse_file_info* fi, bool plus) {
-    serve(req, [&] {
-        ServeContext& ctx = context(req);
-        const auto& handle = *reinterpret_cast<OpenDirectory*>(fi->fh);
-        ListingReply reply(req, size, plus);
-        fuse_entry_param dot{};
-        dot.attr.st_mode = S_IFDIR;
-        if (offset < 1) {
-            dot.attr.st_ino = ino;
-            if (!reply.add(".", dot, 1)) return reply.send();
-        }
-        if (offset < 2) {
-            dot.attr.st_ino = handle.parent;
-            if (!reply.add("..", dot, 2)) return reply.send();
-        }
-        bool full = false;
-        if (!handle.synthetic && offset < synthetic_offsets) {
-            uint64_t from = offset > 2 ? uint64_t(offset - 2) : 0;
-            volume().list(handle.inode, from, [&](const DirEntry& found, uint64_t next) {
-                std::string name(found.name);
-                full = !reply.add(name.c_str(), listed_entry(ctx, found, plus), static_cast<off_t>(2 + next));
-                return !full;
-            });
-        }
-        if (!full) {
-            std::vector<SyntheticEntries::Entry> children = ctx.synthetic.children(ino);
-            std::size_t first = offset > synthetic_offsets ? std::size_t(offset - synthetic_offsets) : 0;
-            for (std::size_t i = first; i < children.size(); ++i) {
-                fuse_entry_param entry = entry_with(synthetic_attributes(ctx, children[i]));
-                if (!reply.add(children[i].name.c_str(), entry, synthetic_offsets + off_t(i) + 1)) break;
-            }
-        }
-        reply.send();
-    });
-}
-
-void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_file_info* fi) {
-    list_directory(req, ino, size, offset, fi, false);
-}
-
-void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_file_info* fi) {
-    list_directory(req, ino, size, offset, fi, true);
 }
 
 // --- files
@@ -462,10 +249,7 @@ fuse_lowlevel_ops make_operations() {
     ops.forget_multi = op_forget_multi;
     ops.getattr = op_getattr;
     ops.readlink = op_readlink;
-    ops.opendir = op_opendir;
-    ops.readdir = op_readdir;
-    ops.readdirplus = op_readdirplus;
-    ops.releasedir = op_releasedir;
+    add_directory_operations(ops);
     ops.open = op_open;
     ops.read = op_read;
     ops.release = op_release;
@@ -490,6 +274,7 @@ fuse_lowlevel_ops make_operations() {
 }
 
 }  // namespace
+}  // namespace fuse
 
 ServeContext::ServeContext(SquashfsVolume& probe, std::size_t cache_bytes, uint64_t image_offset)
     : cache(cache_bytes),
@@ -501,10 +286,8 @@ ServeContext::ServeContext(SquashfsVolume& probe, std::size_t cache_bytes, uint6
       inode_count(probe.inode_count()),
       has_xattrs(probe.has_xattrs()) {}
 
-void set_worker_volume(SquashfsVolume* volume) { worker_volume = volume; }
-
 const fuse_lowlevel_ops& squashfs_operations() {
-    static const fuse_lowlevel_ops operations = make_operations();
+    static const fuse_lowlevel_ops operations = fuse::make_operations();
     return operations;
 }
 
