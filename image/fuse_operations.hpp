@@ -1,9 +1,8 @@
-// The FUSE low-level operations of the squashfs server (libfuse3: fuse_operations.cpp, and
-// fuse_directories.cpp for listings), written for many worker
-// threads: not libsquashfuse_ll's sqfs_ll_op_*, whose handle and caches are shared and unlocked.
-// Every operation reads through the calling worker's own SquashfsVolume and shares only
-// thread-safe state (ServeContext). A corrupt image fails the one request (EIO), never the
-// server.
+// The FUSE low-level operations of the squashfs server (libfuse3; fuse_operations.cpp, with
+// listings in fuse_directories.cpp), written for many worker threads: not libsquashfuse_ll's
+// sqfs_ll_op_*, whose handle and caches are shared and unlocked. Every operation reads
+// through the calling worker's own SquashfsVolume and shares only thread-safe state
+// (ServeContext). A corrupt image fails the one request (EIO), never the server.
 #pragma once
 
 #include "image/block_cache.hpp"
