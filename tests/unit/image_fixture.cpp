@@ -103,7 +103,7 @@ ImageFixture::ImageFixture() : root("hpc-image") {
     image = root.path() + "/image.sqfs";
     const std::string& s = source;
     constexpr std::size_t block = fixture_block_size;
-    for (const char* dir : {"", "/etc", "/dir", "/dir/nested", "/many", "/private"})
+    for (const char* dir : {"", "/etc", "/dir", "/dir/nested", "/many", "/private", "/huge"})
         check(::mkdir((s + dir).c_str(), 0755) == 0, std::string("mkdir ") + dir);
     ::chmod((s + "/private").c_str(), 0700);
 
@@ -143,6 +143,14 @@ ImageFixture::ImageFixture() : root("hpc-image") {
         std::snprintf(name, sizeof name, "/many/f%03d", i);
         write_host_file(s + name, std::string("file ") + (name + 7) + "\n");
         regular_files.push_back(name);
+    }
+
+    // A listing long enough (about 100 KiB) for squashfs to index it: lookups and resumed
+    // listings then start from the index instead of the first entry.
+    for (int i = 0; i < huge_directory_entries; ++i) {
+        char name[64];
+        std::snprintf(name, sizeof name, "/huge/an-entry-with-a-rather-long-name-%04d", i);
+        write_host_file(s + name, "");
     }
 
     for (const char* file : {"/etc/passwd", "/small.txt", "/empty", "/big.bin", "/one-block.bin",

@@ -1,7 +1,8 @@
 // A source tree made at test time and the squashfs mksquashfs makes of it, shared by the
 // image reading, block-path and FUSE tests so that they all check the same cases: a
 // multi-block random file, an empty file, a sparse file, a hard link, relative, absolute,
-// chained, dangling, looping and escaping symlinks, a fifo, and a directory of 300 entries.
+// chained, dangling, looping and escaping symlinks, a fifo, a directory of 300 entries and
+// one of 2500 with long names (its listing is indexed).
 #pragma once
 
 #include <cstdint>
@@ -24,6 +25,7 @@ private:
 };
 
 constexpr uint32_t fixture_block_size = 131072;
+constexpr int huge_directory_entries = 2500;  // in /huge: "an-entry-with-a-rather-long-name-0000" ...
 
 struct ImageFixture {
     TempDir root;

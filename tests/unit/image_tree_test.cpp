@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <variant>
 
@@ -135,6 +136,18 @@ TEST_CASE("image tree: contents, links and listings of a squashfs image", "[imag
         CHECK(many.front() == "f000");
         CHECK(many.back() == "f299");
         CHECK(std::is_sorted(many.begin(), many.end()));
+        std::vector<std::string> huge = tree->list_directory("/huge");
+        CHECK(huge.size() == hpc::test::huge_directory_entries);
+        for (int i = 0; i < hpc::test::huge_directory_entries; i += 7) {
+            char name[64];
+            std::snprintf(name, sizeof name, "/huge/an-entry-with-a-rather-long-name-%04d", i);
+            INFO(name);
+            CHECK(tree->stat(name));
+            CHECK_FALSE(tree->stat(std::string(name) + "a"));  // sorts between two entries
+        }
+        CHECK(tree->stat("/huge/an-entry-with-a-rather-long-name-2499"));
+        CHECK_FALSE(tree->stat("/huge/a"));
+        CHECK_FALSE(tree->stat("/huge/zzz"));
         CHECK(tree->list_directory("/small.txt").empty());
         CHECK(tree->list_directory("/missing").empty());
         CHECK_FALSE(tree->read_file("/dir"));

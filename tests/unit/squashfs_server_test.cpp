@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <thread>
 
@@ -85,7 +86,15 @@ void check_attributes_and_links(ChildReport& report, const std::string& mnt) {
     report.expect(slurp(mnt + "/dir/nested/chain") == read_host_file(fixture.source + "/dir/nested/file2"),
                   "following a chain of relative links");
 
-    for (const char* dir : {"", "/etc", "/dir", "/dir/nested", "/many", "/private"}) {
+    for (int i = 0; i < huge_directory_entries; i += 3) {
+        char name[64];
+        std::snprintf(name, sizeof name, "/huge/an-entry-with-a-rather-long-name-%04d", i);
+        struct stat st {};
+        report.expect(::lstat((mnt + name).c_str(), &st) == 0, std::string("lookup of ") + name);
+        report.expect(::lstat((mnt + name + "a").c_str(), &st) != 0 && errno == ENOENT,
+                      std::string("no entry ") + name + "a");
+    }
+    for (const char* dir : {"", "/etc", "/dir", "/dir/nested", "/many", "/private", "/huge"}) {
         std::vector<std::string> served = names_in(mnt + dir);
         report.expect(std::count(served.begin(), served.end(), ".") == 1 && std::count(served.begin(), served.end(), "..") == 1,
                       std::string("listing of ") + dir + "/ has . and ..");
