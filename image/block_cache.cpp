@@ -49,8 +49,8 @@ void BlockCache::finish(uint64_t key, Claim& claim, const std::shared_ptr<const 
         if (ahead) ++stats_.decoded_ahead;
         stats_.decoded_bytes += block->size();
         stats_.resident_bytes += block->size();
-        if (stats_.resident_bytes > stats_.peak_resident_bytes) stats_.peak_resident_bytes = stats_.resident_bytes;
         evict_over_capacity();
+        if (stats_.resident_bytes > stats_.peak_resident_bytes) stats_.peak_resident_bytes = stats_.resident_bytes;
     }
     claim.promise->set_value(block);
 }

@@ -11,6 +11,7 @@ extern "C" {  // libsquashfuse's headers declare C functions without saying so
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cstdlib>
 #include <cstring>
 
 namespace hpc::image {
@@ -381,7 +382,12 @@ Block SquashfsVolume::read_block(uint64_t position, uint32_t header) {
     sqfs_block* block = nullptr;
     if (sqfs_data_block_read(&state_->fs, static_cast<sqfs_off_t>(position), header, &block) != SQFS_OK)
         corrupt(where + " (does not decompress)");
-    Block out(static_cast<char*>(block->data), block->size);
+    // libsquashfuse decompresses into a whole block's worth of memory; a file's last block is
+    // often much shorter, and the cache counts what a block holds, so give the rest back.
+    char* data = static_cast<char*>(block->data);
+    if (block->size > 0 && block->size <= state_->fs.sb.block_size / 4 * 3)
+        if (auto* shrunk = static_cast<char*>(std::realloc(data, block->size))) data = shrunk;
+    Block out(data, block->size);
     block->data = nullptr;  // now owned by `out`
     sqfs_block_dispose(block);
     return out;

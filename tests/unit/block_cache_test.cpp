@@ -57,6 +57,7 @@ TEST_CASE("block cache: eviction keeps the bytes under the bound, least recently
     cache.get(2, [&] { return decoder(100, 'x'); });
     CHECK(decoder.calls == 5);  // 2 was evicted and is decoded again
     CHECK(cache.stats().resident_bytes <= 300);
+    CHECK(cache.stats().peak_resident_bytes == 300);
 }
 
 TEST_CASE("block cache: a block held by a reader outlives its eviction", "[block_cache]") {
