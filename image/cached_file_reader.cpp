@@ -3,11 +3,15 @@
 #include "common/error.hpp"
 
 #include <cstring>
+#include <new>
 
 namespace hpc::image {
 
 CachedFileReader::CachedFileReader(BlockCache& cache, uint64_t image_offset, uint32_t block_size)
-    : cache_(cache), image_offset_(image_offset), zeros_(new char[block_size]()) {}
+    // calloc: a large zeroed allocation comes as untouched pages, costing nothing until read.
+    : cache_(cache), image_offset_(image_offset), zeros_(static_cast<char*>(std::calloc(block_size, 1))) {
+    if (!zeros_) throw std::bad_alloc();
+}
 
 void CachedFileReader::read(SquashfsVolume& volume, const Inode& file, uint64_t offset, std::size_t size,
                             ReadPieces& out) {

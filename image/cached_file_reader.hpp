@@ -10,6 +10,7 @@
 #include <sys/uio.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <vector>
 
@@ -46,7 +47,10 @@ public:
 private:
     BlockCache& cache_;
     uint64_t image_offset_;
-    std::unique_ptr<char[]> zeros_;  // one block of zeros that every hole points at
+    struct Free {
+        void operator()(char* memory) const { std::free(memory); }
+    };
+    std::unique_ptr<char, Free> zeros_;  // one block of zeros that every hole points at
 };
 
 }  // namespace hpc::image

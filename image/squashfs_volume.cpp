@@ -79,7 +79,7 @@ struct SquashfsVolume::State {
     sqfs fs{};
     bool initialised = false;
     Inode root;
-    std::unique_ptr<char[]> names = std::make_unique<char[]>(name_buffer_bytes);
+    std::unique_ptr<char[]> names = std::make_unique_for_overwrite<char[]>(name_buffer_bytes);
     struct Walk {
         bool valid = false;
         uint64_t ref = 0;
