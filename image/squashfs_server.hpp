@@ -2,7 +2,8 @@
 // extraction, no copy. The image is immutable, so the kernel may cache entries, attributes
 // and pages for the life of the mount, and a shared cache of decompressed blocks means no
 // block is decompressed twice while it is hot. Worker threads each own what libsquashfuse
-// mutates (its decoder and metadata caches); only the block cache is shared, and locked.
+// mutates (its decoder and metadata caches); what they share is thread-safe: the block cache
+// (locked), the inode table (lock-free), the synthetic entries (read-write locked).
 //
 // Until seal(), mkdir and mknod (regular files only) create empty synthetic entries that
 // exist only in this server: they are the mount points a container needs where the image
@@ -19,7 +20,7 @@
 namespace hpc::image {
 
 struct ServeOptions {
-    unsigned threads = 0;                   // 0: one per online CPU, at least 2
+    unsigned threads = 0;                   // 0: one per CPU this process may use, at least 2
     std::size_t block_cache_bytes = 64 << 20;  // decompressed data blocks and fragments kept
     // How much of a file larger than one block to decompress ahead, on threads of its own,
     // when it is opened (image/prefetcher.hpp); 0 turns prefetching off.
