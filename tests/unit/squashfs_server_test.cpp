@@ -263,3 +263,23 @@ TEST_CASE("squashfs server: an unsupported compression is a data error that name
         }
     }
 }
+
+TEST_CASE("squashfs server: an image without xattrs tells the kernel to stop asking", "[fuse]") {
+    const ImageFixture& fixture = ImageFixture::get();
+    Mountpoint mountpoint;
+    const std::string mnt = mountpoint.path;
+    std::string image = mountpoint.scratch.path() + "/no-xattrs.sqfs";
+    REQUIRE(run_command({"mksquashfs", fixture.source, image, "-noappend", "-quiet", "-no-progress", "-no-xattrs"}) == 0);
+    report(hpc::test::run_in_user_namespace([&](ChildReport& child) {
+        with_server(child, image, mnt, [&](SquashfsServer&) {
+            char value[16];
+            for (int i = 0; i < 2; ++i) {
+                errno = 0;
+                child.expect(::getxattr((mnt + "/small.txt").c_str(), "security.capability", value, sizeof value) < 0 &&
+                                 errno == EOPNOTSUPP,
+                             "getxattr on an image without xattrs: " + errno_text(errno));
+            }
+            child.expect(slurp(mnt + "/small.txt") == std::string("hello\n"), "the file still reads");
+        });
+    }));
+}
