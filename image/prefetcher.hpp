@@ -15,6 +15,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -24,9 +25,13 @@ namespace hpc::image {
 
 class Prefetcher {
 public:
-    // Starts `threads` threads, each reading through its own volume on `fd` at `offset`. They
-    // inherit the caller's signal mask. Throws hpc::Error if a volume cannot be opened.
-    Prefetcher(BlockCache& cache, int fd, uint64_t offset, unsigned threads);
+    using VolumeFactory = std::function<std::unique_ptr<SquashfsVolume>()>;
+
+    // Up to `max_threads` threads, each reading through its own volume from `make_volume`,
+    // started one at a time while there is more work than idle threads. Each inherits the
+    // signal mask of the thread that starts it: a FUSE worker's or another prefetch thread's,
+    // which block every signal. `offset`: the squashfs's, for cache keys.
+    Prefetcher(BlockCache& cache, VolumeFactory make_volume, uint64_t offset, unsigned max_threads);
     ~Prefetcher();  // drops queued work, waits for blocks being decoded
     Prefetcher(const Prefetcher&) = delete;
     Prefetcher& operator=(const Prefetcher&) = delete;
@@ -43,16 +48,19 @@ private:
     };
     static constexpr std::size_t max_jobs = 1024;
 
-    void run(SquashfsVolume& volume);
+    void run();
+    void grow_locked();  // starts one more thread if allowed; mutex_ held
     void stop() noexcept;
 
     BlockCache& cache_;
+    VolumeFactory make_volume_;
     uint64_t offset_;
+    unsigned max_threads_;
+    unsigned idle_ = 0;  // threads waiting for work, under mutex_
     std::mutex mutex_;
     std::condition_variable wake_;
     std::deque<std::shared_ptr<Job>> jobs_;
     bool stopping_ = false;
-    std::vector<std::unique_ptr<SquashfsVolume>> volumes_;
     std::vector<std::thread> threads_;
 };
 
