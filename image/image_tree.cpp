@@ -1,0 +1,18 @@
+#include "image/image_tree.hpp"
+
+#include "common/error.hpp"
+#include "image/directory_tree.hpp"
+#include "image/squashfs_tree.hpp"
+
+namespace hpc::image {
+
+std::unique_ptr<ImageTree> open_tree(const ImageFile& image) {
+    if (image.format() == ImageFormat::directory) return open_directory_tree(image.fd());
+    try {
+        return open_squashfs_tree(image.fd(), image.squashfs().offset);
+    } catch (const Error& error) {
+        throw error.within(image.path());
+    }
+}
+
+}  // namespace hpc::image
