@@ -55,9 +55,9 @@ FuseMount FuseMount::mount(const std::string& mountpoint, const std::string& sou
 
 std::string FuseMount::path_to_root() const {
     // Through the descriptor, so that it is this mount even if the path now leads elsewhere
-    // (after pivot_root, or if something was mounted over it).
-    std::string self = "/proc/self/fd/" + std::to_string(root_.get());
-    if (::access(self.c_str(), F_OK) == 0 || errno != ENOENT) return self;
+    // (after pivot_root, or if something was mounted over it). Whether /proc is there is asked
+    // of /proc itself: asking of the link would send the FUSE server a request.
+    if (::access("/proc/self/fd", F_OK) == 0) return "/proc/self/fd/" + std::to_string(root_.get());
     struct stat by_path {}, by_fd {};
     if (::stat(mountpoint_.c_str(), &by_path) == 0 && ::fstat(root_.get(), &by_fd) == 0 &&
         by_path.st_dev == by_fd.st_dev && by_path.st_ino == by_fd.st_ino)

@@ -90,7 +90,11 @@ struct SquashfsVolume::State {
     std::size_t next_walk = 0;
 
     ~State() {
-        if (initialised) sqfs_destroy(&fs);
+        if (!initialised) return;
+        sqfs_destroy(&fs);
+        // sqfs_destroy (0.1.105) forgets the xattr table; destroying it again is harmless
+        // (the table is emptied), should a later version remember.
+        sqfs_table_destroy(&fs.xattr_table);
     }
 
     // Positions `dir` at the directory header the index says is the last one before the
