@@ -68,6 +68,9 @@ void add_action_options(CLI::App& command, ActionOptions& options, bool with_she
     if (with_shell) command.add_option("-s,--shell", options.shell, "the shell to run (default: /bin/bash or /bin/sh)");
     command.add_flag("--dry-run", options.dry_run, "print the launch plan and run nothing");
     command.add_flag("-v,--verbose", options.verbose, "print the launch plan, then run");
+    // A repeatable option takes one value per use: `--env-file F IMAGE` must leave IMAGE alone.
+    for (CLI::Option* option : command.get_options())
+        if (option->get_expected_max() > 1) option->allow_extra_args(false);
 }
 
 sandbox::LaunchRequest to_launch_request(const ActionOptions& options, sandbox::Action action,

@@ -49,6 +49,10 @@ void Executor::stage_root() {
     for (const std::string& directory : {new_root, old_root, files_dir})
         make_mount_point(staging_mount + directory, true);
     pivot_into(staging_mount, staging_mount + old_root);
+    // While the container is assembled, the host's /proc and /dev stay where programs look for
+    // them (/proc/self/..., /dev/fuse): the image's server and the id maps it reads need them.
+    for (const char* host_tree : {"/proc", "/dev"})
+        if (::symlink((old_root + host_tree).c_str(), host_tree) != 0) throw_errno(std::string("symlink ") + host_tree);
 
     const RootPlan& root = plan_.root;
     std::string image_target = root.overlay ? lower_dir : new_root;

@@ -111,7 +111,7 @@ int launch(const LaunchPlan& plan, const ExecutorHooks& hooks) {
 
     Pipe go;
     Pipe status;
-    pid_t pid = ::fork();
+    pid_t pid = fork_payload(plan.namespaces.pid);
     if (pid < 0) throw_errno("fork the payload");
     if (pid == 0) {
         go.write.reset();

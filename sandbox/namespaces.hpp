@@ -4,12 +4,19 @@
 
 #include "sandbox/launch_plan.hpp"
 
+#include <sys/types.h>
+
 namespace hpc::sandbox {
 
-// unshare(2)s the namespaces the plan asks for and writes the id maps. The calling process
-// must still be single-threaded (a user namespace requires it). With a PID namespace, the
-// next child forked becomes its PID 1. Throws hpc::Error(unavailable) when the kernel or
+// unshare(2)s the namespaces the plan asks for, but the PID namespace, and writes the id
+// maps. The calling process must still be single-threaded (a user namespace requires it).
+// Throws hpc::Error(unavailable) when the kernel or
 // the host's settings refuse unprivileged user namespaces, saying which setting to check.
 void enter_namespaces(const LaunchPlan& plan);
+
+// fork(2); with `new_pid_namespace`, a child that is PID 1 of a new PID namespace. The
+// launcher cannot unshare(CLONE_NEWPID) itself: a process that has may create no more
+// threads (clone(2): EINVAL), and the launcher's FUSE server needs them.
+pid_t fork_payload(bool new_pid_namespace);
 
 }  // namespace hpc::sandbox

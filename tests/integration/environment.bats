@@ -6,7 +6,7 @@ load common
 env_is() {
     local image=$1 name=$2 expected=$3
     shift 3
-    run "$HPC" exec "$@" "$image" /bin/sh -c "echo \"\${$name}\""
+    run --separate-stderr "$HPC" exec "$@" "$image" /bin/sh -c "echo \"\${$name}\""
     [ "$status" -eq 0 ]
     if [ "$output" != "$expected" ]; then
         echo "$name: expected [$expected], got [$output]" >&2
@@ -45,6 +45,7 @@ env_is() {
     FOO=bar env_is "$APP_SIF" FOO foo --env FOO=foo
     SINGULARITYENV_X=s env_is "$PLAIN_SIF" X s
     SINGULARITYENV_X=s APPTAINERENV_X=a env_is "$PLAIN_SIF" X a
+    [ "$stderr" = "hpc: warning: SINGULARITYENV_X is ignored: APPTAINERENV_X already sets X" ]
     APPTAINERENV_X=a HPCENV_X=h env_is "$PLAIN_SIF" X h
 }
 
