@@ -1,6 +1,7 @@
 #include "image/squashfs_volume.hpp"
 
 #include "common/error.hpp"
+#include "image/fast_inflate.hpp"
 
 #include <sys/sysmacros.h>
 
@@ -188,6 +189,7 @@ SquashfsVolume::SquashfsVolume(int fd, uint64_t offset) : state_(std::make_uniqu
     sqfs_err err = sqfs_init(fs, fd, static_cast<std::size_t>(offset));
     if (err != SQFS_OK) throw Error(ExitCode::data, init_failure(fs, err));  // sqfs_init cleaned up
     state_->initialised = true;
+    if (sqfs_compression(fs) == ZLIB_COMPRESSION) fs->decompressor = inflate_zlib_block;
 
     uint32_t block_size = fs->sb.block_size;
     if (block_size < 4096 || block_size > (1u << 20) || !std::has_single_bit(block_size) ||

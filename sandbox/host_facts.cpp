@@ -33,13 +33,10 @@ UserIdentity current_user() {
     user.gecos = entry->pw_gecos ? entry->pw_gecos : "";
     user.home = entry->pw_dir;
     user.shell = entry->pw_shell;
-    // getgrouplist lists the primary group first; ask for the real count when it overflows.
-    int count = 32;
-    std::vector<gid_t> gids(static_cast<std::size_t>(count));
-    while (::getgrouplist(user.name.c_str(), user.gid, gids.data(), &count) < 0)
-        gids.resize(static_cast<std::size_t>(count));
-    gids.resize(static_cast<std::size_t>(count));
-    for (gid_t gid : gids) user.groups.push_back({gid, group_name(gid)});
+    // Only the primary group: a user namespace made without privilege maps no other, so the
+    // container could not show them. getgrouplist(3) would also ask every NSS source for
+    // every group, which costs more than the rest of the launch's preparation.
+    user.groups.push_back({user.gid, group_name(user.gid)});
     return user;
 }
 

@@ -23,7 +23,7 @@ struct UserIdentity {
     std::string gecos;
     std::string home;   // on the host
     std::string shell;  // on the host
-    std::vector<GroupEntry> groups;  // primary first, then supplementary, as getgrouplist(3)
+    std::vector<GroupEntry> groups;  // the groups the container can show, primary first
 };
 
 // The image's passwd (possibly empty or missing lines' newline) with any line for the user's

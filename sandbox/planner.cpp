@@ -195,15 +195,11 @@ LaunchPlan plan_launch(const LaunchRequest& original, const HostFacts& host, con
     for (MountStep& step : user_binds(request, host)) plan.mounts.push_back(std::move(step));
     if (std::optional<MountStep> cwd = cwd_step(request, host, image, plan.mounts)) plan.mounts.push_back(*cwd);
 
-    // The user's entries, so that whoami and id answer as on the host. The container sees
-    // only the groups its user namespace maps: the primary one.
+    // The user's entries, so that whoami and id answer as on the host.
     bool shell_in_image = image.exists(host.user.shell);
-    std::vector<GroupEntry> visible_groups;
-    for (const GroupEntry& group : host.user.groups)
-        if (group.gid == host.user.gid) visible_groups.push_back(group);
     plan.mounts.push_back(identity_file(
         "/etc/passwd", passwd_with_user(image.passwd, host.user, home.destination, shell_in_image)));
-    plan.mounts.push_back(identity_file("/etc/group", group_with_user(image.group, host.user, visible_groups)));
+    plan.mounts.push_back(identity_file("/etc/group", group_with_user(image.group, host.user, host.user.groups)));
 
     EnvironmentRequest environment;
     environment.host_environ = host.environ;
