@@ -10,6 +10,8 @@
 // delivers (each request costs two context switches, far more than a map lookup).
 #pragma once
 
+#include "image/block_arena.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -22,21 +24,30 @@
 
 namespace hpc::image {
 
-// One decompressed block: memory from malloc (libsquashfuse hands its buffers over as is).
+// Gives a block's memory back to where it came from: its arena, or malloc.
+struct BlockRelease {
+    BlockArena* arena = nullptr;
+    void operator()(char* memory) const {
+        if (arena)
+            arena->release(memory);
+        else
+            std::free(memory);
+    }
+};
+
+// One decompressed block: memory from malloc, or a slot of a BlockArena it goes back to.
 class Block {
 public:
     Block() = default;
     Block(char* malloced, std::size_t size) : data_(malloced), size_(size) {}
+    Block(char* slot, std::size_t size, BlockArena& arena) : data_(slot, BlockRelease{&arena}), size_(size) {}
     static Block copy_of(std::string_view bytes);
 
     const char* data() const { return data_.get(); }
     std::size_t size() const { return size_; }
 
 private:
-    struct Free {
-        void operator()(char* memory) const { std::free(memory); }
-    };
-    std::unique_ptr<char, Free> data_;
+    std::unique_ptr<char, BlockRelease> data_;
     std::size_t size_ = 0;
 };
 

@@ -381,22 +381,37 @@ void SquashfsVolume::locate(const Inode& file, uint64_t offset, uint64_t size, s
 }
 
 Block SquashfsVolume::read_block(uint64_t position, uint32_t header) {
+    sqfs& fs = state_->fs;
     uint32_t stored = header & ~SQUASHFS_COMPRESSED_BIT_BLOCK;
+    bool compressed = (header & SQUASHFS_COMPRESSED_BIT_BLOCK) == 0;
     std::string where = "data block at byte " + std::to_string(position);
-    if (stored == 0 || stored > state_->fs.sb.block_size) corrupt(where + " (stored size " + std::to_string(stored) + ")");
-    if (position + stored > state_->fs.sb.bytes_used) corrupt(where + " (past the end of the file system)");
-    sqfs_block* block = nullptr;
-    if (sqfs_data_block_read(&state_->fs, static_cast<sqfs_off_t>(position), header, &block) != SQFS_OK)
-        corrupt(where + " (does not decompress)");
-    // libsquashfuse decompresses into a whole block's worth of memory; a file's last block is
-    // often much shorter, and the cache counts what a block holds, so give the rest back.
-    char* data = static_cast<char*>(block->data);
-    if (block->size > 0 && block->size <= state_->fs.sb.block_size / 4 * 3)
-        if (auto* shrunk = static_cast<char*>(std::realloc(data, block->size))) data = shrunk;
-    Block out(data, block->size);
-    block->data = nullptr;  // now owned by `out`
-    sqfs_block_dispose(block);
-    return out;
+    if (stored == 0 || stored > fs.sb.block_size) corrupt(where + " (stored size " + std::to_string(stored) + ")");
+    if (position + stored > fs.sb.bytes_used) corrupt(where + " (past the end of the file system)");
+
+    // Read and decompressed here rather than by sqfs_data_block_read, whose buffers are fresh
+    // mallocs every time: into an arena slot (block_arena.hpp), through the image's
+    // decompressor (libdeflate's for gzip, fast_inflate.hpp).
+    BlockArena& arena = BlockArena::for_slot_size(fs.sb.block_size);
+    auto give_back = [&arena](char* memory) { arena.release(memory); };
+    std::unique_ptr<char, decltype(give_back)> slot(arena.allocate(), give_back);
+    thread_local std::vector<char> compressed_bytes;
+    char* read_into = slot.get();
+    if (compressed) {
+        compressed_bytes.resize(stored);
+        read_into = compressed_bytes.data();
+    }
+    if (::pread(fs.fd, read_into, stored, static_cast<off_t>(fs.offset + position)) != static_cast<ssize_t>(stored))
+        corrupt(where + " (cannot be read)");
+    std::size_t produced = stored;
+    if (compressed) {
+        produced = fs.sb.block_size;
+        if (fs.decompressor(compressed_bytes.data(), stored, slot.get(), &produced) != SQFS_OK)
+            corrupt(where + " (does not decompress)");
+    }
+    // A file's last block is often much shorter, and the cache counts what a block holds: keep
+    // a short one in memory of its own size and give the slot back.
+    if (produced <= fs.sb.block_size / 4 * 3) return Block::copy_of(std::string_view(slot.get(), produced));
+    return Block(slot.release(), produced, arena);
 }
 
 std::size_t SquashfsVolume::read(const Inode& file, uint64_t offset, std::span<char> out) {
