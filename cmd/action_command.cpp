@@ -22,6 +22,14 @@ const std::string& image_argument(const ActionOptions& options, sandbox::Action 
     return image;
 }
 
+// What the image's server did, for -v: how the read path behaved on this run.
+std::string describe_serving(const image::ServeStats& stats) {
+    return "served " + std::to_string(stats.read_requests) + " reads (" + std::to_string(stats.bytes_served) +
+           " bytes) and " + std::to_string(stats.lookup_requests) + " lookups with " + std::to_string(stats.threads) +
+           " threads; decompressed " + std::to_string(stats.blocks_decoded) + " blocks (" +
+           std::to_string(stats.decoded_bytes) + " bytes), " + std::to_string(stats.cache_hits) + " cache hits";
+}
+
 }  // namespace
 
 int run_action(const ActionOptions& options, sandbox::Action action) {
@@ -50,7 +58,9 @@ int run_action(const ActionOptions& options, sandbox::Action action) {
         if (server) server->seal();
     };
     hooks.warn = report_warning;
-    return sandbox::launch(plan, hooks);
+    int status = sandbox::launch(plan, hooks);
+    if (options.verbose && server) report_notice(describe_serving(server->stats()));
+    return status;
 }
 
 }  // namespace hpc::cmd
