@@ -3,7 +3,6 @@
 #include "common/error.hpp"
 #include "common/unique_fd.hpp"
 #include "image/squashfs_volume.hpp"
-#include "image/tree_paths.hpp"
 
 #include <fcntl.h>
 
@@ -27,7 +26,7 @@ public:
 
     std::optional<EntryInfo> stat(const std::string& path, bool follow) const override {
         return guarded(path, [&]() -> std::optional<EntryInfo> {
-            std::optional<Inode> inode = find(follow ? resolve(path) : resolve_keeping_last(path));
+            std::optional<Inode> inode = find(path, follow);
             if (!inode) return std::nullopt;
             return EntryInfo{kind_of(*inode), inode->mode(), inode->size()};
         });
@@ -35,7 +34,7 @@ public:
 
     std::optional<std::string> read_file(const std::string& path, uint64_t max_bytes) const override {
         return guarded(path, [&]() -> std::optional<std::string> {
-            std::optional<Inode> inode = find(resolve(path));
+            std::optional<Inode> inode = find(path);
             if (!inode || !inode->is_regular()) return std::nullopt;
             if (inode->size() > max_bytes)
                 throw Error(ExitCode::data, std::to_string(inode->size()) + " bytes, more than the " +
@@ -49,7 +48,7 @@ public:
     std::vector<std::string> list_directory(const std::string& path) const override {
         return guarded(path, [&]() -> std::vector<std::string> {
             std::vector<std::string> names;
-            std::optional<Inode> inode = find(resolve(path));
+            std::optional<Inode> inode = find(path);
             if (!inode || !inode->is_directory()) return names;
             volume_.list(*inode, 0, [&](const DirEntry& entry, uint64_t) {
                 names.emplace_back(entry.name);
@@ -61,7 +60,7 @@ public:
     }
 
     std::optional<std::string> read_link(const std::string& path) const override {
-        return guarded(path, [&]() -> std::optional<std::string> { return link_target(resolve_keeping_last(path)); });
+        return guarded(path, [&]() -> std::optional<std::string> { return link_target(path); });
     }
 
 private:
@@ -78,32 +77,14 @@ private:
         }
     }
 
-    // The inode at a path whose parents hold no symlinks, the last one not followed.
-    std::optional<Inode> find(const std::string& resolved) const {
-        Inode at = volume_.root();
-        bool found = for_each_component(resolved, [&](std::string_view name) {
-            if (!at.is_directory()) return false;
-            std::optional<DirEntry> entry = volume_.lookup(at, name);
-            if (!entry) return false;
-            at = volume_.inode(entry->ref);
-            return true;
-        });
-        if (!found) return std::nullopt;
-        return at;
+    std::optional<Inode> find(const std::string& path, bool follow_last = true) const {
+        return volume_.find(path, follow_last);
     }
 
-    std::optional<std::string> link_target(const std::string& resolved) const {
-        std::optional<Inode> inode = find(resolved);
+    std::optional<std::string> link_target(const std::string& path) const {
+        std::optional<Inode> inode = find(path, false);
         if (!inode || !inode->is_symlink()) return std::nullopt;
         return volume_.read_link(*inode);
-    }
-
-    std::string resolve(const std::string& path) const {
-        return resolve_in_root(path, [this](const std::string& at) { return link_target(at); });
-    }
-
-    std::string resolve_keeping_last(const std::string& path) const {
-        return resolve_in_root_keeping_last(path, [this](const std::string& at) { return link_target(at); });
     }
 
     UniqueFd fd_;

@@ -2,6 +2,7 @@
 
 #include "common/error.hpp"
 #include "image/fast_inflate.hpp"
+#include "image/tree_paths.hpp"
 
 #include <sys/sysmacros.h>
 
@@ -237,6 +238,28 @@ Inode SquashfsVolume::inode(uint64_t ref) {
     }
     store(out, &raw);
     return out;
+}
+
+std::optional<Inode> SquashfsVolume::find(const std::string& path, bool follow_last) {
+    // The inode at a path whose parents hold no symlinks, the last one not followed.
+    auto walk = [this](const std::string& resolved) -> std::optional<Inode> {
+        Inode at = root();
+        bool found = for_each_component(resolved, [&](std::string_view name) {
+            if (!at.is_directory()) return false;
+            std::optional<DirEntry> entry = lookup(at, name);
+            if (!entry) return false;
+            at = inode(entry->ref);
+            return true;
+        });
+        if (!found) return std::nullopt;
+        return at;
+    };
+    ReadLinkInRoot link_target = [&](const std::string& resolved) -> std::optional<std::string> {
+        std::optional<Inode> link = walk(resolved);
+        if (!link || !link->is_symlink()) return std::nullopt;
+        return read_link(*link);
+    };
+    return walk(follow_last ? resolve_in_root(path, link_target) : resolve_in_root_keeping_last(path, link_target));
 }
 
 std::optional<DirEntry> SquashfsVolume::lookup(const Inode& directory, std::string_view name) {

@@ -88,6 +88,9 @@ public:
     // listing"); callers add which path they were reading.
     Inode inode(uint64_t ref);
     std::optional<DirEntry> lookup(const Inode& directory, std::string_view name);
+    // The inode an absolute path names, symlinks followed inside the image's root (the last
+    // one too unless `follow_last` is false); nullopt if nothing is there.
+    std::optional<Inode> find(const std::string& path, bool follow_last = true);
     // Visits entries in order starting at `from` (0, or a `next` an earlier visit was given)
     // until `visit` returns false.
     void list(const Inode& directory, uint64_t from,
