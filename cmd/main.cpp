@@ -23,6 +23,13 @@ constexpr ActionCommand action_commands[] = {
     {"test", "run an image's test script: hpc test [options] IMAGE", hpc::sandbox::Action::test},
 };
 
+// The subcommand named on the command line, or "" when there is none yet.
+std::string_view requested_subcommand(int argc, char** argv) {
+    for (int index = 1; index < argc; ++index)
+        if (argv[index][0] != '-') return argv[index];
+    return {};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -32,9 +39,13 @@ int main(int argc, char** argv) {
 
     hpc::cmd::ActionOptions action_options;
     hpc::sandbox::Action chosen = hpc::sandbox::Action::exec;
+    // CLI11 takes as long to register the two dozen action options as the rest of a launch
+    // takes to plan it: register them only on the subcommand being run.
+    std::string_view requested = requested_subcommand(argc, argv);
     for (const ActionCommand& command : action_commands) {
         CLI::App* sub = app.add_subcommand(command.name, command.summary);
-        hpc::cmd::add_action_options(*sub, action_options, command.action == hpc::sandbox::Action::shell);
+        if (requested.empty() || requested == command.name)
+            hpc::cmd::add_action_options(*sub, action_options, command.action == hpc::sandbox::Action::shell);
         sub->callback([&, sub, action = command.action] {
             chosen = action;
             action_options.image_and_args = sub->remaining();
