@@ -2,7 +2,8 @@
 // the kernel for transparent huge pages, and reused when the cache evicts a block. A fresh
 // 4 KiB page costs a trap into the kernel when first touched (about 12 us each on the VM
 // measured, so some 5 ms to decompress busybox into malloc's fresh mappings); a huge page
-// costs one trap for 512 of them. Where huge pages are off, slots are ordinary pages, reused.
+// costs one trap for 512 of them; and a chunk is populated in one call whatever page size it
+// gets. Where huge pages are off, slots are ordinary pages, reused.
 #pragma once
 
 #include <cstddef>
