@@ -1,25 +1,64 @@
 #include "image/block_arena.hpp"
 
+#include <pthread.h>
 #include <sys/mman.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <map>
-#include <memory>
 #include <new>
 
 namespace hpc::image {
+
 namespace {
 
 constexpr std::size_t huge_page = 2 << 20;
 
+std::mutex registry_mutex;
+std::map<std::size_t, std::unique_ptr<BlockArena>>& registry() {
+    static auto* arenas = new std::map<std::size_t, std::unique_ptr<BlockArena>>();  // outlives every thread
+    return *arenas;
+}
+
+// Maps `length` bytes and faults them in with one call rather than a trap per page (Linux
+// 5.14 and later; older kernels fault as they go).
+char* map_populated(std::size_t length, int advice_before) {
+    void* address = ::mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (address == MAP_FAILED) throw std::bad_alloc();
+    if (advice_before) ::madvise(address, length, advice_before);
+    ::madvise(address, length, MADV_POPULATE_WRITE);
+    return static_cast<char*>(address);
+}
+
 }  // namespace
 
+// Around fork(2): every arena is locked so that none is caught mid-change, and in the child,
+// whose copy lacks the chunks (MADV_DONTFORK), every arena forgets them.
+struct ArenaForkHandlers {
+    static void prepare() {
+        registry_mutex.lock();
+        for (auto& [size, arena] : registry()) arena->mutex_.lock();
+    }
+    static void parent() {
+        for (auto& [size, arena] : registry()) arena->mutex_.unlock();
+        registry_mutex.unlock();
+    }
+    static void child() {
+        for (auto& [size, arena] : registry()) {
+            arena->free_.clear();
+            arena->chunks_.clear();
+            arena->mutex_.unlock();
+        }
+        registry_mutex.unlock();
+    }
+};
+
 BlockArena& BlockArena::for_slot_size(std::size_t slot_size) {
-    static std::mutex registry_mutex;
-    static std::map<std::size_t, std::unique_ptr<BlockArena>> registry;
+    static const int registered =
+        ::pthread_atfork(ArenaForkHandlers::prepare, ArenaForkHandlers::parent, ArenaForkHandlers::child);
+    (void)registered;
     std::lock_guard lock(registry_mutex);
-    std::unique_ptr<BlockArena>& arena = registry[slot_size];
+    std::unique_ptr<BlockArena>& arena = registry()[slot_size];
     if (!arena) arena = std::make_unique<BlockArena>(slot_size);
     return *arena;
 }
@@ -34,16 +73,11 @@ void BlockArena::add_chunk() {
     std::size_t mapped = chunk + huge_page;
     void* address = ::mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (address == MAP_FAILED) throw std::bad_alloc();
-    // A child forked later (the payload) has no use for decompressed blocks; sharing them would
-    // make every write here after the fork a copy-on-write fault.
-    ::madvise(address, mapped, MADV_DONTFORK);
     chunks_.emplace_back(address, mapped);
+    ::madvise(address, mapped, MADV_DONTFORK);
     auto aligned = (reinterpret_cast<std::uintptr_t>(address) + huge_page - 1) & ~(huge_page - 1);
     char* start = reinterpret_cast<char*>(aligned);
     ::madvise(start, chunk, MADV_HUGEPAGE);  // advice only: refused where huge pages are off
-    // Fault the chunk in with one call rather than a trap per page: where the huge page is not
-    // granted (its page-table range was used before), 512 small pages cost some 6 ms in traps
-    // against about 0.3 ms this way. Linux 5.14 and later; older kernels fault as they go.
     ::madvise(start, chunk, MADV_POPULATE_WRITE);
     for (std::size_t offset = 0; offset + slot_size_ <= chunk; offset += slot_size_) free_.push_back(start + offset);
 }
@@ -60,5 +94,9 @@ void BlockArena::release(char* slot) noexcept {
     std::lock_guard lock(mutex_);
     free_.push_back(slot);
 }
+
+ScratchBuffer::ScratchBuffer(std::size_t size) : data_(map_populated(size, 0)), size_(size) {}
+
+ScratchBuffer::~ScratchBuffer() { ::munmap(data_, size_); }
 
 }  // namespace hpc::image

@@ -4,9 +4,14 @@
 // measured, so some 5 ms to decompress busybox into malloc's fresh mappings); a huge page
 // costs one trap for 512 of them; and a chunk is populated in one call whatever page size it
 // gets. Where huge pages are off, slots are ordinary pages, reused.
+//
+// Chunks are not inherited by a child forked afterwards (the payload never reads them, and
+// sharing them would make every later write here a copy-on-write fault): in a forked child
+// every arena starts empty again, and blocks made before the fork must not be read there.
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -27,12 +32,30 @@ public:
     void release(char* slot) noexcept;
 
 private:
+    friend struct ArenaForkHandlers;
     void add_chunk();
 
     std::size_t slot_size_;
     std::mutex mutex_;
     std::vector<char*> free_;
     std::vector<std::pair<void*, std::size_t>> chunks_;  // mappings, for the destructor
+};
+
+// Memory for one thread's scratch work (a block's compressed bytes): mapped and populated in
+// one call, and kept across a fork, unlike arena chunks.
+class ScratchBuffer {
+public:
+    explicit ScratchBuffer(std::size_t size);
+    ~ScratchBuffer();
+    ScratchBuffer(const ScratchBuffer&) = delete;
+    ScratchBuffer& operator=(const ScratchBuffer&) = delete;
+
+    char* data() const { return data_; }
+    std::size_t size() const { return size_; }
+
+private:
+    char* data_;
+    std::size_t size_;
 };
 
 }  // namespace hpc::image

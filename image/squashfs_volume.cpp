@@ -417,18 +417,18 @@ Block SquashfsVolume::read_block(uint64_t position, uint32_t header) {
     BlockArena& arena = BlockArena::for_slot_size(fs.sb.block_size);
     auto give_back = [&arena](char* memory) { arena.release(memory); };
     std::unique_ptr<char, decltype(give_back)> slot(arena.allocate(), give_back);
-    thread_local std::vector<char> compressed_bytes;
-    char* read_into = slot.get();
-    if (compressed) {
-        compressed_bytes.resize(stored);
-        read_into = compressed_bytes.data();
-    }
+    // The compressed bytes wait in a buffer of this thread's own, kept for its life: already
+    // faulted in, and never zero-filled only to be overwritten by pread.
+    thread_local std::unique_ptr<ScratchBuffer> compressed_bytes;
+    if (!compressed_bytes || compressed_bytes->size() < fs.sb.block_size)
+        compressed_bytes = std::make_unique<ScratchBuffer>(fs.sb.block_size);
+    char* read_into = compressed ? compressed_bytes->data() : slot.get();
     if (::pread(fs.fd, read_into, stored, static_cast<off_t>(fs.offset + position)) != static_cast<ssize_t>(stored))
         corrupt(where + " (cannot be read)");
     std::size_t produced = stored;
     if (compressed) {
         produced = fs.sb.block_size;
-        if (fs.decompressor(compressed_bytes.data(), stored, slot.get(), &produced) != SQFS_OK)
+        if (fs.decompressor(compressed_bytes->data(), stored, slot.get(), &produced) != SQFS_OK)
             corrupt(where + " (does not decompress)");
     }
     // A file's last block is often much shorter, and the cache counts what a block holds: keep
