@@ -78,7 +78,7 @@ hpc::Error plan_error(const LaunchRequest& request, const HostFacts& host, const
 
 }  // namespace
 
-TEST_CASE("the default plan maps the user to itself and mounts the host's view in order") {
+TEST_CASE("planner: the default plan maps the user to itself and mounts the host's view in order") {
     LaunchPlan plan = plan_launch(exec_request(), alice_host(), busybox_image());
     CHECK(plan.uid_map == std::vector<IdMap>{{1001, 1001, 1}});
     CHECK(plan.gid_map == std::vector<IdMap>{{1001, 1001, 1}});
@@ -100,12 +100,12 @@ TEST_CASE("the default plan maps the user to itself and mounts the host's view i
     CHECK_FALSE(plan.namespaces.pid);
 }
 
-TEST_CASE("a host without an optional source leaves its mount out") {
+TEST_CASE("planner: a host without an optional source leaves its mount out") {
     LaunchPlan plan = plan_launch(exec_request(), alice_host(), busybox_image());
     CHECK(find_target(plan, "/etc/localtime") == nullptr);  // this host has none
 }
 
-TEST_CASE("the identity files add the user to the image's passwd and group") {
+TEST_CASE("planner: the identity files add the user to the image's passwd and group") {
     LaunchPlan plan = plan_launch(exec_request(), alice_host(), busybox_image());
     const MountStep* passwd = find_target(plan, "/etc/passwd");
     REQUIRE(passwd);
@@ -118,7 +118,7 @@ TEST_CASE("the identity files add the user to the image's passwd and group") {
     CHECK(group->content.find("alice:x:1001:") != std::string::npos);
 }
 
-TEST_CASE("the working directory is bound when the container would not have it") {
+TEST_CASE("planner: the working directory is bound when the container would not have it") {
     SECTION("inside the home: the home bind already shows it") {
         LaunchPlan plan = plan_launch(exec_request(), alice_host("/home/alice/project"), busybox_image());
         CHECK(find_target(plan, "/home/alice/project") == nullptr);
@@ -152,7 +152,7 @@ TEST_CASE("the working directory is bound when the container would not have it")
     }
 }
 
-TEST_CASE("--contain gives empty /tmp, /var/tmp, /dev/shm and home, and no cwd bind") {
+TEST_CASE("planner: --contain gives empty /tmp, /var/tmp, /dev/shm and home, and no cwd bind") {
     LaunchRequest request = exec_request();
     request.contain = true;
     LaunchPlan plan = plan_launch(request, alice_host("/scratch/run"), busybox_image());
@@ -165,7 +165,7 @@ TEST_CASE("--contain gives empty /tmp, /var/tmp, /dev/shm and home, and no cwd b
     CHECK_FALSE(plan.namespaces.pid);
 }
 
-TEST_CASE("--containall is --contain, --cleanenv, --pid and --ipc") {
+TEST_CASE("planner: --containall is --contain, --cleanenv, --pid and --ipc") {
     LaunchRequest request = exec_request();
     request.containall = true;
     LaunchPlan plan = plan_launch(request, alice_host(), busybox_image());
@@ -178,7 +178,7 @@ TEST_CASE("--containall is --contain, --cleanenv, --pid and --ipc") {
     CHECK_FALSE(foo_passed);
 }
 
-TEST_CASE("--home chooses the home directory's source and place") {
+TEST_CASE("planner: --home chooses the home directory's source and place") {
     SECTION("src:dst") {
         LaunchRequest request = exec_request();
         request.home = "/scratch:/home/work";
@@ -197,7 +197,7 @@ TEST_CASE("--home chooses the home directory's source and place") {
     }
 }
 
-TEST_CASE("user binds come after the defaults, resolved on the host") {
+TEST_CASE("planner: user binds come after the defaults, resolved on the host") {
     LaunchRequest request = exec_request();
     request.binds = {{"/opt/data", "/data", true}, {"/scratch", "/scratch", false}};
     LaunchPlan plan = plan_launch(request, alice_host(), busybox_image());
@@ -210,7 +210,7 @@ TEST_CASE("user binds come after the defaults, resolved on the host") {
     CHECK(std::find(order.begin(), order.end(), "/data") > std::find(order.begin(), order.end(), "/home/alice"));
 }
 
-TEST_CASE("bad requests fail with one clear message and their own exit code") {
+TEST_CASE("planner: bad requests fail with one clear message and their own exit code") {
     SECTION("a missing bind source") {
         LaunchRequest request = exec_request();
         request.binds = {{"/nope", "/mnt", false}};
@@ -243,7 +243,7 @@ TEST_CASE("bad requests fail with one clear message and their own exit code") {
     }
 }
 
-TEST_CASE("--no-mount removes whole groups or single paths") {
+TEST_CASE("planner: --no-mount removes whole groups or single paths") {
     LaunchRequest request = exec_request();
     request.no_mount = {"tmp", "/etc/hosts", "dev", "home"};
     LaunchPlan plan = plan_launch(request, alice_host(), busybox_image());
@@ -254,7 +254,7 @@ TEST_CASE("--no-mount removes whole groups or single paths") {
     CHECK(find_target(plan, "/etc/resolv.conf"));
 }
 
-TEST_CASE("the root of each kind of image") {
+TEST_CASE("planner: the root of each kind of image") {
     SECTION("a directory gets a tmpfs overlay for its mount points, read-only") {
         ImageSummary image = busybox_image();
         image.is_directory = true;
@@ -283,7 +283,7 @@ TEST_CASE("the root of each kind of image") {
     }
 }
 
-TEST_CASE("the payload learns which container it is in") {
+TEST_CASE("planner: the payload learns which container it is in") {
     LaunchPlan plan = plan_launch(exec_request(), alice_host(), busybox_image());
     for (const char* variable : {"APPTAINER_CONTAINER=/scratch/busybox.sif", "APPTAINER_NAME=busybox.sif",
                                  "SINGULARITY_CONTAINER=/scratch/busybox.sif"}) {
