@@ -56,6 +56,13 @@ std::string logical_cwd() {
     return buffer;
 }
 
+std::string controlling_terminal() {
+    for (int fd : {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO})
+        if (::isatty(fd))
+            if (const char* name = ::ttyname(fd)) return name;
+    return {};
+}
+
 std::optional<std::string> canonical_host_path(const std::string& path) {
     char resolved[PATH_MAX];
     if (!::realpath(path.c_str(), resolved)) return std::nullopt;
@@ -69,6 +76,7 @@ HostFacts gather_host_facts() {
     facts.user = current_user();
     facts.cwd = logical_cwd();
     for (char** entry = environ; entry && *entry; ++entry) facts.environ.emplace_back(*entry);
+    facts.terminal = controlling_terminal();
     facts.canonical = canonical_host_path;
     return facts;
 }

@@ -18,6 +18,7 @@ struct HostFacts {
     UserIdentity user;
     std::string cwd;  // the working directory as the user sees it ($PWD when it names it)
     std::vector<std::string> environ;
+    std::string terminal;  // the terminal on stdin, stdout or stderr ("/dev/pts/3"), or ""
     CanonicalPath canonical;
 };
 

@@ -190,6 +190,15 @@ LaunchPlan plan_launch(const LaunchRequest& original, const HostFacts& host, con
         plan.mounts.push_back(std::move(step));
     }
 
+    // The container's devpts is an instance of its own, where the user's terminal is not:
+    // like Apptainer, show it as /dev/console, so programs can still find it.
+    if (!host.terminal.empty() && !disabled(request, "dev"))
+        if (std::optional<std::string> terminal = host.canonical(host.terminal)) {
+            MountStep console = host_bind(*terminal, "/dev/console", false, "dev");
+            console.is_directory = false;
+            plan.mounts.push_back(console);
+        }
+
     HomePlan home = plan_home(request, host);
     if (home.fresh || !home.source.empty()) plan.mounts.push_back(home_step(home));
     for (MountStep& step : user_binds(request, host)) plan.mounts.push_back(std::move(step));

@@ -147,3 +147,10 @@ load common
     [[ "$output" == *"command: touch $HOME/should-not-exist"* ]]
     [ ! -e "$HOME/should-not-exist" ]
 }
+
+@test "the user's terminal is /dev/console in the container" {
+    command -v script >/dev/null || skip "script (util-linux) is not installed"
+    run script -qc "'$HPC' exec '$PLAIN_SIF' sh -c 'test -c /dev/console && echo terminal >/dev/console'" /dev/null
+    [ "$status" -eq 0 ]
+    [[ "$output" == *terminal* ]]
+}

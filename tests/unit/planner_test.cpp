@@ -291,3 +291,15 @@ TEST_CASE("planner: the payload learns which container it is in") {
         CHECK(std::count(plan.command.envp.begin(), plan.command.envp.end(), variable) == 1);
     }
 }
+
+TEST_CASE("planner: the user's terminal is shown as /dev/console, and only with a terminal") {
+    HostFacts host = alice_host();
+    LaunchPlan without = plan_launch(exec_request(), host, busybox_image());
+    CHECK(find_target(without, "/dev/console") == nullptr);
+    host.terminal = "/dev/tty";  // one this fake host has
+    LaunchPlan with = plan_launch(exec_request(), host, busybox_image());
+    const MountStep* console = find_target(with, "/dev/console");
+    REQUIRE(console);
+    CHECK(console->source == "/dev/tty");
+    CHECK_FALSE(console->is_directory);
+}
