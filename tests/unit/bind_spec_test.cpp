@@ -2,6 +2,8 @@
 #include "sandbox/bind_spec.hpp"
 #include "sandbox/csv_list.hpp"
 
+#include "thrown_error.hpp"
+
 #include <catch2/catch.hpp>
 
 using hpc::sandbox::BindSpec;
@@ -15,16 +17,7 @@ BindSpec bind(std::string source, std::string destination, bool read_only = fals
     return BindSpec{std::move(source), std::move(destination), read_only};
 }
 
-std::string usage_error(const std::function<void()>& parse) {
-    try {
-        parse();
-    } catch (const hpc::Error& error) {
-        CHECK(error.code() == hpc::ExitCode::usage);
-        return error.what();
-    }
-    FAIL("no error");
-    return {};
-}
+std::string usage_error(const std::function<void()>& parse) { return hpc::test::error_message(parse); }
 
 std::string bind_error(std::string_view value) {
     return usage_error([&] { parse_bind_list(value); });

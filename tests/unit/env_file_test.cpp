@@ -2,6 +2,8 @@
 #include "sandbox/env_file.hpp"
 #include "sandbox/shell_syntax.hpp"
 
+#include "thrown_error.hpp"
+
 #include <catch2/catch.hpp>
 
 using hpc::sandbox::EnvFile;
@@ -19,14 +21,7 @@ std::string value_of(std::string content) {
 }
 
 std::string error_of(std::string content) {
-    try {
-        parse(std::move(content));
-    } catch (const hpc::Error& error) {
-        CHECK(error.code() == hpc::ExitCode::usage);
-        return error.what();
-    }
-    FAIL("no error");
-    return {};
+    return hpc::test::error_message([&] { parse(std::move(content)); });
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 #include "common/error.hpp"
 #include "sandbox/environment.hpp"
 
+#include "thrown_error.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -42,14 +44,7 @@ std::vector<std::string> names(const EnvVars& vars) {
 }
 
 std::string usage_error(const EnvironmentRequest& request) {
-    try {
-        plan_environment(request);
-    } catch (const hpc::Error& error) {
-        CHECK(error.code() == hpc::ExitCode::usage);
-        return error.what();
-    }
-    FAIL("no error");
-    return {};
+    return hpc::test::error_message([&] { plan_environment(request); });
 }
 
 }  // namespace

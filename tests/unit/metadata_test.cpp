@@ -3,6 +3,7 @@
 #include "image/metadata.hpp"
 
 #include "image_fixture.hpp"
+#include "thrown_error.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -75,11 +76,6 @@ TEST_CASE("an image without metadata has none, and that is no error") {
 TEST_CASE("labels that are not a JSON object are an error naming the file") {
     MetadataImage image;
     image.write("/.singularity.d/labels.json", "[1, 2");
-    try {
-        image.read();
-        FAIL("accepted");
-    } catch (const hpc::Error& error) {
-        CHECK(error.code() == hpc::ExitCode::data);
-        CHECK(std::string(error.what()) == "/.singularity.d/labels.json: not a JSON object of labels");
-    }
+    CHECK(hpc::test::error_message([&] { image.read(); }, hpc::ExitCode::data) ==
+          "/.singularity.d/labels.json: not a JSON object of labels");
 }

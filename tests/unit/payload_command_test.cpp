@@ -5,6 +5,8 @@
 #include "sandbox/action_script.hpp"
 #include "sandbox/environment.hpp"
 
+#include "thrown_error.hpp"
+
 #include <catch2/catch.hpp>
 
 using namespace hpc::sandbox;
@@ -29,13 +31,7 @@ ImageFacts plain_image() {
 
 hpc::Error error_of(const ContainerEnvironment& environment, const ImageFacts& image, Action action,
                     const Strings& args, const std::string& shell = "") {
-    try {
-        payload_command(environment, image, action, args, shell);
-    } catch (const hpc::Error& error) {
-        return error;
-    }
-    FAIL("no error");
-    return hpc::Error(hpc::ExitCode::software, "");
+    return hpc::test::thrown_error([&] { payload_command(environment, image, action, args, shell); });
 }
 
 const std::string default_path_entry = "PATH=" + std::string(default_path);

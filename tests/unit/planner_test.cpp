@@ -1,6 +1,8 @@
 #include "common/error.hpp"
 #include "sandbox/planner.hpp"
 
+#include "thrown_error.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -67,13 +69,7 @@ std::vector<std::string> targets(const LaunchPlan& plan) {
 }
 
 hpc::Error plan_error(const LaunchRequest& request, const HostFacts& host, const ImageSummary& image) {
-    try {
-        plan_launch(request, host, image);
-    } catch (const hpc::Error& error) {
-        return error;
-    }
-    FAIL("the plan was accepted");
-    return hpc::Error(hpc::ExitCode::software, "");
+    return hpc::test::thrown_error([&] { plan_launch(request, host, image); });
 }
 
 }  // namespace
