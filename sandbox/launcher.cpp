@@ -83,7 +83,7 @@ PayloadCommand started_in(const PayloadCommand& planned, const std::string& dire
     if (payload < 0) throw_errno("fork the payload");
     if (payload == 0) exec_payload(command);
     ::close(status_fd);
-    ::_exit(supervise(payload, false));
+    ::_exit(supervise(payload, -1));  // the namespace's end takes what is left
 }
 
 [[noreturn]] void payload_process(const LaunchPlan& plan, const ExecutorHooks& hooks, UniqueFd go,
@@ -121,6 +121,9 @@ int launch(const LaunchPlan& plan, const ExecutorHooks& hooks) {
     ChildGuard child(pid);
     go.read.reset();
     status.write.reset();
+    // Opened while the host's /proc is ours: the container may have none (--no-mount proc).
+    UniqueFd own_tasks;
+    if (!plan.namespaces.pid) own_tasks.reset(::open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 
     Executor(plan, hooks).prepare();
     char byte = 1;
@@ -131,7 +134,7 @@ int launch(const LaunchPlan& plan, const ExecutorHooks& hooks) {
         int code = std::stoi(report.substr(0, newline));
         throw Error(static_cast<ExitCode>(code), report.substr(newline + 1));
     }
-    return supervise(child.release(), !plan.namespaces.pid);
+    return supervise(child.release(), own_tasks ? own_tasks.get() : -1);
 }
 
 }  // namespace hpc::sandbox

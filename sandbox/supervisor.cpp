@@ -1,15 +1,17 @@
 #include "sandbox/supervisor.hpp"
 
 #include "common/error.hpp"
+#include "common/unique_fd.hpp"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
 #include <cerrno>
-#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -26,18 +28,23 @@ sigset_t taken_signals() {
     return set;
 }
 
-// The children of this process, as the kernel lists them per thread
-// (/proc/PID/task/TID/children, proc(5)).
-std::vector<pid_t> current_children() {
+// The children of this process, as the kernel lists them per thread (task/TID/children,
+// proc(5)), read through a descriptor opened before the container's root replaced ours.
+std::vector<pid_t> current_children(int own_tasks) {
     std::vector<pid_t> children;
-    std::string task_dir = "/proc/" + std::to_string(::getpid()) + "/task";
-    DIR* tasks = ::opendir(task_dir.c_str());
+    UniqueFd listing(::fcntl(own_tasks, F_DUPFD_CLOEXEC, 0));
+    DIR* tasks = listing ? ::fdopendir(listing.release()) : nullptr;
     if (!tasks) return children;
+    ::rewinddir(tasks);
     while (const dirent* entry = ::readdir(tasks)) {
         if (entry->d_name[0] == '.') continue;
-        std::ifstream list(task_dir + "/" + entry->d_name + "/children");
+        UniqueFd list(::openat(own_tasks, (std::string(entry->d_name) + "/children").c_str(), O_RDONLY | O_CLOEXEC));
+        if (!list) continue;
+        std::string text(4096, '\0');
+        ssize_t length = ::read(list.get(), text.data(), text.size());
+        std::istringstream numbers(text.substr(0, length > 0 ? static_cast<size_t>(length) : 0));
         pid_t child = 0;
-        while (list >> child) children.push_back(child);
+        while (numbers >> child) children.push_back(child);
     }
     ::closedir(tasks);
     return children;
@@ -54,9 +61,9 @@ void reap_available(pid_t payload, int& payload_status, bool& payload_done) {
     }
 }
 
-void kill_and_reap_orphans() {
+void kill_and_reap_orphans(int own_tasks) {
     for (int round = 0; round < 100; ++round) {
-        std::vector<pid_t> children = current_children();
+        std::vector<pid_t> children = current_children(own_tasks);
         if (children.empty()) return;
         for (pid_t child : children) ::kill(child, SIGKILL);
         while (::waitpid(-1, nullptr, 0) > 0) {
@@ -99,7 +106,7 @@ int exit_status_of(int wait_status) {
     return WEXITSTATUS(wait_status);
 }
 
-int supervise(pid_t payload, bool kill_orphans) {
+int supervise(pid_t payload, int own_tasks) {
     sigset_t set = taken_signals();
     int payload_status = 0;
     bool payload_done = false;
@@ -119,7 +126,7 @@ int supervise(pid_t payload, bool kill_orphans) {
             ::kill(payload, signal);
         }
     }
-    if (kill_orphans) kill_and_reap_orphans();
+    if (own_tasks >= 0) kill_and_reap_orphans(own_tasks);
     return exit_status_of(payload_status);
 }
 

@@ -23,10 +23,10 @@ void release_signals();
 
 // Waits for `payload`, forwarding signals sent to this process by kill(2) (a terminal's
 // signals already reach the payload's process group) and reaping every child. Returns the
-// payload's exit status, or 128+N if signal N killed it. When `kill_orphans` is set (this
-// process is a child subreaper), descendants left behind by the payload are killed and
-// reaped before returning, so nothing outlives the container.
-int supervise(pid_t payload, bool kill_orphans);
+// payload's exit status, or 128+N if signal N killed it. With `own_tasks`, an open
+// /proc/self/task of this process (a child subreaper), descendants left behind by the payload
+// are killed and reaped before returning, so nothing outlives the container; -1 skips that.
+int supervise(pid_t payload, int own_tasks);
 
 // The shell's convention for a wait status: the exit code, or 128+N for signal N.
 int exit_status_of(int wait_status);

@@ -94,6 +94,12 @@ wait_until_gone() {
     wait_until_gone 1003
 }
 
+@test "background processes are ended also when the container has no /proc" {
+    run "$HPC" exec --no-mount proc "$PLAIN_SIF" sh -c 'sleep 1006 & echo started'
+    [ "$status" -eq 0 ]
+    wait_until_gone 1006
+}
+
 @test "under --pid, hpc's init forwards signals and the whole namespace ends" {
     "$HPC" exec --pid "$PLAIN_SIF" sh -c 'sleep 1004 & sleep 1005' &
     launcher=$!
