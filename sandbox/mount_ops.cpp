@@ -39,6 +39,11 @@ unsigned long mount_flags_of(const std::string& path) {
     return flags;
 }
 
+bool exists(const std::string& path) {
+    struct stat status {};
+    return ::lstat(path.c_str(), &status) == 0;
+}
+
 bool make_one(const std::string& path, bool directory) {
     int result = directory ? ::mkdir(path.c_str(), 0755) : ::mknod(path.c_str(), S_IFREG | 0644, 0);
     if (result == 0) return true;
@@ -100,8 +105,11 @@ void pivot_and_detach_old_root(const std::string& new_root) {
 }
 
 bool make_mount_point(const std::string& path, bool directory) {
+    // Look before making: over the image's FUSE server a stat is answered from the kernel's
+    // caches, where a mkdir of something that exists is a round trip to the server.
+    if (exists(path)) return false;
     for (size_t slash = path.find('/', 1); slash != std::string::npos; slash = path.find('/', slash + 1))
-        make_one(path.substr(0, slash), true);
+        if (std::string parent = path.substr(0, slash); !exists(parent)) make_one(parent, true);
     return make_one(path, directory);
 }
 
