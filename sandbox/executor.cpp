@@ -3,6 +3,7 @@
 #include "common/error.hpp"
 #include "common/path_in_root.hpp"
 #include "sandbox/mount_ops.hpp"
+#include "sandbox/shadow_directory.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -20,6 +21,7 @@ const std::string old_root = "/oldroot";
 const std::string lower_dir = "/lower";
 const std::string overlay_dir = "/overlay";
 const std::string files_dir = "/files";
+const std::string shadows_dir = "/shadows";
 
 std::optional<std::string> read_link(const std::string& path) {
     char target[PATH_MAX];
@@ -32,6 +34,14 @@ bool is_directory(const std::string& path) {
     struct stat status {};
     if (::stat(path.c_str(), &status) != 0) throw_errno("stat " + path);
     return S_ISDIR(status.st_mode);
+}
+
+// The deepest directory on the way to `path` that exists: where a new entry must be made.
+std::string deepest_existing(const std::string& path) {
+    std::string at = path;
+    struct stat status {};
+    while (at.size() > new_root.size() && ::lstat(at.c_str(), &status) != 0) at.erase(at.rfind('/'));
+    return at;
 }
 
 }  // namespace
@@ -72,6 +82,20 @@ void Executor::stage_root() {
     }
 }
 
+void Executor::make_room(const std::string& target, bool directory) {
+    try {
+        make_mount_point(target, directory);
+        return;
+    } catch (const Error& error) {
+        if (!shadowing_helps(error.sys_errno())) throw;
+    }
+    std::string holder = deepest_existing(target);
+    std::string parking = shadows_dir + "/" + std::to_string(shadows_.size());
+    shadow_directory(holder, parking);
+    shadows_.push_back(holder);
+    make_mount_point(target, directory);
+}
+
 void Executor::apply(const MountStep& step, std::size_t index) {
     std::string target = staged_target(step.target);
     std::string source = old_root + step.source;
@@ -83,7 +107,7 @@ void Executor::apply(const MountStep& step, std::size_t index) {
             throw_errno("symlink " + target + " -> " + step.source);
         return;
     }
-    make_mount_point(target, directory);
+    make_room(target, directory);
     if (step.kind == MountKind::bind || step.kind == MountKind::file) {
         struct stat status {};
         if (::stat(target.c_str(), &status) == 0 && S_ISDIR(status.st_mode) != directory)
@@ -130,7 +154,12 @@ void Executor::prepare() {
             throw error.within(step.purpose);
         }
     }
-    if (!plan_.root.writable && !plan_.root.overlay_visible) remount_read_only(new_root);
+    if (!plan_.root.writable && !plan_.root.overlay) {
+        // Deepest first: the root's own cover last, so that none hides another from the remount.
+        for (auto shadow = shadows_.rbegin(); shadow != shadows_.rend(); ++shadow)
+            if (*shadow != new_root) remount_read_only(*shadow);
+        remount_read_only(new_root);
+    }
     if (hooks_.root_complete) hooks_.root_complete();
 }
 

@@ -13,6 +13,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace hpc::sandbox {
 
@@ -40,11 +41,15 @@ public:
 private:
     void stage_root();
     void apply(const MountStep& step, std::size_t index);
+    // Makes a mount point, covering its directory with a tmpfs copy when the image's own
+    // cannot take a new entry (shadow_directory.hpp).
+    void make_room(const std::string& target, bool directory);
     std::string staged_target(const std::string& container_path) const;
     std::string enter_working_directory();
 
     const LaunchPlan& plan_;
     ExecutorHooks hooks_;
+    std::vector<std::string> shadows_;  // directories covered so far, in order
 };
 
 }  // namespace hpc::sandbox

@@ -18,10 +18,8 @@ std::string describe_maps(const std::vector<IdMap>& maps) {
 std::string describe_root(const RootPlan& root) {
     std::string text = root.source == RootPlan::Source::squashfs ? "squashfs served by hpc" : "directory " + root.directory;
     if (root.writable) text += ", writable";
-    if (root.overlay_visible)
+    if (root.overlay)
         text += ", writable tmpfs overlay";
-    else if (root.overlay)
-        text += ", tmpfs overlay for mount points, read-only";
     else if (!root.writable)
         text += ", read-only";
     return text;

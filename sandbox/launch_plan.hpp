@@ -25,8 +25,7 @@ struct RootPlan {
     Source source = Source::squashfs;
     std::string directory;        // canonical host path, for Source::directory
     bool writable = false;        // --writable: the directory itself, read-write
-    bool overlay = false;         // a tmpfs upper over the image (kernel overlayfs)
-    bool overlay_visible = false; // --writable-tmpfs: the overlay stays writable for the payload
+    bool overlay = false;         // --writable-tmpfs: a tmpfs upper over the image (kernel overlayfs)
 
     bool operator==(const RootPlan&) const = default;
 };

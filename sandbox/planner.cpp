@@ -169,10 +169,9 @@ LaunchPlan plan_launch(const LaunchRequest& original, const HostFacts& host, con
     plan.root.source = image.is_directory ? RootPlan::Source::directory : RootPlan::Source::squashfs;
     if (image.is_directory) plan.root.directory = image.path;
     plan.root.writable = request.writable;
-    // A read-only directory image gets a tmpfs over it so that mount points can be made
-    // without writing the user's directory; squashfs images get them from the server.
-    plan.root.overlay = request.writable_tmpfs || (image.is_directory && !request.writable);
-    plan.root.overlay_visible = request.writable_tmpfs;
+    // Mount points the image lacks come from the server (squashfs) or from covering their
+    // directory with a tmpfs copy (directory images): no overlay unless asked for.
+    plan.root.overlay = request.writable_tmpfs;
 
     std::vector<MountStep> defaults =
         default_mounts({request.contain, request.pid, request.ipc}, request.no_mount);

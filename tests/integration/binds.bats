@@ -79,3 +79,14 @@ setup() {
     [ "${#lines[@]}" -eq 1 ]
     [[ "$output" == "hpc: "*"relative"* ]]
 }
+
+@test "a sandbox root made gets its mount points too, still unwritten and read-only" {
+    [ -d "$IMAGES/root-dir" ] || skip "needs a root-owned sandbox: run the tests as root"
+    run "$HPC" exec -B "$dir/data:/etc/extra/data" "$IMAGES/root-dir" sh -c 'cat /etc/extra/data/file; echo "$HOME"; ls -d "$HOME"; touch /etc/new'
+    [ "$status" -ne 0 ]
+    [ "${lines[0]}" = "data" ]
+    [ "${lines[1]}" = "$HOME" ]
+    [ "${lines[2]}" = "$HOME" ]
+    [[ "${lines[3]}" == *"Read-only file system"* ]]
+    [ ! -e "$IMAGES/root-dir/etc/extra" ]
+}

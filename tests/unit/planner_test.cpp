@@ -251,15 +251,15 @@ TEST_CASE("planner: --no-mount removes whole groups or single paths") {
 }
 
 TEST_CASE("planner: the root of each kind of image") {
-    SECTION("a directory gets a tmpfs overlay for its mount points, read-only") {
+    SECTION("a directory is bound read-only, without an overlay") {
         ImageSummary image = busybox_image();
         image.is_directory = true;
         image.path = "/scratch/sandbox";
         LaunchPlan plan = plan_launch(exec_request(), alice_host(), image);
         CHECK(plan.root.source == RootPlan::Source::directory);
         CHECK(plan.root.directory == "/scratch/sandbox");
-        CHECK(plan.root.overlay);
-        CHECK_FALSE(plan.root.overlay_visible);
+        CHECK_FALSE(plan.root.overlay);
+        CHECK_FALSE(plan.root.writable);
     }
     SECTION("--writable writes the directory itself") {
         ImageSummary image = busybox_image();
@@ -275,7 +275,6 @@ TEST_CASE("planner: the root of each kind of image") {
         request.writable_tmpfs = true;
         LaunchPlan plan = plan_launch(request, alice_host(), busybox_image());
         CHECK(plan.root.overlay);
-        CHECK(plan.root.overlay_visible);
     }
 }
 
