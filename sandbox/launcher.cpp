@@ -4,6 +4,7 @@
 #include "common/unique_fd.hpp"
 #include "sandbox/namespaces.hpp"
 #include "sandbox/payload.hpp"
+#include "sandbox/spawn.hpp"
 #include "sandbox/supervisor.hpp"
 
 #include <fcntl.h>
@@ -86,19 +87,31 @@ PayloadCommand started_in(const PayloadCommand& planned, const std::string& dire
     ::_exit(supervise(payload, -1));  // the namespace's end takes what is left
 }
 
-[[noreturn]] void payload_process(const LaunchPlan& plan, const ExecutorHooks& hooks, UniqueFd go,
-                                  UniqueFd status) {
+// The payload's process: it enters the container, then execs the command, or, as PID 1 of a
+// new PID namespace, runs it under a small init. A failure goes back to the launcher.
+[[noreturn]] void payload_process(const LaunchPlan& plan, const ExecutorHooks& hooks, int status_fd) {
     // Dies with the launcher, even when it is killed with SIGKILL.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    char byte = 0;
-    if (::read(go.get(), &byte, 1) != 1) ::_exit(0);  // the launcher failed and has said why
     try {
         PayloadCommand command = started_in(plan.command, Executor(plan, hooks).enter());
-        if (plan.namespaces.pid && plan.namespaces.init) run_as_init(command, status.get());
+        if (plan.namespaces.pid && plan.namespaces.init) run_as_init(command, status_fd);
         exec_payload(command);
     } catch (const Error& error) {
-        report_and_exit(status.get(), error);
+        report_and_exit(status_fd, error);
     }
+}
+
+// The payload's process, started when the container is complete. An init that stays as PID 1
+// needs memory of its own (fork); a payload that execs at once shares the launcher's until it
+// does (spawn_sharing_memory), which saves copying and re-faulting the launcher's pages.
+pid_t start_payload(const LaunchPlan& plan, const ExecutorHooks& hooks, int status_fd) {
+    if (plan.namespaces.pid && plan.namespaces.init) {
+        pid_t pid = fork_payload(true);
+        if (pid < 0) throw_errno("fork the payload");
+        if (pid == 0) payload_process(plan, hooks, status_fd);
+        return pid;
+    }
+    return spawn_sharing_memory([&] { payload_process(plan, hooks, status_fd); }, plan.namespaces.pid);
 }
 
 }  // namespace
@@ -109,25 +122,14 @@ int launch(const LaunchPlan& plan, const ExecutorHooks& hooks) {
     // Orphans of the payload become ours, so that we can reap them and end them.
     if (!plan.namespaces.pid && ::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) throw_errno("become a subreaper");
 
-    Pipe go;
-    Pipe status;
-    pid_t pid = fork_payload(plan.namespaces.pid);
-    if (pid < 0) throw_errno("fork the payload");
-    if (pid == 0) {
-        go.write.reset();
-        status.read.reset();
-        payload_process(plan, hooks, std::move(go.read), std::move(status.write));
-    }
-    ChildGuard child(pid);
-    go.read.reset();
-    status.write.reset();
     // Opened while the host's /proc is ours: the container may have none (--no-mount proc).
     UniqueFd own_tasks;
     if (!plan.namespaces.pid) own_tasks.reset(::open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 
     Executor(plan, hooks).prepare();
-    char byte = 1;
-    if (::write(go.write.get(), &byte, 1) != 1) throw_errno("start the payload");
+    Pipe status;
+    ChildGuard child(start_payload(plan, hooks, status.write.get()));
+    status.write.reset();
     std::string report = read_all(status.read.get());
     if (!report.empty()) {
         size_t newline = report.find('\n');

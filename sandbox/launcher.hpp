@@ -1,6 +1,5 @@
 // The whole launch, reading like its table of contents: take over signals, enter the
-// namespaces, fork the payload (which waits), stage the container, let the payload in,
-// supervise it. The launcher stays as the image's FUSE server and the payload's supervisor;
+// namespaces, stage the container, start the payload inside it, supervise it. The launcher stays as the image's FUSE server and the payload's supervisor;
 // when it goes, the namespaces and every mount go with it.
 #pragma once
 
