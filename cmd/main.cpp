@@ -58,9 +58,18 @@ int main(int argc, char** argv) {
 
     try {
         app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& request) {
+        return app.exit(request);
+    } catch (const CLI::CallForVersion& request) {
+        return app.exit(request);
     } catch (const CLI::ParseError& error) {
-        int code = app.exit(error);
-        return code == 0 ? 0 : static_cast<int>(hpc::ExitCode::usage);
+        // One line, like every other failure: what was wrong, and where to read more.
+        auto subcommands = app.get_subcommands([&](const CLI::App* sub) { return sub->get_name() == requested; });
+        std::string message = requested.empty() || !subcommands.empty()
+                                  ? error.what()
+                                  : std::string(requested) + ": not an hpc command (exec, run, shell, test, inspect)";
+        hpc::cmd::report_error(message + " (see hpc --help)");
+        return static_cast<int>(hpc::ExitCode::usage);
     }
     try {
         if (inspect->parsed()) return hpc::cmd::run_inspect(inspect_options);

@@ -36,4 +36,10 @@ load common
     [ "$output" = "hpc: unknown option --bogus" ]
     run -64 "$HPC" exec --no-mount everything "$PLAIN_SIF" true
     [ "$output" = "hpc: --no-mount everything: not a mount hpc makes" ]
+    run -64 "$HPC" bogus
+    [ "$output" = "hpc: bogus: not an hpc command (exec, run, shell, test, inspect) (see hpc --help)" ]
+    run -64 "$HPC" exec --pwd
+    [ "$output" = "hpc: --pwd: 1 required TEXT missing (see hpc --help)" ]
+    run -64 "$HPC"
+    [ "${#lines[@]}" -eq 1 ]
 }
