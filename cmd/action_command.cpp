@@ -30,6 +30,14 @@ std::string describe_serving(const image::ServeStats& stats) {
            std::to_string(stats.decoded_bytes) + " bytes), " + std::to_string(stats.cache_hits) + " cache hits";
 }
 
+// The server shows as owners only the ids the container's user namespace maps.
+image::ServeOptions serving_options(const sandbox::LaunchPlan& plan) {
+    image::ServeOptions options;
+    for (const sandbox::IdMap& map : plan.uid_map) options.mapped_uids.push_back({map.inside, map.count});
+    for (const sandbox::IdMap& map : plan.gid_map) options.mapped_gids.push_back({map.inside, map.count});
+    return options;
+}
+
 }  // namespace
 
 int run_action(const ActionOptions& options, sandbox::Action action) {
@@ -51,7 +59,7 @@ int run_action(const ActionOptions& options, sandbox::Action action) {
     // The server is made (and the superblock checked) before any namespace exists; it mounts
     // when the executor reaches the image's root.
     std::optional<image::SquashfsServer> server;
-    if (image.format() != image::ImageFormat::directory) server.emplace(image);
+    if (image.format() != image::ImageFormat::directory) server.emplace(image, serving_options(plan));
     sandbox::ExecutorHooks hooks;
     hooks.mount_squashfs = [&server](const std::string& target) { server->mount(target); };
     hooks.root_complete = [&server] {

@@ -8,7 +8,7 @@
 #include "image/block_cache.hpp"
 #include "image/cached_file_reader.hpp"
 #include "image/inode_table.hpp"
-#include "image/namespace_ids.hpp"
+#include "image/owner_ids.hpp"
 #include "image/prefetcher.hpp"
 #include "image/squashfs_volume.hpp"
 #include "image/synthetic_entries.hpp"
@@ -41,7 +41,7 @@ struct ServeContext {
     // Synthetic entries belong to the mounting user (ids as seen where the mount was made).
     uid_t owner_uid = 0;
     gid_t owner_gid = 0;
-    // Image owners outside these are shown as the mounting user (ServeOptions::unmapped_ids_as_user).
+    // Image owners outside these are shown as the mounting user (ServeOptions::mapped_uids).
     IdRanges shown_uids = IdRanges::all();
     IdRanges shown_gids = IdRanges::all();
     timespec made{};

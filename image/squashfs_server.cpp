@@ -98,10 +98,8 @@ void SquashfsServer::mount(const std::string& mountpoint) {
     // Ids as seen here, where the mount is made: the kernel maps them through this namespace.
     s.context->owner_uid = ::getuid();
     s.context->owner_gid = ::getgid();
-    if (s.options.unmapped_ids_as_user) {
-        s.context->shown_uids = IdRanges::of_this_namespace(false);
-        s.context->shown_gids = IdRanges::of_this_namespace(true);
-    }
+    if (!s.options.mapped_uids.empty()) s.context->shown_uids = IdRanges(s.options.mapped_uids);
+    if (!s.options.mapped_gids.empty()) s.context->shown_gids = IdRanges(s.options.mapped_gids);
     ::clock_gettime(CLOCK_REALTIME, &s.context->made);
 
     char program[] = "hpc";

@@ -11,6 +11,7 @@
 #pragma once
 
 #include "image/image_file.hpp"
+#include "image/owner_ids.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -29,11 +30,13 @@ struct ServeOptions {
     // two-CPU machine, where they would only compete with the workers and the payload.
     unsigned prefetch_threads = 0;
     bool allow_other = false;               // let other ids (subordinate ones) use the mount
-    // Show image files whose owner (or group) this user namespace does not map as owned by the
-    // mounting user rather than by nobody. Needed for mount points: the kernel refuses mkdir in
-    // a directory whose owner it cannot map (image/namespace_ids.hpp). Ids it maps, as under
-    // --fakeroot, are shown as they are.
-    bool unmapped_ids_as_user = true;
+    // The user and group ids the mount's user namespace maps (its ids inside). Image files owned
+    // by any other id are shown as the mounting user's, as Apptainer shows them: the kernel
+    // refuses to create anything in a directory whose owner it cannot map (fs/namei.c,
+    // HAS_UNMAPPED_ID), which would make mount points under an ordinary image's root-owned
+    // directories impossible for an unprivileged user. Empty: every owner is shown as it is.
+    std::vector<IdRange> mapped_uids;
+    std::vector<IdRange> mapped_gids;
 };
 
 // What the server has done so far: for tests and benchmarks.

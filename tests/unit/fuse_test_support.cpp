@@ -63,6 +63,9 @@ void with_server(ChildReport& report, const std::string& image, const std::strin
                  const std::function<void(SquashfsServer&)>& body, ServeOptions options) {
     try {
         ImageFile file = ImageFile::open(image);
+        // The child maps its own ids only (namespace_child.hpp).
+        if (options.mapped_uids.empty()) options.mapped_uids = {{::getuid(), 1}};
+        if (options.mapped_gids.empty()) options.mapped_gids = {{::getgid(), 1}};
         SquashfsServer server(file, options);
         try {
             server.mount(mountpoint);
