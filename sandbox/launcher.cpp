@@ -8,6 +8,7 @@
 #include "sandbox/supervisor.hpp"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -101,16 +102,37 @@ PayloadCommand started_in(const PayloadCommand& planned, const std::string& dire
     }
 }
 
-// The payload's process, started when the container is complete. An init that stays as PID 1
-// needs memory of its own (fork); a payload that execs at once shares the launcher's until it
-// does (spawn_sharing_memory), which saves copying and re-faulting the launcher's pages.
-pid_t start_payload(const LaunchPlan& plan, const ExecutorHooks& hooks, int status_fd) {
-    if (plan.namespaces.pid && plan.namespaces.init) {
-        pid_t pid = fork_payload(true);
-        if (pid < 0) throw_errno("fork the payload");
-        if (pid == 0) payload_process(plan, hooks, status_fd);
-        return pid;
+// An init that stays as PID 1 of a new PID namespace needs memory of its own, and a process
+// with other threads (the launcher serves the image) may not make a PID namespace: a forked
+// copy, which has one thread, makes it, forks the init into it, and passes signals and the
+// status through.
+[[noreturn]] void pid_namespace_maker(const LaunchPlan& plan, const ExecutorHooks& hooks, int status_fd) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    pid_t init = -1;
+    try {
+        if (::unshare(CLONE_NEWPID) != 0) throw_errno("unshare a PID namespace");
+        init = ::fork();
+        if (init < 0) throw_errno("fork the init");
+    } catch (const Error& error) {
+        report_and_exit(status_fd, error);
     }
+    if (init == 0) payload_process(plan, hooks, status_fd);
+    ::close(status_fd);
+    ::_exit(supervise(init, -1));
+}
+
+pid_t start_init(const LaunchPlan& plan, const ExecutorHooks& hooks, int status_fd) {
+    pid_t maker = ::fork();
+    if (maker < 0) throw_errno("fork the payload");
+    if (maker == 0) pid_namespace_maker(plan, hooks, status_fd);
+    return maker;
+}
+
+// The payload's process, started when the container is complete. A payload that execs at once
+// shares the launcher's memory until it does (spawn_sharing_memory), which saves copying and
+// re-faulting the launcher's pages.
+pid_t start_payload(const LaunchPlan& plan, const ExecutorHooks& hooks, int status_fd) {
+    if (plan.namespaces.pid && plan.namespaces.init) return start_init(plan, hooks, status_fd);
     return spawn_sharing_memory([&] { payload_process(plan, hooks, status_fd); }, plan.namespaces.pid);
 }
 

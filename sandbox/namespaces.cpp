@@ -5,11 +5,9 @@
 
 #include <fcntl.h>
 #include <sched.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <csignal>
 #include <cstring>
 
 namespace hpc::sandbox {
@@ -33,8 +31,11 @@ std::string map_lines(const std::vector<IdMap>& maps) {
 }  // namespace
 
 void enter_namespaces(const LaunchPlan& plan) {
-    int flags = CLONE_NEWUSER | CLONE_NEWNS;
-    if (plan.namespaces.ipc) flags |= CLONE_NEWIPC;
+    enter_user_namespace(plan.uid_map, plan.gid_map, plan.namespaces.ipc ? CLONE_NEWIPC : 0);
+}
+
+void enter_user_namespace(const std::vector<IdMap>& uid_map, const std::vector<IdMap>& gid_map, int more_flags) {
+    int flags = CLONE_NEWUSER | CLONE_NEWNS | more_flags;
     if (::unshare(flags) != 0) {
         int err = errno;
         if (err == EPERM || err == ENOSPC || err == EINVAL)
@@ -49,18 +50,11 @@ void enter_namespaces(const LaunchPlan& plan) {
         // An unprivileged process may map its own ids once setgroups(2) is denied
         // (user_namespaces(7)); subordinate ranges come later, through newuidmap.
         write_proc_file("/proc/self/setgroups", "deny");
-        write_proc_file("/proc/self/uid_map", map_lines(plan.uid_map));
-        write_proc_file("/proc/self/gid_map", map_lines(plan.gid_map));
+        write_proc_file("/proc/self/uid_map", map_lines(uid_map));
+        write_proc_file("/proc/self/gid_map", map_lines(gid_map));
     } catch (const Error& error) {
         throw error.within("writing the user namespace's id maps");
     }
-}
-
-pid_t fork_payload(bool new_pid_namespace) {
-    if (!new_pid_namespace) return ::fork();
-    // clone(2) with no new stack behaves as fork(2); the launcher is single-threaded here, so
-    // skipping glibc's fork handlers loses nothing.
-    return static_cast<pid_t>(::syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, nullptr, nullptr, nullptr, nullptr));
 }
 
 }  // namespace hpc::sandbox

@@ -4,7 +4,6 @@
 
 #include "sandbox/launch_plan.hpp"
 
-#include <sys/types.h>
 
 namespace hpc::sandbox {
 
@@ -14,9 +13,8 @@ namespace hpc::sandbox {
 // the host's settings refuse unprivileged user namespaces, saying which setting to check.
 void enter_namespaces(const LaunchPlan& plan);
 
-// fork(2); with `new_pid_namespace`, a child that is PID 1 of a new PID namespace. The
-// launcher cannot unshare(CLONE_NEWPID) itself: a process that has may create no more
-// threads (clone(2): EINVAL), and the launcher's FUSE server needs them.
-pid_t fork_payload(bool new_pid_namespace);
+// The user and mount namespaces alone (and `more_flags`, e.g. CLONE_NEWIPC), with these maps:
+// what enter_namespaces does, for a caller without a plan (a build's own namespace).
+void enter_user_namespace(const std::vector<IdMap>& uid_map, const std::vector<IdMap>& gid_map, int more_flags = 0);
 
 }  // namespace hpc::sandbox
