@@ -45,7 +45,7 @@ int run_host_command(const std::vector<std::string>& argv, const std::vector<std
     if (child < 0) throw_errno("fork " + argv.front());
     if (child == 0) {
         sandbox::release_signals();
-        if (::chdir(directory.c_str()) != 0) ::_exit(127);
+        if (!directory.empty() && ::chdir(directory.c_str()) != 0) ::_exit(127);
         environ = variables.data();
         ::execvp(arguments[0], arguments.data());
         ::_exit(127);
