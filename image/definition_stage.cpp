@@ -15,9 +15,9 @@ using definition_text::trim;
 
 // deffile.go's validHeaders; "otherurl&n" there stands for otherurl followed by digits.
 constexpr std::array<std::string_view, 24> known_header_keys = {
-    "bootstrap", "from",    "includecmd", "mirrorurl", "updateurl",   "osversion", "include",      "library",
-    "registry",  "namespace", "stage",    "product",   "user",        "regcode",   "productpgp",   "registerurl",
-    "modules",   "fingerprints", "confurl", "setopt",  "target",      "frontend",  "filename",     "buildargs",
+    "bootstrap", "from",        "includecmd", "mirrorurl",    "updateurl", "osversion", "include",  "library",
+    "registry",  "namespace",   "stage",      "product",      "user",      "regcode",   "productpgp", "registerurl",
+    "modules",   "fingerprints", "confurl",   "setopt",       "target",    "frontend",  "filename", "buildargs",
 };
 
 bool is_known_header_key(std::string_view key) {
@@ -79,7 +79,7 @@ private:
     void parse_header() {
         struct Pending {
             std::string key, value;
-            int line;
+            int line = 0;
         };
         std::optional<Pending> pending;
         for (const TextLine& line : raw_.header) {
@@ -270,8 +270,7 @@ RawStage split_stage(std::string_view chunk, int first_line) {
     for (const TextLine& line : definition_text::split_lines(chunk, first_line)) {
         std::string_view text = ltrim(line.text);
         if (!text.empty() && text.front() == '%') {
-            text.remove_prefix(text.find_first_not_of('%') == std::string_view::npos ? text.size()
-                                                                                     : text.find_first_not_of('%'));
+            while (!text.empty() && text.front() == '%') text.remove_prefix(1);  // "%%post" is %post too
             size_t end = 0;
             while (end < text.size() && !is_space(text[end])) ++end;
             stage.sections.push_back({lowercase(text.substr(0, end)), text.substr(end), line.number, {}});
