@@ -120,7 +120,9 @@ std::size_t stage_named(const std::vector<image::DefinitionStage>& stages, std::
 void build_from_definition(const BuildRequest& request, const BuildHooks& hooks) {
     std::optional<std::string> text = read_file_if_exists(request.source);
     if (!text) throw Error(ExitCode::no_input, request.source + ": no such definition file");
-    image::Definition definition = image::parse_definition(*text, request.source, request.build_args);
+    image::Definition definition =
+        image::parse_definition(*text, request.source, request.build_args,
+                                request.warn_unused_build_args ? image::UnusedBuildArgs::warn : image::UnusedBuildArgs::error);
     for (const std::string& warning : definition.warnings) hooks.warn(warning);
     std::vector<Bootstrap> bootstraps;
     for (const image::DefinitionStage& stage : definition.stages)

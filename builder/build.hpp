@@ -27,6 +27,7 @@ struct BuildRequest {
     std::string compression = "gzip";
     std::vector<sandbox::BindSpec> binds;  // for %post and %test
     image::KeyValues build_args;           // --build-arg-file values first, then --build-arg ones
+    bool warn_unused_build_args = false;   // a build argument no {{ NAME }} uses: a warning, not an error
     std::optional<int64_t> source_date_epoch;  // $SOURCE_DATE_EPOCH: a reproducible image
 };
 

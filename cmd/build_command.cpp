@@ -72,6 +72,8 @@ void add_build_options(CLI::App& command, BuildOptions& options) {
     command.add_option("--build-arg", options.build_args, "a value for {{ NAME }} in the definition: NAME=VALUE")
         ->allow_extra_args(false);
     command.add_option("--build-arg-file", options.build_arg_file, "a file of NAME=VALUE lines for {{ NAME }}");
+    command.add_flag("--warn-unused-build-args", options.warn_unused_build_args,
+                     "a --build-arg the definition does not use is a warning, not an error");
     command.add_option("destination", options.destination, "the SIF file (or directory, with --sandbox) to write")
         ->required();
     command.add_option("source", options.source, "a definition file, a SIF or squashfs image, or a directory")
@@ -85,6 +87,7 @@ int run_build_command(const BuildOptions& options) {
     request.sandbox = options.sandbox;
     request.force = options.force;
     request.notest = options.notest;
+    request.warn_unused_build_args = options.warn_unused_build_args;
     request.compression = options.compression;
     for (const std::string& value : options.binds)
         for (sandbox::BindSpec& bind : sandbox::parse_bind_list(value)) request.binds.push_back(std::move(bind));
