@@ -38,7 +38,7 @@ SourceKind kind_of(const std::string& source) {
     if (!file) throw_errno(source);
     ssize_t got = ::pread(file.get(), head, sizeof head, 0);
     std::string_view bytes(head, got > 0 ? static_cast<std::size_t>(got) : 0);
-    if (bytes.substr(0, 4) == "hsqs" || bytes.substr(32, 9) == "SIF_MAGIC") return SourceKind::image;
+    if (bytes.starts_with("hsqs") || (bytes.size() >= 41 && bytes.substr(32, 9) == "SIF_MAGIC")) return SourceKind::image;
     return SourceKind::definition;
 }
 

@@ -15,12 +15,11 @@ int run_container_step(const ContainerStep& step, const std::function<void(const
     request.contain = true;
     request.clean_env = true;
     request.writable = step.writable;
-    request.pwd = "/";
+    request.pwd.assign(1, '/');  // not = "/": GCC 12 warns falsely (-Wrestrict) on that
     request.binds = step.binds;
-    // What %post may append to: the image's environment and labels (Apptainer's variables).
-    request.env_options = {"APPTAINER_ENVIRONMENT=/.singularity.d/env/91-environment.sh",
-                           "SINGULARITY_ENVIRONMENT=/.singularity.d/env/91-environment.sh",
-                           "APPTAINER_LABELS=/.build.labels", "SINGULARITY_LABELS=/.build.labels"};
+    // What %post may append labels to (APPTAINER_ENVIRONMENT, for the environment, every
+    // container has already).
+    request.env_options = {"APPTAINER_LABELS=/.build.labels", "SINGULARITY_LABELS=/.build.labels"};
 
     image::ImageFile tree_image = image::ImageFile::open(step.root);
     std::shared_ptr<const image::ImageTree> tree = image::open_tree(tree_image);

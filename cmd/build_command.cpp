@@ -44,11 +44,11 @@ public:
     void show(const image::SquashfsWriteProgress& progress) {
         if (!on_terminal_) return;
         double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-        double mib = 1024.0 * 1024.0;
+        auto mib = [](uint64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); };
         std::fprintf(stderr, "\rhpc: packing %llu/%llu files, %.1f/%.1f MiB, %.1f MiB/s   ",
                      static_cast<unsigned long long>(progress.files_done),
-                     static_cast<unsigned long long>(progress.files_total), progress.bytes_done / mib,
-                     progress.bytes_total / mib, seconds > 0 ? progress.bytes_done / mib / seconds : 0.0);
+                     static_cast<unsigned long long>(progress.files_total), mib(progress.bytes_done),
+                     mib(progress.bytes_total), seconds > 0 ? mib(progress.bytes_done) / seconds : 0.0);
         std::fflush(stderr);
         shown_ = true;
     }
