@@ -13,16 +13,24 @@ nothing_left() {
     [ -z "$(ls -A "$work" | grep 'hpc-tmp' || true)" ]
 }
 
-@test "a definition from a local image: %files, %post, %environment, %runscript, %labels, %help, %test" {
+@test "a definition from a local image: %setup, %files, %post, %environment, %runscript, %labels, %help, %test" {
     echo "from the host" >host-file
+    mkdir bound
+    echo "through a bind" >bound/file
     cat >app.def <<EOF
 Bootstrap: localimage
 From: $PLAIN_SIF
+
+%setup
+    echo "made by %setup" >"\$APPTAINER_ROOTFS/setup-file"
+    test "\$HPC_ROOTFS" = "\$APPTAINER_ROOTFS"
 
 %files
     host-file /opt/host-file
 
 %post
+    cp /mnt/bound/file /opt/bound-file
+    test "\$(pwd)" = /
     echo "made in %post" >/opt/post-file
     echo 'export FROM_POST=yes' >>"\$APPTAINER_ENVIRONMENT"
     echo "post.label from-post" >>"\$APPTAINER_LABELS"
@@ -43,12 +51,16 @@ From: $PLAIN_SIF
 %test
     test -f /opt/post-file
 EOF
-    run "$HPC" build app.sif app.def
+    run "$HPC" build -B "$work/bound:/mnt/bound" app.sif app.def
     [ "$status" -eq 0 ]
     run "$HPC" run app.sif one two
     [ "$output" = "run: hello yes one two" ]
-    run "$HPC" exec app.sif cat /opt/host-file /opt/post-file /opt/post-uid
-    [ "$output" = "from the host"$'\n'"made in %post"$'\n'"0" ]
+    run "$HPC" exec app.sif cat /setup-file /opt/host-file /opt/bound-file /opt/post-file /opt/post-uid
+    [ "$output" = "made by %setup"$'\n'"from the host"$'\n'"through a bind"$'\n'"made in %post"$'\n'"0" ]
+    # Apptainer's layout: metadata, actions and the compatibility links.
+    run "$HPC" exec app.sif sh -c 'ls /.singularity.d/env /.singularity.d/actions; readlink /environment; readlink /singularity'
+    [[ "$output" == *"90-environment.sh"* && "$output" == *"99-base.sh"* && "$output" == *"exec"* ]]
+    [[ "$output" == *".singularity.d/env/90-environment.sh"$'\n'".singularity.d/runscript" ]]
     run "$HPC" inspect app.sif
     [[ "$output" == *"maintainer: hpc tests"* ]]
     [[ "$output" == *"post.label: from-post"* ]]
