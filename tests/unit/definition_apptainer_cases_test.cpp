@@ -6,6 +6,7 @@
 #include "common/error.hpp"
 #include "image/definition.hpp"
 
+#include "definition_cases.hpp"
 #include "thrown_error.hpp"
 
 #include <catch2/catch.hpp>
@@ -18,22 +19,11 @@ using hpc::image::FilesSection;
 using hpc::image::KeyValues;
 using hpc::image::Script;
 using hpc::image::UnusedBuildArgs;
+using hpc::test::error_of;
+using hpc::test::parse;
+using hpc::test::single_stage;
 
 namespace {
-
-Definition parse(std::string_view text, const KeyValues& args = {}, UnusedBuildArgs unused = UnusedBuildArgs::error) {
-    return hpc::image::parse_definition(text, "case.def", args, unused);
-}
-
-DefinitionStage single_stage(std::string_view text) {
-    Definition definition = parse(text);
-    REQUIRE(definition.stages.size() == 1);
-    return definition.stages.front();
-}
-
-std::string error_of(std::string_view text, const KeyValues& args = {}, ExitCode code = ExitCode::data) {
-    return hpc::test::error_message([&] { parse(text, args); }, code);
-}
 
 // The body of the docker, noheader* and single cases: comments between sections, a help with a
 // "# #" line, files, labels, an environment with blank lines at its end.
@@ -97,7 +87,7 @@ TEST_CASE("apptainer cases: arch, a %post of continued lines", "[definition]") {
 
 TEST_CASE("apptainer cases: apps, SCIF sections are refused", "[definition]") {
     CHECK(error_of("Bootstrap: docker\nFrom: alpine\n%runscript\nrun\n%appinstall foo\n    make foo\n%apprun foo\n    foo\n") ==
-          "case.def:5: %appinstall: SCIF app sections are not supported by hpc");
+          "app.def:5: %appinstall: SCIF app sections are not supported by hpc");
 }
 
 TEST_CASE("apptainer cases: busybox, a header only, comments on and after it", "[definition]") {
@@ -182,9 +172,9 @@ TEST_CASE("apptainer cases: zypper for SLE, a PGP key over continued lines and n
 
 TEST_CASE("apptainer cases: noheader, noheadercomments, noheaderwhitespace are refused at build", "[definition]") {
     // Apptainer's parser takes them; its build refuses a stage without a header.
-    CHECK(error_of(sections_body) == "case.def:1: no bootstrap specification found");
-    CHECK(error_of("# a comment first\n" + std::string(sections_body)) == "case.def:2: no bootstrap specification found");
-    CHECK(error_of("\n" + std::string(sections_body)) == "case.def:2: no bootstrap specification found");
+    CHECK(error_of(sections_body) == "app.def:1: no bootstrap specification found");
+    CHECK(error_of("# a comment first\n" + std::string(sections_body)) == "app.def:2: no bootstrap specification found");
+    CHECK(error_of("\n" + std::string(sections_body)) == "app.def:2: no bootstrap specification found");
 }
 
 TEST_CASE("apptainer cases: multiplescripts, repeated sections joined", "[definition]") {
@@ -208,7 +198,7 @@ TEST_CASE("apptainer cases: sectionargs, %files from stages and %post -c with a 
     CHECK(stage.post == Script{"        echo \"in post\"\n        function f { echo; }\n", "-c /bin/bash extra words here", 14});
     // Alone, as in Apptainer's test, the stages named do not exist: its build fails, so does hpc.
     CHECK(error_of("Bootstrap: library\nFrom: debian:12\n%files from something\n    a a\n") ==
-          "case.def:3: stage something was not found");
+          "app.def:3: stage something was not found");
 }
 
 TEST_CASE("apptainer cases: multiplefiles, %files sections merged by origin", "[definition]") {
@@ -246,23 +236,23 @@ TEST_CASE("apptainer cases: shebang and shebang_test, #! lines are body text", "
 // ---- testdata_bad and the unit tests of deffile_test.go ----
 
 TEST_CASE("apptainer cases: bad_section, empty, emptycomments, JSON given as a definition", "[definition]") {
-    CHECK(error_of("Bootstrap: arch\n\n%wrongsection\n\tnot good\n") == "case.def:3: invalid section(s) specified: wrongsection");
-    CHECK(error_of("") == "case.def: no stages found in definition file");
-    CHECK(error_of("#first comment\n#second comment") == "case.def: no stages found in definition file");
-    CHECK(error_of("{\"rawDefFile\":\"Bootstrap: arch\"}") == "case.def:1: invalid header keyword found: {\"rawdeffile\"");
+    CHECK(error_of("Bootstrap: arch\n\n%wrongsection\n\tnot good\n") == "app.def:3: invalid section(s) specified: wrongsection");
+    CHECK(error_of("") == "app.def: no stages found in definition file");
+    CHECK(error_of("#first comment\n#second comment") == "app.def: no stages found in definition file");
+    CHECK(error_of("{\"rawDefFile\":\"Bootstrap: arch\"}") == "app.def:1: invalid header keyword found: {\"rawdeffile\"");
     CHECK(error_of("{\"rawDefFile\":\"Bootstrap: arch\\n\\n%bad\\n\"}") ==
-          "case.def:1: invalid header keyword found: {\"rawdeffile\"");
+          "app.def:1: invalid header keyword found: {\"rawdeffile\"");
 }
 
 TEST_CASE("apptainer cases: doHeader, a key without value and an unknown key", "[definition]") {
-    CHECK(error_of("headerTest") == "case.def:1: header key headerTest had no val");
-    CHECK(error_of("headerTest: invalid") == "case.def:1: invalid header keyword found: headertest");
+    CHECK(error_of("headerTest") == "app.def:1: header key headerTest had no val");
+    CHECK(error_of("headerTest: invalid") == "app.def:1: invalid header keyword found: headertest");
 }
 
 TEST_CASE("apptainer cases: parseTokenSection and doSections, app sections with or without a name", "[definition]") {
-    CHECK(error_of("%apptest\ntesttext") == "case.def:1: %apptest: SCIF app sections are not supported by hpc");
+    CHECK(error_of("%apptest\ntesttext") == "app.def:1: %apptest: SCIF app sections are not supported by hpc");
     CHECK(error_of("Bootstrap: docker\n%appenv one two\ntest\n%appenv\ntest") ==
-          "case.def:2: %appenv: SCIF app sections are not supported by hpc");
+          "app.def:2: %appenv: SCIF app sections are not supported by hpc");
 }
 
 // ---- testdata_multi ----
@@ -294,8 +284,8 @@ TEST_CASE("apptainer cases: multi simple, two stages and %files from the first",
 
 TEST_CASE("apptainer cases: multi noheader*, sections before the first Bootstrap", "[definition]") {
     CHECK(error_of(std::string(sections_body) + "Bootstrap: docker\nFrom: alpine\n") ==
-          "case.def:1: multiple stages detected, all must have headers");
-    CHECK(error_of("# c\n\n%post\nx\nBootstrap: docker\n") == "case.def:3: multiple stages detected, all must have headers");
+          "app.def:1: multiple stages detected, all must have headers");
+    CHECK(error_of("# c\n\n%post\nx\nBootstrap: docker\n") == "app.def:3: multiple stages detected, all must have headers");
 }
 
 // ---- internal/pkg/build/args tests ----
@@ -324,9 +314,9 @@ TEST_CASE("apptainer cases: the args reader", "[definition]") {
     CHECK(post("/s-{{ OS }}.sh {{ APP }}", {{"OS", "1"}, {"APP", "1.0"}}, "APP=0.0\n") == "/s-1.sh 1.0\n");
     CHECK(post("/s-{{ \nAPP        }}", {{"APP", "1.0"}}) == "/s-1.0\n");
     CHECK(error_of("Bootstrap: docker\n%post\n{{ OS }} {{ APP }}\n", {{"OS", "1"}}) ==
-          "case.def:3: build var APP is not defined through either --build-arg (--build-arg-file) or 'arguments' section");
+          "app.def:3: build var APP is not defined through either --build-arg (--build-arg-file) or 'arguments' section");
     CHECK(error_of("Bootstrap: docker\n%post\n{{ OS }} {{ APP }}\n", {{"OS_V", "1"}}) ==
-          "case.def:3: build var OS is not defined through either --build-arg (--build-arg-file) or 'arguments' section");
+          "app.def:3: build var OS is not defined through either --build-arg (--build-arg-file) or 'arguments' section");
 }
 
 TEST_CASE("apptainer cases: readDefaults of test/build-args definitions", "[definition]") {
@@ -356,8 +346,8 @@ TEST_CASE("apptainer cases: e2e build-args, single and multiple stages", "[defin
     KeyValues extra = args;
     extra.emplace_back("ADDITION", "1");
     CHECK(error_of(single, extra, ExitCode::usage) ==
-          "case.def: unused build args: ADDITION. Use option --warn-unused-build-args to show a warning instead of a fatal message");
-    CHECK(parse(single, extra, UnusedBuildArgs::warn).warnings == std::vector<std::string>{"case.def: Unused build args: ADDITION"});
+          "app.def: unused build args: ADDITION. Use option --warn-unused-build-args to show a warning instead of a fatal message");
+    CHECK(parse(single, extra, UnusedBuildArgs::warn).warnings == std::vector<std::string>{"app.def: Unused build args: ADDITION"});
     KeyValues equals = args;
     equals.emplace_back("AUTHOR", "Equals=In=My=Name");
     equals.emplace_back("DEMO", "demo=with===equals==signs");
@@ -379,7 +369,7 @@ TEST_CASE("apptainer cases: e2e build-args, single and multiple stages", "[defin
     CHECK(built.stages[0].post.body == "  export HOME=/root\n  cd /root\n\n# the final image\n");
     CHECK(built.stages[1].header_value("from") == "alpine:3.19");
     CHECK(built.stages[1].files.front().copies == std::vector<FileCopy>{{"/root/hello.sh", "/bin/hello", 22}});
-    CHECK(built.warnings == std::vector<std::string>{"case.def: Unused build args: DEMO"});
+    CHECK(built.warnings == std::vector<std::string>{"app.def: Unused build args: DEMO"});
 }
 
 // ---- a realistic definition, after e2e/testdata/Apptainer (without its SCIF apps) ----

@@ -3,6 +3,7 @@
 #include "common/error.hpp"
 #include "image/definition.hpp"
 
+#include "definition_cases.hpp"
 #include "thrown_error.hpp"
 
 #include <catch2/catch.hpp>
@@ -13,24 +14,9 @@ using hpc::image::DefinitionStage;
 using hpc::image::FileCopy;
 using hpc::image::KeyValues;
 using hpc::image::UnusedBuildArgs;
-
-namespace {
-
-Definition parse(std::string_view text, const KeyValues& args, UnusedBuildArgs unused = UnusedBuildArgs::error) {
-    return hpc::image::parse_definition(text, "app.def", args, unused);
-}
-
-DefinitionStage single_stage(std::string_view text, const KeyValues& args) {
-    Definition definition = parse(text, args);
-    REQUIRE(definition.stages.size() == 1);
-    return definition.stages.front();
-}
-
-std::string error_of(std::string_view text, const KeyValues& args, ExitCode code = ExitCode::data) {
-    return hpc::test::error_message([&] { parse(text, args); }, code);
-}
-
-}  // namespace
+using hpc::test::error_of;
+using hpc::test::parse;
+using hpc::test::single_stage;
 
 TEST_CASE("templating: {{ NAME }} is replaced everywhere, with or without blanks inside the braces", "[definition]") {
     Definition definition = parse(

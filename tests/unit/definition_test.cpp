@@ -4,6 +4,7 @@
 #include "common/error.hpp"
 #include "image/definition.hpp"
 
+#include "definition_cases.hpp"
 #include "thrown_error.hpp"
 
 #include <catch2/catch.hpp>
@@ -15,22 +16,9 @@ using hpc::image::FileCopy;
 using hpc::image::FilesSection;
 using hpc::image::KeyValues;
 using hpc::image::Script;
-
-namespace {
-
-Definition parse(std::string_view text) { return hpc::image::parse_definition(text, "app.def", {}); }
-
-DefinitionStage single_stage(std::string_view text) {
-    Definition definition = parse(text);
-    REQUIRE(definition.stages.size() == 1);
-    return definition.stages.front();
-}
-
-std::string error_of(std::string_view text) {
-    return hpc::test::error_message([&] { parse(text); }, ExitCode::data);
-}
-
-}  // namespace
+using hpc::test::error_of;
+using hpc::test::parse;
+using hpc::test::single_stage;
 
 // ---- header ----
 
