@@ -39,9 +39,10 @@ constexpr std::size_t device_block_size = SQFS_DEVBLK_SIZE;  // 4 KiB: what mksq
 // The blocks in flight between reading and writing (each a block-sized buffer, small files
 // included, until it is written or copied into a fragment block). The reading thread works in
 // bursts (a run of small files, a directory of opens), and the workers starve unless enough is
-// queued: on 2 cores with gzip, 4 per worker left a third of the CPU idle, 64 per worker keeps
-// both busy (22.5 s against mksquashfs's 23.9 s on 680 MB of /usr) in 37 MiB of memory. The
-// total is capped so that many cores or large blocks stay within a fixed budget.
+// queued: on 2 cores with gzip, 4 per worker left a sixth of the CPU idle (27.3 s), 64 per
+// worker keeps both busy (21.9 s against mksquashfs's 23.6 s on 680 MB of /usr, median of 5) in
+// 36 MiB of memory (mksquashfs: 718 MiB). The total is capped so that many cores or large
+// blocks stay within a fixed budget.
 constexpr unsigned backlog_per_worker = 64;
 constexpr std::size_t backlog_bytes_limit = 128u << 20;
 

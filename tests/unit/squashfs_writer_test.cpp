@@ -269,6 +269,23 @@ TEST_CASE("squashfs writer: hard links share one inode; link counts and xattrs a
     CHECK(volume.attributes(volume.root()).st_nlink == 2 + 6);  // 6 subdirectories
     CHECK(volume.attributes(volume.root()).st_uid == 0);
 
+    // Blocks of zeros, in a hole or written out, are stored as holes: nothing on disk.
+    auto kinds = [&](const std::string& path) {
+        std::vector<hpc::image::BlockLocation> blocks;
+        auto file = volume.find(path);
+        REQUIRE(file);
+        volume.locate(*file, 0, volume.attributes(*file).st_size, blocks);
+        std::string text;
+        for (const auto& location : blocks)
+            text += location.kind == hpc::image::BlockLocation::Kind::sparse ? 's'
+                    : location.kind == hpc::image::BlockLocation::Kind::data ? 'd' : 'f';
+        return text;
+    };
+    CHECK(kinds("/sparse.bin") == "ssdsssss");
+    CHECK(kinds("/zeros.bin") == "sss");
+    CHECK(kinds("/multi.bin") == "dddd");  // larger than a block: its tail in a block of its own
+    CHECK(kinds("/small.txt") == "f");
+
     if (!tree.xattrs) {
         WARN("user.* xattrs are not supported here: xattrs not checked");
         return;
