@@ -2,6 +2,7 @@
 
 #include "common/error.hpp"
 
+#include <nettle/sha2.h>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -43,14 +44,13 @@ void put_text(std::string& record, std::size_t offset, std::size_t length, std::
     std::memcpy(record.data() + offset, text.data(), std::min(text.size(), length - 1));
 }
 
-// Two 64-bit FNV-1a hashes with different seeds: 128 bits that follow the content.
+// The first 128 bits of the seed's SHA-256: an identifier that follows the content.
 std::array<uint8_t, 16> digest_uuid(std::string_view seed) {
+    sha256_ctx context;
+    sha256_init(&context);
+    sha256_update(&context, seed.size(), reinterpret_cast<const uint8_t*>(seed.data()));
     std::array<uint8_t, 16> uuid{};
-    for (int half = 0; half < 2; ++half) {
-        uint64_t hash = half == 0 ? 0xcbf29ce484222325ull : 0x84222325cbf29ce4ull;
-        for (unsigned char byte : seed) hash = (hash ^ byte) * 0x100000001b3ull;
-        std::memcpy(uuid.data() + half * 8, &hash, 8);
-    }
+    sha256_digest(&context, uuid.size(), uuid.data());
     // RFC 9562: version 8 (custom, here derived from the content), variant 10.
     uuid[6] = static_cast<uint8_t>((uuid[6] & 0x0f) | 0x80);
     uuid[8] = static_cast<uint8_t>((uuid[8] & 0x3f) | 0x80);
