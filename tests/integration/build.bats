@@ -227,3 +227,21 @@ EOF
     run "$HPC" exec z.sif echo zstd-ok
     [ "$output" = "zstd-ok" ]
 }
+
+@test "a progress line on a terminal, none when stderr is not one" {
+    mkdir -p tree/opt
+    head -c 300000 /dev/urandom >tree/opt/blob
+    echo small >tree/opt/small
+    run "$HPC" build quiet.sif tree
+    [ "$status" -eq 0 ]
+    [ "$output" = "hpc: writing quiet.sif" ]
+    # script(1) gives the build a terminal; its transcript holds what the terminal showed.
+    run script -qec "'$HPC' build shown.sif tree" /dev/null
+    [ "$status" -eq 0 ]
+    # Rewritten in place (\r) as it goes; the last one counts everything.
+    [[ "$output" == *$'\r'"hpc: packing 2/2 files, 0.3/0.3 MiB, "*" MiB/s"* ]]
+    # Both images hold the same files (the partition starts at 32768, as test 2 checks).
+    cmp <(unsquashfs -o 32768 -lln shown.sif | awk '{ print $3, $6 }') \
+        <(unsquashfs -o 32768 -lln quiet.sif | awk '{ print $3, $6 }')
+    unsquashfs -o 32768 -lln shown.sif | grep -q ' 300000 .* squashfs-root/opt/blob$'
+}
