@@ -38,3 +38,12 @@ make_busybox_images() {
 
 # ratio A B: A/B to two decimals.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+# The machine's Debian mirror, from its apt sources (never written into the repository).
+debian_mirror() {
+    local uri
+    uri=$(grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{ print $2 }' | grep -v security | head -n 1)
+    [ -n "$uri" ] || uri=$(grep -hs '^deb ' /etc/apt/sources.list | awk '{ print $2 }' | grep -v security | head -n 1)
+    [ -n "$uri" ] || { echo "no Debian mirror in the apt sources" >&2; return 69; }
+    echo "$uri"
+}

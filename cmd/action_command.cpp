@@ -1,6 +1,6 @@
 #include "cmd/action_command.hpp"
 
-#include "cmd/image_summary.hpp"
+#include "builder/image_summary.hpp"
 #include "cmd/report.hpp"
 #include "common/error.hpp"
 #include "image/image.hpp"
@@ -47,7 +47,7 @@ int run_action(const ActionOptions& options, sandbox::Action action) {
 
     image::ImageFile image = image::ImageFile::open(path);
     std::shared_ptr<const image::ImageTree> tree = image::open_tree(image);
-    sandbox::LaunchPlan plan = sandbox::plan_launch(request, host, summarize_image(image, tree));
+    sandbox::LaunchPlan plan = sandbox::plan_launch(request, host, builder::summarize_image(image, tree));
     tree.reset();
 
     for (const std::string& warning : plan.warnings) report_warning(warning);

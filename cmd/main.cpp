@@ -1,5 +1,6 @@
 // hpc: run and inspect container images as yourself, on shared machines and clusters.
 #include "cmd/action_command.hpp"
+#include "cmd/build_command.hpp"
 #include "cmd/inspect_command.hpp"
 #include "cmd/report.hpp"
 #include "common/error.hpp"
@@ -52,6 +53,10 @@ int main(int argc, char** argv) {
         });
     }
 
+    hpc::cmd::BuildOptions build_options;
+    CLI::App* build = app.add_subcommand("build", "build a SIF image: hpc build [options] DEST SOURCE");
+    hpc::cmd::add_build_options(*build, build_options);
+
     hpc::cmd::InspectOptions inspect_options;
     CLI::App* inspect = app.add_subcommand("inspect", "show an image's labels, scripts, environment, definition");
     hpc::cmd::add_inspect_options(*inspect, inspect_options);
@@ -67,12 +72,13 @@ int main(int argc, char** argv) {
         auto subcommands = app.get_subcommands([&](const CLI::App* sub) { return sub->get_name() == requested; });
         std::string message = requested.empty() || !subcommands.empty()
                                   ? error.what()
-                                  : std::string(requested) + ": not an hpc command (exec, run, shell, test, inspect)";
+                                  : std::string(requested) + ": not an hpc command (exec, run, shell, test, inspect, build)";
         hpc::cmd::report_error(message + " (see hpc --help)");
         return static_cast<int>(hpc::ExitCode::usage);
     }
     try {
         if (inspect->parsed()) return hpc::cmd::run_inspect(inspect_options);
+        if (build->parsed()) return hpc::cmd::run_build_command(build_options);
         return hpc::cmd::run_action(action_options, chosen);
     } catch (const hpc::Error& error) {
         hpc::cmd::report_error(error.what());

@@ -24,6 +24,7 @@ enum class ExitCode : int {
     // The shell's conventions, for a payload that cannot be started at all.
     command_not_executable = 126,
     command_not_found = 127,
+    interrupted = 130,  // stopped by SIGINT, SIGTERM or SIGHUP, as a shell reports ^C
 };
 
 class Error : public std::runtime_error {

@@ -136,28 +136,58 @@ pid_t start_payload(const LaunchPlan& plan, const ExecutorHooks& hooks, int stat
     return spawn_sharing_memory([&] { payload_process(plan, hooks, status_fd); }, plan.namespaces.pid);
 }
 
+// The payload's process said why it could not start: the same error, here.
+void throw_if_reported(const std::string& report) {
+    if (report.empty()) return;
+    size_t newline = report.find('\n');
+    int code = std::stoi(report.substr(0, newline));
+    throw Error(static_cast<ExitCode>(code), report.substr(newline + 1));
+}
+
+// Orphans of the payload become ours, so that we can reap them and end them; the descriptor
+// finds them even once the container's root has replaced ours.
+UniqueFd adopt_orphans() {
+    if (::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) throw_errno("become a subreaper");
+    return UniqueFd(::open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+}
+
 }  // namespace
+
+int launch_in_namespace(const LaunchPlan& plan, const ExecutorHooks& hooks) {
+    take_over_signals();
+    UniqueFd own_tasks = adopt_orphans();
+    Pipe status;
+    pid_t pid = ::fork();
+    if (pid < 0) throw_errno("fork the container");
+    if (pid == 0) {
+        status.read.reset();
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        try {
+            if (::unshare(CLONE_NEWNS) != 0) throw_errno("unshare a mount namespace");
+            Executor(plan, hooks).prepare();
+        } catch (const Error& error) {
+            report_and_exit(status.write.get(), error);
+        }
+        payload_process(plan, hooks, status.write.get());
+    }
+    ChildGuard child(pid);
+    status.write.reset();
+    throw_if_reported(read_all(status.read.get()));
+    return supervise(child.release(), own_tasks.get());
+}
 
 int launch(const LaunchPlan& plan, const ExecutorHooks& hooks) {
     take_over_signals();
     enter_namespaces(plan);
-    // Orphans of the payload become ours, so that we can reap them and end them.
-    if (!plan.namespaces.pid && ::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) throw_errno("become a subreaper");
-
-    // Opened while the host's /proc is ours: the container may have none (--no-mount proc).
+    // With a PID namespace its init reaps, and the namespace's end takes what is left.
     UniqueFd own_tasks;
-    if (!plan.namespaces.pid) own_tasks.reset(::open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!plan.namespaces.pid) own_tasks = adopt_orphans();
 
     Executor(plan, hooks).prepare();
     Pipe status;
     ChildGuard child(start_payload(plan, hooks, status.write.get()));
     status.write.reset();
-    std::string report = read_all(status.read.get());
-    if (!report.empty()) {
-        size_t newline = report.find('\n');
-        int code = std::stoi(report.substr(0, newline));
-        throw Error(static_cast<ExitCode>(code), report.substr(newline + 1));
-    }
+    throw_if_reported(read_all(status.read.get()));
     return supervise(child.release(), own_tasks ? own_tasks.get() : -1);
 }
 

@@ -13,4 +13,9 @@ namespace hpc::sandbox {
 // payload is gone by then.
 int launch(const LaunchPlan& plan, const ExecutorHooks& hooks);
 
+// The same for a container made inside a user namespace this process entered already (a
+// build's steps, whose root is a tree the build mounted): the container gets a mount namespace
+// of its own, forked off, and this process supervises its payload. No PID namespace.
+int launch_in_namespace(const LaunchPlan& plan, const ExecutorHooks& hooks);
+
 }  // namespace hpc::sandbox

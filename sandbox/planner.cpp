@@ -67,6 +67,10 @@ struct HomePlan {
 
 HomePlan plan_home(const LaunchRequest& request, const HostFacts& host) {
     HomePlan home;
+    if (request.as_root) {
+        home.destination = "/root";  // root's, in the image: the user's home stays outside
+        return home;
+    }
     std::string source = host.user.home;
     home.destination = host.user.home;
     if (!request.home.empty()) {
@@ -162,8 +166,10 @@ LaunchPlan plan_launch(const LaunchRequest& original, const HostFacts& host, con
     check_options(request, image);
 
     LaunchPlan plan;
-    plan.uid_map = {{host.user.uid, host.user.uid, 1}};
-    plan.gid_map = {{host.user.gid, host.user.gid, 1}};
+    uint32_t inside_uid = request.as_root ? 0 : host.user.uid;
+    uint32_t inside_gid = request.as_root ? 0 : host.user.gid;
+    plan.uid_map = {{inside_uid, host.user.uid, 1}};
+    plan.gid_map = {{inside_gid, host.user.gid, 1}};
     plan.namespaces = {request.pid, request.ipc, !request.no_init};
 
     plan.root.source = image.is_directory ? RootPlan::Source::directory : RootPlan::Source::squashfs;
@@ -204,10 +210,12 @@ LaunchPlan plan_launch(const LaunchRequest& original, const HostFacts& host, con
     if (std::optional<MountStep> cwd = cwd_step(request, host, image, plan.mounts)) plan.mounts.push_back(*cwd);
 
     // The user's entries, so that whoami and id answer as on the host.
-    bool shell_in_image = image.exists(host.user.shell);
-    plan.mounts.push_back(identity_file(
-        "/etc/passwd", passwd_with_user(image.passwd, host.user, home.destination, shell_in_image)));
-    plan.mounts.push_back(identity_file("/etc/group", group_with_user(image.group, host.user, host.user.groups)));
+    if (!request.as_root) {
+        bool shell_in_image = image.exists(host.user.shell);
+        plan.mounts.push_back(identity_file(
+            "/etc/passwd", passwd_with_user(image.passwd, host.user, home.destination, shell_in_image)));
+        plan.mounts.push_back(identity_file("/etc/group", group_with_user(image.group, host.user, host.user.groups)));
+    }
 
     EnvironmentRequest environment;
     environment.host_environ = host.environ;
@@ -219,8 +227,8 @@ LaunchPlan plan_launch(const LaunchRequest& original, const HostFacts& host, con
     environment.runtime = runtime_variables(image);
     environment.no_env = request.no_env;
     environment.cwd = request.pwd.empty() ? host.cwd : normalize_absolute(request.pwd);
-    environment.uid = host.user.uid;
-    environment.gid = host.user.gid;
+    environment.uid = inside_uid;
+    environment.gid = inside_gid;
     ContainerEnvironment container_environment = plan_environment(environment);
     plan.warnings = container_environment.warnings;
     plan.command = payload_command(container_environment, image.facts, request.action, request.args, request.shell);

@@ -35,6 +35,10 @@ struct LaunchRequest {
     std::vector<std::string> env_options;
     std::vector<EnvFile> env_files;
     std::vector<std::string> no_env;   // --no-env: host variables not to pass
+    // Root inside (Apptainer's root-mapped mode, as builds run %post): uid and gid 0 are the
+    // user's own; HOME is /root, with nothing bound there; /etc/passwd and /etc/group are the
+    // image's own, untouched, so that %post may add users.
+    bool as_root = false;
 };
 
 struct ImageSummary {

@@ -101,6 +101,14 @@ void release_signals() {
     ::sigprocmask(SIG_SETMASK, &empty, nullptr);
 }
 
+int pending_stop_signal() {
+    sigset_t pending;
+    if (::sigpending(&pending) != 0) return 0;
+    for (int signal : {SIGINT, SIGTERM, SIGHUP})
+        if (sigismember(&pending, signal) == 1) return signal;
+    return 0;
+}
+
 int exit_status_of(int wait_status) {
     if (WIFSIGNALED(wait_status)) return 128 + WTERMSIG(wait_status);
     return WEXITSTATUS(wait_status);

@@ -28,6 +28,10 @@ void release_signals();
 // are killed and reaped before returning, so nothing outlives the container; -1 skips that.
 int supervise(pid_t payload, int own_tasks);
 
+// The first of SIGINT, SIGTERM and SIGHUP that is pending for this process (blocked by
+// take_over_signals and not yet taken), or 0: how long work notices it should stop.
+int pending_stop_signal();
+
 // The shell's convention for a wait status: the exit code, or 128+N for signal N.
 int exit_status_of(int wait_status);
 

@@ -298,3 +298,17 @@ TEST_CASE("planner: the user's terminal is shown as /dev/console, and only with 
     CHECK(console->source == "/dev/tty");
     CHECK_FALSE(console->is_directory);
 }
+
+TEST_CASE("planner: as root (builds), uid 0 is the user, HOME is /root and the image's passwd stays") {
+    LaunchRequest request = exec_request();
+    request.as_root = true;
+    request.pwd = "/";
+    LaunchPlan plan = plan_launch(request, alice_host(), busybox_image());
+    CHECK(plan.uid_map == std::vector<IdMap>{{0, 1001, 1}});
+    CHECK(plan.gid_map == std::vector<IdMap>{{0, 1001, 1}});
+    CHECK(find_target(plan, "/etc/passwd") == nullptr);
+    CHECK(find_target(plan, "/etc/group") == nullptr);
+    CHECK(find_target(plan, "/home/alice") == nullptr);
+    CHECK(find_target(plan, "/root") == nullptr);
+    CHECK(std::count(plan.command.envp.begin(), plan.command.envp.end(), "HOME=/root") == 1);
+}

@@ -1,8 +1,8 @@
-#include "cmd/image_summary.hpp"
+#include "builder/image_summary.hpp"
 
 #include <algorithm>
 
-namespace hpc::cmd {
+namespace hpc::builder {
 namespace {
 
 bool is_executable_file(const image::ImageTree& tree, const std::string& path) {
@@ -50,4 +50,4 @@ sandbox::ImageSummary summarize_image(const image::ImageFile& image, std::shared
     return summary;
 }
 
-}  // namespace hpc::cmd
+}  // namespace hpc::builder

@@ -7,8 +7,8 @@
 
 #include <memory>
 
-namespace hpc::cmd {
+namespace hpc::builder {
 
 sandbox::ImageSummary summarize_image(const image::ImageFile& image, std::shared_ptr<const image::ImageTree> tree);
 
-}  // namespace hpc::cmd
+}  // namespace hpc::builder

@@ -1,0 +1,46 @@
+// builder/: runs a build, from a definition file, another image or a directory, to a SIF file
+// (or, with --sandbox, a directory). The one layer besides cmd/ that joins image/ (it reads the
+// base, parses the definition, writes the squashfs and the SIF) and sandbox/ (it runs %post and
+// %test in containers). The sequence is Apptainer's, stage by stage: %pre, the bootstrap, %files
+// from earlier stages, %setup, %files from the host, %post, the metadata, %test; then the last
+// stage's tree is packed.
+#pragma once
+
+#include "image/definition.hpp"
+#include "image/squashfs_writer.hpp"
+#include "sandbox/bind_spec.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hpc::builder {
+
+struct BuildRequest {
+    std::string destination;  // a SIF file, or a directory with `sandbox`
+    std::string source;       // a definition file, a SIF or squashfs image, or a directory
+    bool sandbox = false;
+    bool force = false;       // replace an existing destination
+    bool notest = false;      // skip %test
+    std::string compression = "gzip";
+    std::vector<sandbox::BindSpec> binds;  // for %post and %test
+    image::KeyValues build_args;           // --build-arg-file values first, then --build-arg ones
+    bool warn_unused_build_args = false;   // a build argument no {{ NAME }} uses: a warning, not an error
+    std::optional<int64_t> source_date_epoch;  // $SOURCE_DATE_EPOCH: a reproducible image
+};
+
+struct BuildHooks {
+    std::function<void(const std::string&)> warn;
+    std::function<void(const std::string&)> notice;  // what the build is doing, step by step
+    std::function<void(const image::SquashfsWriteProgress&)> progress;  // while packing; may be empty
+};
+
+// Builds, or throws hpc::Error: usage, no_input (a missing source or %files source),
+// data (a bad definition; a %post or %test that failed), cant_create (the destination
+// exists without --force, or cannot be written), interrupted (SIGINT, SIGTERM, SIGHUP).
+// A failed or interrupted build leaves no destination, no temporary file and nothing mounted.
+void run_build(const BuildRequest& request, const BuildHooks& hooks);
+
+}  // namespace hpc::builder

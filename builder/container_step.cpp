@@ -1,0 +1,35 @@
+#include "builder/container_step.hpp"
+
+#include "builder/image_summary.hpp"
+#include "image/image.hpp"
+#include "sandbox/launcher.hpp"
+#include "sandbox/planner.hpp"
+
+namespace hpc::builder {
+
+int run_container_step(const ContainerStep& step, const std::function<void(const std::string&)>& warn) {
+    sandbox::LaunchRequest request;
+    request.action = step.action;
+    request.args = step.args;
+    request.as_root = true;
+    request.contain = true;
+    request.clean_env = true;
+    request.writable = step.writable;
+    request.pwd.assign(1, '/');  // not = "/": GCC 12 warns falsely (-Wrestrict) on that
+    request.binds = step.binds;
+    // What %post may append labels to (APPTAINER_ENVIRONMENT, for the environment, every
+    // container has already).
+    request.env_options = {"APPTAINER_LABELS=/.build.labels", "SINGULARITY_LABELS=/.build.labels"};
+
+    image::ImageFile tree_image = image::ImageFile::open(step.root);
+    std::shared_ptr<const image::ImageTree> tree = image::open_tree(tree_image);
+    sandbox::LaunchPlan plan = sandbox::plan_launch(request, sandbox::gather_host_facts(), summarize_image(tree_image, tree));
+    tree.reset();
+    for (const std::string& warning : plan.warnings) warn(warning);
+
+    sandbox::ExecutorHooks hooks;
+    hooks.warn = warn;
+    return sandbox::launch_in_namespace(plan, hooks);
+}
+
+}  // namespace hpc::builder

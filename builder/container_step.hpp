@@ -1,0 +1,26 @@
+// %post and %test: a command in a container over a stage's tree, as Apptainer runs them: root
+// inside (the user's own uid behind it), the host network, the user's --bind's, an empty /tmp,
+// a clean environment but for APPTAINER_ENVIRONMENT and APPTAINER_LABELS, cwd /.
+#pragma once
+
+#include "sandbox/bind_spec.hpp"
+#include "sandbox/environment.hpp"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace hpc::builder {
+
+struct ContainerStep {
+    std::string root;                       // the stage's tree (a directory in the build's namespace)
+    sandbox::Action action = sandbox::Action::exec;
+    std::vector<std::string> args;          // as for sandbox::payload_command
+    bool writable = true;                   // %post writes the tree; %test reads it
+    std::vector<sandbox::BindSpec> binds;
+};
+
+// Runs the step inside the build's user namespace; returns the command's exit status.
+int run_container_step(const ContainerStep& step, const std::function<void(const std::string&)>& warn);
+
+}  // namespace hpc::builder

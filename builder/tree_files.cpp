@@ -1,0 +1,81 @@
+#include "builder/tree_files.hpp"
+
+#include "common/error.hpp"
+#include "common/unique_fd.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+
+namespace hpc::builder {
+namespace {
+
+void write_all(int fd, const std::string& content, const std::string& path) {
+    std::size_t done = 0;
+    while (done < content.size()) {
+        ssize_t written = ::write(fd, content.data() + done, content.size() - done);
+        if (written < 0 && errno == EINTR) continue;
+        if (written < 0) throw_errno("write " + path);
+        done += static_cast<std::size_t>(written);
+    }
+}
+
+void write_with(const std::string& path, const std::string& content, int flags, unsigned mode) {
+    UniqueFd fd(::open(path.c_str(), flags | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, mode));
+    if (!fd) throw_errno("write " + path);
+    write_all(fd.get(), content, path);
+}
+
+}  // namespace
+
+bool exists(const std::string& path) {
+    struct stat status {};
+    return ::lstat(path.c_str(), &status) == 0;
+}
+
+void make_directories(const std::string& path) {
+    std::error_code error;
+    std::filesystem::create_directories(path, error);
+    if (error) throw Error(ExitCode::cant_create, "create " + path + ": " + error.message());
+}
+
+void make_link_if_missing(const std::string& path, const std::string& target) {
+    if (exists(path)) return;
+    if (::symlink(target.c_str(), path.c_str()) != 0) throw_errno("symlink " + path);
+}
+
+void write_if_missing(const std::string& path, const std::string& content, unsigned mode) {
+    if (exists(path)) return;
+    write_with(path, content, O_CREAT | O_EXCL, mode);
+}
+
+void write_file(const std::string& path, const std::string& content, unsigned mode) {
+    write_with(path, content, O_CREAT | O_TRUNC, mode);
+    if (::chmod(path.c_str(), mode) != 0) throw_errno("chmod " + path);
+}
+
+void append_file(const std::string& path, const std::string& content) {
+    write_with(path, content, O_CREAT | O_APPEND, 0644);
+}
+
+std::optional<std::string> read_file_if_exists(const std::string& path) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) {
+        if (errno == ENOENT) return std::nullopt;
+        throw_errno("read " + path);
+    }
+    std::string content;
+    char buffer[65536];
+    for (;;) {
+        ssize_t got = ::read(fd.get(), buffer, sizeof buffer);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) throw_errno("read " + path);
+        if (got == 0) return content;
+        content.append(buffer, static_cast<std::size_t>(got));
+    }
+}
+
+}  // namespace hpc::builder

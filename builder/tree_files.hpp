@@ -1,0 +1,17 @@
+// Small file operations on a build's tree, each failing with an hpc::Error naming the path.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace hpc::builder {
+
+void make_directories(const std::string& path);  // mode 0755, parents too
+void make_link_if_missing(const std::string& path, const std::string& target);
+void write_if_missing(const std::string& path, const std::string& content, unsigned mode);
+void write_file(const std::string& path, const std::string& content, unsigned mode);  // replaces
+void append_file(const std::string& path, const std::string& content);
+std::optional<std::string> read_file_if_exists(const std::string& path);
+bool exists(const std::string& path);  // lstat: a dangling link exists
+
+}  // namespace hpc::builder

@@ -1,0 +1,113 @@
+#include "cmd/build_command.hpp"
+
+#include "builder/build.hpp"
+#include "cmd/report.hpp"
+#include "common/error.hpp"
+#include "sandbox/bind_spec.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace hpc::cmd {
+namespace {
+
+std::optional<int64_t> source_date_epoch() {
+    const char* value = std::getenv("SOURCE_DATE_EPOCH");
+    if (!value || !*value) return std::nullopt;
+    char* end = nullptr;
+    long long seconds = std::strtoll(value, &end, 10);
+    if (*end != '\0' || seconds < 0)
+        throw Error(ExitCode::usage, "SOURCE_DATE_EPOCH '" + std::string(value) + "': not a number of seconds");
+    return seconds;
+}
+
+std::string read_text(const std::string& path, const std::string& what) {
+    std::ifstream file(path);
+    if (!file) throw Error(ExitCode::no_input, what + " " + path + ": cannot be read");
+    std::ostringstream content;
+    content << file.rdbuf();
+    return content.str();
+}
+
+// "packing: 1234/5678 files, 120.5/300.0 MiB, 45.2 MiB/s", rewritten in place on a terminal.
+class ProgressLine {
+public:
+    ProgressLine() : on_terminal_(::isatty(STDERR_FILENO) == 1), start_(std::chrono::steady_clock::now()) {}
+    ~ProgressLine() {
+        if (shown_) std::fputs("\n", stderr);
+    }
+    void show(const image::SquashfsWriteProgress& progress) {
+        if (!on_terminal_) return;
+        double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+        auto mib = [](uint64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); };
+        std::fprintf(stderr, "\rhpc: packing %llu/%llu files, %.1f/%.1f MiB, %.1f MiB/s   ",
+                     static_cast<unsigned long long>(progress.files_done),
+                     static_cast<unsigned long long>(progress.files_total), mib(progress.bytes_done),
+                     mib(progress.bytes_total), seconds > 0 ? mib(progress.bytes_done) / seconds : 0.0);
+        std::fflush(stderr);
+        shown_ = true;
+    }
+
+private:
+    bool on_terminal_;
+    bool shown_ = false;
+    std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace
+
+void add_build_options(CLI::App& command, BuildOptions& options) {
+    command.add_flag("-s,--sandbox", options.sandbox, "build a directory (sandbox) instead of a SIF");
+    command.add_flag("-F,--force", options.force, "replace an existing destination");
+    command.add_flag("-T,--notest", options.notest, "skip the definition's %test");
+    command.add_option("--compression", options.compression, "squashfs compression: gzip, zstd, xz, lz4, lzo")
+        ->check(CLI::IsMember({"gzip", "zstd", "xz", "lz4", "lzo"}));
+    command.add_option("-B,--bind", options.binds, "bind a host path for %post and %test: src[:dst[:ro|rw]]")
+        ->allow_extra_args(false);
+    command.add_option("--build-arg", options.build_args, "a value for {{ NAME }} in the definition: NAME=VALUE")
+        ->allow_extra_args(false);
+    command.add_option("--build-arg-file", options.build_arg_file, "a file of NAME=VALUE lines for {{ NAME }}");
+    command.add_flag("--warn-unused-build-args", options.warn_unused_build_args,
+                     "a --build-arg the definition does not use is a warning, not an error");
+    command.add_option("destination", options.destination, "the SIF file (or directory, with --sandbox) to write")
+        ->required();
+    command.add_option("source", options.source, "a definition file, a SIF or squashfs image, or a directory")
+        ->required();
+}
+
+int run_build_command(const BuildOptions& options) {
+    builder::BuildRequest request;
+    request.destination = options.destination;
+    request.source = options.source;
+    request.sandbox = options.sandbox;
+    request.force = options.force;
+    request.notest = options.notest;
+    request.warn_unused_build_args = options.warn_unused_build_args;
+    request.compression = options.compression;
+    for (const std::string& value : options.binds)
+        for (sandbox::BindSpec& bind : sandbox::parse_bind_list(value)) request.binds.push_back(std::move(bind));
+    if (!options.build_arg_file.empty()) {
+        image::BuildArgFile file =
+            image::parse_build_arg_file(options.build_arg_file, read_text(options.build_arg_file, "--build-arg-file"));
+        for (const std::string& warning : file.warnings) report_warning(warning);
+        request.build_args = file.values;
+    }
+    // --build-arg after the file's values: later pairs win (Apptainer's precedence).
+    for (auto& pair : image::parse_build_args(options.build_args)) request.build_args.push_back(std::move(pair));
+    request.source_date_epoch = source_date_epoch();
+
+    ProgressLine progress;
+    builder::BuildHooks hooks;
+    hooks.warn = report_warning;
+    hooks.notice = report_notice;
+    hooks.progress = [&progress](const image::SquashfsWriteProgress& done) { progress.show(done); };
+    builder::run_build(request, hooks);
+    return 0;
+}
+
+}  // namespace hpc::cmd

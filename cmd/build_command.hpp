@@ -1,0 +1,30 @@
+// build: SIF images (or sandbox directories) from definition files, other images and
+// directories, with Apptainer's options.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+#include <vector>
+
+namespace hpc::cmd {
+
+struct BuildOptions {
+    bool sandbox = false;
+    bool force = false;
+    bool notest = false;
+    std::string compression = "gzip";
+    std::vector<std::string> binds;
+    std::vector<std::string> build_args;
+    std::string build_arg_file;
+    bool warn_unused_build_args = false;
+    std::string destination;
+    std::string source;
+};
+
+void add_build_options(CLI::App& command, BuildOptions& options);
+
+// Returns 0 or throws hpc::Error.
+int run_build_command(const BuildOptions& options);
+
+}  // namespace hpc::cmd
