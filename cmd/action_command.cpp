@@ -30,11 +30,13 @@ std::string describe_serving(const image::ServeStats& stats) {
            std::to_string(stats.decoded_bytes) + " bytes), " + std::to_string(stats.cache_hits) + " cache hits";
 }
 
-// The server shows as owners only the ids the container's user namespace maps.
+// The server shows as owners only the ids the container's user namespace maps; with more
+// than the user's own (--fakeroot), processes of the others may read the image too.
 image::ServeOptions serving_options(const sandbox::LaunchPlan& plan) {
     image::ServeOptions options;
     for (const sandbox::IdMap& map : plan.uid_map) options.mapped_uids.push_back({map.inside, map.count});
     for (const sandbox::IdMap& map : plan.gid_map) options.mapped_gids.push_back({map.inside, map.count});
+    options.allow_other = plan.uid_map.size() > 1;
     return options;
 }
 

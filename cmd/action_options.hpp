@@ -30,6 +30,7 @@ struct ActionOptions {
     bool no_init = false;
     bool writable = false;
     bool writable_tmpfs = false;
+    bool fakeroot = false;
     std::string shell;
     bool dry_run = false;
     bool verbose = false;

@@ -78,6 +78,7 @@ HostFacts gather_host_facts() {
     for (char** entry = environ; entry && *entry; ++entry) facts.environ.emplace_back(*entry);
     facts.terminal = controlling_terminal();
     facts.canonical = canonical_host_path;
+    facts.subordinate_ids = [name = facts.user.name] { return read_subordinate_ids(name); };
     return facts;
 }
 

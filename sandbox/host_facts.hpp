@@ -3,6 +3,7 @@
 #pragma once
 
 #include "sandbox/identity.hpp"
+#include "sandbox/subordinate_ids.hpp"
 
 #include <functional>
 #include <optional>
@@ -20,6 +21,8 @@ struct HostFacts {
     std::vector<std::string> environ;
     std::string terminal;  // the terminal on stdin, stdout or stderr ("/dev/pts/3"), or ""
     CanonicalPath canonical;
+    // The user's subordinate ids, asked for only by --fakeroot (reading them loads libsubid).
+    std::function<SubordinateIds()> subordinate_ids;
 };
 
 // The real host: getpwuid/getgrouplist for the user, $PWD or getcwd, environ, realpath.

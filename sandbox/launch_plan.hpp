@@ -65,6 +65,9 @@ struct NamespacePlan {
 struct LaunchPlan {
     std::vector<IdMap> uid_map;
     std::vector<IdMap> gid_map;
+    // --fakeroot in one id: the payload's chown and set*id calls succeed without effect
+    // (ownership_filter.hpp).
+    bool ownership_ignored = false;
     NamespacePlan namespaces;
     RootPlan root;
     std::vector<MountStep> mounts;  // in order: a parent before anything mounted below it

@@ -80,10 +80,10 @@ PayloadCommand started_in(const PayloadCommand& planned, const std::string& dire
 // PID 1 of a new PID namespace: it runs the payload as its child, forwards signals to it,
 // reaps whatever is orphaned inside, and ends with the payload's status (taking everything
 // left in the namespace with it).
-[[noreturn]] void run_as_init(const PayloadCommand& command, int status_fd) {
+[[noreturn]] void run_as_init(const PayloadCommand& command, bool ownership_ignored, int status_fd) {
     pid_t payload = ::fork();
     if (payload < 0) throw_errno("fork the payload");
-    if (payload == 0) exec_payload(command);
+    if (payload == 0) exec_payload(command, ownership_ignored);
     ::close(status_fd);
     ::_exit(supervise(payload, -1));  // the namespace's end takes what is left
 }
@@ -95,8 +95,8 @@ PayloadCommand started_in(const PayloadCommand& planned, const std::string& dire
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     try {
         PayloadCommand command = started_in(plan.command, Executor(plan, hooks).enter());
-        if (plan.namespaces.pid && plan.namespaces.init) run_as_init(command, status_fd);
-        exec_payload(command);
+        if (plan.namespaces.pid && plan.namespaces.init) run_as_init(command, plan.ownership_ignored, status_fd);
+        exec_payload(command, plan.ownership_ignored);
     } catch (const Error& error) {
         report_and_exit(status_fd, error);
     }

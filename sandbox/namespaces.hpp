@@ -8,9 +8,12 @@
 namespace hpc::sandbox {
 
 // unshare(2)s the namespaces the plan asks for, but the PID namespace, and writes the id
-// maps. The calling process must still be single-threaded (a user namespace requires it).
-// Throws hpc::Error(unavailable) when the kernel or
-// the host's settings refuse unprivileged user namespaces, saying which setting to check.
+// maps: itself when they map only the user's own ids, else through newuidmap and newgidmap
+// run from a helper left outside (--fakeroot's subordinate ranges), after which the host's
+// supplementary groups are dropped. The calling process must still be single-threaded (a user
+// namespace requires it). Throws hpc::Error(unavailable) when the kernel or the host's
+// settings refuse unprivileged user namespaces, saying which setting to check, or when
+// newuidmap refuses the ranges.
 void enter_namespaces(const LaunchPlan& plan);
 
 // The user and mount namespaces alone (and `more_flags`, e.g. CLONE_NEWIPC), with these maps:

@@ -1,6 +1,7 @@
 #include "sandbox/payload.hpp"
 
 #include "common/error.hpp"
+#include "sandbox/ownership_filter.hpp"
 #include "sandbox/supervisor.hpp"
 
 #include <fcntl.h>
@@ -38,12 +39,13 @@ std::vector<char*> c_strings(const std::vector<std::string>& strings) {
 
 }  // namespace
 
-void exec_payload(const PayloadCommand& command) {
+void exec_payload(const PayloadCommand& command, bool ownership_ignored) {
     if (command.argv.empty()) throw Error(ExitCode::usage, "no command to run");
     close_fds_at_exec();
     release_signals();
     // Nothing in the container may gain privileges through setuid or file capabilities.
     if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) throw_errno("set no_new_privs");
+    if (ownership_ignored) install_ownership_filter();
     std::vector<char*> argv = c_strings(command.argv);
     std::vector<char*> envp = c_strings(command.envp);
     // execvp searches the PATH of `environ`: make that the container's before looking.

@@ -8,6 +8,7 @@ namespace hpc::sandbox {
 
 // Does not return on success. Throws hpc::Error(command_not_found) or
 // (command_not_executable) naming the command when exec fails.
-[[noreturn]] void exec_payload(const PayloadCommand& command);
+// With `ownership_ignored`, the ownership filter (ownership_filter.hpp) is installed first.
+[[noreturn]] void exec_payload(const PayloadCommand& command, bool ownership_ignored);
 
 }  // namespace hpc::sandbox

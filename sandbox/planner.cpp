@@ -3,6 +3,7 @@
 #include "common/error.hpp"
 #include "common/path_in_root.hpp"
 #include "sandbox/default_mounts.hpp"
+#include "sandbox/fakeroot.hpp"
 
 #include <algorithm>
 
@@ -16,6 +17,7 @@ LaunchRequest expand_shorthands(LaunchRequest request) {
     if (request.containall) {
         request.contain = request.clean_env = request.pid = request.ipc = true;
     }
+    if (request.fakeroot) request.as_root = true;
     return request;
 }
 
@@ -170,6 +172,13 @@ LaunchPlan plan_launch(const LaunchRequest& original, const HostFacts& host, con
     uint32_t inside_gid = request.as_root ? 0 : host.user.gid;
     plan.uid_map = {{inside_uid, host.user.uid, 1}};
     plan.gid_map = {{inside_gid, host.user.gid, 1}};
+    if (request.fakeroot) {
+        FakerootIds fakeroot = plan_fakeroot(host.user.name, host.user.uid, host.user.gid, host.subordinate_ids());
+        plan.uid_map = fakeroot.uid_map;
+        plan.gid_map = fakeroot.gid_map;
+        plan.ownership_ignored = fakeroot.ownership_ignored;
+        plan.warnings = fakeroot.warnings;
+    }
     plan.namespaces = {request.pid, request.ipc, !request.no_init};
 
     plan.root.source = image.is_directory ? RootPlan::Source::directory : RootPlan::Source::squashfs;
@@ -230,7 +239,8 @@ LaunchPlan plan_launch(const LaunchRequest& original, const HostFacts& host, con
     environment.uid = inside_uid;
     environment.gid = inside_gid;
     ContainerEnvironment container_environment = plan_environment(environment);
-    plan.warnings = container_environment.warnings;
+    plan.warnings.insert(plan.warnings.end(), container_environment.warnings.begin(),
+                         container_environment.warnings.end());
     plan.command = payload_command(container_environment, image.facts, request.action, request.args, request.shell);
 
     if (!request.pwd.empty()) {

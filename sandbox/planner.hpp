@@ -39,6 +39,8 @@ struct LaunchRequest {
     // user's own; HOME is /root, with nothing bound there; /etc/passwd and /etc/group are the
     // image's own, untouched, so that %post may add users.
     bool as_root = false;
+    // --fakeroot: as_root, with the user's subordinate ranges mapped behind root (fakeroot.hpp).
+    bool fakeroot = false;
 };
 
 struct ImageSummary {

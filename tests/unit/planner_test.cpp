@@ -312,3 +312,40 @@ TEST_CASE("planner: as root (builds), uid 0 is the user, HOME is /root and the i
     CHECK(find_target(plan, "/root") == nullptr);
     CHECK(std::count(plan.command.envp.begin(), plan.command.envp.end(), "HOME=/root") == 1);
 }
+
+TEST_CASE("planner: --fakeroot is root inside with the subordinate ranges, or one id and the filter") {
+    LaunchRequest request = exec_request();
+    request.fakeroot = true;
+    request.pwd = "/";
+    HostFacts host = alice_host();
+    int asked = 0;
+    host.subordinate_ids = [&asked] {
+        ++asked;
+        SubordinateIds ids;
+        ids.uids = {{100000, 65536}};
+        ids.gids = {{200000, 65536}};
+        return ids;
+    };
+    LaunchPlan plan = plan_launch(request, host, busybox_image());
+    CHECK(asked == 1);
+    CHECK(plan.uid_map == std::vector<IdMap>{{0, 1001, 1}, {1, 100000, 65536}});
+    CHECK(plan.gid_map == std::vector<IdMap>{{0, 1001, 1}, {1, 200000, 65536}});
+    CHECK_FALSE(plan.ownership_ignored);
+    CHECK(plan.warnings.empty());
+    CHECK(find_target(plan, "/etc/passwd") == nullptr);  // the image's own: whoami says root
+    CHECK(find_target(plan, "/root") == nullptr);        // the host home is not bound over /root
+    CHECK(std::count(plan.command.envp.begin(), plan.command.envp.end(), "HOME=/root") == 1);
+
+    host.subordinate_ids = [] { return SubordinateIds{}; };
+    LaunchPlan one_id = plan_launch(request, host, busybox_image());
+    CHECK(one_id.uid_map == std::vector<IdMap>{{0, 1001, 1}});
+    CHECK(one_id.ownership_ignored);
+    REQUIRE(one_id.warnings.size() == 1);
+    CHECK(describe(one_id).find("ownership filter") != std::string::npos);
+
+    // Without --fakeroot the ranges are never read (that loads libsubid).
+    asked = 0;
+    host.subordinate_ids = [&asked] { return ++asked, SubordinateIds{}; };
+    plan_launch(exec_request(), host, busybox_image());
+    CHECK(asked == 0);
+}
