@@ -22,7 +22,6 @@ struct Row {
     bool directory;
     bool optional;            // a host without it skips the row
     Fresh fresh;
-    bool recursive = false;   // binds: the host's submounts come along (cgroups under /sys)
 };
 
 // /dev is a small tmpfs with the host's harmless devices bound in (a user namespace cannot
@@ -30,8 +29,8 @@ struct Row {
 // /proc and /sys are the host's unless a PID namespace asks for a /proc of its own.
 // resolv.conf, hosts and localtime are Apptainer's default "bind path" entries.
 constexpr std::array rows = {
-    Row{"proc", "/proc", MountKind::bind, "/proc", true, false, Fresh::when_pid, true},
-    Row{"sys", "/sys", MountKind::bind, "/sys", true, false, Fresh::never, true},
+    Row{"proc", "/proc", MountKind::bind, "/proc", true, false, Fresh::when_pid},
+    Row{"sys", "/sys", MountKind::bind, "/sys", true, false, Fresh::never},
     Row{"dev", "/dev", MountKind::tmpfs, "mode=0755,size=1m", true, false, Fresh::never},
     Row{"dev", "/dev/null", MountKind::bind, "/dev/null", false, false, Fresh::never},
     Row{"dev", "/dev/zero", MountKind::bind, "/dev/zero", false, false, Fresh::never},
@@ -88,7 +87,6 @@ MountStep step_for(const Row& row, const DefaultMountContext& context) {
         step.options = row.source;
     else
         step.source = row.source;
-    step.recursive = row.recursive;
     return step;
 }
 

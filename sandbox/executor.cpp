@@ -117,7 +117,10 @@ void Executor::apply(const MountStep& step, std::size_t index) {
     }
     switch (step.kind) {
     case MountKind::bind:
-        bind_mount(source, target, step.recursive);
+        // A directory comes with the host's mounts under it (cgroups under /sys, a job's
+        // mount under /tmp): a user namespace may not bind it without them (they are locked
+        // to it, and mount(2) says EINVAL), and the container sees what the host sees there.
+        bind_mount(source, target, directory);
         if (step.read_only) remount_read_only(target);
         break;
     case MountKind::file: {

@@ -30,7 +30,6 @@ std::string describe_step(const MountStep& step) {
     switch (step.kind) {
     case MountKind::bind:
         text = "bind " + step.source + " -> " + step.target;
-        if (step.recursive) text += " (recursive)";
         break;
     case MountKind::tmpfs:
         text = "tmpfs " + step.target + (step.options.empty() ? "" : " (" + step.options + ")");

@@ -44,7 +44,6 @@ struct MountStep {
     std::string source;
     std::string target;
     bool read_only = false;
-    bool recursive = false;      // binds: submounts too (/proc, /sys)
     bool optional = false;       // a missing host source skips the step instead of failing
     bool is_directory = true;    // what to make at `target` when missing
     std::string content;         // MountKind::file
