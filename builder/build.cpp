@@ -12,6 +12,8 @@
 #include "common/error.hpp"
 #include "common/unique_fd.hpp"
 #include "image/sif.hpp"
+#include "sandbox/fakeroot.hpp"
+#include "sandbox/host_facts.hpp"
 #include "sandbox/namespaces.hpp"
 #include "sandbox/supervisor.hpp"
 
@@ -59,6 +61,7 @@ std::function<void(const image::SquashfsWriteProgress&)> interruptible(const Bui
 
 PackOptions pack_options(const BuildRequest& request, const BuildHooks& hooks, std::string definition_text) {
     PackOptions options;
+    options.keep_owners = request.fakeroot;
     options.compression = request.compression;
     options.source_date_epoch = request.source_date_epoch;
     options.definition_text = std::move(definition_text);
@@ -76,13 +79,24 @@ void pack(const std::string& tree, const BuildRequest& request, const BuildHooks
 }
 
 // Root in the build's namespace is the user: what %post makes belongs to them on the host.
-void enter_build_namespace() {
-    sandbox::enter_user_namespace({{0, ::getuid(), 1}}, {{0, ::getgid(), 1}});
+// With --fakeroot their subordinate ids follow (or, without any, the ownership filter).
+sandbox::FakerootIds enter_build_namespace(const BuildRequest& request, const BuildHooks& hooks) {
+    sandbox::FakerootIds ids;
+    if (request.fakeroot) {
+        sandbox::UserIdentity user = sandbox::gather_host_facts().user;
+        ids = sandbox::plan_fakeroot(user.name, user.uid, user.gid, sandbox::read_subordinate_ids(user.name));
+        for (const std::string& warning : ids.warnings) hooks.warn(warning);
+    } else {
+        ids.uid_map = {{0, ::getuid(), 1}};
+        ids.gid_map = {{0, ::getgid(), 1}};
+    }
+    sandbox::enter_user_namespace(ids.uid_map, ids.gid_map);
+    return ids;
 }
 
 // A host script of the definition (%pre, %setup), run with the stage's tree at $APPTAINER_ROOTFS.
 void run_host_script(const image::Script& script, const std::string& name, const std::string& root,
-                     const WorkArea& area) {
+                     const WorkArea& area, const sandbox::FakerootIds& ids) {
     if (script.body.empty()) return;
     std::string path = area.path() + "/" + name + ".script";
     write_file(path, script.body, 0700);
@@ -90,24 +104,26 @@ void run_host_script(const image::Script& script, const std::string& name, const
         {"APPTAINER_ROOTFS=" + root, "SINGULARITY_ROOTFS=" + root, "HPC_ROOTFS=" + root,
          "APPTAINER_ENVIRONMENT=/.singularity.d/env/91-environment.sh",
          "SINGULARITY_ENVIRONMENT=/.singularity.d/env/91-environment.sh"});
-    check_step(run_host_command(section_command(path, script.args), environment), "%" + name);
+    check_step(run_host_command(section_command(path, script.args), environment, {ids.ownership_ignored, false}),
+               "%" + name);
 }
 
 void run_post(const image::DefinitionStage& stage, const std::string& root, const BuildRequest& request,
-              const BuildHooks& hooks) {
+              const BuildHooks& hooks, const sandbox::FakerootIds& ids) {
     if (stage.post.body.empty()) return;
     const std::string script = "/.post.script";
     write_file(root + script, stage.post.body, 0755);
-    ContainerStep step{root, sandbox::Action::exec, section_command(script, stage.post.args), true, request.binds};
+    ContainerStep step{root, sandbox::Action::exec, section_command(script, stage.post.args), true, request.binds,
+                       ids.ownership_ignored};
     int status = run_container_step(step, hooks.warn);
     ::unlink((root + script).c_str());
     check_step(status, "%post");
 }
 
 void run_test(const image::DefinitionStage& stage, const std::string& root, const BuildRequest& request,
-              const BuildHooks& hooks) {
+              const BuildHooks& hooks, const sandbox::FakerootIds& ids) {
     if (stage.test.body.empty() || request.notest) return;
-    ContainerStep step{root, sandbox::Action::test, {}, false, request.binds};
+    ContainerStep step{root, sandbox::Action::test, {}, false, request.binds, ids.ownership_ignored};
     check_step(run_container_step(step, hooks.warn), "%test");
 }
 
@@ -125,8 +141,13 @@ void build_from_definition(const BuildRequest& request, const BuildHooks& hooks)
                                 request.warn_unused_build_args ? image::UnusedBuildArgs::warn : image::UnusedBuildArgs::error);
     for (const std::string& warning : definition.warnings) hooks.warn(warning);
     std::vector<Bootstrap> bootstraps;
-    for (const image::DefinitionStage& stage : definition.stages)
+    for (const image::DefinitionStage& stage : definition.stages) {
         bootstraps.push_back(Bootstrap::of(stage, request.source));
+        if (bootstraps.back().needs_fakeroot() && !request.fakeroot)
+            throw Error(ExitCode::usage, request.source + ":" + std::to_string(stage.header_line) + ": Bootstrap: " +
+                                             stage.header_value("bootstrap") +
+                                             " needs --fakeroot (packages own files as users other than root)");
+    }
     check_host_sources(definition, request.source);
 
     MetadataContext context;
@@ -135,26 +156,26 @@ void build_from_definition(const BuildRequest& request, const BuildHooks& hooks)
     context.hpc_version = "0.1.0";
 
     WorkArea area;
-    enter_build_namespace();
+    sandbox::FakerootIds ids = enter_build_namespace(request, hooks);
     std::vector<std::unique_ptr<StageRoot>> roots;
     for (std::size_t index = 0; index < definition.stages.size(); ++index) {
         const image::DefinitionStage& stage = definition.stages[index];
         std::string label = stage.name.empty() ? "stage " + std::to_string(index + 1) : "stage " + stage.name;
         hooks.notice(label + ": " + stage.header_value("bootstrap") +
                      (bootstraps[index].from.empty() ? "" : " from " + bootstraps[index].from));
-        run_host_script(stage.pre, "pre", "", area);
-        roots.push_back(std::make_unique<StageRoot>(area, "stage" + std::to_string(index), bootstraps[index]));
+        run_host_script(stage.pre, "pre", "", area, ids);
+        roots.push_back(std::make_unique<StageRoot>(area, "stage" + std::to_string(index), bootstraps[index], ids));
         const std::string& root = roots.back()->path();
         make_base_environment(root);
         for (const image::FilesSection& files : stage.files)
             if (!files.from_stage.empty())
                 copy_files(files, roots[stage_named(definition.stages, index, files.from_stage)]->path(), root);
-        run_host_script(stage.setup, "setup", root, area);
+        run_host_script(stage.setup, "setup", root, area, ids);
         for (const image::FilesSection& files : stage.files)
             if (files.from_stage.empty()) copy_files(files, "", root);
-        run_post(stage, root, request, hooks);
+        run_post(stage, root, request, hooks, ids);
         for (const std::string& warning : write_metadata(root, stage, definition.text, context)) hooks.warn(warning);
-        run_test(stage, root, request, hooks);
+        run_test(stage, root, request, hooks, ids);
     }
     hooks.notice("writing " + request.destination);
     pack(roots.back()->path(), request, hooks, definition.text);
@@ -163,8 +184,8 @@ void build_from_definition(const BuildRequest& request, const BuildHooks& hooks)
 // Another image, repacked: its tree served in place, packed as it is.
 void build_from_image(const BuildRequest& request, const BuildHooks& hooks) {
     WorkArea area;
-    enter_build_namespace();
-    StageRoot source(area, "source", Bootstrap{Bootstrap::Agent::localimage, request.source});
+    sandbox::FakerootIds ids = enter_build_namespace(request, hooks);
+    StageRoot source(area, "source", Bootstrap{Bootstrap::Agent::localimage, request.source, {}}, ids);
     hooks.notice("writing " + request.destination);
     pack(source.path(), request, hooks, {});
 }

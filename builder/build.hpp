@@ -26,6 +26,8 @@ struct BuildRequest {
     bool notest = false;      // skip %test
     std::string compression = "gzip";
     std::vector<sandbox::BindSpec> binds;  // for %post and %test
+    // --fakeroot: the user's subordinate ids behind root, their ownership kept in the image.
+    bool fakeroot = false;
     image::KeyValues build_args;           // --build-arg-file values first, then --build-arg ones
     bool warn_unused_build_args = false;   // a build argument no {{ NAME }} uses: a warning, not an error
     std::optional<int64_t> source_date_epoch;  // $SOURCE_DATE_EPOCH: a reproducible image

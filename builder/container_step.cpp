@@ -25,6 +25,7 @@ int run_container_step(const ContainerStep& step, const std::function<void(const
     std::shared_ptr<const image::ImageTree> tree = image::open_tree(tree_image);
     sandbox::LaunchPlan plan = sandbox::plan_launch(request, sandbox::gather_host_facts(), summarize_image(tree_image, tree));
     tree.reset();
+    plan.ownership_ignored = step.ownership_ignored;
     for (const std::string& warning : plan.warnings) warn(warning);
 
     sandbox::ExecutorHooks hooks;

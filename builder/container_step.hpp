@@ -1,5 +1,5 @@
 // %post and %test: a command in a container over a stage's tree, as Apptainer runs them: root
-// inside (the user's own uid behind it), the host network, the user's --bind's, an empty /tmp,
+// inside (the user's own uid behind it, and with --fakeroot their subordinate ids), the host network, the user's --bind's, an empty /tmp,
 // a clean environment but for APPTAINER_ENVIRONMENT and APPTAINER_LABELS, cwd /.
 #pragma once
 
@@ -18,6 +18,7 @@ struct ContainerStep {
     std::vector<std::string> args;          // as for sandbox::payload_command
     bool writable = true;                   // %post writes the tree; %test reads it
     std::vector<sandbox::BindSpec> binds;
+    bool ownership_ignored = false;         // --fakeroot in one id: under the ownership filter
 };
 
 // Runs the step inside the build's user namespace; returns the command's exit status.

@@ -1,13 +1,16 @@
 #include "builder/host_command.hpp"
 
 #include "common/error.hpp"
+#include "sandbox/ownership_filter.hpp"
 #include "sandbox/supervisor.hpp"
 
+#include <sched.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 
 extern char** environ;
 
@@ -38,24 +41,48 @@ std::vector<std::string> environment_with(const std::vector<std::string>& extra)
 }
 
 int run_host_command(const std::vector<std::string>& argv, const std::vector<std::string>& environment,
-                     const std::string& directory) {
+                     const HostCommandOptions& options) {
     std::vector<char*> arguments = c_strings(argv);
     std::vector<char*> variables = c_strings(environment);
-    pid_t child = ::fork();
-    if (child < 0) throw_errno("fork " + argv.front());
-    if (child == 0) {
+    auto exec_command = [&] {
         sandbox::release_signals();
-        if (!directory.empty() && ::chdir(directory.c_str()) != 0) ::_exit(127);
+        if (options.ownership_ignored) sandbox::install_ownership_filter();
         environ = variables.data();
         ::execvp(arguments[0], arguments.data());
         ::_exit(127);
+    };
+    pid_t child = ::fork();
+    if (child < 0) throw_errno("fork " + argv.front());
+    if (child == 0) {
+        try {
+            if (!options.own_pid_namespace) exec_command();
+            // PID 1 of the new namespace supervises the command (a PID 1 ignores the
+            // terminal's ^C; the command must not) and takes whatever it left when it ends.
+            if (::unshare(CLONE_NEWPID) != 0) throw_errno("unshare a PID namespace");
+            pid_t init = ::fork();
+            if (init < 0) throw_errno("fork");
+            if (init > 0) {
+                int status = 0;
+                while (::waitpid(init, &status, 0) < 0 && errno == EINTR) {
+                }
+                ::_exit(sandbox::exit_status_of(status));
+            }
+            pid_t command = ::fork();
+            if (command < 0) throw_errno("fork");
+            if (command == 0) exec_command();
+            ::_exit(sandbox::supervise(command, -1));
+        } catch (const Error& error) {
+            std::fprintf(stderr, "hpc: %s\n", error.what());
+            ::_exit(static_cast<int>(error.code()));
+        }
     }
     int status = 0;
     while (::waitpid(child, &status, 0) < 0)
         if (errno != EINTR) throw_errno("wait for " + argv.front());
-    if (WIFSIGNALED(status) && (WTERMSIG(status) == SIGINT || WTERMSIG(status) == SIGTERM || WTERMSIG(status) == SIGHUP))
+    int code = sandbox::exit_status_of(status);
+    if (code == 128 + SIGINT || code == 128 + SIGTERM || code == 128 + SIGHUP)
         throw Error(ExitCode::interrupted, argv.front() + " was interrupted");
-    return sandbox::exit_status_of(status);
+    return code;
 }
 
 }  // namespace hpc::builder

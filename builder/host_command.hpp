@@ -7,11 +7,16 @@
 
 namespace hpc::builder {
 
-// Runs `argv` (PATH searched) with `environment` ("KEY=VALUE"), in `directory` ("": this
-// process's own, where relative %files sources are). Returns its exit status. Throws hpc::Error(interrupted) when a signal that stops builds killed it, and
-// hpc::Error(no_input) when the program cannot be started.
+struct HostCommandOptions {
+    bool ownership_ignored = false;  // --fakeroot in one id: under the ownership filter
+    bool own_pid_namespace = false;  // in a PID namespace of its own, where it may mount a /proc
+};
+
+// Runs `argv` (PATH searched) with `environment` ("KEY=VALUE") in this process's working
+// directory, where relative %files sources are. Returns its exit status (128+N for signal N).
+// Throws hpc::Error(interrupted) when a signal that stops builds ended it.
 int run_host_command(const std::vector<std::string>& argv, const std::vector<std::string>& environment,
-                     const std::string& directory = "");
+                     const HostCommandOptions& options = {});
 
 // This process's environment, "KEY=VALUE" each, with `extra` added (or replacing).
 std::vector<std::string> environment_with(const std::vector<std::string>& extra);

@@ -78,6 +78,7 @@ void pack_sif(const std::string& tree, const std::string& destination, const Pac
     squashfs.compression = options.compression;
     squashfs.source_date_epoch = options.source_date_epoch;
     squashfs.progress = options.progress;
+    squashfs.all_root = !options.keep_owners;
     image::SquashfsWriteResult written = image::write_squashfs(tree, output.fd(), offset, squashfs);
     sif.end_partition(written.size, image::SifFsType::squashfs, image::SifPartType::primary_system,
                       image::host_sif_arch());

@@ -18,6 +18,8 @@ struct PackOptions {
     std::optional<int64_t> source_date_epoch;
     std::string definition_text;  // stored as the SIF's Def.FILE object when not empty
     bool replace = false;         // --force: an existing destination is replaced
+    // Owners as the build's namespace sees them (--fakeroot), instead of root for every file.
+    bool keep_owners = false;
     std::function<void(const image::SquashfsWriteProgress&)> progress;
 };
 

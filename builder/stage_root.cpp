@@ -24,11 +24,21 @@ Bootstrap Bootstrap::of(const image::DefinitionStage& stage, const std::string& 
         if (bootstrap.from.empty()) throw Error(ExitCode::data, where + "Bootstrap: localimage needs a From: image");
         return bootstrap;
     }
+    if (agent == "debootstrap") {
+        bootstrap.agent = Agent::debootstrap;
+        bootstrap.debootstrap = {stage.header_value("osversion"), stage.header_value("mirrorurl"),
+                                 stage.header_value("include")};
+        if (bootstrap.debootstrap.os_version.empty())
+            throw Error(ExitCode::data, where + "Bootstrap: debootstrap needs an OSVersion: (e.g. bookworm)");
+        if (bootstrap.debootstrap.mirror.empty())
+            throw Error(ExitCode::data, where + "Bootstrap: debootstrap needs a MirrorURL:");
+        return bootstrap;
+    }
     throw Error(ExitCode::data, where + "bootstrap agent '" + agent +
-                                    "' is not supported by this hpc (localimage, scratch)");
+                                    "' is not supported by this hpc (localimage, scratch, debootstrap)");
 }
 
-StageRoot::StageRoot(WorkArea& area, const std::string& name, const Bootstrap& bootstrap) {
+StageRoot::StageRoot(WorkArea& area, const std::string& name, const Bootstrap& bootstrap, const sandbox::FakerootIds& ids) {
     std::string lower = area.directory(name + "/base");
     if (bootstrap.agent == Bootstrap::Agent::localimage) {
         image_ = image::ImageFile::open(bootstrap.from);
@@ -36,10 +46,12 @@ StageRoot::StageRoot(WorkArea& area, const std::string& name, const Bootstrap& b
             lower = image_->resolved_path();
         } else {
             // In the build's namespace root is the user: the image's root-owned files show as
-            // root's, any other owner as root's too.
+            // root's, and so do owners the namespace does not map. With --fakeroot's ranges,
+            // processes of the other ids (apt's _apt) read the image too.
             image::ServeOptions options;
-            options.mapped_uids = {{0, 1}};
-            options.mapped_gids = {{0, 1}};
+            options.mapped_uids = {{0, sandbox::ids_inside(ids.uid_map)}};
+            options.mapped_gids = {{0, sandbox::ids_inside(ids.gid_map)}};
+            options.allow_other = options.mapped_uids[0].count > 1;
             server_.emplace(*image_, options);
             server_->mount(lower);
             area.track_mount(lower);
@@ -51,6 +63,8 @@ StageRoot::StageRoot(WorkArea& area, const std::string& name, const Bootstrap& b
     root_ = area.directory(name + "/root");
     sandbox::mount_overlay(lower, upper, work, root_);
     area.track_mount(root_);
+    if (bootstrap.agent == Bootstrap::Agent::debootstrap)
+        run_debootstrap(bootstrap.debootstrap, root_, ids.ownership_ignored);
 }
 
 }  // namespace hpc::builder

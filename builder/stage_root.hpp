@@ -1,13 +1,16 @@
 // A stage's root tree: its base (an image served in-process, a directory, or nothing for
-// `Bootstrap: scratch`) under a kernel overlay whose upper layer lies in the build's work area.
+// `Bootstrap: scratch` and `debootstrap`) under a kernel overlay whose upper layer lies in the
+// build's work area; debootstrap then installs into it.
 // %post then writes anywhere in the tree while the base is neither unpacked nor touched; the
 // merged tree is what gets packed. Made inside the build's user and mount namespace.
 #pragma once
 
+#include "builder/debootstrap.hpp"
 #include "builder/work_area.hpp"
 #include "image/definition.hpp"
 #include "image/image_file.hpp"
 #include "image/squashfs_server.hpp"
+#include "sandbox/fakeroot.hpp"
 
 #include <optional>
 #include <string>
@@ -16,19 +19,25 @@ namespace hpc::builder {
 
 // What a stage starts from: its header's `Bootstrap:` and `From:`.
 struct Bootstrap {
-    enum class Agent { localimage, scratch };
+    enum class Agent { localimage, scratch, debootstrap };
     Agent agent = Agent::scratch;
-    std::string from;  // localimage: the image's path
+    std::string from;               // localimage: the image's path
+    DebootstrapSource debootstrap;  // debootstrap: OSVersion, MirrorURL, Include
 
-    // Throws hpc::Error(data) for an agent hpc cannot bootstrap, or localimage without From.
+    // Throws hpc::Error(data) for an agent hpc cannot bootstrap, or one without the keys it
+    // needs (localimage's From, debootstrap's OSVersion and MirrorURL).
     static Bootstrap of(const image::DefinitionStage& stage, const std::string& definition_name);
+    // What the build's namespace must have for it: debootstrap needs --fakeroot's.
+    bool needs_fakeroot() const { return agent == Agent::debootstrap; }
 };
+
 
 class StageRoot {
 public:
-    // Mounts the stage's tree under `area` (directory `name`). The base image must be there:
-    // hpc::Error(no_input) otherwise.
-    StageRoot(WorkArea& area, const std::string& name, const Bootstrap& bootstrap);
+    // Mounts the stage's tree under `area` (directory `name`) and, for debootstrap, installs
+    // into it. `ids`: the build's user namespace (root-mapped, or --fakeroot's). The base
+    // image must be there: hpc::Error(no_input) otherwise.
+    StageRoot(WorkArea& area, const std::string& name, const Bootstrap& bootstrap, const sandbox::FakerootIds& ids);
     StageRoot(const StageRoot&) = delete;
     StageRoot& operator=(const StageRoot&) = delete;
 

@@ -65,6 +65,9 @@ void add_build_options(CLI::App& command, BuildOptions& options) {
     command.add_flag("-s,--sandbox", options.sandbox, "build a directory (sandbox) instead of a SIF");
     command.add_flag("-F,--force", options.force, "replace an existing destination");
     command.add_flag("-T,--notest", options.notest, "skip the definition's %test");
+    command.add_flag("-f,--fakeroot", options.fakeroot,
+                     "build as root with your subordinate ids behind it: %post may chown, useradd, apt-get; "
+                     "needed by Bootstrap: debootstrap");
     command.add_option("--compression", options.compression, "squashfs compression: gzip, zstd, xz, lz4, lzo")
         ->check(CLI::IsMember({"gzip", "zstd", "xz", "lz4", "lzo"}));
     command.add_option("-B,--bind", options.binds, "bind a host path for %post and %test: src[:dst[:ro|rw]]")
@@ -87,6 +90,7 @@ int run_build_command(const BuildOptions& options) {
     request.sandbox = options.sandbox;
     request.force = options.force;
     request.notest = options.notest;
+    request.fakeroot = options.fakeroot;
     request.warn_unused_build_args = options.warn_unused_build_args;
     request.compression = options.compression;
     for (const std::string& value : options.binds)

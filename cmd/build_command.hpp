@@ -13,6 +13,7 @@ struct BuildOptions {
     bool sandbox = false;
     bool force = false;
     bool notest = false;
+    bool fakeroot = false;
     std::string compression = "gzip";
     std::vector<std::string> binds;
     std::vector<std::string> build_args;

@@ -20,7 +20,7 @@ struct SquashfsWriteOptions {
     std::string compression = "gzip";  // gzip, zstd, xz, lz4, lzo: refused with a clear message if this libsquashfs lacks it
     uint32_t block_size = 128 * 1024;  // a power of two from 4 KiB to 1 MiB
     unsigned threads = 0;              // 0: every CPU this process may use (sched_getaffinity)
-    bool all_root = true;              // every file owned by 0:0 (ownership as found comes later, for --fakeroot)
+    bool all_root = true;              // every file owned by 0:0; false: the owners as found (--fakeroot)
     std::optional<int64_t> source_date_epoch;  // reproducible: superblock time = epoch, inode times clamped to it
     // Called now and then while packing (files and bytes done), from the calling thread; may be empty.
     std::function<void(const SquashfsWriteProgress&)> progress;

@@ -15,13 +15,13 @@ std::vector<IdMap> map_after_root(uint32_t own, const std::vector<SubordinateRan
     return maps;
 }
 
+}  // namespace
+
 uint32_t ids_inside(const std::vector<IdMap>& maps) {
     uint32_t total = 0;
     for (const IdMap& map : maps) total += map.count;
     return total;
 }
-
-}  // namespace
 
 FakerootIds plan_fakeroot(const std::string& user_name, uint32_t uid, uint32_t gid, const SubordinateIds& ids) {
     FakerootIds fakeroot;

@@ -23,6 +23,9 @@ struct FakerootIds {
 // The ids inside a distribution's packages expect: root, system users, nobody at 65534.
 constexpr uint32_t distribution_ids = 65536;
 
+// How many ids the maps give inside, from 0 up when they are contiguous (as fakeroot's are).
+uint32_t ids_inside(const std::vector<IdMap>& maps);
+
 FakerootIds plan_fakeroot(const std::string& user_name, uint32_t uid, uint32_t gid, const SubordinateIds& ids);
 
 }  // namespace hpc::sandbox
