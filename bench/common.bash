@@ -40,10 +40,18 @@ make_busybox_images() {
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 # The machine's Debian mirror, from its apt sources (never written into the repository).
-debian_mirror() {
-    local uri
-    uri=$(grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{ print $2 }' | grep -v security | head -n 1)
-    [ -n "$uri" ] || uri=$(grep -hs '^deb ' /etc/apt/sources.list | awk '{ print $2 }' | grep -v security | head -n 1)
-    [ -n "$uri" ] || { echo "no Debian mirror in the apt sources" >&2; return 69; }
-    echo "$uri"
+debian_mirror() { "$bench_root/tests/setup/debian-mirror"; }
+
+# sif_partition_size SIF: the bytes of its squashfs partition (what to compare with a bare
+# squashfs: the SIF around it is 32 KiB of header and descriptors).
+sif_partition_size() { siftool list "$1" | awk -F'|' '/Squashfs/ { split($4, r, "-"); print r[2] - r[1] }'; }
+
+# median_column FILE COLUMN: the median of a column of space-separated numbers.
+median_column() {
+    cut -d' ' -f"$2" "$1" | sort -n | median
+}
+
+# The median of the numbers on stdin, one per line.
+median() {
+    awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }

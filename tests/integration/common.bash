@@ -15,3 +15,15 @@ IMAGE_PATH=$DEFAULT_PATH:/go/bin:/usr/local/go/bin
 scratch_dir() {
     mktemp -d "${BATS_TEST_TMPDIR:-/tmp}/hpc-XXXXXX"
 }
+
+# The files of a SIF's squashfs partition, "uid/gid path" each, as unsquashfs lists them.
+image_owners() {
+    local offset
+    offset=$(siftool list "$1" | awk -F'|' '/Squashfs/ { split($4, r, "-"); print r[1] + 0 }')
+    unsquashfs -o "$offset" -lln "$1" | awk '{ print $2, $6 }'
+}
+
+# No build left its work directory (under $TMPDIR or /tmp) behind.
+no_build_left() {
+    [ -z "$(ls -A "${TMPDIR:-/tmp}" | grep '^hpc-build\.' || true)" ]
+}

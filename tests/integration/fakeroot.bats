@@ -1,0 +1,111 @@
+#!/usr/bin/env bats
+# --fakeroot as a user with a subordinate id range (the test user has one): root inside, the
+# range behind it, ownership that sticks, and builds that keep it.
+load common
+
+setup() {
+    work=$(scratch_dir)
+    cd "$work"
+    grep -q "^$(id -un):" /etc/subuid || skip "$(id -un) has no subordinate uid range"
+}
+
+range_start() { awk -F: -v u="$(id -un)" '$1 == u { print $2; exit }' /etc/subuid; }
+
+@test "exec --fakeroot: root inside, HOME /root without the host home, the subordinate range mapped" {
+    echo mine >"$HOME/hpc-fakeroot-marker"
+    run "$HPC" exec --fakeroot "$APP_SIF" sh -c 'id -u; id -g; whoami; echo "$HOME"; ls -a /root; echo end'
+    rm -f "$HOME/hpc-fakeroot-marker"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = 0 ]
+    [ "${lines[1]}" = 0 ]
+    [ "${lines[2]}" = root ]
+    [ "${lines[3]}" = /root ]
+    [[ "$output" != *hpc-fakeroot-marker* ]]
+    # Root is the user's own uid; the range follows from 1.
+    run "$HPC" exec --fakeroot "$APP_SIF" head -n 2 /proc/self/uid_map
+    read -r inside outside count <<<"${lines[0]}"
+    [ "$inside $outside $count" = "0 $(id -u) 1" ]
+    read -r inside outside count <<<"${lines[1]}"
+    [ "$inside $outside" = "1 $(range_start)" ]
+}
+
+@test "exec --fakeroot: processes of subordinate ids read the image (the mount allows them)" {
+    run "$HPC" exec --fakeroot "$APP_SIF" su -s /bin/sh nobody -c 'id -u; cat /bin/busybox >/dev/null && echo read'
+    [ "$status" -eq 0 ]
+    [ "$output" = "65534"$'\n'"read" ]
+}
+
+@test "exec --fakeroot --writable: chown to another id sticks in a sandbox" {
+    cp -a "$APP_DIR" sandbox
+    run "$HPC" exec --fakeroot --writable sandbox sh -c 'touch /f && chown 4321:4322 /f && stat -c "%u %g" /f'
+    [ "$status" -eq 0 ]
+    [ "$output" = "4321 4322" ]
+    # On the host the file belongs to the range: 4321 inside is the range's start + 4320.
+    [ "$(stat -c %u sandbox/f)" = $(($(range_start) + 4320)) ]
+    run "$HPC" exec --fakeroot --writable sandbox stat -c "%u %g" /f
+    [ "$output" = "4321 4322" ]
+    # A file of a subordinate id can only be removed from inside.
+    "$HPC" exec --fakeroot --writable sandbox rm /f
+    [ ! -e sandbox/f ]
+}
+
+@test "build --fakeroot keeps the owners %post makes; root's files stay 0/0; nothing left behind" {
+    cat >app.def <<EOF
+Bootstrap: localimage
+From: $APP_SIF
+
+%post
+    mkdir -p /srv/data /home/researcher
+    chown 1234:5678 /srv/data
+    echo 'researcher:x:1234:1234::/home/researcher:/bin/sh' >>/etc/passwd
+    chown 1234:1234 /home/researcher
+    touch /opt/root-file
+EOF
+    run "$HPC" build --fakeroot app.sif app.def
+    [ "$status" -eq 0 ]
+    run image_owners app.sif
+    [[ "$output" == *"1234/5678 squashfs-root/srv/data"* ]]
+    [[ "$output" == *"1234/1234 squashfs-root/home/researcher"* ]]
+    [[ "$output" == *"0/0 squashfs-root/opt/root-file"* ]]
+    [[ "$output" == *"0/0 squashfs-root/bin/busybox"* ]]
+    # Without --fakeroot the same definition cannot chown: one id.
+    run "$HPC" build plain.sif app.def
+    [ "$status" -eq 65 ]
+    [ ! -e plain.sif ]
+    no_build_left
+}
+
+@test "build --fakeroot: an interrupted %post leaves no work tree of subordinate ids behind" {
+    cat >slow.def <<EOF
+Bootstrap: localimage
+From: $APP_SIF
+
+%post
+    mkdir /srv/owned && chown 1234:1234 /srv/owned && touch /srv/owned/f
+    echo started >/srv/owned/started
+    sleep 30
+EOF
+    "$HPC" build --fakeroot slow.sif slow.def 2>log &
+    launcher=$!
+    for _ in $(seq 200); do
+        [ -n "$(find "${TMPDIR:-/tmp}" -maxdepth 6 -path '*/hpc-build.*/upper/srv/owned/started' 2>/dev/null)" ] && break
+        sleep 0.1
+    done
+    kill -INT "$launcher"
+    status=0
+    wait "$launcher" || status=$?
+    [ "$status" -eq 130 ]
+    [ ! -e slow.sif ]
+    [ -z "$(pgrep -u "$(id -u)" -f 'sleep 30' || true)" ]
+    no_build_left
+}
+
+@test "Bootstrap: debootstrap without --fakeroot is refused before any work" {
+    printf 'Bootstrap: debootstrap\nOSVersion: bookworm\nMirrorURL: http://mirror.invalid/debian\n' >deb.def
+    run -64 "$HPC" build deb.sif deb.def
+    [ "$output" = "hpc: deb.def:1: Bootstrap: debootstrap needs --fakeroot (packages own files as users other than root)" ]
+    printf 'Bootstrap: debootstrap\nMirrorURL: http://mirror.invalid/debian\n' >noversion.def
+    run -65 "$HPC" build --fakeroot deb.sif noversion.def
+    [ "$output" = "hpc: noversion.def:1: Bootstrap: debootstrap needs an OSVersion: (e.g. bookworm)" ]
+    [ ! -e deb.sif ]
+}

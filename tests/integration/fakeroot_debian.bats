@@ -1,0 +1,33 @@
+#!/usr/bin/env bats
+# The build researchers write: a Debian image from the machine's apt mirror, without root:
+# Bootstrap: debootstrap, then apt-get install and useradd in %post (debian-python.def).
+load common
+
+setup() {
+    work=$(scratch_dir)
+    cd "$work"
+    grep -q "^$(id -un):" /etc/subuid || skip "$(id -un) has no subordinate uid range"
+}
+
+@test "build --fakeroot of a Debian image: debootstrap, apt-get install python3-minimal, useradd" {
+    mirror=$("$BATS_TEST_DIRNAME/debian-mirror")
+    run "$HPC" build --fakeroot --build-arg "mirror=$mirror" debian.sif "$BATS_TEST_DIRNAME/debian-python.def"
+    [ "$status" -eq 0 ]
+    [[ "${lines[-1]}" == "hpc: writing debian.sif" ]]
+    # Its runscript, run as the user.
+    run "$HPC" run debian.sif
+    [ "$output" = "python3 as uid $(id -u)" ]
+    # The owners %post and the packages made, written into the image as those ids.
+    run image_owners debian.sif
+    [[ "$output" == *"1234/5678 squashfs-root/data"* ]]
+    [[ "$output" == *"1234/1234 squashfs-root/home/researcher"* ]]
+    [[ "$output" == *"42/0 squashfs-root/var/cache/apt/archives/partial"* ]]  # apt's _apt
+    [[ "$output" == *"0/42 squashfs-root/etc/shadow"* ]]                      # group shadow
+    [[ "$output" == *"0/0 squashfs-root/usr/bin/python3.11"* ]]
+    # Device nodes were never made: /dev is empty, filled by hpc at every run.
+    [ -z "$(echo "$output" | grep ' squashfs-root/dev/.' || true)" ]
+    # Under --fakeroot the image shows them as they are.
+    run "$HPC" exec --fakeroot debian.sif sh -c 'stat -c "%u %g" /data; id -u researcher; id -un'
+    [ "$output" = "1234 5678"$'\n'"1234"$'\n'"root" ]
+    no_build_left
+}
