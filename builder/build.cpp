@@ -2,6 +2,7 @@
 
 #include "builder/base_environment.hpp"
 #include "builder/container_step.hpp"
+#include "builder/debootstrap.hpp"
 #include "builder/file_copies.hpp"
 #include "builder/host_command.hpp"
 #include "builder/metadata.hpp"
@@ -147,6 +148,7 @@ void build_from_definition(const BuildRequest& request, const BuildHooks& hooks)
             throw Error(ExitCode::usage, request.source + ":" + std::to_string(stage.header_line) + ": Bootstrap: " +
                                              stage.header_value("bootstrap") +
                                              " needs --fakeroot (packages own files as users other than root)");
+        if (bootstraps.back().agent == Bootstrap::Agent::debootstrap) debootstrap_program();  // installed?
     }
     check_host_sources(definition, request.source);
 

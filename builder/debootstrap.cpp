@@ -11,12 +11,8 @@
 #include <sstream>
 
 namespace hpc::builder {
-namespace {
 
-// debootstrap and the tools it runs (chroot, mknod) live in sbin, which a user's PATH lacks.
-const std::string system_path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-
-std::string find_debootstrap() {
+std::string debootstrap_program() {
     for (const char* directory : {"/usr/sbin", "/usr/local/sbin", "/sbin", "/usr/bin"}) {
         std::string path = std::string(directory) + "/debootstrap";
         if (::access(path.c_str(), X_OK) == 0) return path;
@@ -24,6 +20,11 @@ std::string find_debootstrap() {
     throw Error(ExitCode::unavailable,
                 "Bootstrap: debootstrap needs the host's debootstrap (Debian package debootstrap), which is not installed");
 }
+
+namespace {
+
+// debootstrap and the tools it runs (chroot, mknod) live in sbin, which a user's PATH lacks.
+const std::string system_path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 // The devices debootstrap would mknod, present beforehand so that it does not try: the
 // host's harmless ones bound in, placeholders for the console and ptmx (nothing opens them
@@ -80,7 +81,7 @@ std::vector<std::string> debootstrap_argv(const DebootstrapSource& source, const
 
 void run_debootstrap(const DebootstrapSource& source, const std::string& root, bool ownership_ignored) {
     std::vector<std::string> argv = debootstrap_argv(source, root);
-    argv.front() = find_debootstrap();
+    argv.front() = debootstrap_program();
     InstallMounts mounts(root);
     // container=lxc is how debootstrap learns that it may not mknod: it then skips its test
     // of the target (a mknod'ed /dev/null) and the device nodes it finds in place. It

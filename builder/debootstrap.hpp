@@ -16,6 +16,9 @@ struct DebootstrapSource {
     std::string include;     // Include: extra packages, comma- or space-separated
 };
 
+// The host's debootstrap. Throws hpc::Error(unavailable), naming the package, when it is missing.
+std::string debootstrap_program();
+
 // debootstrap's command line for `root`, as Apptainer runs it (the minbase variant).
 std::vector<std::string> debootstrap_argv(const DebootstrapSource& source, const std::string& root);
 

@@ -9,7 +9,7 @@ setup() {
 
 # No build leaves its work directory, a temporary output or a mount behind.
 nothing_left() {
-    [ -z "$(ls -A "${TMPDIR:-/tmp}" | grep '^hpc-build\.' || true)" ]
+    no_build_left
     [ -z "$(ls -A "$work" | grep 'hpc-tmp' || true)" ]
 }
 
@@ -181,12 +181,7 @@ EOF
 
 @test "an interrupted build (SIGINT) ends with 130 and leaves nothing" {
     printf 'Bootstrap: localimage\nFrom: %s\n\n%%post\n    echo started >/dev/stderr\n    sleep 30\n' "$PLAIN_SIF" >slow.def
-    "$HPC" build slow.sif slow.def 2>log &
-    builder=$!
-    for _ in $(seq 100); do grep -q started log 2>/dev/null && break; sleep 0.1; done
-    kill -INT "$builder"
-    status=0
-    wait "$builder" || status=$?
+    interrupt_build slow.sif slow.def
     [ "$status" -eq 130 ]
     [ ! -e slow.sif ]
     [ -z "$(pgrep -u "$(id -u)" -f 'sleep 30' || true)" ]

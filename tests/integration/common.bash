@@ -23,6 +23,17 @@ image_owners() {
     unsquashfs -o "$offset" -lln "$1" | awk '{ print $2, $6 }'
 }
 
+# interrupt_build [OPTIONS...] DEST DEFINITION: starts `hpc build`, waits until its %post has
+# written "started" to stderr, sends it SIGINT (as ^C would), and sets $status to its exit status.
+interrupt_build() {
+    "$HPC" build "$@" 2>log &
+    local builder=$!
+    for _ in $(seq 100); do grep -q started log 2>/dev/null && break; sleep 0.1; done
+    kill -INT "$builder"
+    status=0
+    wait "$builder" || status=$?
+}
+
 # No build left its work directory (under $TMPDIR or /tmp) behind.
 no_build_left() {
     [ -z "$(ls -A "${TMPDIR:-/tmp}" | grep '^hpc-build\.' || true)" ]

@@ -82,18 +82,10 @@ From: $APP_SIF
 
 %post
     mkdir /srv/owned && chown 1234:1234 /srv/owned && touch /srv/owned/f
-    echo started >/srv/owned/started
+    echo started >/dev/stderr
     sleep 30
 EOF
-    "$HPC" build --fakeroot slow.sif slow.def 2>log &
-    launcher=$!
-    for _ in $(seq 200); do
-        [ -n "$(find "${TMPDIR:-/tmp}" -maxdepth 6 -path '*/hpc-build.*/upper/srv/owned/started' 2>/dev/null)" ] && break
-        sleep 0.1
-    done
-    kill -INT "$launcher"
-    status=0
-    wait "$launcher" || status=$?
+    interrupt_build --fakeroot slow.sif slow.def
     [ "$status" -eq 130 ]
     [ ! -e slow.sif ]
     [ -z "$(pgrep -u "$(id -u)" -f 'sleep 30' || true)" ]
