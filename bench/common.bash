@@ -42,6 +42,21 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 # The machine's Debian mirror, from its apt sources (never written into the repository).
 debian_mirror() { "$bench_root/tests/setup/debian-mirror"; }
 
+# A Debian minbase tree, debootstrapped from the machine's mirror by make_minbase (as root) when
+# missing, and kept in $HPC_BENCH_CACHE (default /var/tmp/hpc-bench) for later runs.
+bench_cache=${HPC_BENCH_CACHE:-/var/tmp/hpc-bench}
+minbase=$bench_cache/minbase
+make_minbase() {
+    [ ! -f "$minbase/etc/debian_version" ] || return 0
+    command -v debootstrap >/dev/null || { echo "$(basename "$0"): debootstrap is not installed" >&2; exit 69; }
+    local mirror
+    mirror=$(debian_mirror)
+    echo "making a Debian minbase tree from $mirror in $minbase (kept for later runs)"
+    rm -rf "$minbase"
+    mkdir -p "$bench_cache"
+    debootstrap --variant=minbase bookworm "$minbase" "$mirror" >"$bench_cache/debootstrap.log" 2>&1
+}
+
 # sif_partition_size SIF: the bytes of its squashfs partition (what to compare with a bare
 # squashfs: the SIF around it is 32 KiB of header and descriptors).
 sif_partition_size() { siftool list "$1" | awk -F'|' '/Squashfs/ { split($4, r, "-"); print r[2] - r[1] }'; }

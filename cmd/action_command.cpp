@@ -7,6 +7,10 @@
 #include "sandbox/launcher.hpp"
 #include "sandbox/planner.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
 #include <iostream>
 #include <optional>
 
@@ -40,6 +44,33 @@ image::ServeOptions serving_options(const sandbox::LaunchPlan& plan) {
     return options;
 }
 
+// This user's launches of this file with these id maps meet under one name (node_share.hpp).
+std::string share_key(const image::ImageFile& image, const sandbox::LaunchPlan& plan) {
+    struct stat status {};
+    if (::fstat(image.fd(), &status) != 0) throw_errno("stat " + image.path());
+    std::string maps;
+    for (const auto* table : {&plan.uid_map, &plan.gid_map})
+        for (const sandbox::IdMap& map : *table)
+            maps += std::to_string(map.inside) + ":" + std::to_string(map.outside) + ":" + std::to_string(map.count) + ",";
+    char key[108];
+    std::snprintf(key, sizeof key, "hpc/%u/%llx:%llx:%llx:%llx.%lx/%zx", static_cast<unsigned>(::getuid()),
+                  static_cast<unsigned long long>(status.st_dev), static_cast<unsigned long long>(status.st_ino),
+                  static_cast<unsigned long long>(status.st_size), static_cast<unsigned long long>(status.st_mtim.tv_sec),
+                  static_cast<long>(status.st_mtim.tv_nsec), std::hash<std::string>{}(maps));
+    return key;
+}
+
+// Serve for the node or join its server; a name that cannot be met (another user holds it)
+// means a private mount, as with --no-share.
+std::optional<sandbox::ShareRole> meet_other_launches(const image::ImageFile& image, const sandbox::LaunchPlan& plan) {
+    try {
+        return sandbox::meet(share_key(image, plan));
+    } catch (const Error& error) {
+        report_warning("the image's mount is not shared: " + std::string(error.what()));
+        return std::nullopt;
+    }
+}
+
 }  // namespace
 
 int run_action(const ActionOptions& options, sandbox::Action action) {
@@ -58,17 +89,25 @@ int run_action(const ActionOptions& options, sandbox::Action action) {
     if (!plan.command.notice.empty()) report_notice(plan.command.notice);
     if (plan.command.argv.empty()) return 0;  // nothing to run, e.g. `test` without a test script
 
+    sandbox::ExecutorHooks hooks;
+    hooks.warn = report_warning;
+    // Declared before the sharing host, so that the image is served until its last joiner goes.
+    std::optional<image::SquashfsServer> server;
+    std::optional<sandbox::ShareRole> share = plan.share_mount ? meet_other_launches(image, plan) : std::nullopt;
+    if (share && std::holds_alternative<sandbox::ShareGuest>(*share))
+        return sandbox::launch_joined(plan, hooks, std::get<sandbox::ShareGuest>(*share));
+    sandbox::ShareHost* share_host = share ? &std::get<sandbox::ShareHost>(*share) : nullptr;
+
     // The server is made (and the superblock checked) before any namespace exists; it mounts
     // when the executor reaches the image's root.
-    std::optional<image::SquashfsServer> server;
     if (image.format() != image::ImageFormat::directory) server.emplace(image, serving_options(plan));
-    sandbox::ExecutorHooks hooks;
     hooks.mount_squashfs = [&server](const std::string& target) { server->mount(target); };
-    hooks.root_complete = [&server] {
+    hooks.root_complete = [&server, share_host] {
         if (server) server->seal();
+        if (share_host) share_host->start_accepting();
     };
-    hooks.warn = report_warning;
     int status = sandbox::launch(plan, hooks);
+    if (share_host) share_host->wait_for_last_user();
     if (options.verbose && server) report_notice(describe_serving(server->stats()));
     return status;
 }

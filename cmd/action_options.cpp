@@ -65,6 +65,8 @@ void add_action_options(CLI::App& command, ActionOptions& options, bool with_she
     command.add_flag("--no-init", options.no_init, "with --pid, run the payload itself as PID 1");
     command.add_flag("-w,--writable", options.writable, "write to a directory (sandbox) image");
     command.add_flag("--writable-tmpfs", options.writable_tmpfs, "a writable tmpfs overlay over the image");
+    command.add_flag("--no-share", options.no_share,
+                     "serve the image for this launch alone, not through this node's shared mount");
     command.add_flag("-f,--fakeroot", options.fakeroot,
                      "root inside, your subordinate uid/gid ranges behind it (/etc/subuid, newuidmap)");
     if (with_shell) command.add_option("-s,--shell", options.shell, "the shell to run (default: /bin/bash or /bin/sh)");
@@ -100,6 +102,7 @@ sandbox::LaunchRequest to_launch_request(const ActionOptions& options, sandbox::
     request.writable = options.writable;
     request.writable_tmpfs = options.writable_tmpfs;
     request.fakeroot = options.fakeroot;
+    request.no_share = options.no_share;
     request.no_mount = split_commas(options.no_mount);
     request.pwd = options.pwd;
     request.env_options = options.env;

@@ -31,6 +31,7 @@ struct ActionOptions {
     bool writable = false;
     bool writable_tmpfs = false;
     bool fakeroot = false;
+    bool no_share = false;
     std::string shell;
     bool dry_run = false;
     bool verbose = false;

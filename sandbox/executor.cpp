@@ -5,6 +5,7 @@
 #include "sandbox/mount_ops.hpp"
 #include "sandbox/shadow_directory.hpp"
 
+#include <sched.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,7 +18,7 @@ namespace {
 
 const std::string staging_mount = "/tmp";  // in our own mount namespace, so the host never sees it
 const std::string new_root = "/newroot";
-const std::string old_root = "/oldroot";
+const std::string old_root = previous_root;
 const std::string lower_dir = "/lower";
 const std::string overlay_dir = "/overlay";
 const std::string files_dir = "/files";
@@ -55,6 +56,7 @@ std::string Executor::staged_target(const std::string& container_path) const {
 
 void Executor::stage_root() {
     make_mounts_private();
+    make_mount_point(staging_mount, true);  // a joiner starts in the server's staging root
     mount_tmpfs(staging_mount, "mode=0755");
     for (const std::string& directory : {new_root, old_root, files_dir})
         make_mount_point(staging_mount + directory, true);
@@ -62,15 +64,19 @@ void Executor::stage_root() {
     // While the container is assembled, the host's /proc and /dev stay where programs look for
     // them (/proc/self/..., /dev/fuse): the image's server and the id maps it reads need them.
     for (const char* host_tree : {"/proc", "/dev"})
-        if (::symlink((old_root + host_tree).c_str(), host_tree) != 0) throw_errno(std::string("symlink ") + host_tree);
+        if (::symlink((hooks_.host_root + host_tree).c_str(), host_tree) != 0)
+            throw_errno(std::string("symlink ") + host_tree);
 
     const RootPlan& root = plan_.root;
     std::string image_target = root.overlay ? lower_dir : new_root;
     if (root.overlay) make_mount_point(lower_dir, true);
     if (root.source == RootPlan::Source::squashfs) {
         hooks_.mount_squashfs(image_target);
+        // The image alone (none of the binds that will go on it), for launchers that join.
+        make_mount_point(staged_image_for_joiners, true);
+        bind_mount(image_target, staged_image_for_joiners, false);
     } else {
-        bind_mount(old_root + root.directory, image_target, false);
+        bind_mount(hooks_.host_root + root.directory, image_target, false);
         if (!root.writable && !root.overlay) remount_read_only(image_target);
     }
     if (root.overlay) {
@@ -98,7 +104,7 @@ void Executor::make_room(const std::string& target, bool directory) {
 
 void Executor::apply(const MountStep& step, std::size_t index) {
     std::string target = staged_target(step.target);
-    std::string source = old_root + step.source;
+    std::string source = hooks_.host_root + step.source;
     bool directory = step.is_directory;
     if (step.kind == MountKind::bind) directory = is_directory(source);
 
@@ -167,6 +173,9 @@ void Executor::prepare() {
 }
 
 std::string Executor::enter() {
+    // A mount namespace of the payload's own for the pivot, which would otherwise change the
+    // launcher's too: launchers that join it find its staging root as it was (node_share.hpp).
+    if (::unshare(CLONE_NEWNS) != 0) throw_errno("unshare the payload's mount namespace");
     for (const MountStep& step : plan_.mounts)
         if (step.kind == MountKind::proc) mount_proc(staged_target(step.target));
     pivot_and_detach_old_root(new_root);

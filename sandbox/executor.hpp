@@ -17,6 +17,11 @@
 
 namespace hpc::sandbox {
 
+// In the staging root: where the root it replaced is (the host's, for a launcher that made its
+// own namespaces), and where the image's mount is kept for launchers that join (node_share.hpp).
+inline constexpr char previous_root[] = "/oldroot";
+inline constexpr char staged_image_for_joiners[] = "/image";
+
 struct ExecutorHooks {
     // Mounts the image's squashfs at `target` (the caller serves it; sandbox knows no SIF).
     std::function<void(const std::string& target)> mount_squashfs;
@@ -24,6 +29,9 @@ struct ExecutorHooks {
     std::function<void()> root_complete;
     // A warning for the user (only cmd/ prints).
     std::function<void(const std::string& message)> warn;
+    // Where the host's tree is once staging has begun: below the previous root, or, in a
+    // launcher that joined another's namespaces (rooted in its staging), below that one's.
+    std::string host_root = previous_root;
 };
 
 class Executor {

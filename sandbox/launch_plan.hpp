@@ -67,6 +67,9 @@ struct LaunchPlan {
     // --fakeroot in one id: the payload's chown and set*id calls succeed without effect
     // (ownership_filter.hpp).
     bool ownership_ignored = false;
+    // Join, or let join, the other launches of this image by this user on the node: one FUSE
+    // mount and page cache for all (node_share.hpp). Off with --no-share and for directories.
+    bool share_mount = false;
     NamespacePlan namespaces;
     RootPlan root;
     std::vector<MountStep> mounts;  // in order: a parent before anything mounted below it

@@ -2,6 +2,7 @@
 
 #include "common/error.hpp"
 #include "common/unique_fd.hpp"
+#include "sandbox/mount_ops.hpp"
 #include "sandbox/namespaces.hpp"
 #include "sandbox/payload.hpp"
 #include "sandbox/spawn.hpp"
@@ -151,6 +152,20 @@ UniqueFd adopt_orphans() {
     return UniqueFd(::open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 }
 
+// The container, once this process is in its user and mount namespaces.
+int run_container(const LaunchPlan& plan, const ExecutorHooks& hooks) {
+    // With a PID namespace its init reaps, and the namespace's end takes what is left.
+    UniqueFd own_tasks;
+    if (!plan.namespaces.pid) own_tasks = adopt_orphans();
+
+    Executor(plan, hooks).prepare();
+    Pipe status;
+    ChildGuard child(start_payload(plan, hooks, status.write.get()));
+    status.write.reset();
+    throw_if_reported(read_all(status.read.get()));
+    return supervise(child.release(), own_tasks ? own_tasks.get() : -1);
+}
+
 }  // namespace
 
 int launch_in_namespace(const LaunchPlan& plan, const ExecutorHooks& hooks) {
@@ -179,16 +194,18 @@ int launch_in_namespace(const LaunchPlan& plan, const ExecutorHooks& hooks) {
 int launch(const LaunchPlan& plan, const ExecutorHooks& hooks) {
     take_over_signals();
     enter_namespaces(plan);
-    // With a PID namespace its init reaps, and the namespace's end takes what is left.
-    UniqueFd own_tasks;
-    if (!plan.namespaces.pid) own_tasks = adopt_orphans();
+    return run_container(plan, hooks);
+}
 
-    Executor(plan, hooks).prepare();
-    Pipe status;
-    ChildGuard child(start_payload(plan, hooks, status.write.get()));
-    status.write.reset();
-    throw_if_reported(read_all(status.read.get()));
-    return supervise(child.release(), own_tasks ? own_tasks.get() : -1);
+int launch_joined(const LaunchPlan& plan, ExecutorHooks hooks, const ShareGuest& guest) {
+    take_over_signals();
+    enter_shared(guest);
+    // Rooted in the server's staging root: its previous root holds the host's tree and the image.
+    hooks.host_root = std::string(previous_root) + previous_root;
+    hooks.mount_squashfs = [](const std::string& target) {
+        bind_mount(std::string(previous_root) + staged_image_for_joiners, target, false);
+    };
+    return run_container(plan, hooks);
 }
 
 }  // namespace hpc::sandbox

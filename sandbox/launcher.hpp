@@ -5,6 +5,7 @@
 
 #include "sandbox/executor.hpp"
 #include "sandbox/launch_plan.hpp"
+#include "sandbox/node_share.hpp"
 
 namespace hpc::sandbox {
 
@@ -12,6 +13,10 @@ namespace hpc::sandbox {
 // hpc::Error when the container cannot be made or the payload cannot be started; the
 // payload is gone by then.
 int launch(const LaunchPlan& plan, const ExecutorHooks& hooks);
+
+// The same, in the namespaces of the launcher that serves the image already (node_share.hpp):
+// the image is bound from its mount, the rest of the container made as launch() makes it.
+int launch_joined(const LaunchPlan& plan, ExecutorHooks hooks, const ShareGuest& guest);
 
 // The same for a container made inside a user namespace this process entered already (a
 // build's steps, whose root is a tree the build mounted): the container gets a mount namespace

@@ -184,6 +184,9 @@ LaunchPlan plan_launch(const LaunchRequest& original, const HostFacts& host, con
     plan.root.source = image.is_directory ? RootPlan::Source::directory : RootPlan::Source::squashfs;
     if (image.is_directory) plan.root.directory = image.path;
     plan.root.writable = request.writable;
+    // An interactive shell is not made a server: the first launcher stays until its last
+    // joiner is done, and a shell's user should not wait for someone's batch job.
+    plan.share_mount = !image.is_directory && !request.no_share && request.action != Action::shell;
     // Mount points the image lacks come from the server (squashfs) or from covering their
     // directory with a tmpfs copy (directory images): no overlay unless asked for.
     plan.root.overlay = request.writable_tmpfs;

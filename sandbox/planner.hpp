@@ -41,6 +41,7 @@ struct LaunchRequest {
     bool as_root = false;
     // --fakeroot: as_root, with the user's subordinate ranges mapped behind root (fakeroot.hpp).
     bool fakeroot = false;
+    bool no_share = false;             // --no-share: a private mount of the image, not the node's one
 };
 
 struct ImageSummary {

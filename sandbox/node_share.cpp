@@ -1,0 +1,166 @@
+#include "sandbox/node_share.hpp"
+
+#include "common/error.hpp"
+#include "sandbox/mount_ops.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <condition_variable>
+#include <cstddef>
+#include <cstring>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace hpc::sandbox {
+namespace {
+
+constexpr char ready_word = 'R';
+constexpr int ready_timeout_ms = 10000;  // a server stuck staging its own container
+constexpr int meeting_attempts = 50;
+
+// An abstract socket address: a name in the network namespace, not a file.
+socklen_t address_of(const std::string& key, sockaddr_un& address) {
+    std::memset(&address, 0, sizeof address);
+    address.sun_family = AF_UNIX;
+    std::size_t length = std::min(key.size(), sizeof address.sun_path - 1);
+    std::memcpy(address.sun_path + 1, key.data(), length);
+    return static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + length);
+}
+
+UniqueFd new_socket() {
+    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd) throw_errno("socket");
+    return fd;
+}
+
+// Binds the name: whoever does first serves.
+std::optional<UniqueFd> claim(const std::string& key) {
+    sockaddr_un address{};
+    socklen_t length = address_of(key, address);
+    UniqueFd listener = new_socket();
+    if (::bind(listener.get(), reinterpret_cast<sockaddr*>(&address), length) != 0) {
+        if (errno == EADDRINUSE) return std::nullopt;
+        throw_errno("bind the sharing socket");
+    }
+    if (::listen(listener.get(), 128) != 0) throw_errno("listen on the sharing socket");
+    return listener;
+}
+
+// Connects to the server of `key` and waits until it says its image is mounted. nullopt: no
+// server, or one that went away meanwhile (try again).
+std::optional<ShareGuest> try_join(const std::string& key) {
+    sockaddr_un address{};
+    socklen_t length = address_of(key, address);
+    ShareGuest guest;
+    guest.connection = new_socket();
+    if (::connect(guest.connection.get(), reinterpret_cast<sockaddr*>(&address), length) != 0) return std::nullopt;
+    ucred peer{};
+    socklen_t peer_size = sizeof peer;
+    if (::getsockopt(guest.connection.get(), SOL_SOCKET, SO_PEERCRED, &peer, &peer_size) != 0)
+        throw_errno("SO_PEERCRED");
+    if (peer.uid != ::getuid())
+        throw Error(ExitCode::unavailable, "the sharing socket for this image is held by uid " +
+                                               std::to_string(peer.uid) + ", not by you");
+    pollfd wait{guest.connection.get(), POLLIN, 0};
+    if (::poll(&wait, 1, ready_timeout_ms) != 1) return std::nullopt;
+    char word = 0;
+    if (::read(guest.connection.get(), &word, 1) != 1 || word != ready_word) return std::nullopt;
+    std::string proc = "/proc/" + std::to_string(peer.pid) + "/ns/";
+    guest.user_namespace.reset(::open((proc + "user").c_str(), O_RDONLY | O_CLOEXEC));
+    guest.mount_namespace.reset(::open((proc + "mnt").c_str(), O_RDONLY | O_CLOEXEC));
+    if (!guest.user_namespace || !guest.mount_namespace) return std::nullopt;
+    // Still the server that answered (its pid not reused): the connection is alive.
+    pollfd alive{guest.connection.get(), POLLRDHUP, 0};
+    if (::poll(&alive, 1, 0) != 0) return std::nullopt;
+    return guest;
+}
+
+}  // namespace
+
+struct ShareHost::State {
+    UniqueFd listener;
+    UniqueFd wake_read, wake_write;  // wakes the thread when this launcher's payload is done
+    std::thread thread;
+    std::vector<UniqueFd> guests;
+
+    // Accepts joiners and counts them until this launcher is done and the last has gone.
+    void serve() {
+        bool own_done = false;
+        for (;;) {
+            if (own_done && guests.empty()) {
+                listener.reset();  // the name is free: no one can join a server that is going
+                return;
+            }
+            std::vector<pollfd> fds{{listener.get(), POLLIN, 0}, {wake_read.get(), POLLIN, 0}};
+            for (const UniqueFd& guest : guests) fds.push_back({guest.get(), POLLRDHUP, 0});
+            if (::poll(fds.data(), fds.size(), -1) < 0) continue;  // EINTR
+            if (fds[1].revents) {
+                char word;
+                ssize_t ignored = ::read(wake_read.get(), &word, 1);  // once: it stays done
+                (void)ignored;
+                own_done = true;
+            }
+            for (std::size_t index = fds.size(); index-- > 2;)
+                if (fds[index].revents) guests.erase(guests.begin() + static_cast<std::ptrdiff_t>(index - 2));
+            if (fds[0].revents & POLLIN) {
+                UniqueFd guest(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+                if (guest && ::write(guest.get(), &ready_word, 1) == 1) guests.push_back(std::move(guest));
+            }
+        }
+    }
+};
+
+ShareHost::ShareHost(UniqueFd listener) : state_(std::make_unique<State>()) {
+    state_->listener = std::move(listener);
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) throw_errno("pipe");
+    state_->wake_read.reset(fds[0]);
+    state_->wake_write.reset(fds[1]);
+}
+
+ShareHost::ShareHost(ShareHost&&) noexcept = default;
+
+ShareHost::~ShareHost() {
+    if (state_) wait_for_last_user();
+}
+
+void ShareHost::start_accepting() {
+    state_->thread = std::thread([state = state_.get()] { state->serve(); });
+}
+
+void ShareHost::wait_for_last_user() {
+    if (!state_->thread.joinable()) {
+        state_->listener.reset();  // never served: waiting joiners see the name go and retry
+        return;
+    }
+    char word = 1;
+    ssize_t ignored = ::write(state_->wake_write.get(), &word, 1);
+    (void)ignored;
+    state_->thread.join();
+}
+
+ShareRole meet(const std::string& key) {
+    for (int attempt = 0; attempt < meeting_attempts; ++attempt) {
+        if (std::optional<UniqueFd> listener = claim(key)) return ShareHost(std::move(*listener));
+        if (std::optional<ShareGuest> guest = try_join(key)) return std::move(*guest);
+        ::usleep(2000u << std::min(attempt, 5));  // a server starting or going: try again
+    }
+    throw Error(ExitCode::unavailable, "no server for this image could be met or started");
+}
+
+void enter_shared(const ShareGuest& guest) {
+    if (::setns(guest.user_namespace.get(), CLONE_NEWUSER) != 0) throw_errno("join the image server's user namespace");
+    if (::setns(guest.mount_namespace.get(), CLONE_NEWNS) != 0) throw_errno("join the image server's mount namespace");
+    if (::unshare(CLONE_NEWNS) != 0) throw_errno("unshare a mount namespace");
+    make_mounts_private();
+}
+
+}  // namespace hpc::sandbox

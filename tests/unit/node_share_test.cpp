@@ -1,0 +1,88 @@
+// Meeting the other launches of an image (node_share.hpp): the first serves, the next joins
+// once the server is ready, and a server that goes before serving leaves the name to the next.
+#include "sandbox/node_share.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <linux/close_range.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+using namespace hpc::sandbox;
+
+namespace {
+
+std::string unique_key(const char* what) {
+    return std::string("hpc-test/") + std::to_string(::getpid()) + "/" + what;
+}
+
+// meet() in a child process: 0 when it joined, 1 when it became the server, 2 on an error.
+pid_t meet_in_child(const std::string& key) {
+    pid_t child = ::fork();
+    if (child == 0) {
+        // A launch of its own: none of the parent's descriptors (its listening socket above all).
+        ::close_range(3, ~0u, 0);
+        try {
+            ShareRole role = meet(key);
+            ::_exit(std::holds_alternative<ShareGuest>(role) ? 0 : 1);
+        } catch (...) {
+            ::_exit(2);
+        }
+    }
+    return child;
+}
+
+int exit_code(pid_t child) {
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace
+
+TEST_CASE("node share: the first serves; the next joins once the server is ready", "[node_share]") {
+    std::string key = unique_key("ready");
+    ShareRole first = meet(key);
+    REQUIRE(std::holds_alternative<ShareHost>(first));
+    // Not accepting yet (its image is not mounted): a joiner waits for the word.
+    pid_t joiner = meet_in_child(key);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    int status = 0;
+    CHECK(::waitpid(joiner, &status, WNOHANG) == 0);
+    std::get<ShareHost>(first).start_accepting();
+    CHECK(exit_code(joiner) == 0);
+    std::get<ShareHost>(first).wait_for_last_user();  // the joiner has gone: returns
+}
+
+TEST_CASE("node share: a server that goes without serving leaves the name to the next launch", "[node_share]") {
+    std::string key = unique_key("gone");
+    std::optional<ShareRole> first(meet(key));
+    REQUIRE(std::holds_alternative<ShareHost>(*first));
+    pid_t next = meet_in_child(key);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    first.reset();  // never accepted: the waiting launch sees the name go and serves itself
+    CHECK(exit_code(next) == 1);
+}
+
+TEST_CASE("node share: the server waits for a joiner that is still there", "[node_share]") {
+    std::string key = unique_key("last");
+    ShareRole first = meet(key);
+    ShareHost& host = std::get<ShareHost>(first);
+    host.start_accepting();
+    ShareRole second = meet(key);
+    REQUIRE(std::holds_alternative<ShareGuest>(second));
+    std::thread closer([&second] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        std::get<ShareGuest>(second).connection.reset();  // the joiner's launcher exits
+    });
+    auto start = std::chrono::steady_clock::now();
+    host.wait_for_last_user();
+    CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(150));
+    closer.join();
+    // And with the name released, a new launch serves.
+    CHECK(std::holds_alternative<ShareHost>(meet(key)));
+}
