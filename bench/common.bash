@@ -57,6 +57,24 @@ make_minbase() {
     debootstrap --variant=minbase bookworm "$minbase" "$mirror" >"$bench_cache/debootstrap.log" 2>&1
 }
 
+# make_minbase_images DIR: DIR/minbase.sif of the minbase tree and DIR/minbase.sqfs, the same
+# squashfs bytes bare (for ch-run), both world-readable: hpc's own packing where this $HPC
+# builds, else mksquashfs. Call make_minbase first.
+make_minbase_images() {
+    local dir=$1
+    if "$HPC" --help | grep -E "^ +build " >/dev/null; then
+        "$HPC" build "$dir/minbase.sif" "$minbase" >/dev/null
+        siftool dump "$(siftool list "$dir/minbase.sif" | awk -F'|' '/Squashfs/ { print $1 + 0 }')" \
+            "$dir/minbase.sif" >"$dir/minbase.sqfs"
+    else
+        mksquashfs "$minbase" "$dir/minbase.sqfs" -noappend -quiet -no-progress >/dev/null
+        siftool new "$dir/minbase.sif" >/dev/null
+        siftool add --datatype 4 --parttype 2 --partfs 1 --partarch 2 --groupid 1 \
+            "$dir/minbase.sif" "$dir/minbase.sqfs" >/dev/null
+    fi
+    chmod 0644 "$dir/minbase.sif" "$dir/minbase.sqfs"
+}
+
 # sif_partition_size SIF: the bytes of its squashfs partition (what to compare with a bare
 # squashfs: the SIF around it is 32 KiB of header and descriptors).
 sif_partition_size() { siftool list "$1" | awk -F'|' '/Squashfs/ { split($4, r, "-"); print r[2] - r[1] }'; }

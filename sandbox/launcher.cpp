@@ -200,6 +200,7 @@ int launch(const LaunchPlan& plan, const ExecutorHooks& hooks) {
 int launch_joined(const LaunchPlan& plan, ExecutorHooks hooks, const ShareGuest& guest) {
     take_over_signals();
     enter_shared(guest);
+    if (plan.namespaces.ipc && ::unshare(CLONE_NEWIPC) != 0) throw_errno("unshare an IPC namespace");
     // Rooted in the server's staging root: its previous root holds the host's tree and the image.
     hooks.host_root = std::string(previous_root) + previous_root;
     hooks.mount_squashfs = [](const std::string& target) {

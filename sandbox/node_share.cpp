@@ -41,6 +41,13 @@ UniqueFd new_socket() {
     return fd;
 }
 
+ucred peer_of(int connection) {
+    ucred peer{};
+    socklen_t size = sizeof peer;
+    if (::getsockopt(connection, SOL_SOCKET, SO_PEERCRED, &peer, &size) != 0) peer.uid = static_cast<uid_t>(-1);
+    return peer;
+}
+
 // Binds the name: whoever does first serves.
 std::optional<UniqueFd> claim(const std::string& key) {
     sockaddr_un address{};
@@ -62,10 +69,7 @@ std::optional<ShareGuest> try_join(const std::string& key) {
     ShareGuest guest;
     guest.connection = new_socket();
     if (::connect(guest.connection.get(), reinterpret_cast<sockaddr*>(&address), length) != 0) return std::nullopt;
-    ucred peer{};
-    socklen_t peer_size = sizeof peer;
-    if (::getsockopt(guest.connection.get(), SOL_SOCKET, SO_PEERCRED, &peer, &peer_size) != 0)
-        throw_errno("SO_PEERCRED");
+    ucred peer = peer_of(guest.connection.get());
     if (peer.uid != ::getuid())
         throw Error(ExitCode::unavailable, "the sharing socket for this image is held by uid " +
                                                std::to_string(peer.uid) + ", not by you");
@@ -112,7 +116,10 @@ struct ShareHost::State {
                 if (fds[index].revents) guests.erase(guests.begin() + static_cast<std::ptrdiff_t>(index - 2));
             if (fds[0].revents & POLLIN) {
                 UniqueFd guest(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
-                if (guest && ::write(guest.get(), &ready_word, 1) == 1) guests.push_back(std::move(guest));
+                // Only this user's launches count: another user could not join, but holding a
+                // connection would keep this launcher waiting.
+                if (guest && peer_of(guest.get()).uid == ::getuid() && ::write(guest.get(), &ready_word, 1) == 1)
+                    guests.push_back(std::move(guest));
             }
         }
     }

@@ -81,3 +81,16 @@ nothing_running() {
     nothing_running
     [ -z "$(pgrep -u "$(id -u)" -f 'sleep 30' || true)" ]
 }
+
+@test "a joiner with --pid and --ipc gets namespaces of its own; a shell never serves" {
+    "$HPC" exec "$APP_SIF" sh -c "$device_of_image >first; readlink /proc/self/ns/ipc >first.ipc; sleep 2" &
+    wait_for_file first.ipc
+    run "$HPC" exec --pid --ipc "$APP_SIF" sh -c "$device_of_image; echo \$\$; readlink /proc/self/ns/ipc"
+    [ "${lines[0]}" = "$(cat first)" ]
+    [ "${lines[1]}" = 2 ]  # hpc's init is 1 in the joiner's own PID namespace
+    [ "${lines[2]}" != "$(cat first.ipc)" ]
+    run "$HPC" shell --dry-run "$APP_SIF"
+    [[ "$output" == *"image mount: private"* ]]
+    wait
+    nothing_running
+}
