@@ -26,6 +26,11 @@ void op_init(void* userdata, fuse_conn_info* conn) {
     // the smaller), max_write at libfuse's buffer, which also sets max_pages: reads of 1 MiB.
     conn->max_background = ctx.max_background;
     conn->congestion_threshold = ctx.max_background * 3 / 4;
+    // Files are read by inode number alone: once the first open answers ENOSYS, the kernel
+    // opens and releases without asking (two round trips per file saved, a re-read of a tree
+    // served from the page cache alone) and keeps the pages between opens.
+    ctx.opens_skipped = (conn->capable & FUSE_CAP_NO_OPEN_SUPPORT) != 0;
+    if (ctx.opens_skipped) conn->want |= FUSE_CAP_NO_OPEN_SUPPORT;
 }
 
 void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
@@ -106,6 +111,7 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     serve(req, [&] {
         if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)) fail(EROFS);
         ServeContext& ctx = context(req);
+        if (ctx.opens_skipped) fail(ENOSYS);  // the kernel stops asking (op_init)
         std::unique_ptr<OpenFile> handle;
         if (InodeTable::is_synthetic(ino)) {
             if (synthetic_entry(ctx, ino).directory) fail(EISDIR);
@@ -125,11 +131,18 @@ void op_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     });
 }
 
-void op_read(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_info* fi) {
+void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_file_info* fi) {
     serve(req, [&] {
         ServeContext& ctx = context(req);
         ctx.read_requests.fetch_add(1, std::memory_order_relaxed);
         const auto* file = reinterpret_cast<const OpenFile*>(fi->fh);
+        // Without opens (op_init) there is no handle: the inode number says which file.
+        std::optional<OpenFile> unopened;
+        if (!file && ctx.opens_skipped && !InodeTable::is_synthetic(ino)) {
+            unopened.emplace(OpenFile{image_inode(ctx, ino), nullptr});
+            if (offset == 0) prefetch(ctx, *unopened);
+            file = &*unopened;
+        }
         if (!file || offset < 0) {
             fuse_reply_buf(req, nullptr, 0);
             return;

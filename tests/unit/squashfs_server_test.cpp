@@ -188,7 +188,8 @@ TEST_CASE("squashfs server: a corrupt image fails requests with EIO and keeps se
 }
 
 
-TEST_CASE("squashfs server: prefetching decodes an opened file ahead, and still each block once", "[fuse]") {
+TEST_CASE("squashfs server: prefetching decodes a file ahead of its first read, and still each block once",
+          "[fuse]") {
     ImageFixture::get();
     Mountpoint mountpoint;
     const std::string mnt = mountpoint.path;
@@ -198,15 +199,19 @@ TEST_CASE("squashfs server: prefetching decodes an opened file ahead, and still 
         with_server(
             child, ImageFixture::get().image, mnt,
             [&](SquashfsServer& server) {
-                // Opened and not yet read: all ten blocks of big.bin are decoded ahead.
+                // Its first byte read (the kernel sends no open: the first read is the first the
+                // server hears of the file): the other nine blocks of big.bin are decoded ahead.
                 int fd = ::open((mnt + "/big.bin").c_str(), O_RDONLY | O_CLOEXEC);
                 child.expect(fd >= 0, "open /big.bin");
+                char first = 0;
+                child.expect(::pread(fd, &first, 1, 0) == 1, "read big.bin's first byte");
                 auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-                while (server.stats().blocks_decoded_ahead < 10 && std::chrono::steady_clock::now() < deadline)
+                while (server.stats().blocks_decoded < 10 && std::chrono::steady_clock::now() < deadline)
                     std::this_thread::sleep_for(std::chrono::milliseconds(5));
                 auto ahead = server.stats();
-                child.expect(ahead.blocks_decoded_ahead == 10 && ahead.blocks_decoded == 10,
-                             "decoded ahead " + std::to_string(ahead.blocks_decoded_ahead) + " of big.bin's 10 blocks");
+                child.expect(ahead.blocks_decoded_ahead >= 9 && ahead.blocks_decoded == 10,
+                             "decoded ahead " + std::to_string(ahead.blocks_decoded_ahead) + " of big.bin's 10 blocks, " +
+                                 std::to_string(ahead.blocks_decoded) + " in all");
                 std::string content(1 << 21, '\0');
                 ssize_t got = ::read(fd, content.data(), content.size());
                 content.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
