@@ -94,8 +94,10 @@ int run_action(const ActionOptions& options, sandbox::Action action) {
     // Declared before the sharing host, so that the image is served until its last joiner goes.
     std::optional<image::SquashfsServer> server;
     std::optional<sandbox::ShareRole> share = plan.share_mount ? meet_other_launches(image, plan) : std::nullopt;
-    if (share && std::holds_alternative<sandbox::ShareGuest>(*share))
+    if (share && std::holds_alternative<sandbox::ShareGuest>(*share)) {
+        image::release_block_memory();  // this launch reads no more blocks: it stays resident until the end
         return sandbox::launch_joined(plan, hooks, std::get<sandbox::ShareGuest>(*share));
+    }
     sandbox::ShareHost* share_host = share ? &std::get<sandbox::ShareHost>(*share) : nullptr;
 
     // The server is made (and the superblock checked) before any namespace exists; it mounts

@@ -95,6 +95,19 @@ void BlockArena::release(char* slot) noexcept {
     free_.push_back(slot);
 }
 
+void BlockArena::release_idle_chunks() noexcept {
+    std::lock_guard registry_lock(registry_mutex);
+    for (auto& [size, arena] : registry()) {
+        std::lock_guard lock(arena->mutex_);
+        std::size_t slots = 0;
+        for (auto [address, length] : arena->chunks_) slots += (length - huge_page) / arena->slot_size_;
+        if (arena->free_.size() != slots) continue;  // some block still lives in a slot
+        for (auto [address, length] : arena->chunks_) ::munmap(address, length);
+        arena->chunks_.clear();
+        arena->free_.clear();
+    }
+}
+
 ScratchBuffer::ScratchBuffer(std::size_t size) : data_(map_populated(size, 0)), size_(size) {}
 
 ScratchBuffer::~ScratchBuffer() { ::munmap(data_, size_); }

@@ -31,6 +31,9 @@ public:
     char* allocate();  // throws std::bad_alloc
     void release(char* slot) noexcept;
 
+    // Gives back to the system every arena's chunks while none of their slots is in use.
+    static void release_idle_chunks() noexcept;
+
 private:
     friend struct ArenaForkHandlers;
     void add_chunk();

@@ -1,6 +1,7 @@
 #include "image/image_tree.hpp"
 
 #include "common/error.hpp"
+#include "image/block_arena.hpp"
 #include "image/directory_tree.hpp"
 #include "image/squashfs_tree.hpp"
 
@@ -14,5 +15,7 @@ std::unique_ptr<ImageTree> open_tree(const ImageFile& image) {
         throw error.within(image.path());
     }
 }
+
+void release_block_memory() { BlockArena::release_idle_chunks(); }
 
 }  // namespace hpc::image

@@ -45,4 +45,8 @@ public:
 // libsquashfuse at the partition's offset, or the directory itself.
 std::unique_ptr<ImageTree> open_tree(const ImageFile& image);
 
+// Returns the memory that reading blocks kept for reuse, once no tree or server of this process
+// holds a block: for a launch that serves nothing (it joined another's server).
+void release_block_memory();
+
 }  // namespace hpc::image
