@@ -1,6 +1,7 @@
 #include "image/fuse_request.hpp"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,21 +18,29 @@ struct OpenDirectory {
     fuse_ino_t parent = FUSE_ROOT_ID;
 };
 
+// What listing directory `ino` needs; fails with ENOTDIR for anything else.
+OpenDirectory directory_of(ServeContext& ctx, fuse_ino_t ino) {
+    OpenDirectory directory;
+    if (InodeTable::is_synthetic(ino)) {
+        SyntheticEntries::Entry entry = synthetic_entry(ctx, ino);
+        if (!entry.directory) fail(ENOTDIR);
+        directory.synthetic = true;
+        directory.parent = entry.parent;
+    } else {
+        directory.inode = image_inode(ctx, ino);
+        if (!directory.inode.is_directory()) fail(ENOTDIR);
+        uint32_t parent = directory.inode.parent_number();
+        directory.parent = ino == FUSE_ROOT_ID || !ctx.inodes.valid_number(parent) ? FUSE_ROOT_ID : ctx.inodes.ino(parent);
+    }
+    return directory;
+}
+
 void op_opendir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     serve(req, [&] {
         ServeContext& ctx = context(req);
-        auto handle = std::make_unique<OpenDirectory>();
-        if (InodeTable::is_synthetic(ino)) {
-            SyntheticEntries::Entry entry = synthetic_entry(ctx, ino);
-            if (!entry.directory) fail(ENOTDIR);
-            handle->synthetic = true;
-            handle->parent = entry.parent;
-        } else {
-            handle->inode = image_inode(ctx, ino);
-            if (!handle->inode.is_directory()) fail(ENOTDIR);
-            uint32_t parent = handle->inode.parent_number();
-            handle->parent = ino == FUSE_ROOT_ID || !ctx.inodes.valid_number(parent) ? FUSE_ROOT_ID : ctx.inodes.ino(parent);
-        }
+        // As for files (op_init): the kernel stops asking, and lists by inode number alone.
+        if (ctx.opens_skipped) fail(ENOSYS);
+        auto handle = std::make_unique<OpenDirectory>(directory_of(ctx, ino));
         fi->fh = reinterpret_cast<uint64_t>(handle.get());
         // The kernel may keep the listing in its page cache across opens; a synthetic mkdir
         // through the kernel changes the directory's version, which drops that cache.
@@ -91,7 +100,9 @@ fuse_entry_param listed_entry(ServeContext& ctx, const DirEntry& found, bool plu
 void list_directory(fuse_req_t req, fuse_ino_t ino, std::size_t size, off_t offset, fuse_file_info* fi, bool plus) {
     serve(req, [&] {
         ServeContext& ctx = context(req);
-        const auto& handle = *reinterpret_cast<OpenDirectory*>(fi->fh);
+        std::optional<OpenDirectory> unopened;
+        if (!fi->fh) unopened = directory_of(ctx, ino);
+        const auto& handle = fi->fh ? *reinterpret_cast<OpenDirectory*>(fi->fh) : *unopened;
         ListingReply reply(req, size, plus);
         fuse_entry_param dot{};
         dot.attr.st_mode = S_IFDIR;

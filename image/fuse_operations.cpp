@@ -26,11 +26,13 @@ void op_init(void* userdata, fuse_conn_info* conn) {
     // the smaller), max_write at libfuse's buffer, which also sets max_pages: reads of 1 MiB.
     conn->max_background = ctx.max_background;
     conn->congestion_threshold = ctx.max_background * 3 / 4;
-    // Files are read by inode number alone: once the first open answers ENOSYS, the kernel
-    // opens and releases without asking (two round trips per file saved, a re-read of a tree
-    // served from the page cache alone) and keeps the pages between opens.
-    ctx.opens_skipped = (conn->capable & FUSE_CAP_NO_OPEN_SUPPORT) != 0;
-    if (ctx.opens_skipped) conn->want |= FUSE_CAP_NO_OPEN_SUPPORT;
+    // Files are read and directories listed by inode number alone: once the first open (and
+    // opendir) answers ENOSYS, the kernel opens and releases without asking (two round trips
+    // per file or directory saved: a re-read of a tree is served from its caches alone) and
+    // keeps the pages and listings between opens.
+    constexpr unsigned no_opens = FUSE_CAP_NO_OPEN_SUPPORT | FUSE_CAP_NO_OPENDIR_SUPPORT;
+    ctx.opens_skipped = (conn->capable & no_opens) == no_opens;
+    if (ctx.opens_skipped) conn->want |= no_opens;
 }
 
 void op_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {

@@ -46,7 +46,7 @@ struct ServeContext {
     IdRanges shown_gids = IdRanges::all();
     timespec made{};
     unsigned max_background = 64;  // asynchronous (readahead) requests the kernel may queue
-    bool opens_skipped = false;    // the kernel sends no open or release (FUSE_CAP_NO_OPEN_SUPPORT)
+    bool opens_skipped = false;    // the kernel sends no open(dir) or release(dir) (FUSE_CAP_NO_OPEN*_SUPPORT)
     Prefetcher* prefetcher = nullptr;   // none: no prefetching
     uint64_t prefetch_bytes = 0;        // how much of an opened file to decode ahead
 
