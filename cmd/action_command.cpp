@@ -7,10 +7,6 @@
 #include "sandbox/launcher.hpp"
 #include "sandbox/planner.hpp"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cstdio>
 #include <iostream>
 #include <optional>
 
@@ -44,27 +40,11 @@ image::ServeOptions serving_options(const sandbox::LaunchPlan& plan) {
     return options;
 }
 
-// This user's launches of this file with these id maps meet under one name (node_share.hpp).
-std::string share_key(const image::ImageFile& image, const sandbox::LaunchPlan& plan) {
-    struct stat status {};
-    if (::fstat(image.fd(), &status) != 0) throw_errno("stat " + image.path());
-    std::string maps;
-    for (const auto* table : {&plan.uid_map, &plan.gid_map})
-        for (const sandbox::IdMap& map : *table)
-            maps += std::to_string(map.inside) + ":" + std::to_string(map.outside) + ":" + std::to_string(map.count) + ",";
-    char key[108];
-    std::snprintf(key, sizeof key, "hpc/%u/%llx:%llx:%llx:%llx.%lx/%zx", static_cast<unsigned>(::getuid()),
-                  static_cast<unsigned long long>(status.st_dev), static_cast<unsigned long long>(status.st_ino),
-                  static_cast<unsigned long long>(status.st_size), static_cast<unsigned long long>(status.st_mtim.tv_sec),
-                  static_cast<long>(status.st_mtim.tv_nsec), std::hash<std::string>{}(maps));
-    return key;
-}
-
 // Serve for the node or join its server; a name that cannot be met (another user holds it)
 // means a private mount, as with --no-share.
 std::optional<sandbox::ShareRole> meet_other_launches(const image::ImageFile& image, const sandbox::LaunchPlan& plan) {
     try {
-        return sandbox::meet(share_key(image, plan));
+        return sandbox::meet_launches_of(image.identity(), plan);
     } catch (const Error& error) {
         report_warning("the image's mount is not shared: " + std::string(error.what()));
         return std::nullopt;

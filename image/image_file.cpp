@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <climits>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -91,6 +92,12 @@ ImageFile ImageFile::open(const std::string& path, std::string_view host_arch) {
             throw Error(ExitCode::data, "not a regular file or a directory");
         clear_nonblocking(image.fd_.get());
         image.resolved_path_ = absolute_resolved(path);
+        char identity[96];
+        std::snprintf(identity, sizeof identity, "%llx:%llx:%llx:%llx.%lx",
+                      static_cast<unsigned long long>(status.st_dev), static_cast<unsigned long long>(status.st_ino),
+                      static_cast<unsigned long long>(status.st_size),
+                      static_cast<unsigned long long>(status.st_mtim.tv_sec), static_cast<long>(status.st_mtim.tv_nsec));
+        image.identity_ = identity;
         if (S_ISDIR(status.st_mode)) {
             image.format_ = ImageFormat::directory;
             return image;

@@ -37,6 +37,9 @@ public:
     const std::string& resolved_path() const { return resolved_path_; }  // absolute, links resolved
     int fd() const { return fd_.get(); }  // the file; for a directory, an O_DIRECTORY fd
     uint64_t file_size() const { return file_size_; }
+    // Which file this is, as opened: device, inode, size and modification time, so that
+    // launches of the same image recognize each other (sandbox/node_share.hpp).
+    const std::string& identity() const { return identity_; }
 
     // Where the root file system lies. Only for sif and squashfs.
     const SquashfsExtent& squashfs() const { return squashfs_; }
@@ -48,6 +51,7 @@ private:
     ImageFormat format_ = ImageFormat::directory;
     std::string path_;
     std::string resolved_path_;
+    std::string identity_;
     UniqueFd fd_;
     uint64_t file_size_ = 0;
     SquashfsExtent squashfs_;

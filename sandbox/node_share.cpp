@@ -14,7 +14,9 @@
 #include <cerrno>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdio>
 #include <cstring>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -152,6 +154,20 @@ void ShareHost::wait_for_last_user() {
     ssize_t ignored = ::write(state_->wake_write.get(), &word, 1);
     (void)ignored;
     state_->thread.join();
+}
+
+std::string meeting_name(uid_t uid, const std::string& image_identity, const LaunchPlan& plan) {
+    std::string maps;
+    for (const auto* table : {&plan.uid_map, &plan.gid_map})
+        for (const IdMap& map : *table)
+            maps += std::to_string(map.inside) + ":" + std::to_string(map.outside) + ":" + std::to_string(map.count) + ",";
+    char hash[24];
+    std::snprintf(hash, sizeof hash, "%zx", std::hash<std::string>{}(maps));
+    return "hpc/" + std::to_string(uid) + "/" + image_identity + "/" + hash;
+}
+
+ShareRole meet_launches_of(const std::string& image_identity, const LaunchPlan& plan) {
+    return meet(meeting_name(::getuid(), image_identity, plan));
 }
 
 ShareRole meet(const std::string& key) {

@@ -11,6 +11,9 @@
 #pragma once
 
 #include "common/unique_fd.hpp"
+#include "sandbox/launch_plan.hpp"
+
+#include <sys/types.h>
 
 #include <memory>
 #include <optional>
@@ -48,10 +51,17 @@ struct ShareGuest {
 
 using ShareRole = std::variant<ShareHost, ShareGuest>;
 
-// Meets the other launchers of `key` (the image and the id maps, as the caller says them):
-// serve, or join a server that is ready. Throws hpc::Error(unavailable) only when neither is
-// possible after several tries (a name held by another user).
-ShareRole meet(const std::string& key);
+// The name under which `uid`'s launches of one image file (`image_identity`, ImageFile's) with
+// the plan's id maps meet.
+std::string meeting_name(uid_t uid, const std::string& image_identity, const LaunchPlan& plan);
+
+// Meets the other launches under `name`: serve, or join a server that is ready. Throws
+// hpc::Error(unavailable) only when neither is possible after several tries (a name held by
+// another user).
+ShareRole meet(const std::string& name);
+
+// meet() under this user's meeting_name for the image and the plan.
+ShareRole meet_launches_of(const std::string& image_identity, const LaunchPlan& plan);
 
 // In a joiner, still single-threaded: enters the server's user and mount namespaces and takes a
 // private copy of the latter. Its root is then the server's staging root (executor.hpp): the

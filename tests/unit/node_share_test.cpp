@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <linux/close_range.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -85,4 +86,20 @@ TEST_CASE("node share: the server waits for a joiner that is still there", "[nod
     closer.join();
     // And with the name released, a new launch serves.
     CHECK(std::holds_alternative<ShareHost>(meet(key)));
+}
+
+TEST_CASE("node share: one name per user, image file and id maps", "[node_share]") {
+    LaunchPlan own;
+    own.uid_map = {{1001, 1001, 1}};
+    own.gid_map = {{1001, 1001, 1}};
+    LaunchPlan fakeroot;
+    fakeroot.uid_map = {{0, 1001, 1}, {1, 100000, 65536}};
+    fakeroot.gid_map = {{0, 1001, 1}, {1, 100000, 65536}};
+    std::string name = meeting_name(1001, "803:1a2b:5000:65f0.0", own);
+    CHECK(name.rfind("hpc/1001/803:1a2b:5000:65f0.0/", 0) == 0);
+    CHECK(name == meeting_name(1001, "803:1a2b:5000:65f0.0", own));
+    CHECK(name != meeting_name(1002, "803:1a2b:5000:65f0.0", own));       // another user
+    CHECK(name != meeting_name(1001, "803:1a2b:5001:65f0.0", own));       // the file changed
+    CHECK(name != meeting_name(1001, "803:1a2b:5000:65f0.0", fakeroot));  // other id maps
+    CHECK(name.size() < sizeof(sockaddr_un{}.sun_path));  // an abstract socket name, whole
 }
