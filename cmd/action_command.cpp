@@ -75,7 +75,7 @@ int run_action(const ActionOptions& options, sandbox::Action action) {
     std::optional<image::SquashfsServer> server;
     std::optional<sandbox::ShareRole> share = plan.share_mount ? meet_other_launches(image, plan) : std::nullopt;
     if (share && std::holds_alternative<sandbox::ShareGuest>(*share)) {
-        image::release_block_memory();  // this launch reads no more blocks: it stays resident until the end
+        image::release_block_memory();  // this launch reads no more blocks (with --pid, it stays to supervise)
         return sandbox::launch_joined(plan, hooks, std::get<sandbox::ShareGuest>(*share));
     }
     sandbox::ShareHost* share_host = share ? &std::get<sandbox::ShareHost>(*share) : nullptr;
@@ -84,12 +84,10 @@ int run_action(const ActionOptions& options, sandbox::Action action) {
     // when the executor reaches the image's root.
     if (image.format() != image::ImageFormat::directory) server.emplace(image, serving_options(plan));
     hooks.mount_squashfs = [&server](const std::string& target) { server->mount(target); };
-    hooks.root_complete = [&server, share_host] {
+    hooks.root_complete = [&server] {
         if (server) server->seal();
-        if (share_host) share_host->start_accepting();
     };
-    int status = sandbox::launch(plan, hooks);
-    if (share_host) share_host->wait_for_last_user();
+    int status = share_host ? sandbox::launch_serving(plan, hooks, *share_host) : sandbox::launch(plan, hooks);
     if (options.verbose && server) report_notice(describe_serving(server->stats()));
     return status;
 }

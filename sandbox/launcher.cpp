@@ -197,8 +197,23 @@ int launch(const LaunchPlan& plan, const ExecutorHooks& hooks) {
     return run_container(plan, hooks);
 }
 
+int launch_serving(const LaunchPlan& plan, ExecutorHooks hooks, ShareHost& host) {
+    // Opened while this process still sees the host's /proc at /proc.
+    UniqueFd proc(::open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!proc) throw_errno("open /proc");
+    hooks.root_complete = [complete = std::move(hooks.root_complete), &host] {
+        if (complete) complete();
+        host.start_accepting();
+    };
+    int status = launch(plan, hooks);
+    host.wait_for_last_user();
+    // Joiners' payloads were no children of ours: what they left is found by its namespace.
+    end_other_processes_in_own_user_namespace(proc.get());
+    return status;
+}
+
 int launch_joined(const LaunchPlan& plan, ExecutorHooks hooks, const ShareGuest& guest) {
-    take_over_signals();
+    if (plan.namespaces.pid) take_over_signals();
     enter_shared(guest);
     if (plan.namespaces.ipc && ::unshare(CLONE_NEWIPC) != 0) throw_errno("unshare an IPC namespace");
     // Rooted in the server's staging root: its previous root holds the host's tree and the image.
@@ -206,7 +221,13 @@ int launch_joined(const LaunchPlan& plan, ExecutorHooks hooks, const ShareGuest&
     hooks.mount_squashfs = [](const std::string& target) {
         bind_mount(std::string(previous_root) + staged_image_for_joiners, target, false);
     };
-    return run_container(plan, hooks);
+    // An init that stays as PID 1 needs this process to supervise it.
+    if (plan.namespaces.pid) return run_container(plan, hooks);
+    // Otherwise there is nothing left to do here once the payload runs: this process becomes
+    // it, and costs the node no memory of its own (the server ends what it leaves behind).
+    Executor executor(plan, hooks);
+    executor.prepare();
+    exec_payload(started_in(plan.command, executor.enter()), plan.ownership_ignored);
 }
 
 }  // namespace hpc::sandbox

@@ -1,6 +1,8 @@
 // The whole launch, reading like its table of contents: take over signals, enter the
-// namespaces, stage the container, start the payload inside it, supervise it. The launcher stays as the image's FUSE server and the payload's supervisor;
-// when it goes, the namespaces and every mount go with it.
+// namespaces, stage the container, start the payload inside it, supervise it. The launcher
+// stays as the image's FUSE server and the payload's supervisor; when it goes, the namespaces
+// and every mount go with it. A launch that joins another's mount (node_share.hpp) becomes its
+// payload instead.
 #pragma once
 
 #include "sandbox/executor.hpp"
@@ -14,8 +16,16 @@ namespace hpc::sandbox {
 // payload is gone by then.
 int launch(const LaunchPlan& plan, const ExecutorHooks& hooks);
 
-// The same, in the namespaces of the launcher that serves the image already (node_share.hpp):
-// the image is bound from its mount, the rest of the container made as launch() makes it.
+// launch(), serving the image to other launches through `host` once the container is complete;
+// returns when its own payload and every joiner's have ended, and ends whatever processes they
+// left in the container's namespace.
+int launch_serving(const LaunchPlan& plan, ExecutorHooks hooks, ShareHost& host);
+
+// The container, in the namespaces of the launcher that serves the image already: the image is
+// bound from its mount, the rest made as launch() makes it. Then this process execs the payload
+// itself (its status, or the signal that ends it, is hpc's), so a joiner leaves no process of
+// hpc's on the node; only with a PID namespace (whose init must stay) does it supervise as
+// launch() does and return the status.
 int launch_joined(const LaunchPlan& plan, ExecutorHooks hooks, const ShareGuest& guest);
 
 // The same for a container made inside a user namespace this process entered already (a

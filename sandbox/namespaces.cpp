@@ -3,16 +3,21 @@
 #include "common/error.hpp"
 #include "common/unique_fd.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <sched.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <string>
+#include <vector>
 
 namespace hpc::sandbox {
 namespace {
@@ -126,7 +131,55 @@ void unshare_user_namespace(int flags) {
     throw_errno("unshare", err);
 }
 
+bool same_file(const struct stat& one, const struct stat& other) {
+    return one.st_dev == other.st_dev && one.st_ino == other.st_ino;
+}
+
+// Ended, waiting for its parent to reap it: there is nothing left to kill.
+bool has_ended(int proc, const std::string& pid) {
+    UniqueFd status(::openat(proc, (pid + "/stat").c_str(), O_RDONLY | O_CLOEXEC));
+    char text[512];
+    ssize_t length = status ? ::read(status.get(), text, sizeof text - 1) : -1;
+    if (length <= 0) return true;
+    std::string line(text, static_cast<std::size_t>(length));
+    std::size_t name_end = line.rfind(')');  // "pid (name) state ...": a name may hold anything
+    return name_end == std::string::npos || name_end + 2 >= line.size() || line[name_end + 2] == 'Z' ||
+           line[name_end + 2] == 'X';
+}
+
+// The processes, but the caller, whose user namespace is `user` and which still run (the ns
+// link of one that is not ours cannot be read: it is skipped, as one that has just ended).
+std::vector<pid_t> processes_in(int proc, const struct stat& user) {
+    std::vector<pid_t> found;
+    UniqueFd listing(::openat(proc, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    DIR* entries = listing ? ::fdopendir(listing.release()) : nullptr;
+    if (!entries) return found;
+    pid_t self = ::getpid();
+    while (const dirent* entry = ::readdir(entries)) {
+        if (!std::isdigit(static_cast<unsigned char>(entry->d_name[0]))) continue;
+        pid_t pid = static_cast<pid_t>(std::stol(entry->d_name));
+        struct stat namespace_of{};
+        std::string link = std::string(entry->d_name) + "/ns/user";
+        if (pid != self && ::fstatat(proc, link.c_str(), &namespace_of, 0) == 0 && same_file(namespace_of, user) &&
+            !has_ended(proc, entry->d_name))
+            found.push_back(pid);
+    }
+    ::closedir(entries);
+    return found;
+}
+
 }  // namespace
+
+void end_other_processes_in_own_user_namespace(int proc) {
+    struct stat own{};
+    if (::fstatat(proc, "self/ns/user", &own, 0) != 0) return;
+    for (int round = 0; round < 100; ++round) {  // a process may fork while it is being ended
+        std::vector<pid_t> left = processes_in(proc, own);
+        if (left.empty()) return;
+        for (pid_t pid : left) ::kill(pid, SIGKILL);
+        ::usleep(1000);
+    }
+}
 
 void enter_namespaces(const LaunchPlan& plan) {
     enter_user_namespace(plan.uid_map, plan.gid_map, plan.namespaces.ipc ? CLONE_NEWIPC : 0);

@@ -20,4 +20,11 @@ void enter_namespaces(const LaunchPlan& plan);
 // what enter_namespaces does, for a caller without a plan (a build's own namespace).
 void enter_user_namespace(const std::vector<IdMap>& uid_map, const std::vector<IdMap>& gid_map, int more_flags = 0);
 
+// Kills (SIGKILL) every other process in the calling process's user namespace, as `proc` (an
+// open /proc of the host's PID namespace) lists them, until none is left: what the container's
+// payloads left running once they have all ended, however they were started. Only for a
+// process that made its user namespace itself (enter_namespaces): in the host's it would end
+// every process of the user.
+void end_other_processes_in_own_user_namespace(int proc);
+
 }  // namespace hpc::sandbox

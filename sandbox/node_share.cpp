@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -83,10 +84,34 @@ std::optional<ShareGuest> try_join(const std::string& key) {
     guest.user_namespace.reset(::open((proc + "user").c_str(), O_RDONLY | O_CLOEXEC));
     guest.mount_namespace.reset(::open((proc + "mnt").c_str(), O_RDONLY | O_CLOEXEC));
     if (!guest.user_namespace || !guest.mount_namespace) return std::nullopt;
-    // Still the server that answered (its pid not reused): the connection is alive.
+    // Still the server that answered (its pid not reused): its end of the connection is open.
     pollfd alive{guest.connection.get(), POLLRDHUP, 0};
     if (::poll(&alive, 1, 0) != 0) return std::nullopt;
     return guest;
+}
+
+// A launch that joined: followed by its process, not by its connection, which it closes when it
+// execs its payload (launcher.hpp).
+struct Joiner {
+    UniqueFd connection;
+    UniqueFd process;  // a pidfd: readable once the process has ended
+};
+
+// Answers a connection: a joiner of this user's, followed from now on, or nullopt. Only this
+// user's launches count: another user could not join, but holding its connection would keep
+// this launcher waiting.
+std::optional<Joiner> welcome(UniqueFd connection) {
+    ucred peer = peer_of(connection.get());
+    if (peer.uid != ::getuid()) return std::nullopt;
+    // (Debian 12's <sys/pidfd.h> declares pidfd_open without C linkage: the system call, then.)
+    Joiner joiner{std::move(connection), UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, peer.pid, 0)))};
+    if (!joiner.process) return std::nullopt;
+    // The joiner waits for the ready word before it can exec: a connection still open proves
+    // that the pid was not freed and reused before the pidfd was taken.
+    pollfd alive{joiner.connection.get(), POLLRDHUP, 0};
+    if (::poll(&alive, 1, 0) != 0) return std::nullopt;
+    if (::write(joiner.connection.get(), &ready_word, 1) != 1) return std::nullopt;
+    return joiner;
 }
 
 }  // namespace
@@ -95,7 +120,7 @@ struct ShareHost::State {
     UniqueFd listener;
     UniqueFd wake_read, wake_write;  // wakes the thread when this launcher's payload is done
     std::thread thread;
-    std::vector<UniqueFd> guests;
+    std::vector<Joiner> guests;
 
     // Accepts joiners and counts them until this launcher is done and the last has gone.
     void serve() {
@@ -106,7 +131,7 @@ struct ShareHost::State {
                 return;
             }
             std::vector<pollfd> fds{{listener.get(), POLLIN, 0}, {wake_read.get(), POLLIN, 0}};
-            for (const UniqueFd& guest : guests) fds.push_back({guest.get(), POLLRDHUP, 0});
+            for (const Joiner& guest : guests) fds.push_back({guest.process.get(), POLLIN, 0});
             if (::poll(fds.data(), fds.size(), -1) < 0) continue;  // EINTR
             if (fds[1].revents) {
                 char word;
@@ -117,11 +142,9 @@ struct ShareHost::State {
             for (std::size_t index = fds.size(); index-- > 2;)
                 if (fds[index].revents) guests.erase(guests.begin() + static_cast<std::ptrdiff_t>(index - 2));
             if (fds[0].revents & POLLIN) {
-                UniqueFd guest(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
-                // Only this user's launches count: another user could not join, but holding a
-                // connection would keep this launcher waiting.
-                if (guest && peer_of(guest.get()).uid == ::getuid() && ::write(guest.get(), &ready_word, 1) == 1)
-                    guests.push_back(std::move(guest));
+                UniqueFd connection(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+                if (!connection) continue;
+                if (std::optional<Joiner> joiner = welcome(std::move(connection))) guests.push_back(std::move(*joiner));
             }
         }
     }

@@ -5,9 +5,10 @@
 // maps: nothing on disk, gone with its process, and the first to bind it serves. Later
 // launchers connect, check that the peer is the same user, wait for the word that its image is
 // mounted, then join its user and mount namespaces and make a private mount namespace of their
-// own for their binds. The server counts its connections and outlives its own payload until the
-// last one closes; a joiner that meets a dying server (or none) tries again, and becomes the
-// server itself when the name is free. No daemon: nothing runs after the last payload.
+// own for their binds. The server follows each joiner's process (a pidfd: a joiner becomes its
+// payload, launcher.hpp) and outlives its own payload until the last has ended; a joiner that
+// meets a dying server (or none) tries again, and becomes the server itself when the name is
+// free. No daemon: nothing runs after the last payload.
 #pragma once
 
 #include "common/unique_fd.hpp"
@@ -32,8 +33,8 @@ public:
 
     // The image is mounted (in this process's namespaces): answer joiners from a thread.
     void start_accepting();
-    // After this launcher's own payload: returns once no joiner remains and the name is
-    // released, so that no one joins a server that is going.
+    // After this launcher's own payload: returns once every joiner's process has ended and the
+    // name is released, so that no one joins a server that is going.
     void wait_for_last_user();
 
 private:
@@ -41,8 +42,8 @@ private:
     std::unique_ptr<State> state_;
 };
 
-// A joiner's side: the connection (held for the joiner's life: the server counts it) and the
-// server's namespaces, opened while it was known to be alive.
+// A joiner's side: the connection (it may close: the server follows the joiner's process) and
+// the server's namespaces, opened while it was known to be alive.
 struct ShareGuest {
     UniqueFd connection;
     UniqueFd user_namespace;

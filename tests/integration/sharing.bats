@@ -60,6 +60,27 @@ nothing_running() {
     nothing_running
 }
 
+@test "a joiner becomes its payload; what it leaves running ends with the last launch" {
+    "$HPC" exec "$APP_SIF" sh -c "$device_of_image >first; sleep 1.5" &
+    server=$!
+    wait_for_file first
+    # No process of hpc's stays between the caller and a joiner's payload.
+    "$HPC" exec "$APP_SIF" sh -c "$device_of_image >joined; echo \$\$ >payload; sleep 0.3; exit 7" &
+    joiner=$!
+    status=0
+    wait "$joiner" || status=$?
+    [ "$status" -eq 7 ]
+    [ "$(cat payload)" = "$joiner" ]
+    [ "$(cat joined)" = "$(cat first)" ]
+    # A daemon left by a joiner runs on while the server does, and is ended with it.
+    "$HPC" exec "$APP_SIF" sh -c 'sleep 60 >/dev/null 2>&1 & echo $! >left'
+    kill -0 "$(cat left)"
+    wait "$server"
+    for _ in $(seq 50); do kill -0 "$(cat left)" 2>/dev/null || break; sleep 0.02; done
+    ! kill -0 "$(cat left)" 2>/dev/null
+    nothing_running
+}
+
 @test "eight launches started at once all run, on one mount" {
     for i in $(seq 8); do "$HPC" exec "$APP_SIF" sh -c "$device_of_image >dev.$i; sleep 1" & done
     wait
