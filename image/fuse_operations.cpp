@@ -103,6 +103,7 @@ void prefetch(ServeContext& ctx, OpenFile& file) {
     try {
         std::vector<BlockLocation> blocks;
         volume().locate(file.inode, 0, std::min<uint64_t>(file.inode.size(), ctx.prefetch_bytes), blocks);
+        volume().announce(blocks);
         file.open = std::make_shared<std::atomic<bool>>(true);
         ctx.prefetcher->enqueue(std::move(blocks), file.open);
     } catch (const Error&) {
@@ -295,7 +296,7 @@ ServeContext::ServeContext(SquashfsVolume& probe, std::size_t cache_bytes, uint6
     : cache(cache_bytes),
       inodes(probe.inode_count(), probe.root().number(), probe.root().ref()),
       synthetic(InodeTable::first_synthetic),
-      reader(cache, image_offset, probe.block_size()),
+      reader(cache, image_offset, probe.block_size(), BlockRetention::until_served),
       block_size(probe.block_size()),
       bytes_used(probe.bytes_used()),
       inode_count(probe.inode_count()),

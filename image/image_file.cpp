@@ -103,6 +103,9 @@ ImageFile ImageFile::open(const std::string& path, std::string_view host_arch) {
             return image;
         }
         image.file_size_ = static_cast<uint64_t>(status.st_size);
+        // Headers and the image's own metadata are read here in a few small pieces: the
+        // kernel's readahead would cache megabytes of data blocks around them for nothing.
+        (void)::posix_fadvise(image.fd_.get(), 0, 0, POSIX_FADV_RANDOM);
         FdByteSource source(image.fd_.get(), image.file_size_);
         if (is_sif(source)) {
             image.format_ = ImageFormat::sif;

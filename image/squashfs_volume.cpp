@@ -4,6 +4,7 @@
 #include "image/fast_inflate.hpp"
 #include "image/tree_paths.hpp"
 
+#include <fcntl.h>
 #include <sys/sysmacros.h>
 
 extern "C" {  // libsquashfuse's headers declare C functions without saying so
@@ -69,6 +70,18 @@ void check_metadata_start(sqfs* fs, uint64_t position, uint64_t offset, const ch
 uint32_t sanitized_mode(const sqfs_inode& raw) {
     // The on-disk mode may carry type bits of its own; the inode type is what counts.
     return (raw.base.mode & 07777u) | static_cast<uint32_t>(sqfs_mode(raw.base.inode_type));
+}
+
+// A data block's stored bytes are needed only once: what they decode to is kept by the block
+// cache and by the kernel's page cache of the mount. Dropping them from the page cache of the
+// image file keeps a node's cache to one copy of what its ranks read. Whole pages from the
+// block's first (a sequential read has decoded what precedes it) to before its last, which the
+// next block may share.
+void forget_stored_bytes(int fd, uint64_t start, uint64_t length) {
+    constexpr uint64_t page = 4096;
+    uint64_t from = start & ~(page - 1);
+    uint64_t to = (start + length) & ~(page - 1);
+    if (to > from) (void)::posix_fadvise(fd, static_cast<off_t>(from), static_cast<off_t>(to - from), POSIX_FADV_DONTNEED);
 }
 
 bool is_valid_name(std::string_view name) {
@@ -425,6 +438,7 @@ Block SquashfsVolume::read_block(uint64_t position, uint32_t header) {
     char* read_into = compressed ? compressed_bytes->data() : slot.get();
     if (::pread(fs.fd, read_into, stored, static_cast<off_t>(fs.offset + position)) != static_cast<ssize_t>(stored))
         corrupt(where + " (cannot be read)");
+    forget_stored_bytes(fs.fd, fs.offset + position, stored);
     std::size_t produced = stored;
     if (compressed) {
         produced = fs.sb.block_size;
@@ -435,6 +449,18 @@ Block SquashfsVolume::read_block(uint64_t position, uint32_t header) {
     // a short one in memory of its own size and give the slot back.
     if (produced <= fs.sb.block_size / 4 * 3) return Block::copy_of(std::string_view(slot.get(), produced));
     return Block(slot.release(), produced, arena);
+}
+
+void SquashfsVolume::announce(const std::vector<BlockLocation>& blocks) {
+    uint64_t start = UINT64_MAX, end = 0;
+    for (const BlockLocation& block : blocks) {
+        if (block.kind != BlockLocation::Kind::data) continue;  // a fragment is read on its own
+        start = std::min(start, block.position);
+        end = std::max(end, block.position + (block.header & ~SQUASHFS_COMPRESSED_BIT_BLOCK));
+    }
+    if (start >= end || end > state_->fs.sb.bytes_used) return;
+    (void)::posix_fadvise(state_->fs.fd, static_cast<off_t>(state_->fs.offset + start), static_cast<off_t>(end - start),
+                          POSIX_FADV_WILLNEED);
 }
 
 std::size_t SquashfsVolume::read(const Inode& file, uint64_t offset, std::span<char> out) {

@@ -102,7 +102,12 @@ public:
     // The blocks holding [offset, offset + size) of a regular file (clipped to its end), in order.
     void locate(const Inode& file, uint64_t offset, uint64_t size, std::vector<BlockLocation>& out);
     // Reads and decompresses a data or fragment block, checking its size against the image.
+    // Its stored bytes then leave the page cache: only what they decode to is kept.
     Block read_block(uint64_t position, uint32_t header);
+    // Asks the kernel to read the stored bytes of a file's data `blocks` (locate's) now, in one
+    // request of exactly their extent: what is about to be decoded, and nothing past it, which
+    // the kernel's own readahead would add.
+    void announce(const std::vector<BlockLocation>& blocks);
     // Reads bytes of a regular file without any shared cache; returns how many were read.
     std::size_t read(const Inode& file, uint64_t offset, std::span<char> out);
 
