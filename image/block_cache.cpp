@@ -17,7 +17,7 @@ BlockCache::Claim BlockCache::find_or_claim(uint64_t key, bool use) {
     Claim claim;
     std::lock_guard lock(mutex_);
     auto found = entries_.find(key);
-    if (found != entries_.end() && !use) return claim;  // there already, or on its way
+    if (!use && (found != entries_.end() || delivered_.count(key))) return claim;
     if (found != entries_.end()) {
         Entry& entry = found->second;
         if (entry.block) {
@@ -69,12 +69,30 @@ void BlockCache::evict_over_capacity() {
     // bound is on what the cache holds, and in-flight reads add at most one request's blocks
     // per worker thread.
     while (stats_.resident_bytes > capacity_ && !recency_.empty()) {
-        uint64_t victim = recency_.back();
-        recency_.pop_back();
-        auto found = entries_.find(victim);
-        stats_.resident_bytes -= found->second.block->size();
-        entries_.erase(found);
+        drop(entries_.find(recency_.back()));
         ++stats_.evicted;
+    }
+}
+
+void BlockCache::drop(std::unordered_map<uint64_t, Entry>::iterator entry) {
+    recency_.erase(entry->second.recency);
+    stats_.resident_bytes -= entry->second.block->size();
+    entries_.erase(entry);
+}
+
+void BlockCache::served(uint64_t key, std::size_t bytes) {
+    std::lock_guard lock(mutex_);
+    auto found = entries_.find(key);
+    if (found == entries_.end() || !found->second.block) return;  // evicted meanwhile
+    found->second.served += bytes;
+    if (found->second.served < found->second.block->size()) return;
+    drop(found);
+    ++stats_.delivered;
+    if (!delivered_.insert(key).second) return;
+    delivery_order_.push_back(key);
+    if (delivery_order_.size() > remembered_deliveries) {
+        delivered_.erase(delivery_order_.front());
+        delivery_order_.pop_front();
     }
 }
 

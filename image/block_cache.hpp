@@ -15,12 +15,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <deque>
 #include <future>
 #include <list>
 #include <memory>
 #include <mutex>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace hpc::image {
 
@@ -59,6 +61,7 @@ struct BlockCacheStats {
     uint64_t joined = 0;          // requests that waited for another thread's decompression
     uint64_t failed = 0;          // decompressions that threw (corrupt data)
     uint64_t evicted = 0;         // blocks dropped to stay under the bound
+    uint64_t delivered = 0;       // blocks dropped once as many bytes as they hold were served
     uint64_t resident_bytes = 0;  // bytes held now
     uint64_t peak_resident_bytes = 0;
 };
@@ -93,7 +96,7 @@ public:
     template <typename Decode>
     bool warm(uint64_t key, Decode&& decode) {
         Claim claim = find_or_claim(key, false);
-        if (!claim.producer) return false;
+        if (!claim.producer) return false;  // cached, on its way, or served lately
         try {
             finish(key, claim, std::make_shared<const Block>(decode()), true);
             return true;
@@ -102,6 +105,14 @@ public:
             return false;
         }
     }
+
+    // Counts `bytes` of the cached block at `key` as served to a reader. Once as many bytes as
+    // it holds have been, the block leaves the cache: for a FUSE server the kernel's page cache
+    // of the mount has them now (for as long as it keeps them: a block it asks for again is
+    // decoded again, as the kernel's own squashfs would), and no second copy of a read file
+    // stays in the server. warm() then leaves the block alone for a while: a prefetch that comes
+    // after the reader would only decode it for nothing.
+    void served(uint64_t key, std::size_t bytes);
 
     BlockCacheStats stats() const;
     std::size_t capacity() const { return capacity_; }
@@ -112,6 +123,7 @@ private:
         std::shared_ptr<const Block> block;  // null while being decoded
         Pending pending;
         std::list<uint64_t>::iterator recency;  // valid once decoded
+        std::size_t served = 0;                 // bytes handed to readers so far
     };
     struct Claim {
         std::shared_ptr<const Block> block;  // a hit
@@ -124,11 +136,15 @@ private:
     void finish(uint64_t key, Claim& claim, const std::shared_ptr<const Block>& block, bool ahead = false);
     void fail(uint64_t key, Claim& claim, std::exception_ptr error);
     void evict_over_capacity();  // with mutex_ held
+    void drop(std::unordered_map<uint64_t, Entry>::iterator entry);  // a decoded one; mutex_ held
 
     const std::size_t capacity_;
     mutable std::mutex mutex_;
     std::unordered_map<uint64_t, Entry> entries_;
     std::list<uint64_t> recency_;  // most recently used first
+    static constexpr std::size_t remembered_deliveries = 4096;
+    std::unordered_set<uint64_t> delivered_;  // keys of blocks served whole lately, for warm()
+    std::deque<uint64_t> delivery_order_;     // the same, oldest first, to forget them
     BlockCacheStats stats_;
 };
 

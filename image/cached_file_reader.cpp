@@ -7,9 +7,13 @@
 
 namespace hpc::image {
 
-CachedFileReader::CachedFileReader(BlockCache& cache, uint64_t image_offset, uint32_t block_size)
+CachedFileReader::CachedFileReader(BlockCache& cache, uint64_t image_offset, uint32_t block_size,
+                                   BlockRetention retention)
     // calloc: a large zeroed allocation comes as untouched pages, costing nothing until read.
-    : cache_(cache), image_offset_(image_offset), zeros_(static_cast<char*>(std::calloc(block_size, 1))) {
+    : cache_(cache),
+      image_offset_(image_offset),
+      retention_(retention),
+      zeros_(static_cast<char*>(std::calloc(block_size, 1))) {
     if (!zeros_) throw std::bad_alloc();
 }
 
@@ -21,12 +25,13 @@ void CachedFileReader::read(SquashfsVolume& volume, const Inode& file, uint64_t 
         if (location.kind == BlockLocation::Kind::sparse) {
             out.pieces.push_back({zeros_.get(), location.length});
         } else {
-            std::shared_ptr<const Block> block = cache_.get(image_offset_ + location.position, [&] {
-                return volume.read_block(location.position, location.header);
-            });
+            uint64_t key = image_offset_ + location.position;
+            std::shared_ptr<const Block> block =
+                cache_.get(key, [&] { return volume.read_block(location.position, location.header); });
             if (uint64_t(location.offset) + location.length > block->size())
                 throw Error(ExitCode::data, "corrupt data block at byte " + std::to_string(location.position) +
                                                 " (shorter than the file needs)");
+            if (retention_ == BlockRetention::until_served) cache_.served(key, location.length);
             out.pieces.push_back({const_cast<char*>(block->data()) + location.offset, location.length});
             out.held.push_back(std::move(block));
         }

@@ -31,10 +31,17 @@ struct ReadPieces {
     }
 };
 
+// How long a block read through the reader stays in the cache.
+enum class BlockRetention {
+    until_evicted,  // for reads that may come again
+    until_served,   // for a FUSE server: the kernel's page cache keeps what it was served
+};
+
 class CachedFileReader {
 public:
     // `image_offset` is where the squashfs starts in its file: cache keys are file positions.
-    CachedFileReader(BlockCache& cache, uint64_t image_offset, uint32_t block_size);
+    CachedFileReader(BlockCache& cache, uint64_t image_offset, uint32_t block_size,
+                     BlockRetention retention = BlockRetention::until_evicted);
 
     // Appends to `out` the bytes [offset, offset + size) of `file`, clipped at its end. Holes
     // read as zeros. Throws hpc::Error(data) for a block that is corrupt or shorter than the
@@ -47,6 +54,7 @@ public:
 private:
     BlockCache& cache_;
     uint64_t image_offset_;
+    BlockRetention retention_;
     struct Free {
         void operator()(char* memory) const { std::free(memory); }
     };

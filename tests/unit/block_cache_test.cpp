@@ -40,6 +40,37 @@ TEST_CASE("block cache: a miss decodes, a hit returns the same block", "[block_c
     CHECK(stats.resident_bytes == 100);
 }
 
+TEST_CASE("block cache: a block served whole leaves the cache; one served in part stays", "[block_cache]") {
+    BlockCache cache(1 << 20);
+    CountingDecoder decoder;
+    auto held = cache.get(1, [&] { return decoder(100, 'a'); });
+    cache.get(2, [&] { return decoder(100, 'b'); });
+    cache.served(1, 60);
+    cache.served(2, 60);
+    cache.get(1, [&] { return decoder(100, 'a'); });
+    CHECK(decoder.calls == 2);  // 1 is still there after 60 of its 100 bytes
+    cache.served(1, 40);        // the rest of it, in another request
+    CHECK(cache.stats().delivered == 1);
+    CHECK(cache.stats().resident_bytes == 100);  // 2's 100 bytes alone
+    CHECK(std::string(held->data(), held->size()) == std::string(100, 'a'));  // a reader's copy lives on
+    cache.get(1, [&] { return decoder(100, 'a'); });
+    CHECK(decoder.calls == 3);  // asked for again: decoded again
+    cache.get(2, [&] { return decoder(100, 'b'); });
+    CHECK(decoder.calls == 3);
+    cache.served(9, 100);  // never cached (or evicted meanwhile): nothing to do
+    CHECK(cache.stats().delivered == 1);
+}
+
+TEST_CASE("block cache: a prefetch that comes after the reader served a block does not decode it", "[block_cache]") {
+    BlockCache cache(1 << 20);
+    CountingDecoder decoder;
+    cache.get(1, [&] { return decoder(100, 'a'); });
+    cache.served(1, 100);
+    CHECK_FALSE(cache.warm(1, [&] { return decoder(100, 'a'); }));
+    CHECK(cache.warm(2, [&] { return decoder(100, 'b'); }));  // one never served is
+    CHECK(decoder.calls == 2);
+}
+
 TEST_CASE("block cache: eviction keeps the bytes under the bound, least recently used first", "[block_cache]") {
     BlockCache cache(300);
     CountingDecoder decoder;

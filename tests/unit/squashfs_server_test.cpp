@@ -118,7 +118,8 @@ void check_attributes_and_links(ChildReport& report, const std::string& mnt) {
 
 }  // namespace
 
-TEST_CASE("squashfs server: serves contents, attributes, links and listings; decodes each block once", "[fuse]") {
+TEST_CASE("squashfs server: serves contents, attributes, links and listings; decodes each block once per page cache",
+          "[fuse]") {
     ImageFixture::get();  // made here, not in the child
     Mountpoint mountpoint;
     const std::string mnt = mountpoint.path;
@@ -141,11 +142,11 @@ TEST_CASE("squashfs server: serves contents, attributes, links and listings; dec
             read_everything_in_parallel(child, mnt);
             auto second = server.stats();
             child.expect(second.read_requests > before.read_requests, "the second pass reached the server");
-            child.expect(second.blocks_decoded == first.blocks_decoded,
-                         "the second pass decoded " + std::to_string(second.blocks_decoded - first.blocks_decoded) +
-                             " blocks again");
-            child.expect(second.cache_hits - before.cache_hits >= expected_decodes(),
-                         "the second pass was served from the block cache");
+            // What the kernel was served whole is not kept twice: with its pages gone, each
+            // block is decoded again, once, as the kernel's squashfs would.
+            child.expect(second.blocks_decoded - before.blocks_decoded == expected_decodes(),
+                         "the second pass decoded " + std::to_string(second.blocks_decoded - before.blocks_decoded) +
+                             " blocks, the image has " + std::to_string(expected_decodes()));
             child.expect(second.cache_evictions == 0, "nothing was evicted");
         });
     }));
