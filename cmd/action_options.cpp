@@ -67,6 +67,12 @@ void add_action_options(CLI::App& command, ActionOptions& options, bool with_she
     command.add_flag("--writable-tmpfs", options.writable_tmpfs, "a writable tmpfs overlay over the image");
     command.add_flag("--no-share", options.no_share,
                      "serve the image for this launch alone, not through this node's shared mount");
+    command.add_flag("-n,--net", options.net, "a network of its own: --network's, or slirp");
+    command.add_option("--network", options.network,
+                       "host (the default: the host's own), none (loopback only) or slirp (slirp4netns)");
+    command.add_option("--network-args", options.network_args,
+                       "for slirp: portmap=HOST_PORT:CONTAINER_PORT[/tcp|udp], comma-separated");
+    command.add_option("--hostname", options.hostname, "the container's host name (a UTS namespace of its own)");
     command.add_flag("-f,--fakeroot", options.fakeroot,
                      "root inside, your subordinate uid/gid ranges behind it (/etc/subuid, newuidmap)");
     if (with_shell) command.add_option("-s,--shell", options.shell, "the shell to run (default: /bin/bash or /bin/sh)");
@@ -103,6 +109,10 @@ sandbox::LaunchRequest to_launch_request(const ActionOptions& options, sandbox::
     request.writable_tmpfs = options.writable_tmpfs;
     request.fakeroot = options.fakeroot;
     request.no_share = options.no_share;
+    request.network.net = options.net;
+    request.network.network = options.network;
+    request.network.network_args = split_commas(options.network_args);
+    request.network.hostname = options.hostname;
     request.no_mount = split_commas(options.no_mount);
     request.pwd = options.pwd;
     request.env_options = options.env;

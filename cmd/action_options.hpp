@@ -32,6 +32,10 @@ struct ActionOptions {
     bool writable_tmpfs = false;
     bool fakeroot = false;
     bool no_share = false;
+    bool net = false;
+    std::string network;
+    std::vector<std::string> network_args;
+    std::string hostname;
     std::string shell;
     bool dry_run = false;
     bool verbose = false;

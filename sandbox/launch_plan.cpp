@@ -69,6 +69,12 @@ std::string describe(const LaunchPlan& plan) {
     out << "namespaces: user, mount";
     if (plan.namespaces.ipc) out << ", ipc";
     if (plan.namespaces.pid) out << ", pid" << (plan.namespaces.init ? " (hpc as init)" : " (payload as init)");
+    if (plan.network.mode != NetworkMode::host) out << ", network";
+    if (!plan.network.hostname.empty()) out << ", uts (hostname " << plan.network.hostname << ")";
+    out << "\n";
+    out << "network: " << name_of(plan.network.mode);
+    for (const PortMap& map : plan.network.port_maps)
+        out << ", host port " << map.host_port << " to " << map.container_port << "/" << map.protocol;
     out << "\n";
     out << "root: " << describe_root(plan.root) << "\n";
     out << "mounts:\n";

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "sandbox/environment.hpp"
+#include "sandbox/network_plan.hpp"
 
 #include <cstdint>
 #include <string>
@@ -71,6 +72,7 @@ struct LaunchPlan {
     // mount and page cache for all (node_share.hpp). Off with --no-share and for directories.
     bool share_mount = false;
     NamespacePlan namespaces;
+    NetworkPlan network;
     RootPlan root;
     std::vector<MountStep> mounts;  // in order: a parent before anything mounted below it
     PayloadCommand command;

@@ -4,7 +4,9 @@
 #include "common/unique_fd.hpp"
 #include "sandbox/mount_ops.hpp"
 #include "sandbox/namespaces.hpp"
+#include "sandbox/network_setup.hpp"
 #include "sandbox/payload.hpp"
+#include "sandbox/slirp_network.hpp"
 #include "sandbox/spawn.hpp"
 #include "sandbox/supervisor.hpp"
 
@@ -193,7 +195,21 @@ int launch_in_namespace(const LaunchPlan& plan, const ExecutorHooks& hooks) {
 
 int launch(const LaunchPlan& plan, const ExecutorHooks& hooks) {
     take_over_signals();
-    enter_namespaces(plan);
+    if (plan.network.mode != NetworkMode::slirp) {
+        enter_namespaces(plan);
+        enter_network_namespaces(plan.network);
+        return run_container(plan, hooks);
+    }
+    // Forked while this process is still in the host's network namespace, where it must run.
+    SlirpNetwork slirp(plan.network);
+    bool nested = !maps_root(plan);
+    if (nested)
+        enter_root_owner();
+    else
+        enter_namespaces(plan);
+    enter_network_namespaces(plan.network);
+    slirp.start();
+    if (nested) enter_namespaces_inside_root_owner(plan);
     return run_container(plan, hooks);
 }
 
@@ -216,6 +232,7 @@ int launch_joined(const LaunchPlan& plan, ExecutorHooks hooks, const ShareGuest&
     if (plan.namespaces.pid) take_over_signals();
     enter_shared(guest);
     if (plan.namespaces.ipc && ::unshare(CLONE_NEWIPC) != 0) throw_errno("unshare an IPC namespace");
+    enter_network_namespaces(plan.network);  // none, or a host name: slirp launches never join
     // Rooted in the server's staging root: its previous root holds the host's tree and the image.
     hooks.host_root = std::string(previous_root) + previous_root;
     hooks.mount_squashfs = [](const std::string& target) {

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <csignal>
@@ -179,6 +180,19 @@ void end_other_processes_in_own_user_namespace(int proc) {
         for (pid_t pid : left) ::kill(pid, SIGKILL);
         ::usleep(1000);
     }
+}
+
+bool maps_root(const LaunchPlan& plan) {
+    return std::any_of(plan.uid_map.begin(), plan.uid_map.end(), [](const IdMap& map) { return map.inside == 0; });
+}
+
+void enter_root_owner() { enter_user_namespace({{0, ::getuid(), 1}}, {{0, ::getgid(), 1}}); }
+
+void enter_namespaces_inside_root_owner(const LaunchPlan& plan) {
+    // The user's ids are 0 out here: the plan's maps of them (one id each, maps_root false) point at 0.
+    std::vector<IdMap> uid_map = {{plan.uid_map.at(0).inside, 0, 1}};
+    std::vector<IdMap> gid_map = {{plan.gid_map.at(0).inside, 0, 1}};
+    enter_user_namespace(uid_map, gid_map, plan.namespaces.ipc ? CLONE_NEWIPC : 0);
 }
 
 void enter_namespaces(const LaunchPlan& plan) {

@@ -20,6 +20,15 @@ void enter_namespaces(const LaunchPlan& plan);
 // what enter_namespaces does, for a caller without a plan (a build's own namespace).
 void enter_user_namespace(const std::vector<IdMap>& uid_map, const std::vector<IdMap>& gid_map, int more_flags = 0);
 
+// For a container whose network slirp4netns serves (slirp_network.hpp), whose sandbox makes
+// itself root in the user namespace owning that network: when the plan maps no root (no
+// --fakeroot), an outer user namespace mapping the user's ids to 0 owns the network, and the
+// container's own, inside it, maps them back. enter_root_owner() makes the outer one (and a
+// mount namespace); enter_namespaces_inside_root_owner() then makes the plan's inside it.
+bool maps_root(const LaunchPlan& plan);
+void enter_root_owner();
+void enter_namespaces_inside_root_owner(const LaunchPlan& plan);
+
 // Kills (SIGKILL) every other process in the calling process's user namespace, as `proc` (an
 // open /proc of the host's PID namespace) lists them, until none is left: what the container's
 // payloads left running once they have all ended, however they were started. Only for a

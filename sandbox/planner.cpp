@@ -180,13 +180,16 @@ LaunchPlan plan_launch(const LaunchRequest& original, const HostFacts& host, con
         plan.warnings = fakeroot.warnings;
     }
     plan.namespaces = {request.pid, request.ipc, !request.no_init};
+    plan.network = plan_network(request.network);
 
     plan.root.source = image.is_directory ? RootPlan::Source::directory : RootPlan::Source::squashfs;
     if (image.is_directory) plan.root.directory = image.path;
     plan.root.writable = request.writable;
     // An interactive shell is not made a server: the first launcher stays until its last
     // joiner is done, and a shell's user should not wait for someone's batch job.
-    plan.share_mount = !image.is_directory && !request.no_share && request.action != Action::shell;
+    // A launch with slirp has a slirp4netns of its own to keep: it does not join another's.
+    plan.share_mount = !image.is_directory && !request.no_share && request.action != Action::shell &&
+                       plan.network.mode != NetworkMode::slirp;
     // Mount points the image lacks come from the server (squashfs) or from covering their
     // directory with a tmpfs copy (directory images): no overlay unless asked for.
     plan.root.overlay = request.writable_tmpfs;
@@ -196,6 +199,12 @@ LaunchPlan plan_launch(const LaunchRequest& original, const HostFacts& host, con
     for (MountStep& step : defaults) {
         if (step.kind != MountKind::bind) {
             plan.mounts.push_back(std::move(step));
+            continue;
+        }
+        // Behind slirp the host's resolvers may be out of reach (on its loopback): slirp4netns
+        // answers DNS itself, and the container's resolv.conf names it.
+        if (step.target == "/etc/resolv.conf" && plan.network.mode == NetworkMode::slirp) {
+            plan.mounts.push_back(identity_file(step.target, std::string("nameserver ") + slirp_dns_address + "\n"));
             continue;
         }
         std::optional<std::string> canonical = host.canonical(step.source);

@@ -42,6 +42,7 @@ struct LaunchRequest {
     // --fakeroot: as_root, with the user's subordinate ranges mapped behind root (fakeroot.hpp).
     bool fakeroot = false;
     bool no_share = false;             // --no-share: a private mount of the image, not the node's one
+    NetworkRequest network;            // --net, --network, --network-args, --hostname
 };
 
 struct ImageSummary {

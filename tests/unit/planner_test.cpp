@@ -160,6 +160,24 @@ TEST_CASE("planner: --contain gives empty /tmp, /var/tmp, /dev/shm and home, and
     CHECK_FALSE(plan.namespaces.pid);
 }
 
+TEST_CASE("planner: behind slirp, resolv.conf names its DNS and the launch keeps its mount to itself") {
+    LaunchRequest request = exec_request();
+    request.network.network = "slirp";
+    LaunchPlan plan = plan_launch(request, alice_host(), busybox_image());
+    CHECK(plan.network.mode == NetworkMode::slirp);
+    CHECK_FALSE(plan.share_mount);
+    const MountStep* resolv = find_target(plan, "/etc/resolv.conf");
+    REQUIRE(resolv);
+    CHECK(resolv->kind == MountKind::file);
+    CHECK(resolv->content == "nameserver 10.0.2.3\n");
+    // The host's network: the host's resolv.conf, and the node's shared mount.
+    LaunchPlan host_plan = plan_launch(exec_request(), alice_host(), busybox_image());
+    CHECK(host_plan.share_mount);
+    resolv = find_target(host_plan, "/etc/resolv.conf");
+    REQUIRE(resolv);
+    CHECK((resolv->kind == MountKind::bind && resolv->source == "/etc/resolv.conf"));
+}
+
 TEST_CASE("planner: --containall is --contain, --cleanenv, --pid and --ipc") {
     LaunchRequest request = exec_request();
     request.containall = true;

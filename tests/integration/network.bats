@@ -1,0 +1,89 @@
+#!/usr/bin/env bats
+# The container's network: the host's by default, loopback alone with --network none, and a
+# private network served by slirp4netns with --network slirp: ports forwarded in from the host,
+# the host's loopback out of reach, DNS at slirp4netns's address; --hostname in a UTS
+# namespace; a missing backend an error, never the host's network instead.
+load common
+
+setup() {
+    work=$(scratch_dir)
+    cd "$work"
+}
+
+interfaces='tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " " | sort | tr "\n" " "'
+
+@test "the host's network by default: the host's interfaces" {
+    run "$HPC" exec "$APP_SIF" sh -c "$interfaces"
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(sh -c "$interfaces")" ]
+}
+
+@test "--network none: loopback alone, up, and its low ports open to the user" {
+    run "$HPC" exec --network none "$APP_SIF" sh -c "$interfaces; echo; echo up | nc -l -p 81 & sleep 0.3; nc 127.0.0.1 81 </dev/null"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "lo " ]
+    [ "${lines[1]}" = "up" ]
+}
+
+@test "--network slirp: a port of the host forwarded in, DNS at slirp's, the host's loopback unreachable" {
+    port=$((20000 + RANDOM % 20000))
+    "$HPC" exec --network slirp --network-args "portmap=$port:80/tcp" "$APP_SIF" \
+        sh -c "cat /etc/resolv.conf >resolv; $interfaces >interfaces; echo from-the-container | nc -l -p 80" &
+    container=$!
+    answer=
+    for _ in $(seq 50); do
+        answer=$(busybox nc -w 2 127.0.0.1 "$port" </dev/null 2>/dev/null) && [ -n "$answer" ] && break
+        sleep 0.1
+    done
+    kill "$container" 2>/dev/null || true  # (it has ended if the answer came)
+    wait "$container" || true
+    [ "$answer" = from-the-container ]
+    [ "$(cat resolv)" = "nameserver 10.0.2.3" ]
+    [ "$(cat interfaces)" = "lo tap0 " ]
+    # A service on the host's loopback: reachable from the host, not from the container.
+    busybox nc -l -p "$((port + 1))" -s 127.0.0.1 </dev/null >/dev/null 2>&1 &
+    listener=$!
+    sleep 0.2
+    run "$HPC" exec --network slirp "$APP_SIF" sh -c "nc -w 2 10.0.2.2 $((port + 1)) </dev/null && echo reached"
+    kill "$listener" 2>/dev/null || true
+    [[ "$output" != *reached* ]]
+    # Nothing of slirp4netns is left.
+    [ -z "$(pgrep -u "$(id -u)" -x slirp4netns || true)" ]
+}
+
+@test "--net alone is slirp; --hostname names the container in a UTS namespace of its own" {
+    run "$HPC" exec --net --hostname node-7 "$APP_SIF" sh -c "hostname; $interfaces"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = node-7 ]
+    [ "${lines[1]}" = "lo tap0 " ]
+    [ "$(hostname)" != node-7 ]
+}
+
+@test "slirp4netns missing: an error naming it, never the host's network" {
+    run env PATH=/nonexistent "$HPC" exec --network slirp "$APP_SIF" true
+    [ "$status" -eq 69 ]
+    [[ "$output" == *"slirp4netns is not installed (Debian package slirp4netns)"* ]]
+}
+
+@test "bad network arguments are usage errors that name them" {
+    run "$HPC" exec --network bridge "$APP_SIF" true
+    [ "$status" -eq 64 ]
+    [[ "$output" == *"--network bridge: not a network hpc makes"* ]]
+    run "$HPC" exec --network-args portmap=80:80 "$APP_SIF" true
+    [ "$status" -eq 64 ]
+    [[ "$output" == *"ports are forwarded only into --network slirp"* ]]
+    run "$HPC" exec --network slirp --network-args portmap=80 "$APP_SIF" true
+    [ "$status" -eq 64 ]
+}
+
+@test "a host port already taken: the launch fails, naming it, and leaves nothing" {
+    port=$((20000 + RANDOM % 20000))
+    busybox nc -l -p "$port" </dev/null >/dev/null 2>&1 &
+    taker=$!
+    sleep 0.2
+    run "$HPC" exec --network slirp --network-args "portmap=$port:80/tcp" "$APP_SIF" true
+    kill "$taker" 2>/dev/null || true
+    [ "$status" -eq 69 ]
+    [[ "$output" == *"portmap=$port:80/tcp: slirp4netns refused"* ]]
+    [ -z "$(pgrep -u "$(id -u)" -x slirp4netns || true)" ]
+}
