@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cctype>
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -289,4 +291,26 @@ TEST_CASE("site config file: absent is the built-in policy; present is checked, 
 
 TEST_CASE("site config file: the path is the one compiled in", "[site]") {
     CHECK(hpc::site::site_config_path() == HPC_SITE_CONFIG_PATH);
+}
+
+TEST_CASE("site config: the shipped hpc.toml shows every key at its default", "[site]") {
+    std::string example = hpc::test::read_host_file(HPC_EXAMPLE_SITE_CONFIG);
+    CHECK(parse(example) == SiteConfig{});  // as shipped, it changes nothing
+    // Its commented-out settings ("#key = value"), made live, are the built-in policy too, all of it.
+    std::string live;
+    int settings = 0;
+    for (size_t start = 0; start < example.size();) {
+        size_t end = std::min(example.find('\n', start), example.size());
+        std::string line = example.substr(start, end - start);
+        if (line.size() > 1 && line[0] == '#' && std::isalpha(static_cast<unsigned char>(line[1])) &&
+            line.find(" = ") != std::string::npos) {
+            line.erase(0, 1);
+            ++settings;
+        }
+        live += line + "\n";
+        start = end + 1;
+    }
+    CHECK(settings == 11);  // binds 3, images 3, fakeroot 2, network 2, mount 1
+    CHECK(parse(live) == SiteConfig{});
+    CHECK(describe(parse(live)) == describe(SiteConfig{}));
 }
