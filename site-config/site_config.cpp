@@ -18,7 +18,7 @@ namespace {
 constexpr std::array network_names{"host", "none", "slirp"};
 constexpr std::array image_formats{"sif", "squashfs", "dir"};
 
-std::string one_of(std::span<const char* const> names) {
+std::string comma_list(std::span<const char* const> names) {
     std::string text;
     for (const char* name : names) text += (text.empty() ? "" : ", ") + std::string(name);
     return text;
@@ -63,7 +63,7 @@ struct Field {
     }
     [[noreturn]] void fail(std::string_view cause) const { fail(value, cause); }
     [[noreturn]] void unknown(std::span<const char* const> known) const {
-        fail_at_line(file_name, written_key.source().begin.line, key, "unknown key (known: " + one_of(known) + ")");
+        fail_at_line(file_name, written_key.source().begin.line, key, "unknown key (known: " + comma_list(known) + ")");
     }
 };
 
@@ -102,7 +102,7 @@ std::vector<std::string> read_names(const Field& field, std::span<const char* co
     std::vector<std::string> names;
     for (auto& [name, node] : read_string_list(field)) {
         if (!is_one_of(known, name))
-            field.fail(*node, "unknown " + std::string(kind) + " '" + name + "' (known: " + one_of(known) + ")");
+            field.fail(*node, "unknown " + std::string(kind) + " '" + name + "' (known: " + comma_list(known) + ")");
         names.push_back(std::move(name));
     }
     return names;
@@ -227,7 +227,7 @@ void read_network(const std::string& file_name, const toml::table& table, Networ
             const auto* text = field.value.as_string();
             if (!text) field.fail("must be a string, not " + std::string(type_phrase(field.value.type())));
             if (!is_one_of(network_names, text->get()))
-                field.fail("unknown network '" + text->get() + "' (known: " + one_of(network_names) + ")");
+                field.fail("unknown network '" + text->get() + "' (known: " + comma_list(network_names) + ")");
             network.default_network = text->get();
             default_line = field.value.source().begin.line;
         } else {
@@ -334,7 +334,7 @@ SiteConfig parse_site_config(std::string_view toml_text, const std::string& file
         const toml::table* table = node->as_table();
         if (!is_one_of(sections, name))
             fail_at_line(file_name, key->source().begin.line, name,
-                         std::string(table ? "unknown table" : "unknown key") + " (known tables: " + one_of(sections) +
+                         std::string(table ? "unknown table" : "unknown key") + " (known tables: " + comma_list(sections) +
                              ")");
         if (!table)
             fail_at_line(file_name, node->source().begin.line, name,
