@@ -1,6 +1,7 @@
 // hpc: run and inspect container images as yourself, on shared machines and clusters.
 #include "cmd/action_command.hpp"
 #include "cmd/build_command.hpp"
+#include "cmd/config_command.hpp"
 #include "cmd/inspect_command.hpp"
 #include "cmd/report.hpp"
 #include "common/error.hpp"
@@ -61,6 +62,10 @@ int main(int argc, char** argv) {
     CLI::App* inspect = app.add_subcommand("inspect", "show an image's labels, scripts, environment, definition");
     hpc::cmd::add_inspect_options(*inspect, inspect_options);
 
+    hpc::cmd::ConfigOptions config_options;
+    CLI::App* config = app.add_subcommand("config", "the site configuration: hpc config check [FILE]");
+    hpc::cmd::add_config_options(*config, config_options);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& request) {
@@ -72,12 +77,13 @@ int main(int argc, char** argv) {
         auto subcommands = app.get_subcommands([&](const CLI::App* sub) { return sub->get_name() == requested; });
         std::string message = requested.empty() || !subcommands.empty()
                                   ? error.what()
-                                  : std::string(requested) + ": not an hpc command (exec, run, shell, test, inspect, build)";
+                                  : std::string(requested) + ": not an hpc command (exec, run, shell, test, inspect, config, build)";
         hpc::cmd::report_error(message + " (see hpc --help)");
         return static_cast<int>(hpc::ExitCode::usage);
     }
     try {
         if (inspect->parsed()) return hpc::cmd::run_inspect(inspect_options);
+        if (config->parsed()) return hpc::cmd::run_config_check(config_options);
         if (build->parsed()) return hpc::cmd::run_build_command(build_options);
         return hpc::cmd::run_action(action_options, chosen);
     } catch (const hpc::Error& error) {

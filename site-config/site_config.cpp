@@ -1,0 +1,351 @@
+// The strict reader of the site config. The only file that includes toml++: its headers hold
+// the whole parser, so every other file stays quick to compile.
+#include "site-config/site_config.hpp"
+
+#include "common/error.hpp"
+#include "common/path_in_root.hpp"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <array>
+#include <optional>
+#include <span>
+
+namespace hpc::site {
+namespace {
+
+constexpr std::array network_names{"host", "none", "slirp"};
+constexpr std::array image_formats{"sif", "squashfs", "dir"};
+
+std::string comma_list(std::span<const char* const> names) {
+    std::string text;
+    for (const char* name : names) text += (text.empty() ? "" : ", ") + std::string(name);
+    return text;
+}
+
+bool is_one_of(std::span<const char* const> names, std::string_view word) {
+    return std::find(names.begin(), names.end(), word) != names.end();
+}
+
+std::string_view type_phrase(toml::node_type type) {
+    switch (type) {
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "a list";
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a number";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+    case toml::node_type::none: break;
+    }
+    return "nothing";
+}
+
+[[noreturn]] void fail_at_line(const std::string& file_name, toml::source_index line, std::string_view key,
+                               std::string_view cause) {
+    std::string message = file_name + ":" + std::to_string(line) + ": ";
+    if (!key.empty()) message += std::string(key) + ": ";
+    throw Error(ExitCode::config, message + std::string(cause));
+}
+
+// One key of the file and its value, with what a message about it needs.
+struct Field {
+    const std::string& file_name;
+    std::string key;  // dotted: "network.allow"
+    const toml::key& written_key;
+    const toml::node& value;
+
+    [[noreturn]] void fail(const toml::node& where, std::string_view cause) const {
+        fail_at_line(file_name, where.source().begin.line, key, cause);
+    }
+    [[noreturn]] void fail(std::string_view cause) const { fail(value, cause); }
+    [[noreturn]] void unknown(std::span<const char* const> known) const {
+        fail_at_line(file_name, written_key.source().begin.line, key, "unknown key (known: " + comma_list(known) + ")");
+    }
+};
+
+// The entries of a table in the order they were written, so that the first mistake in the
+// file is the one reported (toml::table keeps its keys sorted).
+std::vector<std::pair<const toml::key*, const toml::node*>> in_file_order(const toml::table& table) {
+    std::vector<std::pair<const toml::key*, const toml::node*>> entries;
+    for (const auto& [key, node] : table) entries.emplace_back(&key, &node);
+    std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+        return a.first->source().begin.line < b.first->source().begin.line;
+    });
+    return entries;
+}
+
+bool read_bool(const Field& field) {
+    if (const auto* boolean = field.value.as_boolean()) return boolean->get();
+    field.fail("must be true or false, not " + std::string(type_phrase(field.value.type())));
+}
+
+// Each string of a list with the node it came from, for messages about one element.
+std::vector<std::pair<std::string, const toml::node*>> read_string_list(const Field& field) {
+    const toml::array* list = field.value.as_array();
+    if (!list) field.fail("must be a list of strings, not " + std::string(type_phrase(field.value.type())));
+    std::vector<std::pair<std::string, const toml::node*>> strings;
+    for (const toml::node& element : *list) {
+        const auto* text = element.as_string();
+        if (!text)
+            field.fail(element, "element " + std::to_string(strings.size() + 1) + " must be a string, not " +
+                                    std::string(type_phrase(element.type())));
+        strings.emplace_back(text->get(), &element);
+    }
+    return strings;
+}
+
+std::vector<std::string> read_names(const Field& field, std::span<const char* const> known, std::string_view kind) {
+    std::vector<std::string> names;
+    for (auto& [name, node] : read_string_list(field)) {
+        if (!is_one_of(known, name))
+            field.fail(*node, "unknown " + std::string(kind) + " '" + name + "' (known: " + comma_list(known) + ")");
+        names.push_back(std::move(name));
+    }
+    return names;
+}
+
+// Policy paths are compared with canonical host paths component by component, so they must be
+// absolute; ".." is refused rather than resolved, since lexically it need not mean what the
+// host's links make of it. "." and repeated or trailing slashes are dropped.
+std::optional<std::string> absolute_path_problem(const std::string& path) {
+    if (path.empty() || path.front() != '/') return "'" + path + "' is not an absolute path";
+    if (path == ".." || path.find("/../") != std::string::npos || path.ends_with("/.."))
+        return "'" + path + "' must not contain '..'";
+    return std::nullopt;
+}
+
+std::vector<std::string> read_absolute_paths(const Field& field) {
+    std::vector<std::string> paths;
+    for (auto& [path, node] : read_string_list(field)) {
+        if (auto problem = absolute_path_problem(path)) field.fail(*node, *problem);
+        paths.push_back(normalize_absolute(path));
+    }
+    return paths;
+}
+
+// "src[:dst[:ro|rw]]": -B's syntax for one bind, without its escapes (the list is TOML's).
+DefaultBind parse_default_bind(const Field& field, const std::string& spec, const toml::node& node) {
+    auto bad = [&](const std::string& cause) { field.fail(node, "'" + spec + "': " + cause); };
+    std::vector<std::string> parts{""};
+    for (char c : spec) {
+        if (c == ':')
+            parts.emplace_back();
+        else
+            parts.back() += c;
+    }
+    if (parts.size() > 3) bad("too many fields (src[:dst[:ro|rw]])");
+    DefaultBind bind;
+    if (auto problem = absolute_path_problem(parts[0])) bad("the source " + *problem);
+    bind.source = normalize_absolute(parts[0]);
+    bind.destination = bind.source;
+    if (parts.size() >= 2) {
+        if (auto problem = absolute_path_problem(parts[1])) bad("the destination " + *problem);
+        bind.destination = normalize_absolute(parts[1]);
+    }
+    if (parts.size() == 3) {
+        if (parts[2] != "ro" && parts[2] != "rw") bad("unknown option '" + parts[2] + "' (ro or rw)");
+        bind.read_only = parts[2] == "ro";
+    }
+    return bind;
+}
+
+std::vector<DefaultBind> read_default_binds(const Field& field) {
+    std::vector<DefaultBind> binds;
+    for (const auto& [spec, node] : read_string_list(field)) binds.push_back(parse_default_bind(field, spec, *node));
+    return binds;
+}
+
+// Calls read(field) for each key of a section, in file order.
+template <typename Read>
+void for_each_field(const std::string& file_name, std::string_view section, const toml::table& table, Read read) {
+    for (const auto& [key, node] : in_file_order(table))
+        read(Field{file_name, std::string(section) + "." + std::string(key->str()), *key, *node});
+}
+
+void read_binds(const std::string& file_name, const toml::table& table, BindsPolicy& binds) {
+    static constexpr std::array known{"default", "allow", "deny"};
+    for_each_field(file_name, "binds", table, [&](const Field& field) {
+        std::string_view name = field.written_key.str();
+        if (name == "default")
+            binds.default_binds = read_default_binds(field);
+        else if (name == "allow")
+            binds.allow = read_absolute_paths(field);
+        else if (name == "deny")
+            binds.deny = read_absolute_paths(field);
+        else
+            field.unknown(known);
+    });
+}
+
+void read_images(const std::string& file_name, const toml::table& table, ImagesPolicy& images) {
+    static constexpr std::array known{"allow_paths", "allow_formats", "allow_owners"};
+    for_each_field(file_name, "images", table, [&](const Field& field) {
+        std::string_view name = field.written_key.str();
+        if (name == "allow_paths") {
+            images.allow_paths = read_absolute_paths(field);
+        } else if (name == "allow_formats") {
+            images.allow_formats = read_names(field, image_formats, "format");
+        } else if (name == "allow_owners") {
+            images.allow_owners.clear();
+            for (auto& [owner, node] : read_string_list(field)) {
+                if (owner.empty()) field.fail(*node, "an empty user name");
+                images.allow_owners.push_back(std::move(owner));
+            }
+        } else {
+            field.unknown(known);
+        }
+    });
+}
+
+void read_fakeroot(const std::string& file_name, const toml::table& table, FakerootPolicy& fakeroot) {
+    static constexpr std::array known{"allow", "allow_without_subuid"};
+    for_each_field(file_name, "fakeroot", table, [&](const Field& field) {
+        std::string_view name = field.written_key.str();
+        if (name == "allow")
+            fakeroot.allow = read_bool(field);
+        else if (name == "allow_without_subuid")
+            fakeroot.allow_without_subuid = read_bool(field);
+        else
+            field.unknown(known);
+    });
+}
+
+void read_network(const std::string& file_name, const toml::table& table, NetworkPolicy& network) {
+    static constexpr std::array known{"allow", "default"};
+    // Where each key was written: which one a disagreement between them is blamed on.
+    std::optional<toml::source_index> allow_line, default_line;
+    for_each_field(file_name, "network", table, [&](const Field& field) {
+        std::string_view name = field.written_key.str();
+        if (name == "allow") {
+            network.allow = read_names(field, network_names, "network");
+            allow_line = field.value.source().begin.line;
+        } else if (name == "default") {
+            const auto* text = field.value.as_string();
+            if (!text) field.fail("must be a string, not " + std::string(type_phrase(field.value.type())));
+            if (!is_one_of(network_names, text->get()))
+                field.fail("unknown network '" + text->get() + "' (known: " + comma_list(network_names) + ")");
+            network.default_network = text->get();
+            default_line = field.value.source().begin.line;
+        } else {
+            field.unknown(known);
+        }
+    });
+    if (std::find(network.allow.begin(), network.allow.end(), network.default_network) != network.allow.end()) return;
+    if (default_line)
+        fail_at_line(file_name, *default_line, "network.default",
+                     "'" + network.default_network + "' is not in network.allow");
+    fail_at_line(file_name, *allow_line, "network.allow",
+                 "leaves out the default network '" + network.default_network + "' (set network.default)");
+}
+
+void read_mount(const std::string& file_name, const toml::table& table, MountPolicy& mount) {
+    static constexpr std::array known{"share_per_node"};
+    for_each_field(file_name, "mount", table, [&](const Field& field) {
+        if (field.written_key.str() == "share_per_node")
+            mount.share_per_node = read_bool(field);
+        else
+            field.unknown(known);
+    });
+}
+
+std::string_view trim(std::string_view text) {
+    size_t start = text.find_first_not_of(" \t\r");
+    if (start == std::string_view::npos) return {};
+    return text.substr(start, text.find_last_not_of(" \t\r") - start + 1);
+}
+
+std::vector<std::string_view> split_lines(std::string_view text) {
+    std::vector<std::string_view> lines;
+    for (size_t start = 0; start <= text.size();) {
+        size_t end = std::min(text.find('\n', start), text.size());
+        lines.push_back(text.substr(start, end - start));
+        start = end + 1;
+    }
+    return lines;
+}
+
+// The table a "[name]" or "[[name]]" header line opens, or nullopt for any other line.
+std::optional<std::string> table_header(std::string_view line) {
+    line = trim(line);
+    if (!line.starts_with('[')) return std::nullopt;
+    size_t close = line.find(']');
+    if (close == std::string_view::npos) return std::nullopt;
+    std::string_view after_close = line.substr(close);
+    size_t past_brackets = after_close.find_first_not_of(']');
+    std::string_view rest = past_brackets == std::string_view::npos ? "" : trim(after_close.substr(past_brackets));
+    if (!rest.empty() && !rest.starts_with('#')) return std::nullopt;
+    std::string name;
+    for (char c : line.substr(0, close)) {
+        if (c == '[' || c == ' ' || c == '\t' || c == '"' || c == '\'') continue;
+        bool bare = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                    c == '-' || c == '.';
+        if (!bare) return std::nullopt;
+        name += c;
+    }
+    return name;
+}
+
+// toml++ names a redefined key as it is written on its line ("cannot redefine existing array
+// 'allow'"); a message names keys dotted, so the table the line is in is found by looking back
+// for the last table header. A heuristic, but one only for the message's sake.
+std::string redefined_key(std::string_view text, toml::source_index line, std::string_view description) {
+    size_t open = description.find('\'');
+    size_t close = description.find('\'', open + 1);
+    if (open == std::string_view::npos || close == std::string_view::npos) return {};
+    std::string_view written = description.substr(open + 1, close - open - 1);
+    std::vector<std::string_view> lines = split_lines(text);
+    if (line == 0 || line > lines.size()) return std::string(written);
+    std::string_view error_line = trim(lines[line - 1]);
+    // Not a plain "key = value" line (a header, an inline table): the name stands as written.
+    if (!error_line.starts_with(written) || !trim(error_line.substr(written.size())).starts_with('='))
+        return std::string(written);
+    for (size_t index = line - 1; index-- > 0;)
+        if (auto table = table_header(lines[index])) return *table + "." + std::string(written);
+    return std::string(written);
+}
+
+[[noreturn]] void report_syntax_error(std::string_view text, const std::string& file_name,
+                                      const toml::parse_error& error) {
+    std::string_view description = error.description();
+    toml::source_index line = error.source().begin.line;
+    if (size_t redefinition = description.find("cannot redefine existing "); redefinition != std::string_view::npos)
+        fail_at_line(file_name, line, redefined_key(text, line, description.substr(redefinition)), "defined twice");
+    // toml++ says "Error while parsing table header: expected ...".
+    constexpr std::string_view prefix = "Error while parsing ";
+    if (description.starts_with(prefix))
+        fail_at_line(file_name, line, "", "bad TOML in " + std::string(description.substr(prefix.size())));
+    fail_at_line(file_name, line, "", "bad TOML: " + std::string(description));
+}
+
+}  // namespace
+
+SiteConfig parse_site_config(std::string_view toml_text, const std::string& file_name) {
+    toml::parse_result parsed = toml::parse(toml_text, std::string_view(file_name));
+    if (!parsed) report_syntax_error(toml_text, file_name, parsed.error());
+
+    static constexpr std::array sections{"binds", "images", "fakeroot", "network", "mount"};
+    SiteConfig config;
+    for (const auto& [key, node] : in_file_order(parsed.table())) {
+        std::string name(key->str());
+        const toml::table* table = node->as_table();
+        if (!is_one_of(sections, name))
+            fail_at_line(file_name, key->source().begin.line, name,
+                         std::string(table ? "unknown table" : "unknown key") + " (known tables: " + comma_list(sections) +
+                             ")");
+        if (!table)
+            fail_at_line(file_name, node->source().begin.line, name,
+                         "must be a table, not " + std::string(type_phrase(node->type())));
+        if (name == "binds") read_binds(file_name, *table, config.binds);
+        if (name == "images") read_images(file_name, *table, config.images);
+        if (name == "fakeroot") read_fakeroot(file_name, *table, config.fakeroot);
+        if (name == "network") read_network(file_name, *table, config.network);
+        if (name == "mount") read_mount(file_name, *table, config.mount);
+    }
+    return config;
+}
+
+}  // namespace hpc::site

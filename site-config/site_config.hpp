@@ -1,0 +1,89 @@
+// site-config/: the admin's policy for every launch on this machine, read from a TOML file
+// (site_config_file.hpp says where and how it is trusted). This header owns the policy as a
+// value, with its built-in defaults (what a site without a file gets), the strict parser from
+// TOML text, and the readable description `hpc config check` prints. Nothing here decides a
+// launch: sandbox/site_policy.hpp applies the policy; this layer depends on common/ only.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hpc::site {
+
+// One entry of binds.default, "src[:dst[:ro|rw]]": bound into every container whose host
+// has the source (a missing source is skipped, so one file can serve several clusters).
+struct DefaultBind {
+    std::string source;       // absolute host path
+    std::string destination;  // absolute container path; the source's when omitted
+    bool read_only = false;
+
+    bool operator==(const DefaultBind&) const = default;
+};
+
+// [binds]
+struct BindsPolicy {
+    std::vector<DefaultBind> default_binds;  // binds.default
+    std::vector<std::string> allow;          // sources a user may bind; empty: any
+    std::vector<std::string> deny;           // sources a user may never bind, whatever allow says
+
+    bool operator==(const BindsPolicy&) const = default;
+};
+
+// [images]
+struct ImagesPolicy {
+    std::vector<std::string> allow_paths;  // directories images may live under; empty: any
+    std::vector<std::string> allow_formats{"sif", "squashfs", "dir"};
+    std::vector<std::string> allow_owners;  // user names that may own an image; empty: any
+
+    bool operator==(const ImagesPolicy&) const = default;
+};
+
+// [fakeroot]
+struct FakerootPolicy {
+    bool allow = true;
+    // The one-id fallback (a seccomp filter that makes chown and friends succeed without
+    // effect) for a user without a subordinate id range.
+    bool allow_without_subuid = true;
+
+    bool operator==(const FakerootPolicy&) const = default;
+};
+
+// [network]
+struct NetworkPolicy {
+    std::vector<std::string> allow{"host", "none", "slirp"};
+    std::string default_network = "host";  // network.default; always one of allow
+
+    bool operator==(const NetworkPolicy&) const = default;
+};
+
+// [mount]
+struct MountPolicy {
+    bool share_per_node = true;  // one FUSE mount per image and user on a node
+
+    bool operator==(const MountPolicy&) const = default;
+};
+
+// Every path in it is absolute and lexically normal ("/a/b", no "." or "//", no trailing
+// slash); a default-constructed SiteConfig is the built-in policy.
+struct SiteConfig {
+    BindsPolicy binds;
+    ImagesPolicy images;
+    FakerootPolicy fakeroot;
+    NetworkPolicy network;
+    MountPolicy mount;
+
+    bool operator==(const SiteConfig&) const = default;
+};
+
+// The policy in `toml_text`, keys left out keeping their defaults. Strict: an unknown table
+// or key, a wrong type, a duplicate key, bad syntax or a value out of its range throws
+// hpc::Error(config, "<file_name>:<line>: <dotted key>: <cause>") (syntax errors the TOML
+// parser cannot tie to a key give "<file_name>:<line>: <cause>").
+SiteConfig parse_site_config(std::string_view toml_text, const std::string& file_name);
+
+// The effective policy, every key with its value, defaults included, as TOML that
+// parse_site_config reads back to the same policy.
+std::string describe(const SiteConfig& config);
+
+}  // namespace hpc::site
