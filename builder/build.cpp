@@ -16,6 +16,7 @@
 #include "sandbox/fakeroot.hpp"
 #include "sandbox/host_facts.hpp"
 #include "sandbox/namespaces.hpp"
+#include "sandbox/site_policy.hpp"
 #include "sandbox/supervisor.hpp"
 
 #include <fcntl.h>
@@ -84,8 +85,10 @@ void pack(const std::string& tree, const BuildRequest& request, const BuildHooks
 sandbox::FakerootIds enter_build_namespace(const BuildRequest& request, const BuildHooks& hooks) {
     sandbox::FakerootIds ids;
     if (request.fakeroot) {
+        sandbox::check_fakeroot(request.site, false);
         sandbox::UserIdentity user = sandbox::gather_host_facts().user;
         ids = sandbox::plan_fakeroot(user.name, user.uid, user.gid, sandbox::read_subordinate_ids(user.name));
+        if (ids.ownership_ignored) sandbox::check_fakeroot(request.site, true);
         for (const std::string& warning : ids.warnings) hooks.warn(warning);
     } else {
         ids.uid_map = {{0, ::getuid(), 1}};
@@ -114,7 +117,7 @@ void run_post(const image::DefinitionStage& stage, const std::string& root, cons
     if (stage.post.body.empty()) return;
     const std::string script = "/.post.script";
     write_file(root + script, stage.post.body, 0755);
-    ContainerStep step{root, sandbox::Action::exec, section_command(script, stage.post.args), true, request.binds,
+    ContainerStep step{root, sandbox::Action::exec, section_command(script, stage.post.args), true, request.binds, request.site,
                        ids.ownership_ignored};
     int status = run_container_step(step, hooks.warn);
     ::unlink((root + script).c_str());
@@ -124,7 +127,7 @@ void run_post(const image::DefinitionStage& stage, const std::string& root, cons
 void run_test(const image::DefinitionStage& stage, const std::string& root, const BuildRequest& request,
               const BuildHooks& hooks, const sandbox::FakerootIds& ids) {
     if (stage.test.body.empty() || request.notest) return;
-    ContainerStep step{root, sandbox::Action::test, {}, false, request.binds, ids.ownership_ignored};
+    ContainerStep step{root, sandbox::Action::test, {}, false, request.binds, request.site, ids.ownership_ignored};
     check_step(run_container_step(step, hooks.warn), "%test");
 }
 

@@ -23,7 +23,11 @@ int run_container_step(const ContainerStep& step, const std::function<void(const
 
     image::ImageFile tree_image = image::ImageFile::open(step.root);
     std::shared_ptr<const image::ImageTree> tree = image::open_tree(tree_image);
-    sandbox::LaunchPlan plan = sandbox::plan_launch(request, sandbox::gather_host_facts(), summarize_image(tree_image, tree));
+    // The stage is the build's own tree, not an image a user runs: the image rules are not for it.
+    site::SiteConfig policy = step.site;
+    policy.images = site::ImagesPolicy{};
+    sandbox::LaunchPlan plan =
+        sandbox::plan_launch(request, sandbox::gather_host_facts(), summarize_image(tree_image, tree), policy);
     tree.reset();
     plan.ownership_ignored = step.ownership_ignored;
     for (const std::string& warning : plan.warnings) warn(warning);

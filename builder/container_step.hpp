@@ -5,6 +5,7 @@
 
 #include "sandbox/bind_spec.hpp"
 #include "sandbox/environment.hpp"
+#include "site-config/site_config.hpp"
 
 #include <functional>
 #include <string>
@@ -18,6 +19,7 @@ struct ContainerStep {
     std::vector<std::string> args;          // as for sandbox::payload_command
     bool writable = true;                   // %post writes the tree; %test reads it
     std::vector<sandbox::BindSpec> binds;
+    site::SiteConfig site;                  // its bind rules apply to `binds`
     bool ownership_ignored = false;         // --fakeroot in one id: under the ownership filter
 };
 

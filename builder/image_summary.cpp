@@ -1,6 +1,10 @@
 #include "builder/image_summary.hpp"
 
+#include <pwd.h>
+
 #include <algorithm>
+#include <string>
+#include <vector>
 
 namespace hpc::builder {
 namespace {
@@ -33,12 +37,23 @@ std::vector<std::string> environment_scripts(const image::ImageTree& tree) {
     return scripts;
 }
 
+// For the site's images.allow_owners; an owner without a name is known by number.
+std::string user_name(uid_t uid) {
+    std::vector<char> buffer(16384);
+    passwd entry{};
+    passwd* found = nullptr;
+    if (::getpwuid_r(uid, &entry, buffer.data(), buffer.size(), &found) == 0 && found) return found->pw_name;
+    return std::to_string(uid);
+}
+
 }  // namespace
 
 sandbox::ImageSummary summarize_image(const image::ImageFile& image, std::shared_ptr<const image::ImageTree> tree) {
     sandbox::ImageSummary summary;
     summary.is_directory = image.format() == image::ImageFormat::directory;
     summary.path = image.resolved_path();
+    summary.format = image::format_name(image.format());
+    summary.owner = user_name(image.owner());
     summary.facts.env_scripts = environment_scripts(*tree);
     summary.facts.has_runscript = is_executable_file(*tree, "/.singularity.d/runscript");
     summary.facts.has_test = is_executable_file(*tree, "/.singularity.d/test");

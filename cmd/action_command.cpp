@@ -6,6 +6,7 @@
 #include "image/image.hpp"
 #include "sandbox/launcher.hpp"
 #include "sandbox/planner.hpp"
+#include "site-config/site_config_file.hpp"
 
 #include <iostream>
 #include <optional>
@@ -60,7 +61,8 @@ int run_action(const ActionOptions& options, sandbox::Action action) {
 
     image::ImageFile image = image::ImageFile::open(path);
     std::shared_ptr<const image::ImageTree> tree = image::open_tree(image);
-    sandbox::LaunchPlan plan = sandbox::plan_launch(request, host, builder::summarize_image(image, tree));
+    sandbox::LaunchPlan plan = sandbox::plan_launch(request, host, builder::summarize_image(image, tree),
+                                                    site::load_site_config(site::site_config_path()));
     tree.reset();
 
     for (const std::string& warning : plan.warnings) report_warning(warning);

@@ -4,6 +4,7 @@
 #include "cmd/report.hpp"
 #include "common/error.hpp"
 #include "sandbox/bind_spec.hpp"
+#include "site-config/site_config_file.hpp"
 
 #include <unistd.h>
 
@@ -104,6 +105,7 @@ int run_build_command(const BuildOptions& options) {
     // --build-arg after the file's values: later pairs win (Apptainer's precedence).
     for (auto& pair : image::parse_build_args(options.build_args)) request.build_args.push_back(std::move(pair));
     request.source_date_epoch = source_date_epoch();
+    request.site = site::load_site_config(site::site_config_path());
 
     ProgressLine progress;
     builder::BuildHooks hooks;

@@ -98,6 +98,7 @@ ImageFile ImageFile::open(const std::string& path, std::string_view host_arch) {
                       static_cast<unsigned long long>(status.st_size),
                       static_cast<unsigned long long>(status.st_mtim.tv_sec), static_cast<long>(status.st_mtim.tv_nsec));
         image.identity_ = identity;
+        image.owner_ = status.st_uid;
         if (S_ISDIR(status.st_mode)) {
             image.format_ = ImageFormat::directory;
             return image;

@@ -6,6 +6,8 @@
 #include "common/unique_fd.hpp"
 #include "image/sif.hpp"
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -40,6 +42,7 @@ public:
     // Which file this is, as opened: device, inode, size and modification time, so that
     // launches of the same image recognize each other (sandbox/node_share.hpp).
     const std::string& identity() const { return identity_; }
+    uid_t owner() const { return owner_; }  // of the file or directory, as opened
 
     // Where the root file system lies. Only for sif and squashfs.
     const SquashfsExtent& squashfs() const { return squashfs_; }
@@ -52,6 +55,7 @@ private:
     std::string path_;
     std::string resolved_path_;
     std::string identity_;
+    uid_t owner_ = 0;
     UniqueFd fd_;
     uint64_t file_size_ = 0;
     SquashfsExtent squashfs_;

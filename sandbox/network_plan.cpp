@@ -46,14 +46,14 @@ void check_hostname(const std::string& name) {
     if (!valid) usage_error("--hostname " + name + ": not a host name (letters, digits, '-' and '.', at most 64)");
 }
 
-NetworkMode chosen_mode(const NetworkRequest& request) {
+NetworkMode chosen_mode(const NetworkRequest& request, const site::NetworkPolicy& site) {
     if (!request.network.empty()) {
         std::optional<NetworkMode> named = network_mode_named(request.network);
         if (!named) usage_error("--network " + request.network + ": not a network hpc makes (host, none, slirp)");
         return *named;
     }
     if (request.net) return NetworkMode::slirp;
-    return request.site_default;
+    return network_mode_named(site.default_network).value_or(NetworkMode::host);  // the parser checked it
 }
 
 }  // namespace
@@ -73,12 +73,12 @@ std::string_view name_of(NetworkMode mode) {
     return "host";
 }
 
-NetworkPlan plan_network(const NetworkRequest& request) {
+NetworkPlan plan_network(const NetworkRequest& request, const site::NetworkPolicy& site) {
     NetworkPlan plan;
-    plan.mode = chosen_mode(request);
-    const std::vector<NetworkMode>& allowed = request.site_allowed;
-    if (std::find(allowed.begin(), allowed.end(), plan.mode) == allowed.end())
-        throw Error(ExitCode::denied, "denied by site policy: network.allow: " + std::string(name_of(plan.mode)));
+    plan.mode = chosen_mode(request, site);
+    std::string name(name_of(plan.mode));
+    if (std::find(site.allow.begin(), site.allow.end(), name) == site.allow.end())
+        throw Error(ExitCode::denied, "denied by site policy: network.allow: " + name);
     for (const std::string& item : request.network_args) {
         std::size_t equals = item.find('=');
         std::string key = item.substr(0, equals);

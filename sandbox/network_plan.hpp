@@ -4,6 +4,8 @@
 // and choosing; sandbox/network_setup.hpp and sandbox/slirp_network.hpp make it so.
 #pragma once
 
+#include "site-config/site_config.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -43,14 +45,12 @@ struct NetworkRequest {
     std::string network;                    // --network NAME; empty: --net's, or the default
     std::vector<std::string> network_args;  // --network-args, one argument each
     std::string hostname;                   // --hostname
-    NetworkMode site_default = NetworkMode::host;
-    std::vector<NetworkMode> site_allowed = {NetworkMode::host, NetworkMode::none, NetworkMode::slirp};
 };
 
 // Throws hpc::Error(usage) for an unknown network, a malformed or unknown --network-args item
 // or one the network cannot take (a port map without slirp), or a bad host name, and
 // hpc::Error(denied) "denied by site policy: network.allow: NAME" for a network the site
-// does not allow.
-NetworkPlan plan_network(const NetworkRequest& request);
+// does not allow. Without --net or --network, the site's default network.
+NetworkPlan plan_network(const NetworkRequest& request, const site::NetworkPolicy& site = {});
 
 }  // namespace hpc::sandbox

@@ -4,6 +4,7 @@
 #include "common/path_in_root.hpp"
 #include "sandbox/default_mounts.hpp"
 #include "sandbox/fakeroot.hpp"
+#include "sandbox/site_policy.hpp"
 
 #include <algorithm>
 
@@ -109,7 +110,16 @@ MountStep home_step(const HomePlan& home) {
     return host_bind(home.source, home.destination, false, "home");
 }
 
-std::vector<MountStep> user_binds(const LaunchRequest& request, const HostFacts& host) {
+// binds.default: the admin's own binds, in every container whose host has their source.
+std::vector<MountStep> site_binds(const site::SiteConfig& site, const HostFacts& host) {
+    std::vector<MountStep> steps;
+    for (const site::DefaultBind& bind : site.binds.default_binds)
+        if (std::optional<std::string> canonical = host.canonical(bind.source))
+            steps.push_back(host_bind(*canonical, bind.destination, bind.read_only, "site bind " + bind.source));
+    return steps;
+}
+
+std::vector<MountStep> user_binds(const LaunchRequest& request, const HostFacts& host, const site::SiteConfig& site) {
     std::vector<MountStep> steps;
     for (const BindSpec& bind : request.binds) {
         std::string source = absolute_from(host.cwd, bind.source);
@@ -118,6 +128,7 @@ std::vector<MountStep> user_binds(const LaunchRequest& request, const HostFacts&
         std::optional<std::string> canonical = host.canonical(source);
         if (!canonical) throw Error(ExitCode::no_input, what + ": source not found");
         if (destination == "/") usage_error(what + ": cannot bind over the container's root");
+        check_bind_source(site, *canonical);
         MountStep step = host_bind(*canonical, destination, bind.read_only, what);
         steps.push_back(std::move(step));
     }
@@ -163,9 +174,11 @@ EnvVars runtime_variables(const ImageSummary& image) {
 
 }  // namespace
 
-LaunchPlan plan_launch(const LaunchRequest& original, const HostFacts& host, const ImageSummary& image) {
+LaunchPlan plan_launch(const LaunchRequest& original, const HostFacts& host, const ImageSummary& image,
+                       const site::SiteConfig& site) {
     LaunchRequest request = expand_shorthands(original);
     check_options(request, image);
+    check_image(site, image.path, image.format, image.owner);
 
     LaunchPlan plan;
     uint32_t inside_uid = request.as_root ? 0 : host.user.uid;
@@ -173,14 +186,16 @@ LaunchPlan plan_launch(const LaunchRequest& original, const HostFacts& host, con
     plan.uid_map = {{inside_uid, host.user.uid, 1}};
     plan.gid_map = {{inside_gid, host.user.gid, 1}};
     if (request.fakeroot) {
+        check_fakeroot(site, false);  // before the subordinate ids are even read
         FakerootIds fakeroot = plan_fakeroot(host.user.name, host.user.uid, host.user.gid, host.subordinate_ids());
         plan.uid_map = fakeroot.uid_map;
         plan.gid_map = fakeroot.gid_map;
         plan.ownership_ignored = fakeroot.ownership_ignored;
+        if (fakeroot.ownership_ignored) check_fakeroot(site, true);
         plan.warnings = fakeroot.warnings;
     }
     plan.namespaces = {request.pid, request.ipc, !request.no_init};
-    plan.network = plan_network(request.network);
+    plan.network = plan_network(request.network, site.network);
 
     plan.root.source = image.is_directory ? RootPlan::Source::directory : RootPlan::Source::squashfs;
     if (image.is_directory) plan.root.directory = image.path;
@@ -189,7 +204,7 @@ LaunchPlan plan_launch(const LaunchRequest& original, const HostFacts& host, con
     // joiner is done, and a shell's user should not wait for someone's batch job.
     // A launch with slirp has a slirp4netns of its own to keep: it does not join another's.
     plan.share_mount = !image.is_directory && !request.no_share && request.action != Action::shell &&
-                       plan.network.mode != NetworkMode::slirp;
+                       plan.network.mode != NetworkMode::slirp && site.mount.share_per_node;
     // Mount points the image lacks come from the server (squashfs) or from covering their
     // directory with a tmpfs copy (directory images): no overlay unless asked for.
     plan.root.overlay = request.writable_tmpfs;
@@ -225,9 +240,12 @@ LaunchPlan plan_launch(const LaunchRequest& original, const HostFacts& host, con
             plan.mounts.push_back(console);
         }
 
+    for (MountStep& step : site_binds(site, host)) plan.mounts.push_back(std::move(step));
     HomePlan home = plan_home(request, host);
+    // A --home of the user's choosing is a bind like -B's; their own home is hpc's default.
+    if (!request.home.empty() && !home.source.empty()) check_bind_source(site, home.source);
     if (home.fresh || !home.source.empty()) plan.mounts.push_back(home_step(home));
-    for (MountStep& step : user_binds(request, host)) plan.mounts.push_back(std::move(step));
+    for (MountStep& step : user_binds(request, host, site)) plan.mounts.push_back(std::move(step));
     if (std::optional<MountStep> cwd = cwd_step(request, host, image, plan.mounts)) plan.mounts.push_back(*cwd);
 
     // The user's entries, so that whoami and id answer as on the host.

@@ -52,10 +52,15 @@ struct ImageSummary {
     std::string passwd;  // the image's /etc/passwd ("" when it has none)
     std::string group;   // the image's /etc/group
     std::function<bool(const std::string& path)> exists;  // inside the image, links followed
+    std::string format;  // "sif", "squashfs" or "dir", as the site config names them
+    std::string owner;   // the user name of the image file's owner (its uid when it has none)
 };
 
 // Throws hpc::Error: usage for contradictory options, no_input for a missing bind or home
 // source, data for an image that cannot do what was asked (no shell, not writable).
-LaunchPlan plan_launch(const LaunchRequest& request, const HostFacts& host, const ImageSummary& image);
+// `site`: the admin's policy (site-config/), applied here; a refusal is hpc::Error(denied)
+// "denied by site policy: <key>: <item>".
+LaunchPlan plan_launch(const LaunchRequest& request, const HostFacts& host, const ImageSummary& image,
+                       const site::SiteConfig& site = {});
 
 }  // namespace hpc::sandbox

@@ -34,13 +34,17 @@ TEST_CASE("network: the host's by default; --net alone is slirp; --network names
 }
 
 TEST_CASE("network: the site's default and the networks it allows", "[network]") {
-    NetworkRequest request;
-    request.site_default = NetworkMode::none;
-    CHECK(plan_network(request).mode == NetworkMode::none);
-    request.site_allowed = {NetworkMode::none, NetworkMode::slirp};
-    request.network = "host";
-    CHECK(error_message([&] { plan_network(request); }, ExitCode::denied) ==
+    hpc::site::NetworkPolicy site;
+    site.default_network = "none";
+    CHECK(plan_network({}, site).mode == NetworkMode::none);
+    site.allow = {"none", "slirp"};
+    CHECK(error_message([&] { plan_network(asking("host"), site); }, ExitCode::denied) ==
           "denied by site policy: network.allow: host");
+    NetworkRequest net;
+    net.net = true;
+    site.allow = {"host", "none"};
+    CHECK(error_message([&] { plan_network(net, site); }, ExitCode::denied) ==
+          "denied by site policy: network.allow: slirp");
 }
 
 TEST_CASE("network: port maps go into slirp, in Apptainer's syntax", "[network]") {

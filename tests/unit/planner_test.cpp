@@ -42,6 +42,8 @@ HostFacts alice_host(std::string cwd = "/home/alice/project") {
 ImageSummary busybox_image(std::set<std::string> paths = {"/bin/sh", "/etc", "/usr", "/usr/bin"}) {
     ImageSummary image;
     image.path = "/scratch/busybox.sif";
+    image.format = "sif";
+    image.owner = "alice";
     image.facts.has_bin_sh = true;
     image.passwd = "root:x:0:0:root:/root:/bin/sh\n";
     image.group = "root:x:0:\n";
@@ -176,6 +178,49 @@ TEST_CASE("planner: behind slirp, resolv.conf names its DNS and the launch keeps
     resolv = find_target(host_plan, "/etc/resolv.conf");
     REQUIRE(resolv);
     CHECK((resolv->kind == MountKind::bind && resolv->source == "/etc/resolv.conf"));
+}
+
+TEST_CASE("planner: the site's policy: default binds, denied binds and images, its network and sharing") {
+    hpc::site::SiteConfig site;
+    site.binds.default_binds = {{"/scratch", "/scratch", false}, {"/project", "/project", true}};  // no /project here
+    site.binds.deny = {"/opt/data"};
+    LaunchPlan plan = plan_launch(exec_request(), alice_host(), busybox_image(), site);
+    const MountStep* scratch = find_target(plan, "/scratch");
+    REQUIRE(scratch);
+    CHECK(scratch->source == "/scratch");
+    CHECK_FALSE(find_target(plan, "/project"));  // skipped: missing on this host
+
+    LaunchRequest bind = exec_request();
+    bind.binds = {{"/opt/data", "/data", false}};
+    hpc::Error denied = hpc::test::thrown_error([&] { plan_launch(bind, alice_host(), busybox_image(), site); });
+    CHECK(denied.code() == hpc::ExitCode::denied);
+    CHECK(std::string(denied.what()) == "denied by site policy: binds.deny: /opt/data");
+    LaunchRequest home = exec_request();
+    home.home = "/opt/data:/home/alice";
+    CHECK_THROWS_WITH(plan_launch(home, alice_host(), busybox_image(), site), Catch::Contains("binds.deny"));
+
+    hpc::site::SiteConfig images;
+    images.images.allow_paths = {"/opt/containers"};
+    CHECK_THROWS_WITH(plan_launch(exec_request(), alice_host(), busybox_image(), images),
+                      "denied by site policy: images.allow_paths: /scratch/busybox.sif");
+    images.images.allow_paths = {"/scratch"};
+    images.images.allow_owners = {"bob"};
+    CHECK_THROWS_WITH(plan_launch(exec_request(), alice_host(), busybox_image(), images),
+                      Catch::Contains("images.allow_owners: alice"));
+
+    hpc::site::SiteConfig no_fakeroot;
+    no_fakeroot.fakeroot.allow = false;
+    LaunchRequest fakeroot = exec_request();
+    fakeroot.fakeroot = true;
+    CHECK_THROWS_WITH(plan_launch(fakeroot, alice_host(), busybox_image(), no_fakeroot),
+                      "denied by site policy: fakeroot.allow: --fakeroot");
+
+    hpc::site::SiteConfig private_mounts;
+    private_mounts.mount.share_per_node = false;
+    private_mounts.network.default_network = "none";
+    LaunchPlan contained = plan_launch(exec_request(), alice_host(), busybox_image(), private_mounts);
+    CHECK_FALSE(contained.share_mount);
+    CHECK(contained.network.mode == NetworkMode::none);
 }
 
 TEST_CASE("planner: --containall is --contain, --cleanenv, --pid and --ipc") {
