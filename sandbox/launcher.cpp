@@ -1,6 +1,7 @@
 #include "sandbox/launcher.hpp"
 
 #include "common/error.hpp"
+#include "common/pipe.hpp"
 #include "common/unique_fd.hpp"
 #include "sandbox/mount_ops.hpp"
 #include "sandbox/namespaces.hpp"
@@ -21,18 +22,6 @@
 
 namespace hpc::sandbox {
 namespace {
-
-struct Pipe {
-    UniqueFd read;
-    UniqueFd write;
-
-    Pipe() {
-        int fds[2];
-        if (::pipe2(fds, O_CLOEXEC) != 0) throw_errno("pipe");
-        read.reset(fds[0]);
-        write.reset(fds[1]);
-    }
-};
 
 // A child that is killed and reaped unless released: no error path leaves a payload behind.
 class ChildGuard {

@@ -1,6 +1,7 @@
 #include "sandbox/node_share.hpp"
 
 #include "common/error.hpp"
+#include "common/pipe.hpp"
 #include "sandbox/mount_ops.hpp"
 
 #include <fcntl.h>
@@ -152,10 +153,9 @@ struct ShareHost::State {
 
 ShareHost::ShareHost(UniqueFd listener) : state_(std::make_unique<State>()) {
     state_->listener = std::move(listener);
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) throw_errno("pipe");
-    state_->wake_read.reset(fds[0]);
-    state_->wake_write.reset(fds[1]);
+    Pipe wake;
+    state_->wake_read = std::move(wake.read);
+    state_->wake_write = std::move(wake.write);
 }
 
 ShareHost::ShareHost(ShareHost&&) noexcept = default;

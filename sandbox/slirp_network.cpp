@@ -1,6 +1,7 @@
 #include "sandbox/slirp_network.hpp"
 
 #include "common/error.hpp"
+#include "common/pipe.hpp"
 #include "sandbox/supervisor.hpp"
 
 #include <fcntl.h>
@@ -38,16 +39,6 @@ std::string find_program() {
     throw Error(ExitCode::unavailable,
                 "--network slirp: slirp4netns is not installed (Debian package slirp4netns) or not on PATH");
 }
-
-struct Pipe {
-    UniqueFd read, write;
-    Pipe() {
-        int fds[2];
-        if (::pipe2(fds, O_CLOEXEC) != 0) throw_errno("pipe");
-        read.reset(fds[0]);
-        write.reset(fds[1]);
-    }
-};
 
 // What slirp4netns said, its last line first: it explains a failure there.
 std::string last_words(int output) {
