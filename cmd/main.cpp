@@ -4,11 +4,14 @@
 #include "cmd/config_command.hpp"
 #include "cmd/inspect_command.hpp"
 #include "cmd/report.hpp"
+#include "cmd/slurm_command.hpp"
 #include "common/error.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <exception>
+#include <optional>
+#include <vector>
 
 namespace {
 
@@ -35,6 +38,21 @@ std::string_view requested_subcommand(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    std::optional<std::vector<std::string>> rewritten;
+    try {
+        rewritten = hpc::cmd::rewritten_command_line(argc, argv);
+    } catch (const hpc::Error& error) {
+        hpc::cmd::report_error(error.what());
+        return static_cast<int>(error.code());
+    }
+    std::vector<char*> rewritten_argv;
+    if (rewritten) {
+        for (std::string& word : *rewritten) rewritten_argv.push_back(word.data());
+        argc = static_cast<int>(rewritten_argv.size());
+        rewritten_argv.push_back(nullptr);
+        argv = rewritten_argv.data();
+    }
+
     CLI::App app{"hpc: run container images (SIF, squashfs, directories) as yourself"};
     app.require_subcommand(1);
     app.set_version_flag("--version", "hpc 0.1.0");
@@ -66,6 +84,10 @@ int main(int argc, char** argv) {
     CLI::App* config = app.add_subcommand("config", "the site configuration: hpc config check [FILE]");
     hpc::cmd::add_config_options(*config, config_options);
 
+    hpc::cmd::SlurmOptions slurm_options;
+    CLI::App* slurm = app.add_subcommand("slurm", "for slurm.conf: hpc slurm prolog | epilog");
+    hpc::cmd::add_slurm_options(*slurm, slurm_options);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& request) {
@@ -77,13 +99,14 @@ int main(int argc, char** argv) {
         auto subcommands = app.get_subcommands([&](const CLI::App* sub) { return sub->get_name() == requested; });
         std::string message = requested.empty() || !subcommands.empty()
                                   ? error.what()
-                                  : std::string(requested) + ": not an hpc command (exec, run, shell, test, inspect, config, build)";
+                                  : std::string(requested) + ": not an hpc command (exec, run, shell, test, inspect, config, build, slurm)";
         hpc::cmd::report_error(message + " (see hpc --help)");
         return static_cast<int>(hpc::ExitCode::usage);
     }
     try {
         if (inspect->parsed()) return hpc::cmd::run_inspect(inspect_options);
         if (config->parsed()) return hpc::cmd::run_config_check(config_options);
+        if (slurm->parsed()) return hpc::cmd::run_slurm_command(slurm_options);
         if (build->parsed()) return hpc::cmd::run_build_command(build_options);
         return hpc::cmd::run_action(action_options, chosen);
     } catch (const hpc::Error& error) {

@@ -22,9 +22,10 @@ constexpr std::array<std::string_view, 3> setting_prefixes = {"APPTAINER_", "SIN
 constexpr std::array<std::string_view, 3> value_prefixes = {"HPCENV_", "APPTAINERENV_", "SINGULARITYENV_"};
 
 // Host variables that pass even with --cleanenv (Apptainer's alwaysPassKeys).
-constexpr std::array<std::string_view, 11> always_pass = {
-    "TERM",      "http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "no_proxy",
-    "NO_PROXY",  "all_proxy",  "ALL_PROXY",  "ftp_proxy",   "FTP_PROXY"};
+// SLURM_JOB_ID too: `hpc slurm epilog` finds a job's leftover container processes by it.
+constexpr std::array<std::string_view, 12> always_pass = {
+    "TERM",     "http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "no_proxy",
+    "NO_PROXY", "all_proxy",  "ALL_PROXY",  "ftp_proxy",   "FTP_PROXY",   "SLURM_JOB_ID"};
 
 // Host variables that never pass (Apptainer's alwaysOmitKeys, the settings among them being
 // dropped by prefix anyway). PWD names a host directory: the container's comes from `cwd`.

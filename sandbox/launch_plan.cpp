@@ -65,7 +65,9 @@ std::string describe(const LaunchPlan& plan) {
     std::ostringstream out;
     out << "user namespace: uid " << describe_maps(plan.uid_map) << "; gid " << describe_maps(plan.gid_map) << "\n";
     if (plan.ownership_ignored) out << "ownership filter: chown and set*id succeed without effect\n";
-    out << "image mount: " << (plan.share_mount ? "shared with this user's other launches of it" : "private") << "\n";
+    out << "image mount: " << (plan.share_mount ? "shared with this user's other launches of it" : "private");
+    if (!plan.share_scope.empty()) out << " in " << plan.share_scope;
+    out << "\n";
     out << "namespaces: user, mount";
     if (plan.namespaces.ipc) out << ", ipc";
     if (plan.namespaces.pid) out << ", pid" << (plan.namespaces.init ? " (hpc as init)" : " (payload as init)");

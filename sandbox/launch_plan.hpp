@@ -71,6 +71,9 @@ struct LaunchPlan {
     // Join, or let join, the other launches of this image by this user on the node: one FUSE
     // mount and page cache for all (node_share.hpp). Off with --no-share and for directories.
     bool share_mount = false;
+    // Who may join beyond the user and the image: inside a Slurm job, that job's step alone
+    // ("slurm job 12 step 0"), so that a job never waits for another's ranks to end; "" for all.
+    std::string share_scope;
     NamespacePlan namespaces;
     NetworkPlan network;
     RootPlan root;

@@ -185,7 +185,7 @@ std::string meeting_name(uid_t uid, const std::string& image_identity, const Lau
         for (const IdMap& map : *table)
             maps += std::to_string(map.inside) + ":" + std::to_string(map.outside) + ":" + std::to_string(map.count) + ",";
     char hash[24];
-    std::snprintf(hash, sizeof hash, "%zx", std::hash<std::string>{}(maps));
+    std::snprintf(hash, sizeof hash, "%zx", std::hash<std::string>{}(maps + plan.share_scope));
     return "hpc/" + std::to_string(uid) + "/" + image_identity + "/" + hash;
 }
 

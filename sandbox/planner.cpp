@@ -162,6 +162,20 @@ MountStep identity_file(const std::string& target, std::string content) {
     return step;
 }
 
+std::string host_variable(const HostFacts& host, std::string_view name) {
+    for (const std::string& entry : host.environ)
+        if (entry.size() > name.size() && entry.compare(0, name.size(), name) == 0 && entry[name.size()] == '=')
+            return entry.substr(name.size() + 1);
+    return {};
+}
+
+std::string share_scope(const HostFacts& host) {
+    std::string job = host_variable(host, "SLURM_JOB_ID");
+    if (job.empty()) return {};
+    std::string step = host_variable(host, "SLURM_STEP_ID");
+    return "slurm job " + job + (step.empty() ? "" : " step " + step);
+}
+
 EnvVars runtime_variables(const ImageSummary& image) {
     std::string name = image.path.substr(image.path.rfind('/') + 1);
     // Apptainer exports these to every container; APPTAINER_ENVIRONMENT is where a
@@ -205,6 +219,7 @@ LaunchPlan plan_launch(const LaunchRequest& original, const HostFacts& host, con
     // A launch with slirp has a slirp4netns of its own to keep: it does not join another's.
     plan.share_mount = !image.is_directory && !request.no_share && request.action != Action::shell &&
                        plan.network.mode != NetworkMode::slirp && site.mount.share_per_node;
+    if (plan.share_mount) plan.share_scope = share_scope(host);
     // Mount points the image lacks come from the server (squashfs) or from covering their
     // directory with a tmpfs copy (directory images): no overlay unless asked for.
     plan.root.overlay = request.writable_tmpfs;

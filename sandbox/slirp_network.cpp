@@ -89,7 +89,9 @@ SlirpNetwork::SlirpNetwork(const NetworkPlan& plan) : plan_(plan) {
     if (!plan_.port_maps.empty()) {
         const char* runtime = std::getenv("XDG_RUNTIME_DIR");
         std::string base = runtime && *runtime && ::access(runtime, W_OK) == 0 ? runtime : "/tmp";
-        std::string templ = base + "/hpc-slirp.XXXXXX";
+        // In a Slurm job, named after it: the job's epilog removes one a killed launch left.
+        const char* job = std::getenv("SLURM_JOB_ID");
+        std::string templ = base + "/hpc-slirp" + (job && *job ? std::string("-job") + job : "") + ".XXXXXX";
         if (!::mkdtemp(templ.data())) throw_errno("mkdtemp " + templ);
         api_directory_ = templ;
         argv.push_back("--api-socket=" + api_directory_ + "/api.sock");

@@ -67,6 +67,8 @@ std::string describe(const SiteConfig& config) {
     line("default", quoted(config.network.default_network));
     out += "\n[mount]\n";
     line("share_per_node", boolean(config.mount.share_per_node));
+    out += "\n[slurm]\n";
+    line("stage_directory", quoted(config.slurm.stage_directory));
     return out;
 }
 

@@ -252,6 +252,18 @@ void read_mount(const std::string& file_name, const toml::table& table, MountPol
     });
 }
 
+void read_slurm(const std::string& file_name, const toml::table& table, SlurmPolicy& slurm) {
+    static constexpr std::array known{"stage_directory"};
+    for_each_field(file_name, "slurm", table, [&](const Field& field) {
+        if (field.written_key.str() != "stage_directory") field.unknown(known);
+        const auto* text = field.value.as_string();
+        if (!text) field.fail("must be a string, not " + std::string(type_phrase(field.value.type())));
+        if (text->get().empty()) return slurm.stage_directory.clear();  // "": no staging, as described
+        if (auto problem = absolute_path_problem(text->get())) field.fail(*problem);
+        slurm.stage_directory = normalize_absolute(text->get());
+    });
+}
+
 std::string_view trim(std::string_view text) {
     size_t start = text.find_first_not_of(" \t\r");
     if (start == std::string_view::npos) return {};
@@ -327,7 +339,7 @@ SiteConfig parse_site_config(std::string_view toml_text, const std::string& file
     toml::parse_result parsed = toml::parse(toml_text, std::string_view(file_name));
     if (!parsed) report_syntax_error(toml_text, file_name, parsed.error());
 
-    static constexpr std::array sections{"binds", "images", "fakeroot", "network", "mount"};
+    static constexpr std::array sections{"binds", "images", "fakeroot", "network", "mount", "slurm"};
     SiteConfig config;
     for (const auto& [key, node] : in_file_order(parsed.table())) {
         std::string name(key->str());
@@ -344,6 +356,7 @@ SiteConfig parse_site_config(std::string_view toml_text, const std::string& file
         if (name == "fakeroot") read_fakeroot(file_name, *table, config.fakeroot);
         if (name == "network") read_network(file_name, *table, config.network);
         if (name == "mount") read_mount(file_name, *table, config.mount);
+        if (name == "slurm") read_slurm(file_name, *table, config.slurm);
     }
     return config;
 }

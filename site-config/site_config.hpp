@@ -64,6 +64,15 @@ struct MountPolicy {
     bool operator==(const MountPolicy&) const = default;
 };
 
+// [slurm]
+struct SlurmPolicy {
+    // Node-local directory where `hpc slurm prolog` copies the image of a job that asked for it
+    // (--hpc-stage), one directory per job, removed by `hpc slurm epilog`; empty: no staging.
+    std::string stage_directory;
+
+    bool operator==(const SlurmPolicy&) const = default;
+};
+
 // Every path in it is absolute and lexically normal ("/a/b", no "." or "//", no trailing
 // slash); a default-constructed SiteConfig is the built-in policy.
 struct SiteConfig {
@@ -72,6 +81,7 @@ struct SiteConfig {
     FakerootPolicy fakeroot;
     NetworkPolicy network;
     MountPolicy mount;
+    SlurmPolicy slurm;
 
     bool operator==(const SiteConfig&) const = default;
 };

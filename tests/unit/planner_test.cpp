@@ -180,6 +180,20 @@ TEST_CASE("planner: behind slirp, resolv.conf names its DNS and the launch keeps
     CHECK((resolv->kind == MountKind::bind && resolv->source == "/etc/resolv.conf"));
 }
 
+TEST_CASE("planner: in a Slurm job, the mount is shared by the job's step alone") {
+    HostFacts host = alice_host();
+    CHECK(plan_launch(exec_request(), host, busybox_image()).share_scope.empty());
+    host.environ.push_back("SLURM_JOB_ID=12");
+    CHECK(plan_launch(exec_request(), host, busybox_image()).share_scope == "slurm job 12");
+    host.environ.push_back("SLURM_STEP_ID=3");
+    CHECK(plan_launch(exec_request(), host, busybox_image()).share_scope == "slurm job 12 step 3");
+    LaunchRequest cleaned = exec_request();
+    cleaned.clean_env = true;  // the epilog finds the job's container processes by SLURM_JOB_ID
+    std::vector<std::string> envp = plan_launch(cleaned, host, busybox_image()).command.envp;
+    CHECK(std::find(envp.begin(), envp.end(), "SLURM_JOB_ID=12") != envp.end());
+    CHECK(std::find(envp.begin(), envp.end(), "SLURM_STEP_ID=3") == envp.end());
+}
+
 TEST_CASE("planner: the site's policy: default binds, denied binds and images, its network and sharing") {
     hpc::site::SiteConfig site;
     site.binds.default_binds = {{"/scratch", "/scratch", false}, {"/project", "/project", true}};  // no /project here

@@ -104,9 +104,9 @@ TEST_CASE("site config: keys left out keep their defaults; dotted keys and inlin
 
 TEST_CASE("site config: unknown tables and keys, with file, line and dotted key", "[site]") {
     CHECK(config_error("[binds]\nallow = []\n\n[container]\nx = 1\n") ==
-          "hpc.toml:4: container: unknown table (known tables: binds, images, fakeroot, network, mount)");
+          "hpc.toml:4: container: unknown table (known tables: binds, images, fakeroot, network, mount, slurm)");
     CHECK(config_error("verbose = true\n") ==
-          "hpc.toml:1: verbose: unknown key (known tables: binds, images, fakeroot, network, mount)");
+          "hpc.toml:1: verbose: unknown key (known tables: binds, images, fakeroot, network, mount, slurm)");
     CHECK(config_error("[network]\nallow = [\"host\"]\nspeed = 10\n") ==
           "hpc.toml:3: network.speed: unknown key (known: allow, default)");
     CHECK(config_error("[fakeroot]\nallow_without_subuids = true\n") ==
@@ -182,6 +182,8 @@ TEST_CASE("site config: paths must be absolute and free of '..'", "[site]") {
           "hpc.toml:2: images.allow_paths: '/apps/../home' must not contain '..'");
     CHECK(config_error("[images]\nallow_paths = [\"/apps/..\"]\n") ==
           "hpc.toml:2: images.allow_paths: '/apps/..' must not contain '..'");
+    CHECK(config_error("[slurm]\nstage_directory = \"local\"\n") ==
+          "hpc.toml:2: slurm.stage_directory: 'local' is not an absolute path");
 }
 
 TEST_CASE("site config: malformed default binds", "[site]") {
@@ -218,6 +220,9 @@ default = "host"
 
 [mount]
 share_per_node = true
+
+[slurm]
+stage_directory = ""
 )");
     SiteConfig config = parse(R"(binds.default = ["/a", "/b:/c", "/d:/d:ro"]
 binds.deny = ["/odd\"name\\"]
@@ -225,7 +230,9 @@ images.allow_owners = ["apps"]
 fakeroot.allow_without_subuid = false
 network = { allow = ["none"], default = "none" }
 mount.share_per_node = false
+slurm.stage_directory = "/local/hpc/"
 )");
+    CHECK(config.slurm.stage_directory == "/local/hpc");
     std::string text = describe(config);
     CHECK(text.find("default = [\"/a\", \"/b:/c\", \"/d:/d:ro\"]\n") != std::string::npos);
     CHECK(text.find("deny = [\"/odd\\\"name\\\\\"]\n") != std::string::npos);
@@ -310,7 +317,7 @@ TEST_CASE("site config: the shipped hpc.toml shows every key at its default", "[
         live += line + "\n";
         start = end + 1;
     }
-    CHECK(settings == 11);  // binds 3, images 3, fakeroot 2, network 2, mount 1
+    CHECK(settings == 12);  // binds 3, images 3, fakeroot 2, network 2, mount 1, slurm 1
     CHECK(parse(live) == SiteConfig{});
     CHECK(describe(parse(live)) == describe(SiteConfig{}));
 }

@@ -1,0 +1,78 @@
+// The epilog's search for what a job's containers left running (slurm/job_epilog.hpp): a process
+// of the job inside a user namespace is found and ended; the same job's processes on the host,
+// and another job's in a container, are not.
+#include "slurm/job_epilog.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <sched.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <string>
+
+namespace {
+
+// A `sleep` with SLURM_JOB_ID=`job` in its environment, in a user namespace of its own or not.
+pid_t start_sleeper(const std::string& job, bool contained) {
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        if (contained && ::unshare(CLONE_NEWUSER) != 0) ::_exit(111);
+        std::string tag = "SLURM_JOB_ID=" + job;
+        char* const argv[] = {const_cast<char*>("sleep"), const_cast<char*>("60"), nullptr};
+        char* const envp[] = {tag.data(), nullptr};
+        ::execve("/bin/sleep", argv, envp);
+        ::_exit(112);
+    }
+    return pid;
+}
+
+bool has_exec_finished(pid_t pid) {  // execve done: /proc shows the new environment
+    for (int attempt = 0; attempt < 200; ++attempt) {
+        char name[64];
+        std::snprintf(name, sizeof name, "/proc/%d/comm", pid);
+        if (FILE* file = std::fopen(name, "r")) {
+            char comm[32] = {};
+            bool is_sleep = std::fgets(comm, sizeof comm, file) && std::string(comm) == "sleep\n";
+            std::fclose(file);
+            if (is_sleep) return true;
+        }
+        ::usleep(5000);
+    }
+    return false;
+}
+
+std::string own_link(const char* path) {
+    char buffer[256];
+    ssize_t length = ::readlink(path, buffer, sizeof buffer);
+    return length > 0 ? std::string(buffer, static_cast<size_t>(length)) : "";
+}
+
+}  // namespace
+
+TEST_CASE("slurm epilog: the job's processes in containers are found and ended, nothing else", "[slurm]") {
+    std::string job = std::to_string(900000 + ::getpid());
+    std::string other_job = std::to_string(800000 + ::getpid());
+    pid_t contained = start_sleeper(job, true);
+    pid_t on_host = start_sleeper(job, false);
+    pid_t other = start_sleeper(other_job, true);
+    for (pid_t pid : {contained, on_host, other}) REQUIRE(has_exec_finished(pid));
+
+    std::vector<hpc::slurm::Leftover> found = hpc::slurm::leftover_processes(
+        "/proc", job, ::getuid(), own_link("/proc/self/exe"), own_link("/proc/self/ns/user"));
+    REQUIRE(found.size() == 1);
+    CHECK(found.front().pid == contained);
+
+    hpc::slurm::SlurmJob slurm_job{job, ::getuid(), ::getgid(), "", false};
+    hpc::slurm::EpilogReport report = hpc::slurm::run_epilog(slurm_job, {});
+    CHECK(report.processes_ended == 1);
+    int status = 0;
+    REQUIRE(::waitpid(contained, &status, 0) == contained);
+    CHECK((WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL));
+    for (pid_t pid : {on_host, other}) {
+        CHECK(::waitpid(pid, &status, WNOHANG) == 0);  // still running
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, &status, 0);
+    }
+}
