@@ -58,7 +58,8 @@ int run_slurm_command(const SlurmOptions& options) {
         }
         slurm::EpilogReport report = slurm::run_epilog(job, site);
         if (report.processes_ended > 0)
-            report_notice(job_name + ": ended " + std::to_string(report.processes_ended) + " leftover processes");
+            report_notice(job_name + ": ended " + std::to_string(report.processes_ended) + " leftover process" +
+                          (report.processes_ended == 1 ? "" : "es"));
         for (const std::string& path : report.removed) report_notice(job_name + ": removed " + path);
     } catch (const Error& error) {
         // The node's own fault (the stage directory cannot be made): the admin must see it.
