@@ -5,6 +5,7 @@
 #include "sandbox/default_mounts.hpp"
 #include "sandbox/fakeroot.hpp"
 #include "sandbox/mount_visibility.hpp"
+#include "sandbox/mpi_mounts.hpp"
 #include "sandbox/site_policy.hpp"
 
 #include <algorithm>
@@ -236,6 +237,9 @@ LaunchPlan plan_launch(const LaunchRequest& original, const HostFacts& host, con
     if (home.fresh || !home.source.empty()) plan.mounts.push_back(home_step(home));
     for (MountStep& step : user_binds(request, host, site)) plan.mounts.push_back(std::move(step));
     if (std::optional<MountStep> cwd = cwd_step(request, host, image, plan.mounts)) plan.mounts.push_back(*cwd);
+    MpiMounts mpi = plan_mpi_mounts(request, host, image, site, plan.mounts);
+    plan.mounts.insert(plan.mounts.end(), mpi.steps.begin(), mpi.steps.end());
+    plan.warnings.insert(plan.warnings.end(), mpi.warnings.begin(), mpi.warnings.end());
 
     // The user's entries, so that whoami and id answer as on the host.
     if (!request.as_root) {
@@ -257,6 +261,7 @@ LaunchPlan plan_launch(const LaunchRequest& original, const HostFacts& host, con
     environment.cwd = request.pwd.empty() ? host.cwd : normalize_absolute(request.pwd);
     environment.uid = inside_uid;
     environment.gid = inside_gid;
+    environment.library_path_first = mpi.library_directories;
     ContainerEnvironment container_environment = plan_environment(environment);
     plan.warnings.insert(plan.warnings.end(), container_environment.warnings.begin(),
                          container_environment.warnings.end());
