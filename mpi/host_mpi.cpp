@@ -82,8 +82,7 @@ FoundLibrary locate_libmpi(LibrarySearch& search, const FileView& view, const Ho
         for (const std::string& name : sorted_listing(view, directory))
             if (is_mpi_library_name(name))
                 if (std::optional<FoundLibrary> found = search.load(directory + "/" + name, name, true)) return *found;
-    for (const std::string& name : search.names_matching(is_mpi_library_name))
-        if (std::optional<FoundLibrary> found = search.find(name)) return *found;
+    if (std::optional<FoundLibrary> found = search.find_any(is_mpi_library_name)) return *found;
     std::string directories;
     for (const std::string& directory : default_library_directories()) directories += ", " + directory;
     throw Error(ExitCode::unavailable, "no MPI library on this host (no libmpi.so.N or libmpich.so.N in LD_LIBRARY_PATH, "
@@ -149,7 +148,10 @@ private:
             if (!is_shared_object_name(name)) continue;
             std::optional<std::string> canonical = view_.canonical(path);
             if (!canonical || objects_.count(*canonical)) continue;
-            std::optional<FoundLibrary> plugin = search_.load(*canonical, name, user_chosen);
+            // A plugin's own strings are not read for directories: there are hundreds of plugins,
+            // and the libraries they belong with name their package's directories.
+            static const ElfReadOptions plugin_options;
+            std::optional<FoundLibrary> plugin = search_.load(*canonical, name, user_chosen, &plugin_options);
             if (!plugin) continue;
             objects_.insert(plugin->path);
             result_.plugins.push_back({plugin->path, plugin->object.version_needs});

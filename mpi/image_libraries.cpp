@@ -13,10 +13,7 @@ ImageLibraries image_libraries(FileView image) {
     libraries.find_mpi = [search](const std::string& preferred) -> std::optional<MpiLibrary> {
         std::optional<FoundLibrary> found;
         if (!preferred.empty()) found = search->find(preferred);
-        for (const std::string& name : search->names_matching(is_mpi_library_name)) {
-            if (found) break;
-            found = search->find(name);
-        }
+        if (!found) found = search->find_any(is_mpi_library_name);
         if (!found) return std::nullopt;
         return identify_mpi(found->path, found->object);
     };

@@ -86,12 +86,13 @@ const std::vector<CacheEntry>& LibrarySearch::cache() {
     return *cache_;
 }
 
-std::optional<FoundLibrary> LibrarySearch::load(const std::string& path, const std::string& name, bool user_chosen) {
+std::optional<FoundLibrary> LibrarySearch::load(const std::string& path, const std::string& name, bool user_chosen,
+                                                const ElfReadOptions* options) {
     std::optional<FileBytes> file = view_.read(path);
     if (!file || !looks_like_elf(file->bytes)) return std::nullopt;
     std::optional<std::string> canonical = view_.canonical(path);
     if (!canonical) return std::nullopt;
-    ElfObject object = read_elf_object(file->bytes, *canonical, options_);
+    ElfObject object = read_elf_object(file->bytes, *canonical, options ? *options : options_);
     if (object.machine != native_machine || !object.is_64_bit) return std::nullopt;
     return FoundLibrary{name, *canonical, std::move(object), user_chosen};
 }
@@ -118,15 +119,19 @@ std::optional<FoundLibrary> LibrarySearch::find(const std::string& name, const F
     return find_in(default_library_directories(), name, false);
 }
 
-std::vector<std::string> LibrarySearch::names_matching(bool (*wanted)(std::string_view name)) {
-    std::vector<std::string> names;
-    auto add = [&](const std::string& name) {
-        if (wanted(name) && std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
-    };
-    for (const CacheEntry& entry : cache()) add(entry.name);
-    for (const std::string& directory : default_library_directories())
-        for (const std::string& name : view_.list(directory)) add(name);
-    return names;
+std::optional<FoundLibrary> LibrarySearch::find_any(bool (*wanted)(std::string_view name)) {
+    for (const CacheEntry& entry : cache())
+        if (wanted(entry.name))
+            if (auto found = load(entry.path, entry.name, false)) return found;
+    // A system directory holds thousands of names: listed only when the cache did not answer.
+    for (const std::string& directory : default_library_directories()) {
+        std::vector<std::string> names = view_.list(directory);
+        std::sort(names.begin(), names.end());
+        for (const std::string& name : names)
+            if (wanted(name))
+                if (auto found = load(directory + "/" + name, name, false)) return found;
+    }
+    return std::nullopt;
 }
 
 }  // namespace hpc::mpi

@@ -32,12 +32,14 @@ public:
     // without RPATH or RUNPATH). A name with a '/' is a path. nullopt when it is nowhere.
     std::optional<FoundLibrary> find(const std::string& name, const FoundLibrary* needed_by = nullptr);
 
-    // The object at `path` when it is one of hpc's architecture, else nullopt.
-    std::optional<FoundLibrary> load(const std::string& path, const std::string& name, bool user_chosen);
+    // The object at `path` when it is one of hpc's architecture, else nullopt; read with
+    // `options` when given, else the search's.
+    std::optional<FoundLibrary> load(const std::string& path, const std::string& name, bool user_chosen,
+                                     const ElfReadOptions* options = nullptr);
 
-    // The names of the libraries in the tree's ld.so.cache and its default directories, in
-    // the loader's order, that pass `wanted` (to find a libmpi of any version).
-    std::vector<std::string> names_matching(bool (*wanted)(std::string_view name));
+    // The first library whose name passes `wanted` (a libmpi of any version), in the tree's
+    // ld.so.cache, then in its default directories (listed only when the cache has none).
+    std::optional<FoundLibrary> find_any(bool (*wanted)(std::string_view name));
 
     const std::vector<std::string>& ld_library_path() const { return ld_library_path_; }
 
