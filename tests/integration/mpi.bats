@@ -165,8 +165,9 @@ needs_open_mpi_image() {
     needs_open_mpi_image
     cd "$(dirname "$MPI_HELLO")"
     # Without it, PMIx cannot map its server's data store, says "PMIX ERROR ... gds_ds12_lock"
-    # for each rank, and falls back to asking the server for everything.
-    run mpirun -n 2 "$HPC" exec --contain -B "$PWD" --pwd "$PWD" "$MPI_SIF" ./hello
+    # for each rank, and falls back to asking the server for everything. (TCP between the ranks:
+    # --contain gives each its own /dev/shm, where Open MPI's shared memory transport meets.)
+    run mpirun --mca btl self,tcp -n 2 "$HPC" exec --contain -B "$PWD" --pwd "$PWD" "$MPI_SIF" ./hello
     [ "$status" -eq 0 ]
     [ "${#lines[@]}" -eq 2 ]
     [[ "$output" == *"rank 0 of 2: "* ]]
