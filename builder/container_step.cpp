@@ -17,6 +17,9 @@ int run_container_step(const ContainerStep& step, const std::function<void(const
     request.writable = step.writable;
     request.pwd.assign(1, '/');  // not = "/": GCC 12 warns falsely (-Wrestrict) on that
     request.binds = step.binds;
+    // %post installs the image's own libraries: the host's MPI (a site's mpi.default = "host")
+    // must not stand in for them while it runs.
+    request.mpi = "image";
     // What %post may append labels to (APPTAINER_ENVIRONMENT, for the environment, every
     // container has already).
     request.env_options = {"APPTAINER_LABELS=/.build.labels", "SINGULARITY_LABELS=/.build.labels"};

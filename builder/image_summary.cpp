@@ -1,5 +1,7 @@
 #include "builder/image_summary.hpp"
 
+#include "builder/image_file_view.hpp"
+
 #include <pwd.h>
 
 #include <algorithm>
@@ -62,6 +64,7 @@ sandbox::ImageSummary summarize_image(const image::ImageFile& image, std::shared
     summary.passwd = tree->read_file("/etc/passwd").value_or("");
     summary.group = tree->read_file("/etc/group").value_or("");
     summary.exists = [tree](const std::string& path) { return tree->stat(path).has_value(); };
+    summary.libraries = mpi::image_libraries(image_file_view(tree));
     return summary;
 }
 

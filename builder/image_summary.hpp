@@ -1,5 +1,6 @@
 // What the planner needs to know of an image, read through image/'s tree before anything is
-// mounted: its environment scripts, runscript, shells, passwd and group.
+// mounted: its environment scripts, runscript, shells, passwd and group, and (for --mpi host,
+// read only when asked) its shared libraries.
 #pragma once
 
 #include "image/image.hpp"

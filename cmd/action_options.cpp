@@ -73,6 +73,9 @@ void add_action_options(CLI::App& command, ActionOptions& options, bool with_she
     command.add_option("--network-args", options.network_args,
                        "for slirp: portmap=HOST_PORT:CONTAINER_PORT[/tcp|udp], comma-separated");
     command.add_option("--hostname", options.hostname, "the container's host name (a UTS namespace of its own)");
+    command.add_option("--mpi", options.mpi,
+                       "the MPI programs use: image (the image's own) or host (the host's, bound in place of "
+                       "the image's when their ABIs match); default: the site's mpi.default, image");
     command.add_flag("-f,--fakeroot", options.fakeroot,
                      "root inside, your subordinate uid/gid ranges behind it (/etc/subuid, newuidmap)");
     if (with_shell) command.add_option("-s,--shell", options.shell, "the shell to run (default: /bin/bash or /bin/sh)");
@@ -113,6 +116,7 @@ sandbox::LaunchRequest to_launch_request(const ActionOptions& options, sandbox::
     request.network.network = options.network;
     request.network.network_args = split_commas(options.network_args);
     request.network.hostname = options.hostname;
+    request.mpi = options.mpi;
     request.no_mount = split_commas(options.no_mount);
     request.pwd = options.pwd;
     request.env_options = options.env;

@@ -36,6 +36,7 @@ struct ActionOptions {
     std::string network;
     std::vector<std::string> network_args;
     std::string hostname;
+    std::string mpi;
     std::string shell;
     bool dry_run = false;
     bool verbose = false;

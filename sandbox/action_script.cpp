@@ -132,6 +132,15 @@ void ld_library_path_edits(std::string& out) {
            "fi\n";
 }
 
+// hpc's own library directories (--mpi host) go before whatever the scripts and the user set.
+void library_path_first(std::string& out, const ContainerEnvironment& environment) {
+    if (environment.library_path_first.empty()) return;
+    std::string directories;
+    for (const std::string& directory : environment.library_path_first)
+        directories += (directories.empty() ? "" : ":") + directory;
+    out += "export LD_LIBRARY_PATH=" + single_quoted(directories) + "${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}\n";
+}
+
 // A host variable comes back unless the scripts or the user set it; one they set empty goes.
 // Then the carriers go, before anything is exec'd. The carriers stay exported while the
 // image's scripts run: hiding them too would cost three commands a variable.
@@ -283,6 +292,7 @@ std::string write_script(const ContainerEnvironment& environment, const ImageFac
     if (!image.env_scripts.empty() || injects(environment, "PREPEND_LD_LIBRARY_PATH") ||
         injects(environment, "APPEND_LD_LIBRARY_PATH"))
         ld_library_path_edits(out);
+    library_path_first(out, environment);
     forget_ids(out, environment);
     restore_host_variables(out, environment, compact);
     prompt(out);

@@ -267,6 +267,7 @@ ContainerEnvironment plan_environment(const EnvironmentRequest& request) {
     environment.evaluate = !request.no_eval;
     environment.uid = request.uid;
     environment.gid = request.gid;
+    environment.library_path_first = request.library_path_first;
     environment.base = base_variables(request);
     collect_injected(request, environment);
     collect_host(request, environment);

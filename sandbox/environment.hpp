@@ -42,6 +42,9 @@ struct EnvironmentRequest {
     std::vector<std::string> no_env;  // each --no-env value (comma lists allowed): host names to drop
     std::string cwd;      // the payload's working directory when known: PWD (the host's PWD never passes)
     std::optional<uint32_t> uid, gid;  // the payload's ids: $UID and $GID for evaluated values
+    // Where hpc bound libraries that must be found before anything else (--mpi host): first
+    // in LD_LIBRARY_PATH, after the image's scripts and the user's values have had their say.
+    std::vector<std::string> library_path_first;
 };
 
 struct ContainerEnvironment {
@@ -51,6 +54,7 @@ struct ContainerEnvironment {
     EnvVars injected;  // the user's values (PATH forms as SING_USER_DEFINED_*), in order
     bool evaluate = true;  // injected values are expanded by the container's shell
     std::optional<uint32_t> uid, gid;  // defined as $UID/$GID for the scripts where the shell lacks them
+    std::vector<std::string> library_path_first;  // as in the request
     std::vector<std::string> warnings;  // for the user: values refused or shadowed, one line each
 };
 

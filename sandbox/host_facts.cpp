@@ -79,6 +79,7 @@ HostFacts gather_host_facts() {
     facts.terminal = controlling_terminal();
     facts.canonical = canonical_host_path;
     facts.subordinate_ids = [name = facts.user.name] { return read_subordinate_ids(name); };
+    facts.mpi = [](const mpi::HostMpiQuery& query) { return mpi::find_host_mpi(mpi::host_file_view(), query); };
     return facts;
 }
 

@@ -2,6 +2,7 @@
 // in as data, so the planner stays pure and its tests can invent any host they like.
 #pragma once
 
+#include "mpi/host_mpi.hpp"
 #include "sandbox/identity.hpp"
 #include "sandbox/subordinate_ids.hpp"
 
@@ -23,6 +24,8 @@ struct HostFacts {
     CanonicalPath canonical;
     // The user's subordinate ids, asked for only by --fakeroot (reading them loads libsubid).
     std::function<SubordinateIds()> subordinate_ids;
+    // The host's MPI, looked for only by --mpi host (it reads every library of it).
+    std::function<mpi::HostMpi(const mpi::HostMpiQuery&)> mpi;
 };
 
 // The real host: getpwuid/getgrouplist for the user, $PWD or getcwd, environ, realpath.

@@ -82,6 +82,11 @@ std::vector<std::string> final_environment(const ContainerEnvironment& environme
         if (!env.value("APPEND_LD_LIBRARY_PATH").empty())
             env.set("LD_LIBRARY_PATH", env.value("LD_LIBRARY_PATH") + ":" + env.value("APPEND_LD_LIBRARY_PATH"));
     }
+    for (auto directory = environment.library_path_first.rbegin(); directory != environment.library_path_first.rend();
+         ++directory) {
+        std::string rest = env.value("LD_LIBRARY_PATH");
+        env.set("LD_LIBRARY_PATH", *directory + (rest.empty() ? "" : ":" + rest));
+    }
 
     for (const auto& [name, value] : environment.host) {
         const std::string* current = env.get(name);

@@ -4,6 +4,8 @@
 #include "common/path_in_root.hpp"
 #include "sandbox/default_mounts.hpp"
 #include "sandbox/fakeroot.hpp"
+#include "sandbox/mount_visibility.hpp"
+#include "sandbox/mpi_mounts.hpp"
 #include "sandbox/site_policy.hpp"
 
 #include <algorithm>
@@ -42,13 +44,6 @@ bool disabled(const LaunchRequest& request, std::string_view name) {
 std::string absolute_from(const std::string& cwd, const std::string& path) {
     if (!path.empty() && path.front() == '/') return normalize_absolute(path);
     return normalize_absolute(cwd + "/" + path);
-}
-
-// Is `path` equal to or below `directory`? Both normalised and absolute.
-bool is_within(const std::string& path, const std::string& directory) {
-    if (directory == "/") return true;
-    return path.size() >= directory.size() && path.compare(0, directory.size(), directory) == 0 &&
-           (path.size() == directory.size() || path[directory.size()] == '/');
 }
 
 MountStep host_bind(const std::string& canonical_source, const std::string& target, bool read_only,
@@ -142,12 +137,7 @@ std::optional<MountStep> cwd_step(const LaunchRequest& request, const HostFacts&
                                   const ImageSummary& image, const std::vector<MountStep>& planned) {
     if (request.contain || disabled(request, "cwd") || host.cwd.empty() || host.cwd == "/") return std::nullopt;
     std::optional<std::string> canonical = host.canonical(host.cwd);
-    if (!canonical) return std::nullopt;
-    for (const MountStep& step : planned) {
-        if (step.kind != MountKind::bind || !is_within(host.cwd, step.target)) continue;
-        std::string below = host.cwd.substr(step.target == "/" ? 0 : step.target.size());
-        if (host.canonical(step.source + below) == canonical) return std::nullopt;
-    }
+    if (!canonical || shows_host_path(planned, host.cwd, *canonical, host.canonical)) return std::nullopt;
     if (image.exists(host.cwd)) return std::nullopt;
     return host_bind(*canonical, host.cwd, false, "cwd");
 }
@@ -262,6 +252,9 @@ LaunchPlan plan_launch(const LaunchRequest& original, const HostFacts& host, con
     if (home.fresh || !home.source.empty()) plan.mounts.push_back(home_step(home));
     for (MountStep& step : user_binds(request, host, site)) plan.mounts.push_back(std::move(step));
     if (std::optional<MountStep> cwd = cwd_step(request, host, image, plan.mounts)) plan.mounts.push_back(*cwd);
+    MpiMounts mpi = plan_mpi_mounts(request, host, image, site, plan.mounts);
+    plan.mounts.insert(plan.mounts.end(), mpi.steps.begin(), mpi.steps.end());
+    plan.warnings.insert(plan.warnings.end(), mpi.warnings.begin(), mpi.warnings.end());
 
     // The user's entries, so that whoami and id answer as on the host.
     if (!request.as_root) {
@@ -283,6 +276,7 @@ LaunchPlan plan_launch(const LaunchRequest& original, const HostFacts& host, con
     environment.cwd = request.pwd.empty() ? host.cwd : normalize_absolute(request.pwd);
     environment.uid = inside_uid;
     environment.gid = inside_gid;
+    environment.library_path_first = mpi.library_directories;
     ContainerEnvironment container_environment = plan_environment(environment);
     plan.warnings.insert(plan.warnings.end(), container_environment.warnings.begin(),
                          container_environment.warnings.end());

@@ -6,6 +6,7 @@
 #include "sandbox/environment.hpp"
 #include "sandbox/host_facts.hpp"
 #include "sandbox/launch_plan.hpp"
+#include "mpi/image_libraries.hpp"
 
 #include <functional>
 #include <string>
@@ -43,6 +44,7 @@ struct LaunchRequest {
     bool fakeroot = false;
     bool no_share = false;             // --no-share: a private mount of the image, not the node's one
     NetworkRequest network;            // --net, --network, --network-args, --hostname
+    std::string mpi;                   // --mpi image|host; empty: the site's mpi.default (mpi_mounts.hpp)
 };
 
 struct ImageSummary {
@@ -54,10 +56,12 @@ struct ImageSummary {
     std::function<bool(const std::string& path)> exists;  // inside the image, links followed
     std::string format;  // "sif", "squashfs" or "dir", as the site config names them
     std::string owner;   // the user name of the image file's owner (its uid when it has none)
+    mpi::ImageLibraries libraries;  // its libmpi and glibc, asked only by --mpi host
 };
 
 // Throws hpc::Error: usage for contradictory options, no_input for a missing bind or home
-// source, data for an image that cannot do what was asked (no shell, not writable).
+// source, data for an image that cannot do what was asked (no shell, not writable, no MPI
+// for --mpi host or one of another ABI), unavailable for --mpi host on a host without an MPI.
 // `site`: the admin's policy (site-config/), applied here; a refusal is hpc::Error(denied)
 // "denied by site policy: <key>: <item>".
 LaunchPlan plan_launch(const LaunchRequest& request, const HostFacts& host, const ImageSummary& image,

@@ -67,6 +67,9 @@ std::string describe(const SiteConfig& config) {
     line("default", quoted(config.network.default_network));
     out += "\n[mount]\n";
     line("share_per_node", boolean(config.mount.share_per_node));
+    out += "\n[mpi]\n";
+    line("default", quoted(config.mpi.default_mpi));
+    line("library", quoted(config.mpi.library));
     out += "\n[slurm]\n";
     line("stage_directory", quoted(config.slurm.stage_directory));
     return out;

@@ -17,6 +17,7 @@ namespace {
 
 constexpr std::array network_names{"host", "none", "slirp"};
 constexpr std::array image_formats{"sif", "squashfs", "dir"};
+constexpr std::array mpi_modes{"image", "host"};
 
 std::string comma_list(std::span<const char* const> names) {
     std::string text;
@@ -252,6 +253,26 @@ void read_mount(const std::string& file_name, const toml::table& table, MountPol
     });
 }
 
+void read_mpi(const std::string& file_name, const toml::table& table, MpiPolicy& mpi) {
+    static constexpr std::array known{"default", "library"};
+    for_each_field(file_name, "mpi", table, [&](const Field& field) {
+        std::string_view name = field.written_key.str();
+        const auto* text = field.value.as_string();
+        if (name != "default" && name != "library") field.unknown(known);
+        if (!text) field.fail("must be a string, not " + std::string(type_phrase(field.value.type())));
+        if (name == "default") {
+            if (!is_one_of(mpi_modes, text->get()))
+                field.fail("unknown MPI '" + text->get() + "' (known: " + comma_list(mpi_modes) + ")");
+            mpi.default_mpi = text->get();
+        } else if (!text->get().empty()) {
+            if (auto problem = absolute_path_problem(text->get())) field.fail(*problem);
+            mpi.library = normalize_absolute(text->get());
+        } else {
+            mpi.library.clear();
+        }
+    });
+}
+
 void read_slurm(const std::string& file_name, const toml::table& table, SlurmPolicy& slurm) {
     static constexpr std::array known{"stage_directory"};
     for_each_field(file_name, "slurm", table, [&](const Field& field) {
@@ -339,7 +360,7 @@ SiteConfig parse_site_config(std::string_view toml_text, const std::string& file
     toml::parse_result parsed = toml::parse(toml_text, std::string_view(file_name));
     if (!parsed) report_syntax_error(toml_text, file_name, parsed.error());
 
-    static constexpr std::array sections{"binds", "images", "fakeroot", "network", "mount", "slurm"};
+    static constexpr std::array sections{"binds", "images", "fakeroot", "network", "mount", "mpi", "slurm"};
     SiteConfig config;
     for (const auto& [key, node] : in_file_order(parsed.table())) {
         std::string name(key->str());
@@ -356,6 +377,7 @@ SiteConfig parse_site_config(std::string_view toml_text, const std::string& file
         if (name == "fakeroot") read_fakeroot(file_name, *table, config.fakeroot);
         if (name == "network") read_network(file_name, *table, config.network);
         if (name == "mount") read_mount(file_name, *table, config.mount);
+        if (name == "mpi") read_mpi(file_name, *table, config.mpi);
         if (name == "slurm") read_slurm(file_name, *table, config.slurm);
     }
     return config;

@@ -64,6 +64,19 @@ struct MountPolicy {
     bool operator==(const MountPolicy&) const = default;
 };
 
+// [mpi]
+struct MpiPolicy {
+    // mpi.default: the MPI a container's programs use without --mpi: "image" (the image's own,
+    // with the launcher's session directories passed through) or "host" (the host's, bound in
+    // when the image has an MPI of the same ABI: the bind model).
+    std::string default_mpi = "image";
+    // mpi.library: the host's libmpi for --mpi host, when the loader's search (LD_LIBRARY_PATH,
+    // /etc/ld.so.cache, the default directories) would not find the one the site means; empty: search.
+    std::string library;
+
+    bool operator==(const MpiPolicy&) const = default;
+};
+
 // [slurm]
 struct SlurmPolicy {
     // Node-local directory where `hpc slurm prolog` copies the image of a job that asked for it
@@ -81,6 +94,7 @@ struct SiteConfig {
     FakerootPolicy fakeroot;
     NetworkPolicy network;
     MountPolicy mount;
+    MpiPolicy mpi;
     SlurmPolicy slurm;
 
     bool operator==(const SiteConfig&) const = default;

@@ -128,6 +128,13 @@ TEST_CASE("planner: the working directory is bound when the container would not 
         CHECK(cwd->source == "/scratch/run");
         CHECK(cwd->purpose == "cwd");
     }
+    SECTION("a later bind over the home hides it there: bound by itself, over that bind") {
+        LaunchRequest request = exec_request();
+        request.binds = {{"/scratch", "/home/alice", false}};
+        LaunchPlan plan = plan_launch(request, alice_host("/home/alice/project"), busybox_image());
+        REQUIRE(find_target(plan, "/home/alice/project"));
+        CHECK(find_target(plan, "/home/alice/project")->source == "/data/home/alice/project");
+    }
     SECTION("a path the image has is the image's") {
         LaunchPlan plan = plan_launch(exec_request(), alice_host("/usr/bin"), busybox_image());
         CHECK(find_target(plan, "/usr/bin") == nullptr);

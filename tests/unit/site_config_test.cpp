@@ -104,9 +104,9 @@ TEST_CASE("site config: keys left out keep their defaults; dotted keys and inlin
 
 TEST_CASE("site config: unknown tables and keys, with file, line and dotted key", "[site]") {
     CHECK(config_error("[binds]\nallow = []\n\n[container]\nx = 1\n") ==
-          "hpc.toml:4: container: unknown table (known tables: binds, images, fakeroot, network, mount, slurm)");
+          "hpc.toml:4: container: unknown table (known tables: binds, images, fakeroot, network, mount, mpi, slurm)");
     CHECK(config_error("verbose = true\n") ==
-          "hpc.toml:1: verbose: unknown key (known tables: binds, images, fakeroot, network, mount, slurm)");
+          "hpc.toml:1: verbose: unknown key (known tables: binds, images, fakeroot, network, mount, mpi, slurm)");
     CHECK(config_error("[network]\nallow = [\"host\"]\nspeed = 10\n") ==
           "hpc.toml:3: network.speed: unknown key (known: allow, default)");
     CHECK(config_error("[fakeroot]\nallow_without_subuids = true\n") ==
@@ -199,6 +199,17 @@ TEST_CASE("site config: malformed default binds", "[site]") {
           "hpc.toml:2: binds.default: '/a:/b:ro:x': too many fields (src[:dst[:ro|rw]])");
 }
 
+TEST_CASE("site config: [mpi] takes an MPI it knows and an absolute library path", "[site]") {
+    CHECK(parse("[mpi]\ndefault = \"host\"\n").mpi.default_mpi == "host");
+    CHECK(parse("[mpi]\nlibrary = \"\"\n").mpi.library.empty());
+    CHECK(config_error("[mpi]\ndefault = \"mpich\"\n") ==
+          "hpc.toml:2: mpi.default: unknown MPI 'mpich' (known: image, host)");
+    CHECK(config_error("[mpi]\ndefault = true\n") == "hpc.toml:2: mpi.default: must be a string, not a boolean");
+    CHECK(config_error("[mpi]\nlibrary = \"lib/libmpi.so.40\"\n") ==
+          "hpc.toml:2: mpi.library: 'lib/libmpi.so.40' is not an absolute path");
+    CHECK(config_error("[mpi]\nprefix = \"/opt\"\n") == "hpc.toml:2: mpi.prefix: unknown key (known: default, library)");
+}
+
 TEST_CASE("site config: describe shows every key, defaults included, as TOML that reads back", "[site]") {
     CHECK(describe(SiteConfig{}) == R"([binds]
 default = []
@@ -221,6 +232,10 @@ default = "host"
 [mount]
 share_per_node = true
 
+[mpi]
+default = "image"
+library = ""
+
 [slurm]
 stage_directory = ""
 )");
@@ -230,8 +245,10 @@ images.allow_owners = ["apps"]
 fakeroot.allow_without_subuid = false
 network = { allow = ["none"], default = "none" }
 mount.share_per_node = false
+mpi = { default = "host", library = "/opt/ompi//lib/libmpi.so.40" }
 slurm.stage_directory = "/local/hpc/"
 )");
+    CHECK(config.mpi.library == "/opt/ompi/lib/libmpi.so.40");
     CHECK(config.slurm.stage_directory == "/local/hpc");
     std::string text = describe(config);
     CHECK(text.find("default = [\"/a\", \"/b:/c\", \"/d:/d:ro\"]\n") != std::string::npos);
@@ -317,7 +334,7 @@ TEST_CASE("site config: the shipped hpc.toml shows every key at its default", "[
         live += line + "\n";
         start = end + 1;
     }
-    CHECK(settings == 12);  // binds 3, images 3, fakeroot 2, network 2, mount 1, slurm 1
+    CHECK(settings == 14);  // binds 3, images 3, fakeroot 2, network 2, mount 1, mpi 2, slurm 1
     CHECK(parse(live) == SiteConfig{});
     CHECK(describe(parse(live)) == describe(SiteConfig{}));
 }
