@@ -97,4 +97,14 @@ std::string describe(const LaunchPlan& plan) {
     return out.str();
 }
 
+MountStep bind_step(const std::string& source, const std::string& target, bool read_only, std::string purpose) {
+    MountStep step;
+    step.kind = MountKind::bind;
+    step.source = source;
+    step.target = target;
+    step.read_only = read_only;
+    step.purpose = std::move(purpose);
+    return step;
+}
+
 }  // namespace hpc::sandbox

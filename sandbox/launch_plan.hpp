@@ -86,6 +86,9 @@ struct LaunchPlan {
     std::vector<std::string> warnings;  // printed before the launch
 };
 
+// A bind of the host's `source` (canonical) at `target`.
+MountStep bind_step(const std::string& source, const std::string& target, bool read_only, std::string purpose);
+
 // A readable account of the plan, one item per line, for --dry-run and -v.
 std::string describe(const LaunchPlan& plan);
 

@@ -10,16 +10,6 @@
 namespace hpc::sandbox {
 namespace {
 
-MountStep bind_at(const std::string& source, const std::string& target, bool read_only, std::string purpose) {
-    MountStep step;
-    step.kind = MountKind::bind;
-    step.source = source;
-    step.target = target;
-    step.read_only = read_only;
-    step.purpose = std::move(purpose);
-    return step;
-}
-
 // The user's LD_LIBRARY_PATH on the host, where a loaded environment module puts its MPI.
 // Empty entries (the working directory, to the loader) are left out.
 std::vector<std::string> ld_library_path(const std::vector<std::string>& environ) {
@@ -55,7 +45,7 @@ void plan_launch_directories(const HostFacts& host, const site::SiteConfig& site
             continue;
         }
         // Read-write: the PMIx client takes locks in its server's data store.
-        MountStep step = bind_at(*canonical, directory.path, false, "mpi: " + directory.variable);
+        MountStep step = bind_step(*canonical, directory.path, false, "mpi: " + directory.variable);
         visible.push_back(step);
         mounts.steps.push_back(std::move(step));
     }
@@ -83,7 +73,7 @@ void plan_host_mpi(bool asked, const HostFacts& host, const ImageSummary& image,
 
     for (const mpi::HostDirectory& directory : model.directories) {
         if (directory.user_chosen) check_bind_source(site, directory.path);
-        mounts.steps.push_back(bind_at(directory.path, directory.path, true, "mpi host: " + directory.reason));
+        mounts.steps.push_back(bind_step(directory.path, directory.path, true, "mpi host: " + directory.reason));
     }
     const std::string library_directory(mpi::library_directory);
     MountStep libraries;
@@ -94,7 +84,7 @@ void plan_host_mpi(bool asked, const HostFacts& host, const ImageSummary& image,
     mounts.steps.push_back(std::move(libraries));
     for (const mpi::HostLibrary& library : model.libraries) {
         if (library.user_chosen) check_bind_source(site, library.path);
-        MountStep file = bind_at(library.path, library_directory + "/" + library.name, true, "mpi host");
+        MountStep file = bind_step(library.path, library_directory + "/" + library.name, true, "mpi host");
         file.is_directory = false;
         mounts.steps.push_back(std::move(file));
     }

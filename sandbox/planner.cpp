@@ -46,17 +46,6 @@ std::string absolute_from(const std::string& cwd, const std::string& path) {
     return normalize_absolute(cwd + "/" + path);
 }
 
-MountStep host_bind(const std::string& canonical_source, const std::string& target, bool read_only,
-                    std::string purpose) {
-    MountStep step;
-    step.kind = MountKind::bind;
-    step.source = canonical_source;
-    step.target = target;
-    step.read_only = read_only;
-    step.purpose = std::move(purpose);
-    return step;
-}
-
 struct HomePlan {
     std::string source;       // canonical host path; empty when nothing is bound
     std::string destination;  // $HOME in the container
@@ -102,7 +91,7 @@ MountStep home_step(const HomePlan& home) {
         step.purpose = "home (contained)";
         return step;
     }
-    return host_bind(home.source, home.destination, false, "home");
+    return bind_step(home.source, home.destination, false, "home");
 }
 
 // binds.default: the admin's own binds, in every container whose host has their source.
@@ -110,7 +99,7 @@ std::vector<MountStep> site_binds(const site::SiteConfig& site, const HostFacts&
     std::vector<MountStep> steps;
     for (const site::DefaultBind& bind : site.binds.default_binds)
         if (std::optional<std::string> canonical = host.canonical(bind.source))
-            steps.push_back(host_bind(*canonical, bind.destination, bind.read_only, "site bind " + bind.source));
+            steps.push_back(bind_step(*canonical, bind.destination, bind.read_only, "site bind " + bind.source));
     return steps;
 }
 
@@ -124,7 +113,7 @@ std::vector<MountStep> user_binds(const LaunchRequest& request, const HostFacts&
         if (!canonical) throw Error(ExitCode::no_input, what + ": source not found");
         if (destination == "/") usage_error(what + ": cannot bind over the container's root");
         check_bind_source(site, *canonical);
-        MountStep step = host_bind(*canonical, destination, bind.read_only, what);
+        MountStep step = bind_step(*canonical, destination, bind.read_only, what);
         steps.push_back(std::move(step));
     }
     return steps;
@@ -139,7 +128,7 @@ std::optional<MountStep> cwd_step(const LaunchRequest& request, const HostFacts&
     std::optional<std::string> canonical = host.canonical(host.cwd);
     if (!canonical || shows_host_path(planned, host.cwd, *canonical, host.canonical)) return std::nullopt;
     if (image.exists(host.cwd)) return std::nullopt;
-    return host_bind(*canonical, host.cwd, false, "cwd");
+    return bind_step(*canonical, host.cwd, false, "cwd");
 }
 
 MountStep identity_file(const std::string& target, std::string content) {
@@ -240,7 +229,7 @@ LaunchPlan plan_launch(const LaunchRequest& original, const HostFacts& host, con
     // like Apptainer, show it as /dev/console, so programs can still find it.
     if (!host.terminal.empty() && !disabled(request, "dev"))
         if (std::optional<std::string> terminal = host.canonical(host.terminal)) {
-            MountStep console = host_bind(*terminal, "/dev/console", false, "dev");
+            MountStep console = bind_step(*terminal, "/dev/console", false, "dev");
             console.is_directory = false;
             plan.mounts.push_back(console);
         }
