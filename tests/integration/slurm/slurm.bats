@@ -1,0 +1,299 @@
+#!/usr/bin/env bats
+# hpc under Slurm and MPI, on the one-node cluster tests/integration/slurm/run brings up:
+#   hybrid     srun, sbatch and mpirun launching `hpc exec IMAGE PROGRAM` per rank
+#   plugin     the SPANK plugin's --hpc-* options of srun and sbatch (slurm/spank_hpc.so)
+#   scripts    the Prolog and Epilog (hpc-slurm-prolog, hpc-slurm-epilog)
+# The tests of the plugin and the scripts fail, saying so, where the build has not made them.
+# Run by tests/integration/slurm/run (as root), never by the generic per-file runner.
+load common
+
+MPI_SIF=${HPC_TEST_MPI_IMAGE:?}  # debian-mpi.def: Debian 12 with Open MPI's runtime
+HELLO=${HPC_TEST_HELLO:?}        # hello_allreduce, compiled on the host with mpicc
+MARKER="hpc test image debian-mpi"  # the image's /etc/hpc-test-image
+BIG=16777216                     # bytes of hello_allreduce's ring message: the large-message path
+
+setup() {
+    work=$(scratch_dir)
+    chmod 0755 "$work"
+    cd "$work"
+}
+
+teardown() {
+    end_jobs
+}
+
+# Slurm and MPI commands under a time limit, so that a hang fails its test rather than the run.
+srun() { timeout 120 "$(type -P srun)" "$@"; }
+sbatch() { timeout 180 "$(type -P sbatch)" "$@"; }
+mpirun() { timeout 120 "$(type -P mpirun)" "$@"; }
+
+# Cancels this user's jobs and waits until none is left.
+end_jobs() {
+    command scancel --user "$USER" 2>/dev/null || true
+    for _ in $(seq 100); do
+        [ -z "$(squeue -h -u "$USER" 2>/dev/null)" ] && return 0
+        sleep 0.1
+    done
+    echo "jobs still queued: $(squeue -u "$USER")"
+    return 1
+}
+
+need_plugin() {
+    [ -n "${HPC_TEST_PLUGIN:-}" ] || {
+        echo "the SPANK plugin is not built (BUILD/slurm/spank_hpc.so is missing)"
+        return 1
+    }
+}
+need_scripts() {
+    [ "${HPC_TEST_SCRIPTS:-}" = prolog,epilog ] || {
+        echo "the Prolog and Epilog are not built (BUILD/hpc-slurm-prolog, hpc-slurm-epilog; have: ${HPC_TEST_SCRIPTS:-none})"
+        return 1
+    }
+}
+
+# Processes of Slurm's jobs still there: this user's processes that carry a SLURM_JOB_ID or run
+# below a slurmstepd, and that these tests did not start themselves (below $HPC_TEST_TOP, the shell
+# that started bats, an srun for instance). Not "every process of the user": others may use the
+# test user at the same time (another test run, a build). Zombies are not counted.
+strays() {
+    local pid stepd
+    ps -e -o pid= -o ppid= -o uid= -o stat= -o comm= |
+        awk -v uid="$(id -u)" -v top="${HPC_TEST_TOP:?}" '
+            { parent[$1] = $2; owner[$1] = $3; state[$1] = $4; comm[$1] = $5 }
+            END {
+                for (p in parent) {
+                    if (owner[p] != uid || state[p] ~ /^Z/) continue
+                    stepd = 0
+                    for (a = p; a > 1 && a != top; a = parent[a]) if (comm[a] == "slurmstepd") stepd = 1
+                    if (a != top) print p, stepd
+                }
+            }' |
+        while read -r pid stepd; do
+            if [ "$stepd" = 1 ] || tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" | grep -q '^SLURM_JOB_ID='; then
+                ps -o pid=,ppid=,stat=,args= -p "$pid" || true
+            fi
+        done
+}
+
+# FUSE mounts in the host's mount table (hpc's own are in namespaces of their own: none expected).
+host_fuse_mounts() { awk '$3 ~ /^fuse(\.|$)/' /proc/mounts | wc -l; }
+# The FUSE connection of a superblock whose device's minor is $1 (anonymous devices have major 0),
+# in fusectl (mounted by the runner), which lists every live connection in any namespace: there
+# as long as a mount or its server is.
+fuse_connection() { echo "/sys/fs/fuse/connections/$1"; }
+
+# wait_until SECONDS COMMAND...: until COMMAND succeeds, or fails after SECONDS.
+wait_until() {
+    local tries=$(($1 * 10))
+    shift
+    for _ in $(seq "$tries"); do "$@" && return 0; sleep 0.1; done
+    "$@"
+}
+no_strays() { [ -z "$(strays)" ]; }
+node_state() { sinfo -h -N -n "$(hostname -s)" -o %T; }
+node_idle() { [ "$(node_state)" = idle ]; }
+
+# The lines of "rank R of N on HOST" hello_allreduce printed, and its sum, for N ranks on this node.
+hello_ok() {
+    local n=$1 r
+    for r in $(seq 0 $((n - 1))); do
+        [[ "$output" == *"rank $r of $n on $(hostname -s)"* ]] || { echo "no rank $r of $n"; return 1; }
+    done
+    [[ "$output" == *"ring of $BIG bytes: ok"* ]] || { echo "the ring message failed"; return 1; }
+    [[ "$output" == *"sum $((n * (n - 1) / 2)) expected $((n * (n - 1) / 2))"* ]] || { echo "a wrong sum"; return 1; }
+}
+
+# Hybrid: Slurm or mpirun start `hpc exec` per rank.
+
+@test "hybrid: srun -n 2 hpc exec runs both tasks in the image, with Slurm's variables" {
+    run --separate-stderr srun -n 2 "$HPC" exec "$MPI_SIF" sh -c 'echo "$SLURM_PROCID $(cat /etc/hpc-test-image)"'
+    [ "$status" -eq 0 ]
+    [ "$(echo "$output" | sort)" = "0 $MARKER"$'\n'"1 $MARKER" ]
+}
+
+@test "hybrid: srun passes the task's exit code through hpc exec" {
+    run srun -n 1 "$HPC" exec "$MPI_SIF" sh -c 'exit 7'
+    [ "$status" -eq 7 ]
+}
+
+@test "hybrid: sbatch --wait of a script launching hpc exec with srun and mpirun" {
+    cat >job.sh <<EOF
+#!/bin/bash
+#SBATCH -n 2
+#SBATCH -o $work/job.out
+set -e
+srun -n 2 "$HPC" exec "$MPI_SIF" cat /etc/hpc-test-image
+srun --mpi=pmix -n 2 "$HPC" exec "$MPI_SIF" "$HELLO" $BIG
+mpirun -n 2 "$HPC" exec "$MPI_SIF" "$HELLO" $BIG
+EOF
+    run sbatch --wait job.sh
+    [ "$status" -eq 0 ]
+    output=$(cat job.out)
+    [ "$(grep -c "^$MARKER\$" job.out)" -eq 2 ]
+    [ "$(grep -c "^sum 1 expected 1\$" job.out)" -eq 2 ]
+    hello_ok 2
+}
+
+@test "hybrid: sbatch --wait gives the batch script's failure" {
+    run sbatch --wait -o /dev/null --wrap "\"$HPC\" exec \"$MPI_SIF\" sh -c 'exit 3'"
+    [ "$status" -eq 3 ]
+}
+
+@test "hybrid: srun --mpi=pmix -n 2 hpc exec hello_allreduce" {
+    run srun --mpi=pmix -n 2 "$HPC" exec "$MPI_SIF" "$HELLO" $BIG
+    [ "$status" -eq 0 ]
+    hello_ok 2
+}
+
+@test "hybrid: srun --mpi=pmix: the PMIx server's directory is there in the container (no PMIX ERROR)" {
+    run srun --mpi=pmix -n 1 "$HPC" exec "$MPI_SIF" sh -c 'ls -d "$PMIX_SERVER_TMPDIR"'
+    [ "$status" -eq 0 ]
+    run srun --mpi=pmix -n 2 "$HPC" exec "$MPI_SIF" "$HELLO" $BIG
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"PMIX ERROR"* ]]
+    hello_ok 2
+}
+
+@test "hybrid: mpirun -n 2 hpc exec hello_allreduce, through shared memory and CMA between the containers" {
+    # vader (shared memory) alone, its single copies forced to CMA: process_vm_readv of the other
+    # rank's memory, which needs both ranks in one PID namespace and ptrace's permission.
+    run mpirun -n 2 --mca btl self,vader --mca btl_vader_single_copy_mechanism cma \
+        "$HPC" exec "$MPI_SIF" "$HELLO" $BIG
+    [ "$status" -eq 0 ]
+    hello_ok 2
+    [[ "$output" != *"unable to attach"* ]] && [[ "$output" != *ptrace* ]] && [[ "$output" != *"CMA"* ]]
+}
+
+@test "hybrid: a daemon a task leaves in its container is gone when the job is" {
+    run srun -n 1 "$HPC" exec "$MPI_SIF" sh -c 'setsid sleep 1000 >/dev/null 2>&1 </dev/null &'
+    [ "$status" -eq 0 ]
+    wait_until 10 no_strays || { strays; false; }
+}
+
+# The SPANK plugin: srun and sbatch --hpc-* options.
+
+@test "plugin: srun -n 2 --hpc-image runs each task in the image" {
+    need_plugin
+    run --separate-stderr srun -n 2 --hpc-image="$MPI_SIF" cat /etc/hpc-test-image
+    [ "$status" -eq 0 ]
+    [ "$output" = "$MARKER"$'\n'"$MARKER" ]
+}
+
+@test "plugin: --hpc-bind, --hpc-env and --hpc-pwd" {
+    need_plugin
+    mkdir -p one two
+    echo first >one/file
+    echo second >two/file
+    run --separate-stderr srun -n 1 --hpc-image="$MPI_SIF" --hpc-bind="$work/one:/mnt/one,$work/two:/mnt/two" \
+        --hpc-env=GREETING=hello,OTHER=there --hpc-pwd=/mnt/one \
+        sh -c 'cat file /mnt/two/file; echo "$GREETING $OTHER"; pwd'
+    [ "$status" -eq 0 ]
+    [ "$output" = "first"$'\n'"second"$'\n'"hello there"$'\n'"/mnt/one" ]
+    # A bind with no destination lands at its own path.
+    run --separate-stderr srun -n 1 --hpc-image="$MPI_SIF" --hpc-bind="$work/two" --hpc-pwd=/ cat "$work/two/file"
+    [ "$output" = second ]
+}
+
+@test "plugin: --hpc-network=none leaves the tasks only loopback" {
+    need_plugin
+    # /proc/net/dev: the reader's network namespace, with no tool needed in the image
+    run --separate-stderr srun -n 1 --hpc-image="$MPI_SIF" --hpc-network=none sh -c "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '"
+    [ "$status" -eq 0 ]
+    [ "$output" = lo ]
+    run --separate-stderr srun -n 1 --hpc-image="$MPI_SIF" --hpc-network=host sh -c "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | sort"
+    [ "$output" = "$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | sort)" ]
+}
+
+@test "plugin: --hpc-writable-tmpfs lets the task write the image's root; without it, not" {
+    need_plugin
+    run --separate-stderr srun -n 1 --hpc-image="$MPI_SIF" --hpc-writable-tmpfs sh -c 'echo written >/newfile && cat /newfile'
+    [ "$status" -eq 0 ]
+    [ "$output" = written ]
+    run srun -n 1 --hpc-image="$MPI_SIF" sh -c 'echo written >/newfile'
+    [ "$status" -ne 0 ]
+}
+
+@test "plugin: --hpc-stage runs the image" {
+    need_plugin
+    run --separate-stderr srun -n 2 --hpc-image="$MPI_SIF" --hpc-stage cat /etc/hpc-test-image
+    [ "$status" -eq 0 ]
+    [ "$output" = "$MARKER"$'\n'"$MARKER" ]
+}
+
+@test "plugin: a task's exit code reaches srun" {
+    need_plugin
+    run srun -n 1 --hpc-image="$MPI_SIF" sh -c 'exit 7'
+    [ "$status" -eq 7 ]
+}
+
+@test "plugin: the tasks on a node share one mount of the image" {
+    need_plugin
+    # The device of an image file is its filesystem's: one FUSE superblock, one device, however
+    # many mount namespaces show it. (Mount ids differ per namespace, and FUSE's statfs gives no
+    # filesystem id, so neither would tell.) Each task stays long enough for the other to join.
+    run --separate-stderr srun -n 2 --hpc-image="$MPI_SIF" sh -c 'stat -c %d /usr/bin/hostname; sleep 1'
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 2 ]
+    [ "${lines[0]}" = "${lines[1]}" ]
+    [ "${lines[0]}" != "$(stat -c %d /usr/bin/hostname)" ]  # not the host's
+}
+
+@test "plugin: sbatch --wait --hpc-image runs the batch script in the image" {
+    need_plugin
+    run sbatch --wait --hpc-image="$MPI_SIF" -o "$work/job.out" --wrap 'cat /etc/hpc-test-image; exit 4'
+    [ "$status" -eq 4 ]
+    [ "$(cat job.out)" = "$MARKER" ]
+}
+
+@test "plugin: srun --mpi=pmix -n 2 --hpc-image hello_allreduce" {
+    need_plugin
+    run srun --mpi=pmix -n 2 --hpc-image="$MPI_SIF" "$HELLO" $BIG
+    [ "$status" -eq 0 ]
+    [[ "$output" != *"PMIX ERROR"* ]]
+    hello_ok 2
+}
+
+@test "plugin: scancel of a running step leaves no process of the user and no FUSE mount" {
+    need_plugin
+    mounts=$(host_fuse_mounts)
+    srun -n 1 --hpc-image="$MPI_SIF" sh -c "stat -c %Ld /usr/bin/hostname >$work/minor; exec sleep 313" >srun.log 2>&1 &
+    step=$!
+    running() { [ -s minor ] && [ "$(squeue -h -u "$USER" -o %T)" = RUNNING ] && [ -n "$(strays | grep 'sleep 313')" ]; }
+    wait_until 30 running || { cat srun.log; false; }
+    connection=$(fuse_connection "$(cat minor)")
+    [ -d "$connection" ]  # the step's image is served through it
+    command scancel --user "$USER"
+    status=0
+    wait "$step" || status=$?
+    [ "$status" -ne 0 ]
+    # Not `pgrep -u USER`: other runs may use the test user at the same time (see strays).
+    wait_until 15 no_strays || { strays; false; }
+    wait_until 5 test ! -e "$connection" || { echo "$connection is still there"; false; }
+    [ "$(host_fuse_mounts)" -eq "$mounts" ]
+}
+
+# The Prolog and Epilog.
+
+@test "scripts: a job's broken image fails the job with hpc's error and leaves the node idle" {
+    need_plugin
+    need_scripts
+    bad=$IMAGES/bad-truncated.sif
+    error=$("$HPC" exec "$bad" true 2>&1 || true)  # hpc's one line about it
+    [ -n "$error" ]
+    run srun -n 1 --hpc-image="$bad" true
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"$error"* ]]
+    wait_until 10 node_idle || { node_state; sinfo -R; false; }
+    # The node takes the next job.
+    run --separate-stderr srun -n 1 --hpc-image="$MPI_SIF" cat /etc/hpc-test-image
+    [ "$output" = "$MARKER" ]
+}
+
+@test "scripts: the Epilog ends what a job's containers left running" {
+    need_plugin
+    need_scripts
+    run srun -n 1 --hpc-image="$MPI_SIF" sh -c 'setsid sleep 1000 >/dev/null 2>&1 </dev/null &'
+    [ "$status" -eq 0 ]
+    wait_until 10 no_strays || { strays; false; }
+    node_idle
+}
