@@ -20,6 +20,10 @@ setup() {
 
 teardown() {
     end_jobs
+    # What a failed test left running is not left to the next one.
+    local left
+    left=$(strays | awk '{ print $1 }')
+    [ -z "$left" ] || kill -KILL $left 2>/dev/null || true
 }
 
 # Slurm and MPI commands under a time limit, so that a hang fails its test rather than the run.
@@ -90,6 +94,14 @@ wait_until() {
     "$@"
 }
 no_strays() { [ -z "$(strays)" ]; }
+strays_running() { strays | grep -q -- "$1"; }
+# job_processes JOB NAME: the PIDs of this user's processes named NAME in Slurm job JOB.
+job_processes() {
+    local pid
+    for pid in $(pgrep -u "$(id -u)" -x "$2"); do
+        tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" | grep -qx "SLURM_JOB_ID=$1" && echo "$pid"
+    done
+}
 node_state() { sinfo -h -N -n "$(hostname -s)" -o %T; }
 node_idle() { [ "$(node_state)" = idle ]; }
 
@@ -296,4 +308,35 @@ EOF
     [ "$status" -eq 0 ]
     wait_until 10 no_strays || { strays; false; }
     node_idle
+}
+
+# kill_hpc_then_epilog SRUN_ARGS...: a step (srun SRUN_ARGS... sh -c SCRIPT) whose payload leaves a
+# daemon; its hpc processes are then SIGKILLed, so that hpc cannot end the daemon itself, and the
+# payload is told to end. Slurm's process tracking no longer sees the daemon (it was reparented
+# when its parent went): only the Epilog ends it. (A payload left running after its hpc was killed
+# would be out of Slurm's sight too, and hold the job in COMPLETING until it ended by itself.)
+kill_hpc_then_epilog() {
+    srun -n 1 "$@" sh -c "setsid sleep 1002 >/dev/null 2>&1 </dev/null & echo \$SLURM_JOB_ID >$work/job
+                          until [ -e $work/stop ]; do sleep 0.1; done" >srun.log 2>&1 &
+    local step=$!
+    wait_until 30 test -s job || { cat srun.log; false; }
+    wait_until 10 strays_running "sleep 1002"
+    local pids
+    pids=$(job_processes "$(cat job)" hpc)
+    [ -n "$pids" ] || { echo "no hpc process in job $(cat job)"; strays; false; }
+    kill -KILL $pids
+    touch stop
+    wait "$step" || true
+    wait_until 15 no_strays || { strays; false; }
+}
+
+@test "scripts: the Epilog ends a daemon whose container's hpc was killed (plugin)" {
+    need_plugin
+    need_scripts
+    kill_hpc_then_epilog --hpc-image="$MPI_SIF"
+}
+
+@test "scripts: the Epilog ends a daemon whose container's hpc was killed (hybrid)" {
+    need_scripts
+    kill_hpc_then_epilog "$HPC" exec "$MPI_SIF"
 }
