@@ -37,7 +37,7 @@ load common
     run -64 "$HPC" exec --no-mount everything "$PLAIN_SIF" true
     [ "$output" = "hpc: --no-mount everything: not a mount hpc makes" ]
     run -64 "$HPC" bogus
-    [ "$output" = "hpc: bogus: not an hpc command (exec, run, shell, test, inspect, config, build) (see hpc --help)" ]
+    [ "$output" = "hpc: bogus: not an hpc command (exec, run, shell, test, inspect, config, build, slurm) (see hpc --help)" ]
     run -64 "$HPC" exec --pwd
     [ "$output" = "hpc: --pwd: 1 required TEXT missing (see hpc --help)" ]
     run -64 "$HPC"

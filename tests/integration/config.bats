@@ -88,5 +88,5 @@ stage_directory = \"\""
     [ "$status" -eq 0 ]
     [[ "${lines[0]}" == /*": ok" || "${lines[0]}" == /*": no such file; the built-in defaults apply" ]]
     [ "${lines[1]}" = "[binds]" ]
-    [[ "${lines[-1]}" == "library = \""*"\"" ]]
+    [[ "${lines[-1]}" == "stage_directory = \""*"\"" ]]
 }
