@@ -30,7 +30,7 @@ shared_library() {
 }
 
 setup_file() {
-    export MPI_SIF= MPI_HELLO=
+    export MPI_SIF= MPI_HELLO= MPI_BUILD_FAILED=
     command -v mpicc >/dev/null && command -v mpirun >/dev/null || return 0
     local work=$BATS_FILE_TMPDIR
     # Each rank prints the file its libmpi was loaded from, and that file's device and inode
@@ -60,7 +60,8 @@ C
         MPI_SIF=$HPC_TEST_MPI_IMAGE
     elif [ -f "$BATS_TEST_DIRNAME/debian-mpi.def" ] && grep -q "^$(id -un):" /etc/subuid; then
         "$HPC" build --fakeroot --build-arg "mirror=$("$BATS_TEST_DIRNAME/debian-mirror")" "$work/mpi.sif" \
-            "$BATS_TEST_DIRNAME/debian-mpi.def" >"$work/build.log" 2>&1 && MPI_SIF=$work/mpi.sif
+            "$BATS_TEST_DIRNAME/debian-mpi.def" >"$work/build.log" 2>&1 && MPI_SIF=$work/mpi.sif ||
+            MPI_BUILD_FAILED=$work/build.log
     fi
 }
 
@@ -71,6 +72,8 @@ setup() {
 needs_open_mpi_image() {
     [ -n "$MPI_HELLO" ] || skip "no mpicc and mpirun (openmpi-bin, libopenmpi-dev) on this host"
     [ -n "$(host_open_mpi)" ] || skip "no Open MPI (libmpi.so.40) on this host"
+    # An image that could be built and was not is a failure, not a reason to skip.
+    [ -z "$MPI_BUILD_FAILED" ] || { tail -n 20 "$MPI_BUILD_FAILED"; false; }
     [ -n "$MPI_SIF" ] || skip "no Open MPI image: debian-mpi.def with a subordinate uid range, or \$HPC_TEST_MPI_IMAGE"
 }
 
