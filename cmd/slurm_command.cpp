@@ -7,7 +7,6 @@
 #include "slurm/job_prolog.hpp"
 #include "slurm/task_options.hpp"
 
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -29,11 +28,8 @@ void use_staged_image(slurm::TaskOptions& options) {
     const char* job = std::getenv("SLURM_JOB_ID");
     if (!options.stage || !job) return;
     site::SiteConfig site = site::load_site_config(site::site_config_path());
-    if (site.slurm.stage_directory.empty()) return;
-    std::string staged = slurm::staged_image_path(site.slurm.stage_directory, job, options.image);
-    struct stat status {};
-    if (::stat(staged.c_str(), &status) == 0 && S_ISREG(status.st_mode) && status.st_uid == ::getuid())
-        options.image = staged;
+    if (auto staged = slurm::staged_image(site.slurm.stage_directory, job, options.image, ::getuid()))
+        options.image = *staged;
 }
 
 }  // namespace

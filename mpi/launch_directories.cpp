@@ -1,5 +1,6 @@
 #include "mpi/launch_directories.hpp"
 
+#include "common/environ.hpp"
 #include "common/path_in_root.hpp"
 
 #include <algorithm>
@@ -22,17 +23,12 @@ constexpr std::array session_variables = {
 std::vector<LaunchDirectory> launch_directories(const std::vector<std::string>& environ) {
     std::vector<LaunchDirectory> directories;
     for (std::string_view variable : session_variables) {
-        for (const std::string& entry : environ) {
-            if (!entry.starts_with(variable) || entry.size() <= variable.size() || entry[variable.size()] != '=')
-                continue;
-            std::string_view value = std::string_view(entry).substr(variable.size() + 1);
-            if (value.empty() || value.front() != '/') break;
-            std::string path = normalize_absolute(value);
-            bool named = std::any_of(directories.begin(), directories.end(),
-                                     [&](const LaunchDirectory& directory) { return directory.path == path; });
-            if (path != "/" && !named) directories.push_back({std::string(variable), path});
-            break;  // getenv(3) sees the first of duplicates
-        }
+        std::string_view value = environ_value(environ, variable).value_or("");
+        if (value.empty() || value.front() != '/') continue;
+        std::string path = normalize_absolute(value);
+        bool named = std::any_of(directories.begin(), directories.end(),
+                                 [&](const LaunchDirectory& directory) { return directory.path == path; });
+        if (path != "/" && !named) directories.push_back({std::string(variable), path});
     }
     // A parent first: binding it shows what is below, and the planner then skips those.
     std::stable_sort(directories.begin(), directories.end(),

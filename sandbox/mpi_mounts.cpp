@@ -1,5 +1,6 @@
 #include "sandbox/mpi_mounts.hpp"
 
+#include "common/environ.hpp"
 #include "common/error.hpp"
 #include "mpi/mpi.hpp"
 #include "sandbox/mount_visibility.hpp"
@@ -13,17 +14,12 @@ namespace {
 // The user's LD_LIBRARY_PATH on the host, where a loaded environment module puts its MPI.
 // Empty entries (the working directory, to the loader) are left out.
 std::vector<std::string> ld_library_path(const std::vector<std::string>& environ) {
-    constexpr std::string_view prefix = "LD_LIBRARY_PATH=";
     std::vector<std::string> directories;
-    for (const std::string& entry : environ) {
-        if (!entry.starts_with(prefix)) continue;
-        std::string_view rest = std::string_view(entry).substr(prefix.size());
-        while (!rest.empty()) {
-            size_t colon = std::min(rest.find(':'), rest.size());
-            if (colon > 0 && rest.front() == '/') directories.emplace_back(rest.substr(0, colon));
-            rest = colon == rest.size() ? std::string_view() : rest.substr(colon + 1);
-        }
-        break;
+    std::string_view rest = environ_value(environ, "LD_LIBRARY_PATH").value_or("");
+    while (!rest.empty()) {
+        size_t colon = std::min(rest.find(':'), rest.size());
+        if (colon > 0 && rest.front() == '/') directories.emplace_back(rest.substr(0, colon));
+        rest = colon == rest.size() ? std::string_view() : rest.substr(colon + 1);
     }
     return directories;
 }

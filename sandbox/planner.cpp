@@ -1,6 +1,7 @@
 #include "sandbox/planner.hpp"
 
 #include "common/error.hpp"
+#include "common/environ.hpp"
 #include "common/path_in_root.hpp"
 #include "sandbox/default_mounts.hpp"
 #include "sandbox/fakeroot.hpp"
@@ -141,18 +142,11 @@ MountStep identity_file(const std::string& target, std::string content) {
     return step;
 }
 
-std::string host_variable(const HostFacts& host, std::string_view name) {
-    for (const std::string& entry : host.environ)
-        if (entry.size() > name.size() && entry.compare(0, name.size(), name) == 0 && entry[name.size()] == '=')
-            return entry.substr(name.size() + 1);
-    return {};
-}
-
 std::string share_scope(const HostFacts& host) {
-    std::string job = host_variable(host, "SLURM_JOB_ID");
+    std::string_view job = environ_value(host.environ, "SLURM_JOB_ID").value_or("");
     if (job.empty()) return {};
-    std::string step = host_variable(host, "SLURM_STEP_ID");
-    return "slurm job " + job + (step.empty() ? "" : " step " + step);
+    std::string_view step = environ_value(host.environ, "SLURM_STEP_ID").value_or("");
+    return "slurm job " + std::string(job) + (step.empty() ? "" : " step " + std::string(step));
 }
 
 EnvVars runtime_variables(const ImageSummary& image) {

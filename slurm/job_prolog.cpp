@@ -17,12 +17,26 @@
 namespace hpc::slurm {
 namespace {
 
-void make_directory(const std::string& path, mode_t mode, uid_t uid, gid_t gid) {
-    if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST) throw_errno("create " + path);
+// The site's stage directory, made (root's, 0755) when missing; one the admin made, such as a
+// scratch file system's mount point, is left as it is.
+void make_stage_directory(const std::string& path) {
+    if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) throw_errno("create " + path);
     struct stat status {};
-    if (::lstat(path.c_str(), &status) != 0) throw_errno("stat " + path);
-    if (!S_ISDIR(status.st_mode)) throw Error(ExitCode::config, path + ": not a directory");
-    if (::chown(path.c_str(), uid, gid) != 0 || ::chmod(path.c_str(), mode) != 0) throw_errno("set the owner of " + path);
+    if (::stat(path.c_str(), &status) != 0) throw_errno("stat " + path);
+    if (!S_ISDIR(status.st_mode)) throw Error(ExitCode::config, path + ": slurm.stage_directory is not a directory");
+}
+
+// The job's directory in it, the job user's alone. One already there is taken only when it is
+// that user's directory (a requeued job's earlier prolog made it): never chown what another made.
+void make_job_directory(const std::string& path, uid_t uid, gid_t gid) {
+    if (::mkdir(path.c_str(), 0700) == 0) {
+        if (::lchown(path.c_str(), uid, gid) != 0) throw_errno("give " + path + " to uid " + std::to_string(uid));
+        return;
+    }
+    if (errno != EEXIST) throw_errno("create " + path);
+    struct stat status {};
+    if (::lstat(path.c_str(), &status) != 0 || !S_ISDIR(status.st_mode) || status.st_uid != uid)
+        throw Error(ExitCode::denied, path + ": already there, and not the job user's directory");
 }
 
 void copy_file(const std::string& source, const std::string& destination) {
@@ -43,6 +57,7 @@ void copy_file(const std::string& source, const std::string& destination) {
 
 // Runs `work` in a child that is the job's user alone (no root, no root's groups), so that it
 // reads only what the user may; the child's hpc::Error message comes back, or "" on success.
+// A caller that is already that user (a test) stays as it is.
 std::string as_job_user(const SlurmJob& job, const std::function<void()>& work) {
     Pipe report;
     pid_t child = ::fork();
@@ -51,7 +66,8 @@ std::string as_job_user(const SlurmJob& job, const std::function<void()>& work) 
         report.read.reset();
         std::string message;
         try {
-            if (::setgroups(0, nullptr) != 0 || ::setgid(job.gid) != 0 || ::setuid(job.uid) != 0)
+            bool is_job_user = ::getuid() == job.uid && ::geteuid() == job.uid;
+            if (!is_job_user && (::setgroups(0, nullptr) != 0 || ::setgid(job.gid) != 0 || ::setuid(job.uid) != 0))
                 throw_errno("become uid " + std::to_string(job.uid));
             work();
         } catch (const std::exception& error) {
@@ -83,8 +99,8 @@ std::vector<std::string> run_prolog(const SlurmJob& job, const site::SiteConfig&
     bool staging = job.stage && !site.slurm.stage_directory.empty();
     std::string staged;
     if (staging) {
-        make_directory(site.slurm.stage_directory, 0755, 0, 0);
-        make_directory(job_stage_directory(site.slurm.stage_directory, job.id), 0700, job.uid, job.gid);
+        make_stage_directory(site.slurm.stage_directory);
+        make_job_directory(job_stage_directory(site.slurm.stage_directory, job.id), job.uid, job.gid);
         staged = staged_image_path(site.slurm.stage_directory, job.id, job.image);
     }
     std::string problem = as_job_user(job, [&] {

@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,5 +29,10 @@ SlurmJob job_from_environment(const std::vector<std::string>& environ);
 // STAGE_DIRECTORY/job-ID/NAME, NAME the image's file name.
 std::string job_stage_directory(const std::string& stage_directory, const std::string& job_id);
 std::string staged_image_path(const std::string& stage_directory, const std::string& job_id, const std::string& image);
+
+// The prolog's copy of `image` for the job, when there is one and it is a regular file of `uid`'s
+// (a task runs it instead of the original); nullopt otherwise.
+std::optional<std::string> staged_image(const std::string& stage_directory, const std::string& job_id,
+                                        const std::string& image, uid_t uid);
 
 }  // namespace hpc::slurm

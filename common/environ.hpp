@@ -1,0 +1,16 @@
+// Reading a variable from an environment held as "NAME=VALUE" entries (a HostFacts' environ,
+// a prolog's): what getenv(3) answers for the process's own.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hpc {
+
+// The value of the first entry named `name`, as getenv(3) takes the first of duplicates;
+// nullopt when there is none ("" for "NAME=").
+std::optional<std::string_view> environ_value(const std::vector<std::string>& environ, std::string_view name);
+
+}  // namespace hpc
