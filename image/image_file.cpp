@@ -1,12 +1,12 @@
 #include "image/image_file.hpp"
 
 #include "common/error.hpp"
+#include "common/exact_path.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -57,12 +57,6 @@ void clear_nonblocking(int fd) {
     if (flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) throw_errno("fcntl");
 }
 
-std::string absolute_resolved(const std::string& path) {
-    char resolved[PATH_MAX];
-    if (!::realpath(path.c_str(), resolved)) throw_errno("resolve");
-    return resolved;
-}
-
 }  // namespace
 
 std::string_view format_name(ImageFormat format) {
@@ -91,7 +85,9 @@ ImageFile ImageFile::open(const std::string& path, std::string_view host_arch) {
         if (!S_ISDIR(status.st_mode) && !S_ISREG(status.st_mode))
             throw Error(ExitCode::data, "not a regular file or a directory");
         clear_nonblocking(image.fd_.get());
-        image.resolved_path_ = absolute_resolved(path);
+        // The path of what was opened, not a second resolution of `path` by name: the site's
+        // policy judges this path, and a link swapped in between must not make it another file's.
+        image.resolved_path_ = descriptor_path(image.fd_.get(), "resolve");
         char identity[96];
         std::snprintf(identity, sizeof identity, "%llx:%llx:%llx:%llx.%lx",
                       static_cast<unsigned long long>(status.st_dev), static_cast<unsigned long long>(status.st_ino),
@@ -99,6 +95,8 @@ ImageFile ImageFile::open(const std::string& path, std::string_view host_arch) {
                       static_cast<unsigned long long>(status.st_mtim.tv_sec), static_cast<long>(status.st_mtim.tv_nsec));
         image.identity_ = identity;
         image.owner_ = status.st_uid;
+        image.device_ = status.st_dev;
+        image.inode_ = status.st_ino;
         if (S_ISDIR(status.st_mode)) {
             image.format_ = ImageFormat::directory;
             return image;

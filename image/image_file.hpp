@@ -43,6 +43,8 @@ public:
     // launches of the same image recognize each other (sandbox/node_share.hpp).
     const std::string& identity() const { return identity_; }
     uid_t owner() const { return owner_; }  // of the file or directory, as opened
+    dev_t device() const { return device_; }  // of the file or directory, as opened
+    ino_t inode() const { return inode_; }
 
     // Where the root file system lies. Only for sif and squashfs.
     const SquashfsExtent& squashfs() const { return squashfs_; }
@@ -56,6 +58,8 @@ private:
     std::string resolved_path_;
     std::string identity_;
     uid_t owner_ = 0;
+    dev_t device_ = 0;
+    ino_t inode_ = 0;
     UniqueFd fd_;
     uint64_t file_size_ = 0;
     SquashfsExtent squashfs_;
