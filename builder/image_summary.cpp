@@ -54,6 +54,8 @@ sandbox::ImageSummary summarize_image(const image::ImageFile& image, std::shared
     sandbox::ImageSummary summary;
     summary.is_directory = image.format() == image::ImageFormat::directory;
     summary.path = image.resolved_path();
+    summary.device = image.device();
+    summary.inode = image.inode();
     summary.format = image::format_name(image.format());
     summary.owner = user_name(image.owner());
     summary.facts.env_scripts = environment_scripts(*tree);

@@ -1,14 +1,17 @@
 #include "sandbox/executor.hpp"
 
 #include "common/error.hpp"
+#include "common/exact_path.hpp"
 #include "common/path_in_root.hpp"
 #include "sandbox/mount_ops.hpp"
 #include "sandbox/shadow_directory.hpp"
 
+#include <fcntl.h>
 #include <sched.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -31,10 +34,16 @@ std::optional<std::string> read_link(const std::string& path) {
     return std::string(target, static_cast<size_t>(length));
 }
 
-bool is_directory(const std::string& path) {
+struct stat stat_of(int fd, const std::string& what) {
+    struct stat status {};
+    if (::fstat(fd, &status) != 0) throw_errno("stat " + what);
+    return status;
+}
+
+struct stat stat_of(const std::string& path) {
     struct stat status {};
     if (::stat(path.c_str(), &status) != 0) throw_errno("stat " + path);
-    return S_ISDIR(status.st_mode);
+    return status;
 }
 
 // The deepest directory on the way to `path` that exists: where a new entry must be made.
@@ -43,6 +52,12 @@ std::string deepest_existing(const std::string& path) {
     struct stat status {};
     while (at.size() > new_root.size() && ::lstat(at.c_str(), &status) != 0) at.erase(at.rfind('/'));
     return at;
+}
+
+// The component of `path` right below `directory` (which is a prefix of it).
+std::string next_component(const std::string& path, const std::string& directory) {
+    std::size_t start = directory.size() + 1;
+    return path.substr(start, path.find('/', start) - start);
 }
 
 }  // namespace
@@ -61,6 +76,7 @@ void Executor::stage_root() {
     for (const std::string& directory : {new_root, old_root, files_dir})
         make_mount_point(staging_mount + directory, true);
     pivot_into(staging_mount, staging_mount + old_root);
+    own("/");
     // While the container is assembled, the host's /proc and /dev stay where programs look for
     // them (/proc/self/..., /dev/fuse): the image's server and the id maps it reads need them.
     for (const char* host_tree : {"/proc", "/dev"})
@@ -72,12 +88,12 @@ void Executor::stage_root() {
     if (root.overlay) make_mount_point(lower_dir, true);
     if (root.source == RootPlan::Source::squashfs) {
         hooks_.mount_squashfs(image_target);
+        own(image_target);
         // The image alone (none of the binds that will go on it), for launchers that join.
         make_mount_point(staged_image_for_joiners, true);
         bind_mount(image_target, staged_image_for_joiners, false);
     } else {
-        bind_mount(hooks_.host_root + root.directory, image_target, false);
-        if (!root.writable && !root.overlay) remount_read_only(image_target);
+        mount_root_directory(image_target);
     }
     if (root.overlay) {
         make_mount_point(overlay_dir, true);
@@ -85,28 +101,80 @@ void Executor::stage_root() {
         make_mount_point(overlay_dir + "/upper", true);
         make_mount_point(overlay_dir + "/work", true);
         mount_overlay(lower_dir, overlay_dir + "/upper", overlay_dir + "/work", new_root);
+        own(new_root);
     }
 }
 
+void Executor::mount_root_directory(const std::string& target) {
+    const RootPlan& root = plan_.root;
+    // The directory the site's policy judged, and no other: what is at its path now must be it.
+    UniqueFd directory = open_exact(hooks_.host_root + root.directory, O_DIRECTORY, root.directory);
+    struct stat status = stat_of(directory.get(), root.directory);
+    if (root.directory_inode != 0 &&
+        (status.st_dev != root.directory_device || status.st_ino != root.directory_inode))
+        throw Error(ExitCode::denied, root.directory + ": replaced by another directory while hpc used it");
+    // Writes to a directory the user cannot write would fail, or, where hpc covers a directory
+    // to make a mount point, vanish with the run: --writable refuses it from the start.
+    if (root.writable && ::access(descriptor_link(directory.get()).c_str(), W_OK) != 0)
+        throw Error(ExitCode::denied, root.directory + ": --writable, but the image is not writable by you (" +
+                                          std::strerror(errno) + ")",
+                    errno);
+    bind_mount(descriptor_link(directory.get()), target, false, root.directory);
+    if (!root.writable && !root.overlay) remount_read_only(target);
+}
+
+void Executor::own(const std::string& mounted) { own_devices_.insert(stat_of(mounted).st_dev); }
+
 void Executor::make_room(const std::string& target, bool directory) {
-    try {
-        make_mount_point(target, directory);
-        return;
-    } catch (const Error& error) {
-        if (!shadowing_helps(error.sys_errno())) throw;
+    // One missing component at a time, each made through a descriptor of the directory above
+    // it, checked to be that directory (no link followed) and on a file system hpc mounted
+    // itself: a host directory (a bind, a sandbox image) is covered first, never written.
+    struct stat status {};
+    for (std::size_t made = 0; ::lstat(target.c_str(), &status) != 0; ++made) {
+        if (made > PATH_MAX / 2) throw Error(ExitCode::software, "mount point " + target + ": no end in sight");
+        std::string holder = deepest_existing(target);
+        UniqueFd holder_fd = open_exact(holder, O_DIRECTORY, "mount point " + target);
+        if (!own_devices_.contains(stat_of(holder_fd.get(), holder).st_dev)) {
+            cover(holder, target);
+            continue;
+        }
+        std::string name = next_component(target, holder);
+        bool last = holder + "/" + name == target;
+        int result = last && !directory ? ::mknodat(holder_fd.get(), name.c_str(), S_IFREG | 0644, 0)
+                                        : ::mkdirat(holder_fd.get(), name.c_str(), 0755);
+        if (result == 0 || errno == EEXIST) continue;
+        int err = errno;
+        // The image's server may refuse a new entry (a read-only squashfs): cover it as a host's.
+        bool covered = std::find(shadows_.begin(), shadows_.end(), holder) != shadows_.end();
+        if (!shadowing_helps(err) || covered) throw_errno((last ? "create " : "mkdir ") + holder + "/" + name, err);
+        cover(holder, target);
     }
-    std::string holder = deepest_existing(target);
+}
+
+void Executor::cover(const std::string& directory, const std::string& mount_point) {
+    if (plan_.root.writable && hooks_.warn) {
+        std::string inside = directory == new_root ? "/" : directory.substr(new_root.size());
+        std::string point = mount_point.substr(new_root.size());
+        hooks_.warn("--writable: no " + point + " in the image to mount over: " + inside +
+                    " is covered by a copy for this run, so entries made directly in it are not kept (make " + point +
+                    " in the image to keep them)");
+    }
     std::string parking = shadows_dir + "/" + std::to_string(shadows_.size());
-    shadow_directory(holder, parking);
-    shadows_.push_back(holder);
-    make_mount_point(target, directory);
+    shadow_directory(directory, parking);
+    shadows_.push_back(directory);
+    own(directory);
 }
 
 void Executor::apply(const MountStep& step, std::size_t index) {
     std::string target = staged_target(step.target);
-    std::string source = hooks_.host_root + step.source;
     bool directory = step.is_directory;
-    if (step.kind == MountKind::bind) directory = is_directory(source);
+    // A bind mounts what the planner checked against the site's policy, through a descriptor
+    // of exactly that path: a link swapped into it since would lead elsewhere, and is refused.
+    UniqueFd source;
+    if (step.kind == MountKind::bind) {
+        source = open_exact(hooks_.host_root + step.source, 0, "bind source " + step.source);
+        directory = S_ISDIR(stat_of(source.get(), step.source).st_mode);
+    }
 
     if (step.kind == MountKind::symlink) {
         if (::symlink(step.source.c_str(), target.c_str()) != 0 && errno != EEXIST)
@@ -126,7 +194,7 @@ void Executor::apply(const MountStep& step, std::size_t index) {
         // A directory comes with the host's mounts under it (cgroups under /sys, a job's
         // mount under /tmp): a user namespace may not bind it without them (they are locked
         // to it, and mount(2) says EINVAL), and the container sees what the host sees there.
-        bind_mount(source, target, directory);
+        bind_mount(descriptor_link(source.get()), target, directory, step.source);
         if (step.read_only) remount_read_only(target);
         break;
     case MountKind::file: {
@@ -138,6 +206,7 @@ void Executor::apply(const MountStep& step, std::size_t index) {
     }
     case MountKind::tmpfs:
         mount_tmpfs(target, step.options);
+        own(target);
         break;
     case MountKind::devpts:
         mount_devpts(target);

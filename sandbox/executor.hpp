@@ -11,7 +11,10 @@
 
 #include "sandbox/launch_plan.hpp"
 
+#include <sys/types.h>
+
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -52,12 +55,19 @@ private:
     // Makes a mount point, covering its directory with a tmpfs copy when the image's own
     // cannot take a new entry (shadow_directory.hpp).
     void make_room(const std::string& target, bool directory);
+    // Covers `directory` with a tmpfs copy of itself (shadow_directory.hpp), for `mount_point`.
+    void cover(const std::string& directory, const std::string& mount_point);
+    void mount_root_directory(const std::string& target);
+    void own(const std::string& mounted);  // hpc mounted the file system at `mounted`
     std::string staged_target(const std::string& container_path) const;
     std::string enter_working_directory();
 
     const LaunchPlan& plan_;
     ExecutorHooks hooks_;
     std::vector<std::string> shadows_;  // directories covered so far, in order
+    // The file systems hpc mounted (its staging tmpfs, the image's server, overlays, tmpfs
+    // mounts and covers): the only ones it makes mount points in (make_room).
+    std::set<dev_t> own_devices_;
 };
 
 }  // namespace hpc::sandbox

@@ -25,6 +25,8 @@ struct RootPlan {
     enum class Source { squashfs, directory };
     Source source = Source::squashfs;
     std::string directory;        // canonical host path, for Source::directory
+    uint64_t directory_device = 0;  // and the directory the site's policy was checked on there
+    uint64_t directory_inode = 0;
     bool writable = false;        // --writable: the directory itself, read-write
     bool overlay = false;         // --writable-tmpfs: a tmpfs upper over the image (kernel overlayfs)
 

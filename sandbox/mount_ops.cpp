@@ -58,7 +58,11 @@ void make_mounts_private() {
 }
 
 void bind_mount(const std::string& source, const std::string& target, bool recursive) {
-    checked_mount("bind " + source + " on " + target, source.c_str(), target, nullptr,
+    bind_mount(source, target, recursive, source);
+}
+
+void bind_mount(const std::string& source, const std::string& target, bool recursive, const std::string& source_name) {
+    checked_mount("bind " + source_name + " on " + target, source.c_str(), target, nullptr,
                   MS_BIND | (recursive ? MS_REC : 0), "");
 }
 

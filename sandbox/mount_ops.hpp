@@ -8,6 +8,8 @@ namespace hpc::sandbox {
 
 void make_mounts_private();  // everything below / becomes a slave: nothing propagates out
 void bind_mount(const std::string& source, const std::string& target, bool recursive);
+// The same, where `source` is a descriptor's /proc/self/fd/N and `source_name` its path, for messages.
+void bind_mount(const std::string& source, const std::string& target, bool recursive, const std::string& source_name);
 // Remounts a bind read-only, keeping the flags the kernel locks on mounts from a more
 // privileged namespace (nosuid, nodev, noexec, atime), which a remount may not drop.
 void remount_read_only(const std::string& target);

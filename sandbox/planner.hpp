@@ -50,6 +50,10 @@ struct LaunchRequest {
 struct ImageSummary {
     bool is_directory = false;
     std::string path;  // canonical host path of the image file or directory
+    // Which file or directory was opened and checked at `path`: a directory image is mounted
+    // only if what the executor finds there is still it.
+    uint64_t device = 0;
+    uint64_t inode = 0;
     ImageFacts facts;
     std::string passwd;  // the image's /etc/passwd ("" when it has none)
     std::string group;   // the image's /etc/group
