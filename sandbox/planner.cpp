@@ -120,16 +120,28 @@ std::vector<MountStep> user_binds(const LaunchRequest& request, const HostFacts&
     return steps;
 }
 
+struct CwdBind {
+    std::optional<MountStep> step;
+    std::optional<Error> denied;  // the site's refusal: the container must not start there
+};
+
 // Apptainer binds the working directory at its own path when the container would not
 // otherwise have it: never with --contain, never for /, never over the image's own files,
-// and not when a bind already shows the same host directory at the same path.
-std::optional<MountStep> cwd_step(const LaunchRequest& request, const HostFacts& host,
-                                  const ImageSummary& image, const std::vector<MountStep>& planned) {
-    if (request.contain || disabled(request, "cwd") || host.cwd.empty() || host.cwd == "/") return std::nullopt;
+// and not when a bind already shows the same host directory at the same path. It is a bind
+// like -B's, so the site's policy judges it; a denied one is left out, not an error, since
+// the user asked for nothing but to start where they stand.
+CwdBind cwd_bind(const LaunchRequest& request, const HostFacts& host, const ImageSummary& image,
+                 const site::SiteConfig& site, const std::vector<MountStep>& planned) {
+    if (request.contain || disabled(request, "cwd") || host.cwd.empty() || host.cwd == "/") return {};
     std::optional<std::string> canonical = host.canonical(host.cwd);
-    if (!canonical || shows_host_path(planned, host.cwd, *canonical, host.canonical)) return std::nullopt;
-    if (image.exists(host.cwd)) return std::nullopt;
-    return bind_step(*canonical, host.cwd, false, "cwd");
+    if (!canonical || shows_host_path(planned, host.cwd, *canonical, host.canonical)) return {};
+    if (image.exists(host.cwd)) return {};
+    try {
+        check_bind_source(site, *canonical);
+    } catch (const Error& refusal) {
+        return {std::nullopt, refusal};
+    }
+    return {bind_step(*canonical, host.cwd, false, "cwd"), std::nullopt};
 }
 
 MountStep identity_file(const std::string& target, std::string content) {
@@ -185,7 +197,11 @@ LaunchPlan plan_launch(const LaunchRequest& original, const HostFacts& host, con
     plan.network = plan_network(request.network, site.network);
 
     plan.root.source = image.is_directory ? RootPlan::Source::directory : RootPlan::Source::squashfs;
-    if (image.is_directory) plan.root.directory = image.path;
+    if (image.is_directory) {
+        plan.root.directory = image.path;
+        plan.root.directory_device = image.device;
+        plan.root.directory_inode = image.inode;
+    }
     plan.root.writable = request.writable;
     // An interactive shell is not made a server: the first launcher stays until its last
     // joiner is done, and a shell's user should not wait for someone's batch job.
@@ -234,7 +250,11 @@ LaunchPlan plan_launch(const LaunchRequest& original, const HostFacts& host, con
     if (!request.home.empty() && !home.source.empty()) check_bind_source(site, home.source);
     if (home.fresh || !home.source.empty()) plan.mounts.push_back(home_step(home));
     for (MountStep& step : user_binds(request, host, site)) plan.mounts.push_back(std::move(step));
-    if (std::optional<MountStep> cwd = cwd_step(request, host, image, plan.mounts)) plan.mounts.push_back(*cwd);
+    CwdBind cwd = cwd_bind(request, host, image, site, plan.mounts);
+    if (cwd.step) plan.mounts.push_back(*cwd.step);
+    if (cwd.denied)
+        plan.warnings.push_back("the working directory " + host.cwd + " is not bound (" + cwd.denied->what() +
+                                "): starting in " + (home.destination.empty() ? "/" : home.destination));
     MpiMounts mpi = plan_mpi_mounts(request, host, image, site, plan.mounts);
     plan.mounts.insert(plan.mounts.end(), mpi.steps.begin(), mpi.steps.end());
     plan.warnings.insert(plan.warnings.end(), mpi.warnings.begin(), mpi.warnings.end());
@@ -269,7 +289,8 @@ LaunchPlan plan_launch(const LaunchRequest& original, const HostFacts& host, con
         plan.working_directories = {normalize_absolute(request.pwd)};
         plan.working_directory_required = true;
     } else {
-        for (const std::string& directory : {host.cwd, home.destination, std::string("/")})
+        std::string cwd_inside = cwd.denied ? std::string() : host.cwd;
+        for (const std::string& directory : {cwd_inside, home.destination, std::string("/")})
             if (!directory.empty() &&
                 std::find(plan.working_directories.begin(), plan.working_directories.end(), directory) ==
                     plan.working_directories.end())

@@ -432,3 +432,24 @@ TEST_CASE("planner: --fakeroot is root inside with the subordinate ranges, or on
     plan_launch(exec_request(), host, busybox_image());
     CHECK(asked == 0);
 }
+
+TEST_CASE("planner: a working directory the site's policy denies is not bound: the container starts in $HOME") {
+    // Issue 14: `cd /etc/apt && hpc exec img ls` showed the host's /etc/apt under binds.deny = ["/etc"].
+    hpc::site::SiteConfig deny;
+    deny.binds.deny = {"/opt"};
+    hpc::site::SiteConfig allow;
+    allow.binds.allow = {"/scratch"};
+    for (const hpc::site::SiteConfig& site : {deny, allow}) {
+        std::string cwd = "/opt/data";
+        LaunchPlan plan = plan_launch(exec_request(), alice_host(cwd), busybox_image(), site);
+        CHECK(find_target(plan, cwd) == nullptr);
+        CHECK(plan.working_directories == std::vector<std::string>{"/home/alice", "/"});
+        REQUIRE(plan.warnings.size() == 1);
+        CHECK(plan.warnings[0].starts_with("the working directory /opt/data is not bound (denied by site policy: binds."));
+        CHECK(plan.warnings[0].ends_with("/opt/data): starting in /home/alice"));
+    }
+    // Allowed, it is bound as before.
+    LaunchPlan plan = plan_launch(exec_request(), alice_host("/scratch/run"), busybox_image(), allow);
+    REQUIRE(find_target(plan, "/scratch/run"));
+    CHECK(plan.working_directories.front() == "/scratch/run");
+}
