@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,7 +36,7 @@ struct ActionOptions {
     bool net = false;
     std::string network;
     std::vector<std::string> network_args;
-    std::string hostname;
+    std::optional<std::string> hostname;
     std::string mpi;
     std::string shell;
     bool dry_run = false;

@@ -38,7 +38,7 @@ PortMap parse_port_map(std::string_view value, const std::string& item) {
 
 // A name sethostname(2) and resolvers accept: letters, digits, '-' and '.', at most 64 bytes.
 void check_hostname(const std::string& name) {
-    bool valid = name.size() <= 64 && name.front() != '-' && name.front() != '.' &&
+    bool valid = !name.empty() && name.size() <= 64 && name.front() != '-' && name.front() != '.' &&
                  std::all_of(name.begin(), name.end(), [](char c) {
                      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
                             c == '.';
@@ -88,9 +88,9 @@ NetworkPlan plan_network(const NetworkRequest& request, const site::NetworkPolic
             usage_error("--network-args " + item + ": ports are forwarded only into --network slirp");
         plan.port_maps.push_back(parse_port_map(std::string_view(item).substr(equals + 1), item));
     }
-    if (!request.hostname.empty()) {
-        check_hostname(request.hostname);
-        plan.hostname = request.hostname;
+    if (request.hostname) {
+        check_hostname(*request.hostname);
+        plan.hostname = *request.hostname;
     }
     return plan;
 }

@@ -44,7 +44,7 @@ struct NetworkRequest {
     bool net = false;                       // --net: a network of its own (slirp unless --network says)
     std::string network;                    // --network NAME; empty: --net's, or the default
     std::vector<std::string> network_args;  // --network-args, one argument each
-    std::string hostname;                   // --hostname
+    std::optional<std::string> hostname;    // --hostname (given empty, it is refused)
 };
 
 // Throws hpc::Error(usage) for an unknown network, a malformed or unknown --network-args item

@@ -113,6 +113,9 @@ std::vector<std::string> read_names(const Field& field, std::span<const char* co
 // absolute; ".." is refused rather than resolved, since lexically it need not mean what the
 // host's links make of it. "." and repeated or trailing slashes are dropped.
 std::optional<std::string> absolute_path_problem(const std::string& path) {
+    // TOML strings may hold "\u0000"; no path can (the kernel ends it there), so such a path
+    // would be judged as one thing and used as another.
+    if (path.find('\0') != std::string::npos) return "a path must not contain a NUL character";
     if (path.empty() || path.front() != '/') return "'" + path + "' is not an absolute path";
     if (path == ".." || path.find("/../") != std::string::npos || path.ends_with("/.."))
         return "'" + path + "' must not contain '..'";

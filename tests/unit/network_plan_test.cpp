@@ -75,4 +75,7 @@ TEST_CASE("network: --hostname takes a host name and nothing else", "[network]")
           "--hostname bad name: not a host name (letters, digits, '-' and '.', at most 64)");
     request.hostname = std::string(65, 'a');
     CHECK_THROWS(plan_network(request));
+    request.hostname = "";  // issue 14: was accepted silently (and read a byte before the string)
+    CHECK(error_message([&] { plan_network(request); }) ==
+          "--hostname : not a host name (letters, digits, '-' and '.', at most 64)");
 }

@@ -178,6 +178,11 @@ TEST_CASE("site config: image formats and owners", "[site]") {
 TEST_CASE("site config: paths must be absolute and free of '..'", "[site]") {
     CHECK(config_error("[binds]\nallow = [\"scratch\"]\n") == "hpc.toml:2: binds.allow: 'scratch' is not an absolute path");
     CHECK(config_error("[binds]\ndeny = [\"\"]\n") == "hpc.toml:2: binds.deny: '' is not an absolute path");
+    // Issue 14: "\u0000" is a valid TOML escape; a path holding it means one thing here and another to the kernel.
+    CHECK(config_error("[binds]\ndeny = [\"/etc\\u0000/x\"]\n") ==
+          "hpc.toml:2: binds.deny: a path must not contain a NUL character");
+    CHECK(config_error("[slurm]\nstage_directory = \"/local\\u0000\"\n") ==
+          "hpc.toml:2: slurm.stage_directory: a path must not contain a NUL character");
     CHECK(config_error("[images]\nallow_paths = [\"/apps/../home\"]\n") ==
           "hpc.toml:2: images.allow_paths: '/apps/../home' must not contain '..'");
     CHECK(config_error("[images]\nallow_paths = [\"/apps/..\"]\n") ==
