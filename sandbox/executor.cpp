@@ -115,10 +115,12 @@ void Executor::mount_root_directory(const std::string& target) {
         throw Error(ExitCode::denied, root.directory + ": replaced by another directory while hpc used it");
     // Writes to a directory the user cannot write would fail, or, where hpc covers a directory
     // to make a mount point, vanish with the run: --writable refuses it from the start.
-    if (root.writable && ::access(descriptor_link(directory.get()).c_str(), W_OK) != 0)
+    if (root.writable && ::access(descriptor_link(directory.get()).c_str(), W_OK) != 0) {
+        int err = errno;
         throw Error(ExitCode::denied, root.directory + ": --writable, but the image is not writable by you (" +
-                                          std::strerror(errno) + ")",
-                    errno);
+                                          std::strerror(err) + ")",
+                    err);
+    }
     bind_mount(descriptor_link(directory.get()), target, false, root.directory);
     if (!root.writable && !root.overlay) remount_read_only(target);
 }
