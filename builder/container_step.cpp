@@ -33,6 +33,7 @@ int run_container_step(const ContainerStep& step, const std::function<void(const
         sandbox::plan_launch(request, sandbox::gather_host_facts(), summarize_image(tree_image, tree), policy);
     tree.reset();
     plan.ownership_ignored = step.ownership_ignored;
+    plan.root.build_stage = true;
     for (const std::string& warning : plan.warnings) warn(warning);
 
     sandbox::ExecutorHooks hooks;

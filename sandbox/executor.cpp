@@ -122,6 +122,7 @@ void Executor::mount_root_directory(const std::string& target) {
                     err);
     }
     bind_mount(descriptor_link(directory.get()), target, false, root.directory);
+    if (root.build_stage) own(target);
     if (!root.writable && !root.overlay) remount_read_only(target);
 }
 

@@ -29,6 +29,9 @@ struct RootPlan {
     uint64_t directory_inode = 0;
     bool writable = false;        // --writable: the directory itself, read-write
     bool overlay = false;         // --writable-tmpfs: a tmpfs upper over the image (kernel overlayfs)
+    // The directory is a build's own stage (an overlay builder/ mounted in its work area), not
+    // a user's: mount points are made in it as in any file system hpc mounted.
+    bool build_stage = false;
 
     bool operator==(const RootPlan&) const = default;
 };

@@ -37,12 +37,12 @@ range_start() { awk -F: -v u="$(id -un)" '$1 == u { print $2; exit }' /etc/subui
 
 @test "exec --fakeroot --writable: chown to another id sticks in a sandbox" {
     cp -a "$APP_DIR" sandbox
-    run "$HPC" exec --fakeroot --writable sandbox sh -c 'touch /f && chown 4321:4322 /f && stat -c "%u %g" /f'
+    run --separate-stderr "$HPC" exec --fakeroot --writable sandbox sh -c 'touch /f && chown 4321:4322 /f && stat -c "%u %g" /f'
     [ "$status" -eq 0 ]
     [ "$output" = "4321 4322" ]
     # On the host the file belongs to the range: 4321 inside is the range's start + 4320.
     [ "$(stat -c %u sandbox/f)" = $(($(range_start) + 4320)) ]
-    run "$HPC" exec --fakeroot --writable sandbox stat -c "%u %g" /f
+    run --separate-stderr "$HPC" exec --fakeroot --writable sandbox stat -c "%u %g" /f
     [ "$output" = "4321 4322" ]
     # A file of a subordinate id can only be removed from inside.
     "$HPC" exec --fakeroot --writable sandbox rm /f
