@@ -1,9 +1,9 @@
 #include "cmd/action_options.hpp"
 
-#include "common/error.hpp"
+#include "common/regular_file.hpp"
 #include "sandbox/bind_spec.hpp"
+#include "sandbox/env_file.hpp"
 
-#include <fstream>
 #include <sstream>
 
 namespace hpc::cmd {
@@ -17,14 +17,6 @@ std::string bind_variable(const std::vector<std::string>& environ) {
         for (const std::string& variable : environ)
             if (variable.rfind(name, 0) == 0 && variable.size() > name.size()) return variable.substr(name.size());
     return {};
-}
-
-std::string read_env_file(const std::string& path) {
-    std::ifstream file(path);
-    if (!file) throw Error(ExitCode::no_input, "--env-file " + path + ": cannot be read");
-    std::ostringstream content;
-    content << file.rdbuf();
-    return content.str();
 }
 
 std::vector<std::string> split_commas(const std::vector<std::string>& values) {
@@ -121,7 +113,8 @@ sandbox::LaunchRequest to_launch_request(const ActionOptions& options, sandbox::
     request.pwd = options.pwd;
     request.env_options = options.env;
     request.no_env = options.no_env;
-    for (const std::string& path : options.env_files) request.env_files.push_back({path, read_env_file(path)});
+    for (const std::string& path : options.env_files)
+        request.env_files.push_back({path, read_regular_file(path, sandbox::max_env_file_bytes, "--env-file " + path)});
     return request;
 }
 

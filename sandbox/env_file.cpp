@@ -22,6 +22,8 @@ public:
     explicit EnvFileParser(const EnvFile& file) : file_(file), text_(file.content) {}
 
     std::vector<EnvFileAssignment> parse() {
+        if (text_.size() > max_env_file_bytes)
+            throw Error(ExitCode::usage, file_.name + ": larger than " + std::to_string(max_env_file_bytes) + " bytes");
         size_t nul = text_.find('\0');
         if (nul != std::string_view::npos) fail(line_at(nul), "a NUL byte");
         for (;;) {
@@ -179,13 +181,10 @@ private:
 
     // $(...), ${...} and `...` are kept as written, for the container's shell.
     void substitution(std::string& out) {
-        size_t end = substitution_end(text_, pos_);
-        if (end == std::string_view::npos) {
-            std::string opening = text_[pos_] == '`' ? "`" : std::string(text_.substr(pos_, 2));
-            fail(line_, "'" + opening + "' is never closed");
-        }
-        take(out, pos_, end);
-        pos_ = end;
+        Extent extent = substitution_extent(text_, pos_);
+        if (extent.problem != Extent::Problem::none) fail(line_, substitution_problem(text_, pos_, extent.problem));
+        take(out, pos_, extent.end);
+        pos_ = extent.end;
     }
 
     // Appends text_[from, to) and counts its lines.

@@ -22,8 +22,13 @@ struct EnvFileAssignment {
     bool operator==(const EnvFileAssignment&) const = default;
 };
 
+// The largest file hpc reads as one. Real ones hold a few lines; and what it sets must still
+// fit, with the rest of the environment, in the 2 MiB that execve(2) takes for arguments and
+// environment together (a quarter of the default 8 MiB stack limit).
+constexpr size_t max_env_file_bytes = size_t{1} << 20;
+
 // In the file's order (a name may come more than once; the last wins). Throws
-// hpc::Error(usage) "<file.name>:<line>: <cause>".
+// hpc::Error(usage) "<file.name>:<line>: <cause>", or "<file.name>: larger than 1048576 bytes".
 std::vector<EnvFileAssignment> parse_env_file(const EnvFile& file);
 
 }  // namespace hpc::sandbox

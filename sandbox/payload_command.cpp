@@ -7,49 +7,53 @@
 #include "sandbox/environment.hpp"
 
 #include <algorithm>
+#include <optional>
+#include <unordered_map>
 
 namespace hpc::sandbox {
 namespace {
 
+// The variables in the order they were set, found by name through an index: a 1 MiB
+// --env-file sets some 100,000 names, and looking each up along the list took 15 s.
 class FinalEnvironment {
 public:
-    explicit FinalEnvironment(const EnvVars& base) : vars_(base) {}
+    explicit FinalEnvironment(const EnvVars& base) {
+        for (const auto& [name, value] : base) set(name, value);
+    }
 
     const std::string* get(std::string_view name) const {
-        auto found = find(name);
-        return found == vars_.end() ? nullptr : &found->second;
+        auto found = positions_.find(std::string(name));
+        return found == positions_.end() ? nullptr : &vars_[found->second]->second;
     }
     std::string value(std::string_view name) const {
         const std::string* found = get(name);
         return found ? *found : std::string();
     }
     void set(std::string_view name, std::string value) {
-        auto found = find(name);
-        if (found != vars_.end())
-            found->second = std::move(value);
+        auto [found, added] = positions_.try_emplace(std::string(name), vars_.size());
+        if (added)
+            vars_.emplace_back(std::in_place, std::string(name), std::move(value));
         else
-            vars_.emplace_back(std::string(name), std::move(value));
+            vars_[found->second]->second = std::move(value);
     }
+    // Left as a gap, so that the positions of the others stay; a name set again goes last.
     void unset(std::string_view name) {
-        auto found = find(name);
-        if (found != vars_.end()) vars_.erase(found);
+        auto found = positions_.find(std::string(name));
+        if (found == positions_.end()) return;
+        vars_[found->second].reset();
+        positions_.erase(found);
     }
 
     std::vector<std::string> envp() const {
         std::vector<std::string> entries;
-        for (const auto& [name, value] : vars_) entries.push_back(name + "=" + value);
+        for (const auto& var : vars_)
+            if (var) entries.push_back(var->first + "=" + var->second);
         return entries;
     }
 
 private:
-    EnvVars::const_iterator find(std::string_view name) const {
-        return std::find_if(vars_.begin(), vars_.end(), [&](const auto& var) { return var.first == name; });
-    }
-    EnvVars::iterator find(std::string_view name) {
-        return std::find_if(vars_.begin(), vars_.end(), [&](const auto& var) { return var.first == name; });
-    }
-
-    EnvVars vars_;
+    std::vector<std::optional<std::pair<std::string, std::string>>> vars_;
+    std::unordered_map<std::string, size_t> positions_;  // name -> index in vars_
 };
 
 bool needs_evaluation(const ContainerEnvironment& environment) {

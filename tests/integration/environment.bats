@@ -104,12 +104,50 @@ env_is() {
 
 @test "an env file that cannot be read or parsed: one line naming it" {
     run -66 "$HPC" exec --env-file /nonexistent "$PLAIN_SIF" true
-    [ "$output" = "hpc: --env-file /nonexistent: cannot be read" ]
+    [ "$output" = "hpc: --env-file /nonexistent: No such file or directory" ]
     dir=$(scratch_dir)
     printf 'GOOD=1\nBAD="unterminated\n' >"$dir/bad"
     run -64 "$HPC" exec --env-file "$dir/bad" "$PLAIN_SIF" true
     [[ "$output" == "hpc: $dir/bad:2: "* ]]
     [ "${#lines[@]}" -eq 1 ]
+}
+
+# Each runs under timeout, so that a launcher that waits on the file fails the test instead of
+# hanging it; every one used to hang, grow or pass.
+@test "--env-file takes regular files only, named with the cause" {
+    dir=$(scratch_dir)
+    run -64 timeout 10 "$HPC" exec --env-file /dev/zero "$PLAIN_SIF" true
+    [ "$output" = "hpc: --env-file /dev/zero: not a regular file" ]
+    mkfifo "$dir/fifo"
+    run -64 timeout 10 "$HPC" exec --env-file "$dir/fifo" "$PLAIN_SIF" true
+    [ "$output" = "hpc: --env-file $dir/fifo: not a regular file" ]
+    run -64 timeout 10 "$HPC" exec --env-file "$dir" "$PLAIN_SIF" true
+    [ "$output" = "hpc: --env-file $dir: not a regular file" ]
+    printf 'A=1\n' >"$dir/secret"
+    chmod 000 "$dir/secret"
+    run -77 timeout 10 "$HPC" exec --env-file "$dir/secret" "$PLAIN_SIF" true
+    [ "$output" = "hpc: --env-file $dir/secret: Permission denied" ]
+}
+
+@test "--env-file reads at most 1 MiB" {
+    dir=$(scratch_dir)
+    { printf 'A=1\n'; head -c $((1048576 - 4)) /dev/zero | tr '\0' '#'; } >"$dir/largest"
+    env_is "$PLAIN_SIF" A 1 --env-file "$dir/largest"
+    { cat "$dir/largest"; printf '#'; } >"$dir/large"
+    run -64 timeout 10 "$HPC" exec --env-file "$dir/large" "$PLAIN_SIF" true
+    [ "$output" = "hpc: --env-file $dir/large: larger than 1048576 bytes" ]
+}
+
+@test "substitutions nested 200,000 deep in --env-file or --env: one line, no crash" {
+    dir=$(scratch_dir)
+    printf 'A=%s\n' "$(printf '$(%.0s' $(seq 200000))" >"$dir/deep"
+    run -64 timeout 10 "$HPC" exec --env-file "$dir/deep" "$PLAIN_SIF" true
+    [ "$output" = "hpc: $dir/deep:1: '\$(' holds quotes and substitutions nested more than 64 deep" ]
+    # One argument holds at most 128 KiB (MAX_ARG_STRLEN): 60,000 levels, which overflowed a
+    # 1 MiB stack.
+    value="A=$(printf '${%.0s' $(seq 60000))"
+    run -64 bash -c 'ulimit -s 1024 && exec timeout 10 "$0" exec --env "$1" "$2" true' "$HPC" "$value" "$PLAIN_SIF"
+    [ "$output" = "hpc: --env A: the container's shell cannot evaluate the value of A: '\${' holds quotes and substitutions nested more than 64 deep (write \\\$ for a literal \$, or use --no-eval)" ]
 }
 
 @test "the container knows its image" {

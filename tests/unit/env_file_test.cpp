@@ -140,3 +140,53 @@ TEST_CASE("shell syntax: names, single quotes and the evaluated form of values")
     CHECK_FALSE(evaluation_problem("\\"));
     CHECK_FALSE(evaluation_problem("\\$(x"));
 }
+
+namespace {
+
+// `open` `depth` times, then `close` as often: substitutions nested `depth` deep.
+std::string nested(const std::string& open, const std::string& close, size_t depth) {
+    std::string text;
+    for (size_t i = 0; i < depth; ++i) text += open;
+    for (size_t i = 0; i < depth; ++i) text += close;
+    return text;
+}
+
+}  // namespace
+
+// Measuring a substitution recurses once a level: 200,000 levels overflowed the stack.
+TEST_CASE("env file: substitutions nested 200,000 deep are refused, not a crash") {
+    CHECK(error_of("A=" + nested("$(", "", 200000)) == "env.file:1: '$(' holds quotes and substitutions nested more than 64 deep");
+    CHECK(error_of("\nA=" + nested("${", "}", 200000)) ==
+          "env.file:2: '${' holds quotes and substitutions nested more than 64 deep");
+    CHECK(error_of("A=" + nested("$(\"", "\")", 100000)) ==
+          "env.file:1: '$(' holds quotes and substitutions nested more than 64 deep");
+    CHECK(error_of("A=\"" + nested("$(", ")", 200000) + "\"") ==
+          "env.file:1: '$(' holds quotes and substitutions nested more than 64 deep");
+}
+
+TEST_CASE("env file: substitutions nest up to 64 deep") {
+    CHECK(value_of("A=" + nested("$(", ")", 64)) == nested("$(", ")", 64));
+    CHECK(value_of("A=" + nested("${", "}", 64)) == nested("${", "}", 64));
+    // A double quote inside a substitution is a level of its own.
+    CHECK(value_of("A=" + nested("$(\"", "\")", 32)) == nested("$(\"", "\")", 32));
+    CHECK(error_of("A=" + nested("$(", ")", 65)) ==
+          "env.file:1: '$(' holds quotes and substitutions nested more than 64 deep");
+    CHECK(error_of("A=" + nested("$(\"", "\")", 32) + " B=" + nested("$(\"", "\")", 33)) ==
+          "env.file:1: '$(' holds quotes and substitutions nested more than 64 deep");
+}
+
+TEST_CASE("env file: at most 1 MiB is parsed") {
+    std::string largest = "A=1\n" + std::string(hpc::sandbox::max_env_file_bytes - 4, '#');
+    CHECK(parse(largest) == std::vector<EnvFileAssignment>{{"A", "1", 1}});
+    CHECK(error_of(largest + "#") == "env.file: larger than 1048576 bytes");
+}
+
+TEST_CASE("shell syntax: values nested too deep to evaluate are named, not a crash") {
+    using namespace hpc::sandbox;
+    CHECK_FALSE(evaluation_problem(nested("$(", ")", 64)));
+    CHECK(evaluation_problem(nested("$(", ")", 65)) == "'$(' holds quotes and substitutions nested more than 64 deep");
+    CHECK(evaluation_problem(nested("$(", ")", 200000)) ==
+          "'$(' holds quotes and substitutions nested more than 64 deep");
+    CHECK(evaluation_problem("x " + nested("${", "}", 200000)) ==
+          "'${' holds quotes and substitutions nested more than 64 deep");
+}

@@ -1,0 +1,45 @@
+#include "common/regular_file.hpp"
+
+#include "common/error.hpp"
+#include "common/unique_fd.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace hpc {
+namespace {
+
+[[noreturn]] void refuse_size(std::size_t max_bytes, const std::string& what) {
+    throw Error(ExitCode::usage, what + ": larger than " + std::to_string(max_bytes) + " bytes");
+}
+
+}  // namespace
+
+std::string read_regular_file(const std::string& path, std::size_t max_bytes, const std::string& what) {
+    // O_NONBLOCK: open(2) of a FIFO waits for a writer; with it, the FIFO opens at once and is
+    // refused below as not a regular file. It changes nothing for a regular file's reads.
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+    if (!fd) throw_errno(what);
+    struct stat status {};
+    if (::fstat(fd.get(), &status) != 0) throw_errno(what);
+    // A device such as /dev/zero never ends, and a directory reads as nothing (EISDIR).
+    if (!S_ISREG(status.st_mode)) throw Error(ExitCode::usage, what + ": not a regular file");
+    if (static_cast<std::size_t>(status.st_size) > max_bytes) refuse_size(max_bytes, what);
+    // The size can change after fstat (a file being written, or one of /proc's that says 0):
+    // the read is bounded by itself, one byte past the limit to see that it is passed.
+    std::string content;
+    char buffer[65536];
+    for (;;) {
+        ssize_t got = ::read(fd.get(), buffer, sizeof buffer);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) throw_errno(what);
+        if (got == 0) return content;
+        content.append(buffer, static_cast<std::size_t>(got));
+        if (content.size() > max_bytes) refuse_size(max_bytes, what);
+    }
+}
+
+}  // namespace hpc
