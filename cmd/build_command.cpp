@@ -3,6 +3,7 @@
 #include "builder/build.hpp"
 #include "cmd/report.hpp"
 #include "common/error.hpp"
+#include "common/regular_file.hpp"
 #include "sandbox/bind_spec.hpp"
 #include "site-config/site_config_file.hpp"
 
@@ -11,11 +12,12 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 namespace hpc::cmd {
 namespace {
+
+// As --env-file's: a file of NAME=VALUE lines, a few of them in any real one.
+constexpr std::size_t max_build_arg_file_bytes = 1 << 20;
 
 std::optional<int64_t> source_date_epoch() {
     const char* value = std::getenv("SOURCE_DATE_EPOCH");
@@ -25,14 +27,6 @@ std::optional<int64_t> source_date_epoch() {
     if (*end != '\0' || seconds < 0)
         throw Error(ExitCode::usage, "SOURCE_DATE_EPOCH '" + std::string(value) + "': not a number of seconds");
     return seconds;
-}
-
-std::string read_text(const std::string& path, const std::string& what) {
-    std::ifstream file(path);
-    if (!file) throw Error(ExitCode::no_input, what + " " + path + ": cannot be read");
-    std::ostringstream content;
-    content << file.rdbuf();
-    return content.str();
 }
 
 // "packing: 1234/5678 files, 120.5/300.0 MiB, 45.2 MiB/s", rewritten in place on a terminal.
@@ -98,7 +92,8 @@ int run_build_command(const BuildOptions& options) {
         for (sandbox::BindSpec& bind : sandbox::parse_bind_list(value)) request.binds.push_back(std::move(bind));
     if (!options.build_arg_file.empty()) {
         image::BuildArgFile file =
-            image::parse_build_arg_file(options.build_arg_file, read_text(options.build_arg_file, "--build-arg-file"));
+            image::parse_build_arg_file(options.build_arg_file, read_regular_file(options.build_arg_file, max_build_arg_file_bytes,
+                                                                    "--build-arg-file " + options.build_arg_file));
         for (const std::string& warning : file.warnings) report_warning(warning);
         request.build_args = file.values;
     }

@@ -141,6 +141,22 @@ EOF
     nothing_left
 }
 
+@test "--build-arg-file: read once, a regular file of at most 1 MiB, its failure named with the cause" {
+    printf 'Bootstrap: localimage\nFrom: %s\n\n%%post\n    echo "{{ WHO }}" >/who\n' "$PLAIN_SIF" >args.def
+    echo WHO=somebody >args
+    run "$HPC" build --build-arg-file args a.sif args.def
+    [ "$status" -eq 0 ]
+    [ "$("$HPC" exec a.sif cat /who)" = "somebody" ]
+    mkfifo fifo
+    run -64 timeout 10 "$HPC" build --build-arg-file fifo b.sif args.def
+    [ "$output" = "hpc: --build-arg-file fifo: not a regular file" ]
+    run -64 timeout 10 "$HPC" build --build-arg-file /dev/zero b.sif args.def
+    [ "$output" = "hpc: --build-arg-file /dev/zero: not a regular file" ]
+    run -66 "$HPC" build --build-arg-file missing b.sif args.def
+    [ "$output" = "hpc: --build-arg-file missing: No such file or directory" ]
+    [ ! -e b.sif ]
+}
+
 @test "an existing destination is refused without --force, replaced with it" {
     printf 'Bootstrap: localimage\nFrom: %s\n' "$PLAIN_SIF" >app.def
     echo old >app.sif
