@@ -9,6 +9,7 @@
 #include "builder/packer.hpp"
 #include "builder/stage_root.hpp"
 #include "builder/tree_files.hpp"
+#include "common/regular_file.hpp"
 #include "builder/work_area.hpp"
 #include "common/error.hpp"
 #include "common/unique_fd.hpp"
@@ -32,18 +33,31 @@ namespace {
 
 enum class SourceKind { directory, image, definition };
 
-SourceKind kind_of(const std::string& source) {
+// A definition is text a person wrote: the largest known are tens of KiB.
+constexpr std::size_t max_definition_bytes = 4 << 20;
+
+struct Source {
+    SourceKind kind;
+    std::string definition;  // its text, for SourceKind::definition
+};
+
+// What SOURCE is, from one descriptor: a FIFO or a device named by mistake is refused at once,
+// neither waited on nor read without end.
+Source source_of(const std::string& path) {
+    UniqueFd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+    if (!file) throw_errno(path);
     struct stat status {};
-    if (::stat(source.c_str(), &status) != 0) throw_errno(source);
-    if (S_ISDIR(status.st_mode)) return SourceKind::directory;
+    if (::fstat(file.get(), &status) != 0) throw_errno(path);
+    if (S_ISDIR(status.st_mode)) return {SourceKind::directory, {}};
+    if (!S_ISREG(status.st_mode))
+        throw Error(ExitCode::usage, path + ": not a definition file, an image or a directory");
     // The content decides, never the name: squashfs's magic at 0, SIF's at 32.
     char head[48] = {};
-    UniqueFd file(::open(source.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!file) throw_errno(source);
     ssize_t got = ::pread(file.get(), head, sizeof head, 0);
     std::string_view bytes(head, got > 0 ? static_cast<std::size_t>(got) : 0);
-    if (bytes.starts_with("hsqs") || (bytes.size() >= 41 && bytes.substr(32, 9) == "SIF_MAGIC")) return SourceKind::image;
-    return SourceKind::definition;
+    if (bytes.starts_with("hsqs") || (bytes.size() >= 41 && bytes.substr(32, 9) == "SIF_MAGIC"))
+        return {SourceKind::image, {}};
+    return {SourceKind::definition, read_regular_file(file.get(), max_definition_bytes, path)};
 }
 
 // A step's status, as a build sees it: a signal that stops builds ends it as interrupted.
@@ -137,11 +151,9 @@ std::size_t stage_named(const std::vector<image::DefinitionStage>& stages, std::
     throw Error(ExitCode::data, "%files from " + name + ": no earlier stage has that name");
 }
 
-void build_from_definition(const BuildRequest& request, const BuildHooks& hooks) {
-    std::optional<std::string> text = read_file_if_exists(request.source);
-    if (!text) throw Error(ExitCode::no_input, request.source + ": no such definition file");
+void build_from_definition(const BuildRequest& request, const BuildHooks& hooks, const std::string& text) {
     image::Definition definition =
-        image::parse_definition(*text, request.source, request.build_args,
+        image::parse_definition(text, request.source, request.build_args,
                                 request.warn_unused_build_args ? image::UnusedBuildArgs::warn : image::UnusedBuildArgs::error);
     for (const std::string& warning : definition.warnings) hooks.warn(warning);
     std::vector<Bootstrap> bootstraps;
@@ -202,7 +214,8 @@ void run_build(const BuildRequest& request, const BuildHooks& hooks) {
     // Blocked, so that a ^C during packing is seen (and the build ends cleanly) rather than
     // killing the build with its temporary files and mounts.
     sandbox::take_over_signals();
-    switch (kind_of(request.source)) {
+    Source source = source_of(request.source);
+    switch (source.kind) {
     case SourceKind::directory:
         hooks.notice("writing " + request.destination);
         pack(request.source, request, hooks, {});
@@ -211,7 +224,7 @@ void run_build(const BuildRequest& request, const BuildHooks& hooks) {
         build_from_image(request, hooks);
         return;
     case SourceKind::definition:
-        build_from_definition(request, hooks);
+        build_from_definition(request, hooks, source.definition);
         return;
     }
 }

@@ -23,8 +23,12 @@ std::string read_regular_file(const std::string& path, std::size_t max_bytes, co
     // refused below as not a regular file. It changes nothing for a regular file's reads.
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
     if (!fd) throw_errno(what);
+    return read_regular_file(fd.get(), max_bytes, what);
+}
+
+std::string read_regular_file(int fd, std::size_t max_bytes, const std::string& what) {
     struct stat status {};
-    if (::fstat(fd.get(), &status) != 0) throw_errno(what);
+    if (::fstat(fd, &status) != 0) throw_errno(what);
     // A device such as /dev/zero never ends, and a directory reads as nothing (EISDIR).
     if (!S_ISREG(status.st_mode)) throw Error(ExitCode::usage, what + ": not a regular file");
     if (static_cast<std::size_t>(status.st_size) > max_bytes) refuse_size(max_bytes, what);
@@ -33,7 +37,7 @@ std::string read_regular_file(const std::string& path, std::size_t max_bytes, co
     std::string content;
     char buffer[65536];
     for (;;) {
-        ssize_t got = ::read(fd.get(), buffer, sizeof buffer);
+        ssize_t got = ::read(fd, buffer, sizeof buffer);
         if (got < 0 && errno == EINTR) continue;
         if (got < 0) throw_errno(what);
         if (got == 0) return content;

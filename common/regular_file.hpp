@@ -12,5 +12,7 @@ namespace hpc {
 // and EPERM: denied, as throw_errno maps them); "not a regular file" (a directory, a FIFO, a
 // device) and "larger than N bytes" as usage, since the command line named the wrong thing.
 std::string read_regular_file(const std::string& path, std::size_t max_bytes, const std::string& what);
+// The same, through a descriptor the caller opened (O_NONBLOCK, for a FIFO's sake), from its offset.
+std::string read_regular_file(int fd, std::size_t max_bytes, const std::string& what);
 
 }  // namespace hpc

@@ -157,6 +157,20 @@ EOF
     [ ! -e b.sif ]
 }
 
+@test "SOURCE: a FIFO or a device is refused at once, a definition read within bounds" {
+    mkfifo fifo
+    run -64 timeout 10 "$HPC" build a.sif fifo
+    [ "$output" = "hpc: fifo: not a definition file, an image or a directory" ]
+    run -64 timeout 10 "$HPC" build a.sif /dev/zero
+    [ "$output" = "hpc: /dev/zero: not a definition file, an image or a directory" ]
+    head -c $((4 * 1024 * 1024 + 1)) /dev/zero | tr '\0' '#' >huge.def
+    run -64 "$HPC" build a.sif huge.def
+    [ "$output" = "hpc: huge.def: larger than 4194304 bytes" ]
+    run -66 "$HPC" build a.sif missing.def
+    [ "$output" = "hpc: missing.def: No such file or directory" ]
+    [ ! -e a.sif ]
+}
+
 @test "an existing destination is refused without --force, replaced with it" {
     printf 'Bootstrap: localimage\nFrom: %s\n' "$PLAIN_SIF" >app.def
     echo old >app.sif
