@@ -57,6 +57,7 @@ int run_slurm_command(const SlurmOptions& options) {
             report_notice(job_name + ": ended " + std::to_string(report.processes_ended) + " leftover process" +
                           (report.processes_ended == 1 ? "" : "es"));
         for (const std::string& path : report.removed) report_notice(job_name + ": removed " + path);
+        for (const std::string& line : report.left) report_warning(job_name + ": not removed: " + line);
     } catch (const Error& error) {
         // The node's own fault (the stage directory cannot be made): the admin must see it.
         if (error.code() == ExitCode::config || error.code() == ExitCode::os) throw error.within(job_name);

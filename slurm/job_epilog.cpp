@@ -1,16 +1,17 @@
 #include "slurm/job_epilog.hpp"
 
+#include "common/directory_names.hpp"
 #include "common/error.hpp"
+#include "common/remove_tree.hpp"
 #include "common/unique_fd.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <ftw.h>
-#include <glob.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
 #include <fstream>
 #include <iterator>
@@ -55,34 +56,39 @@ bool environment_has(const std::string& environ_path, const std::string& entry) 
 // pidfd_open(2) has no glibc wrapper in Debian 12's headers usable from C++.
 UniqueFd open_process(pid_t pid) { return UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))); }
 
-int remove_entry(const char* path, const struct stat*, int type, struct FTW*) {
-    return type == FTW_DP ? ::rmdir(path) : ::unlink(path);
+// The directory at `path`, which root or the admin owns (the stage directory, /tmp, /run/user),
+// held for the *at() calls below it; nullopt when it is not there.
+std::optional<UniqueFd> open_base(const std::string& path) {
+    UniqueFd directory(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!directory && errno == ENOENT) return std::nullopt;
+    if (!directory) throw_errno("open " + path);
+    return directory;
 }
 
-// Removes `path` and all below it without following links; true if it existed.
-bool remove_tree(const std::string& path) {
+// Removes the job user's tree `name` in `base` (held, named `base_path`), never by a path name:
+// the user may change it meanwhile (common/remove_tree.hpp).
+void remove_job_tree(int base, const std::string& base_path, const std::string& name, uid_t uid, EpilogReport& report) {
+    TreeRemoval removal = remove_tree_beneath(base, base_path, name, uid);
+    if (removal.removed) report.removed.push_back(base_path + "/" + name);
+    for (std::string& line : removal.left) report.left.push_back(std::move(line));
+}
+
+// The API socket directories of the job's slirp4netns in `base` (sandbox/slirp_network.cpp names
+// them after the job), the job user's: left when a launch was killed before it removed its own.
+void remove_slirp_directories(int base, const std::string& base_path, const SlurmJob& job, EpilogReport& report) {
+    std::string prefix = "hpc-slirp-job" + job.id + ".";
+    for (const std::string& name : directory_names(base, TreeLimits{}.entries))
+        if (name.starts_with(prefix)) remove_job_tree(base, base_path, name, job.uid, report);
+}
+
+// /run/user/UID, the job user's own, held when it is that user's directory (not a link).
+std::optional<UniqueFd> open_runtime_directory(uid_t uid) {
+    std::optional<UniqueFd> run_user = open_base("/run/user");
+    if (!run_user) return std::nullopt;
+    UniqueFd directory(::openat(run_user->get(), std::to_string(uid).c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     struct stat status {};
-    if (::lstat(path.c_str(), &status) != 0) return false;
-    if (::nftw(path.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0) throw_errno("remove " + path);
-    return true;
-}
-
-// The API socket directories of the job's slirp4netns (sandbox/slirp_network.cpp names them after
-// the job), owned by the job's user: left when a launch was killed before it removed its own.
-std::vector<std::string> slirp_directories(const SlurmJob& job) {
-    std::vector<std::string> found;
-    for (std::string base : {std::string("/tmp"), "/run/user/" + std::to_string(job.uid)}) {
-        glob_t matches{};
-        std::string pattern = base + "/hpc-slirp-job" + job.id + ".*";
-        if (::glob(pattern.c_str(), GLOB_NOSORT, nullptr, &matches) == 0)
-            for (size_t index = 0; index < matches.gl_pathc; ++index) {
-                struct stat status {};
-                if (::lstat(matches.gl_pathv[index], &status) == 0 && S_ISDIR(status.st_mode) && status.st_uid == job.uid)
-                    found.emplace_back(matches.gl_pathv[index]);
-            }
-        ::globfree(&matches);
-    }
-    return found;
+    if (!directory || ::fstat(directory.get(), &status) != 0 || status.st_uid != uid) return std::nullopt;
+    return directory;
 }
 
 }  // namespace
@@ -124,12 +130,12 @@ EpilogReport run_epilog(const SlurmJob& job, const site::SiteConfig& site) {
                 ++report.processes_ended;
         ::usleep(20000);
     }
-    if (!site.slurm.stage_directory.empty()) {
-        std::string staged = job_stage_directory(site.slurm.stage_directory, job.id);
-        if (remove_tree(staged)) report.removed.push_back(staged);
-    }
-    for (const std::string& directory : slirp_directories(job))
-        if (remove_tree(directory)) report.removed.push_back(directory);
+    if (!site.slurm.stage_directory.empty())
+        if (std::optional<UniqueFd> stage = open_base(site.slurm.stage_directory))
+            remove_job_tree(stage->get(), site.slurm.stage_directory, job_folder_name(job.id), job.uid, report);
+    if (std::optional<UniqueFd> tmp = open_base("/tmp")) remove_slirp_directories(tmp->get(), "/tmp", job, report);
+    if (std::optional<UniqueFd> runtime = open_runtime_directory(job.uid))
+        remove_slirp_directories(runtime->get(), "/run/user/" + std::to_string(job.uid), job, report);
     return report;
 }
 

@@ -4,7 +4,9 @@
 //    hpc itself or inside a container (a user namespace other than the host's); Slurm's own
 //    tracking misses a daemon a payload started, and a server killed before it could sweep
 //    its namespace leaves that daemon running;
-//  - the job's staged image (job_prolog.hpp) and slirp4netns API directories of its launches.
+//  - the job's staged image (job_prolog.hpp) and slirp4netns API directories of its launches:
+//    trees the job's user owns and may change while root removes them, so they are removed
+//    through descriptors, never by path (common/remove_tree.hpp).
 // The host's other processes, and the user's other jobs, are left alone.
 #pragma once
 
@@ -35,6 +37,7 @@ std::vector<Leftover> leftover_processes(const std::string& proc, const std::str
 struct EpilogReport {
     int processes_ended = 0;
     std::vector<std::string> removed;  // paths
+    std::vector<std::string> left;     // "PATH: why not", what of the job user's was not removed
 };
 
 // Ends the job's leftover processes (SIGKILL, until none is found) and removes its files.

@@ -2,6 +2,7 @@
 
 #include "common/error.hpp"
 #include "common/pipe.hpp"
+#include "common/unique_fd.hpp"
 #include "image/image_file.hpp"
 #include "image/image_tree.hpp"
 
@@ -17,42 +18,56 @@
 namespace hpc::slurm {
 namespace {
 
-// The site's stage directory, made (root's, 0755) when missing; one the admin made, such as a
-// scratch file system's mount point, is left as it is.
-void make_stage_directory(const std::string& path) {
+// The site's stage directory, made (root's, 0755) when missing, and held: what is made and
+// copied below it goes through this descriptor. One the admin made, such as a scratch file
+// system's mount point, is left as it is (its path is the admin's, so a link in it is followed).
+UniqueFd open_stage_directory(const std::string& path) {
     if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) throw_errno("create " + path);
-    struct stat status {};
-    if (::stat(path.c_str(), &status) != 0) throw_errno("stat " + path);
-    if (!S_ISDIR(status.st_mode)) throw Error(ExitCode::config, path + ": slurm.stage_directory is not a directory");
+    UniqueFd directory(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!directory && errno == ENOTDIR) throw Error(ExitCode::config, path + ": slurm.stage_directory is not a directory");
+    if (!directory) throw_errno("open " + path);
+    return directory;
 }
 
-// The job's directory in it, the job user's alone. One already there is taken only when it is
-// that user's directory (a requeued job's earlier prolog made it): never chown what another made.
-void make_job_directory(const std::string& path, uid_t uid, gid_t gid) {
-    if (::mkdir(path.c_str(), 0700) == 0) {
-        if (::lchown(path.c_str(), uid, gid) != 0) throw_errno("give " + path + " to uid " + std::to_string(uid));
-        return;
-    }
-    if (errno != EEXIST) throw_errno("create " + path);
+// The job's folder in the stage directory (`path` names it), the job user's alone, held. One
+// already there is taken only when it is that user's directory (a requeued job's earlier prolog
+// made it): never a link, never what another made. The stage directory may be one that users can
+// write (a scratch file system), so the folder is opened once without following a link, checked,
+// and given to the user by its descriptor (fchown), never by name.
+UniqueFd open_job_folder(int stage, const std::string& name, const std::string& path, uid_t uid, gid_t gid) {
+    bool made = ::mkdirat(stage, name.c_str(), 0700) == 0;
+    if (!made && errno != EEXIST) throw_errno("create " + path);
+    Error not_the_users(ExitCode::denied, path + ": already there, and not the job user's directory");
+    UniqueFd folder(::openat(stage, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!folder && (errno == ELOOP || errno == ENOTDIR)) throw not_the_users;  // a link or a file
+    if (!folder) throw_errno("open " + path);
     struct stat status {};
-    if (::lstat(path.c_str(), &status) != 0 || !S_ISDIR(status.st_mode) || status.st_uid != uid)
-        throw Error(ExitCode::denied, path + ": already there, and not the job user's directory");
+    if (::fstat(folder.get(), &status) != 0) throw_errno("stat " + path);
+    if (status.st_uid == uid) return folder;
+    // To be given away only when this prolog made it (root's, as mkdirat made it).
+    if (!made || status.st_uid != ::geteuid()) throw not_the_users;
+    if (::fchown(folder.get(), uid, gid) != 0) throw_errno("give " + path + " to uid " + std::to_string(uid));
+    return folder;
 }
 
-void copy_file(const std::string& source, const std::string& destination) {
+// Copies `source` to `name` in `folder` (`path` names it), as the job's user: through the
+// folder's descriptor, never following a link planted there.
+void copy_file(const std::string& source, int folder, const std::string& name, const std::string& path) {
     UniqueFd in(::open(source.c_str(), O_RDONLY | O_CLOEXEC));
     if (!in) throw_errno("open " + source);
-    // Written beside and renamed: a task never sees half a copy as the image.
-    std::string partial = destination + ".partial";
-    UniqueFd out(::open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-    if (!out) throw_errno("create " + partial);
+    // Written beside and renamed: a task never sees half a copy as the image. One an earlier
+    // prolog of a requeued job left is removed first, so that O_EXCL makes a new file.
+    std::string partial = name + ".partial";
+    if (::unlinkat(folder, partial.c_str(), 0) != 0 && errno != ENOENT) throw_errno("remove " + path + ".partial");
+    UniqueFd out(::openat(folder, partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (!out) throw_errno("create " + path + ".partial");
     for (;;) {
         ssize_t copied = ::copy_file_range(in.get(), nullptr, out.get(), nullptr, 1 << 30, 0);
-        if (copied < 0) throw_errno("copy " + source + " to " + partial);
+        if (copied < 0) throw_errno("copy " + source + " to " + path + ".partial");
         if (copied == 0) break;
     }
-    if (::close(out.release()) != 0) throw_errno("write " + partial);
-    if (::rename(partial.c_str(), destination.c_str()) != 0) throw_errno("rename " + partial);
+    if (::close(out.release()) != 0) throw_errno("write " + path + ".partial");
+    if (::renameat(folder, partial.c_str(), folder, name.c_str()) != 0) throw_errno("rename " + path + ".partial");
 }
 
 // Runs `work` in a child that is the job's user alone (no root, no root's groups), so that it
@@ -97,16 +112,18 @@ std::vector<std::string> run_prolog(const SlurmJob& job, const site::SiteConfig&
     std::vector<std::string> problems;
     if (job.image.empty()) return problems;
     bool staging = job.stage && !site.slurm.stage_directory.empty();
-    std::string staged;
+    UniqueFd folder;
     if (staging) {
-        make_stage_directory(site.slurm.stage_directory);
-        make_job_directory(job_stage_directory(site.slurm.stage_directory, job.id), job.uid, job.gid);
-        staged = staged_image_path(site.slurm.stage_directory, job.id, job.image);
+        UniqueFd stage = open_stage_directory(site.slurm.stage_directory);
+        folder = open_job_folder(stage.get(), job_folder_name(job.id), job_stage_directory(site.slurm.stage_directory, job.id),
+                                 job.uid, job.gid);
     }
     std::string problem = as_job_user(job, [&] {
         image::ImageFile image = image::ImageFile::open(job.image);
         image::open_tree(image);  // the squashfs superblock and its tables within the file
-        if (staging) copy_file(job.image, staged);
+        if (staging)
+            copy_file(job.image, folder.get(), staged_image_name(job.image),
+                      staged_image_path(site.slurm.stage_directory, job.id, job.image));
     });
     if (!problem.empty()) problems.push_back(problem);
     if (job.stage && site.slurm.stage_directory.empty())

@@ -39,12 +39,16 @@ SlurmJob job_from_environment(const std::vector<std::string>& environ) {
     return job;
 }
 
+std::string job_folder_name(const std::string& job_id) { return "job-" + job_id; }
+
+std::string staged_image_name(const std::string& image) { return image.substr(image.rfind('/') + 1); }
+
 std::string job_stage_directory(const std::string& stage_directory, const std::string& job_id) {
-    return stage_directory + "/job-" + job_id;
+    return stage_directory + "/" + job_folder_name(job_id);
 }
 
 std::string staged_image_path(const std::string& stage_directory, const std::string& job_id, const std::string& image) {
-    return job_stage_directory(stage_directory, job_id) + "/" + image.substr(image.rfind('/') + 1);
+    return job_stage_directory(stage_directory, job_id) + "/" + staged_image_name(image);
 }
 
 std::optional<std::string> staged_image(const std::string& stage_directory, const std::string& job_id,

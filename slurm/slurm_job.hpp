@@ -26,7 +26,10 @@ struct SlurmJob {
 SlurmJob job_from_environment(const std::vector<std::string>& environ);
 
 // Where the prolog stages the job's image and the job's tasks find it:
-// STAGE_DIRECTORY/job-ID/NAME, NAME the image's file name.
+// STAGE_DIRECTORY/job-ID/NAME, NAME the image's file name. The prolog and the epilog, as root,
+// act on the job folder (job-ID) and NAME through descriptors, never by these paths.
+std::string job_folder_name(const std::string& job_id);
+std::string staged_image_name(const std::string& image);
 std::string job_stage_directory(const std::string& stage_directory, const std::string& job_id);
 std::string staged_image_path(const std::string& stage_directory, const std::string& job_id, const std::string& image);
 
