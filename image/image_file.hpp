@@ -5,6 +5,7 @@
 
 #include "common/unique_fd.hpp"
 #include "image/sif.hpp"
+#include "image/squashfs_superblock.hpp"
 
 #include <sys/types.h>
 
@@ -19,12 +20,6 @@ enum class ImageFormat { sif, squashfs, directory };
 
 // "sif", "squashfs", "dir": the names used in messages, --json and the site config.
 std::string_view format_name(ImageFormat format);
-
-// A squashfs file system lying at [offset, offset + size) of an open file.
-struct SquashfsExtent {
-    uint64_t offset = 0;
-    uint64_t size = 0;
-};
 
 class ImageFile {
 public:
