@@ -25,30 +25,16 @@ T field(const unsigned char* block, std::size_t at) {
     return value;
 }
 
-// The part of the file system a table may lie in: after the superblock, before bytes_used.
-struct Bounds {
-    uint64_t end;  // bytes_used
-
-    bool contain(uint64_t at, uint64_t size) const { return at >= superblock_size && at <= end && size <= end - at; }
-    std::string outside(uint64_t at) const {
-        return "at byte " + std::to_string(at) + ", lies outside bytes " + std::to_string(superblock_size) + " to " +
-               std::to_string(end) + " of the file system";
-    }
-};
-
-[[noreturn]] void refuse(std::string_view table, const std::string& cause) {
-    throw Error(ExitCode::data, "squashfs " + std::string(table) + " table: " + cause);
-}
-
 // A table of `count` entries is indexed by one 8-byte position per metadata block it fills.
-void check_index(const Bounds& bounds, std::string_view table, uint64_t start, uint64_t count, uint64_t each) {
+void check_index(const SquashfsTableBounds& bounds, std::string_view table, uint64_t start, uint64_t count,
+                 uint64_t each) {
     uint64_t size = (count * each + metadata_block_size - 1) / metadata_block_size * 8;
     if (!bounds.contain(start, size))
-        refuse(table, "its index, " + std::to_string(size) + " bytes " + bounds.outside(start));
+        refuse_squashfs_table(table, "its index, " + std::to_string(size) + " bytes " + bounds.outside(start));
 }
 
 void check_tables(const ByteSource& source, const SquashfsExtent& extent, const unsigned char* block) {
-    const Bounds bounds{field<uint64_t>(block, 40)};
+    const SquashfsTableBounds bounds{field<uint64_t>(block, 40)};
     uint32_t inodes = field<uint32_t>(block, 4);
     uint32_t fragments = field<uint32_t>(block, 16);
     uint16_t ids = field<uint16_t>(block, 26);
@@ -56,23 +42,25 @@ void check_tables(const ByteSource& source, const SquashfsExtent& extent, const 
     uint64_t inode_table = field<uint64_t>(block, 64), directory_table = field<uint64_t>(block, 72);
     uint64_t fragment_table = field<uint64_t>(block, 80), export_table = field<uint64_t>(block, 88);
 
-    if (!bounds.contain(inode_table, 1)) refuse("inode", "its start, " + bounds.outside(inode_table));
-    if (!bounds.contain(directory_table, 1)) refuse("directory", "its start, " + bounds.outside(directory_table));
+    if (!bounds.contain(inode_table, 1)) refuse_squashfs_table("inode", "its start, " + bounds.outside(inode_table));
+    if (!bounds.contain(directory_table, 1))
+        refuse_squashfs_table("directory", "its start, " + bounds.outside(directory_table));
     if (directory_table <= inode_table)
-        refuse("directory", "it starts at byte " + std::to_string(directory_table) + ", not after the inode table (byte " +
-                                std::to_string(inode_table) + ")");
+        refuse_squashfs_table("directory", "it starts at byte " + std::to_string(directory_table) +
+                                               ", not after the inode table (byte " + std::to_string(inode_table) + ")");
     // Every inode names its owner and group by their place in this table.
-    if (ids == 0) refuse("id", "empty, yet every file has an owner");
+    if (ids == 0) refuse_squashfs_table("id", "empty, yet every file has an owner");
     check_index(bounds, "id", id_table, ids, id_bytes);
     if (fragments > 0) check_index(bounds, "fragment", fragment_table, fragments, fragment_bytes);
     if (export_table != absent) check_index(bounds, "export", export_table, inodes, export_bytes);
     if (xattr_table != absent) {
         if (!bounds.contain(xattr_table, xattr_header_size))
-            refuse("xattr", "its header, " + std::to_string(xattr_header_size) + " bytes " + bounds.outside(xattr_table));
+            refuse_squashfs_table("xattr", "its header, " + std::to_string(xattr_header_size) + " bytes " +
+                                               bounds.outside(xattr_table));
         unsigned char header[xattr_header_size];
         source.read_exact(extent.offset + xattr_table, header, sizeof header);
         uint64_t values = field<uint64_t>(header, 0);
-        if (!bounds.contain(values, 1)) refuse("xattr", "its values, " + bounds.outside(values));
+        if (!bounds.contain(values, 1)) refuse_squashfs_table("xattr", "its values, " + bounds.outside(values));
         check_index(bounds, "xattr", xattr_table + xattr_header_size, field<uint32_t>(header, 8), xattr_id_bytes);
     }
 }
@@ -85,6 +73,19 @@ bool starts_with_magic(const ByteSource& source, uint64_t offset) {
 }
 
 }  // namespace
+
+void refuse_squashfs_table(std::string_view table, const std::string& cause) {
+    throw Error(ExitCode::data, "squashfs " + std::string(table) + " table: " + cause);
+}
+
+bool SquashfsTableBounds::contain(uint64_t at, uint64_t size) const {
+    return at >= superblock_size && at <= end && size <= end - at;
+}
+
+std::string SquashfsTableBounds::outside(uint64_t at) const {
+    return "at byte " + std::to_string(at) + ", lies outside bytes " + std::to_string(superblock_size) + " to " +
+           std::to_string(end) + " of the file system";
+}
 
 void check_squashfs_superblock(const ByteSource& source, const SquashfsExtent& extent) {
     // The magic comes first, so that a short partition of something else is called that, not a

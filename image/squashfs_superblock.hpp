@@ -8,6 +8,8 @@
 #include "image/byte_source.hpp"
 
 #include <cstdint>
+#include <string>
+#include <string_view>
 
 namespace hpc::image {
 
@@ -16,6 +18,17 @@ struct SquashfsExtent {
     uint64_t offset = 0;
     uint64_t size = 0;
 };
+
+// The part of a squashfs its tables may lie in: after the superblock, before bytes_used.
+struct SquashfsTableBounds {
+    uint64_t end = 0;  // the superblock's bytes_used
+
+    bool contain(uint64_t at, uint64_t size) const;
+    std::string outside(uint64_t at) const;  // "at byte X, lies outside bytes 96 to END of the file system"
+};
+
+// Throws hpc::Error(data) "squashfs <table> table: <cause>".
+[[noreturn]] void refuse_squashfs_table(std::string_view table, const std::string& cause);
 
 // Magic, version, that the file system's own idea of its length fits the extent, and that the
 // inode and directory tables start, and the id, fragment, export and xattr tables' indexes lie,

@@ -1,6 +1,6 @@
 #include "image/squashfs_table_check.hpp"
 
-#include "common/error.hpp"
+#include "image/squashfs_superblock.hpp"
 
 extern "C" {  // libsquashfuse's headers declare C functions without saying so
 #include <squashfuse/squashfuse.h>
@@ -12,8 +12,6 @@ extern "C" {  // libsquashfuse's headers declare C functions without saying so
 namespace hpc::image {
 namespace {
 
-constexpr uint64_t superblock_size = 96;
-
 struct Table {
     const char* name;
     const sqfs_table& index;
@@ -21,25 +19,21 @@ struct Table {
     uint64_t each;   // bytes per entry
 };
 
-[[noreturn]] void refuse(const Table& table, const std::string& cause) {
-    throw Error(ExitCode::data, std::string("squashfs ") + table.name + " table: " + cause);
-}
+[[noreturn]] void refuse(const Table& table, const std::string& cause) { refuse_squashfs_table(table.name, cause); }
 
 // Block `number` of the table decodes, within the file system, to at least `needed` bytes:
 // libsquashfuse copies an entry out of a decoded block without comparing it with the block's size.
 void check_block(sqfs& fs, const Table& table, uint64_t number, uint64_t needed) {
     uint64_t at = table.index.blocks[number];
-    uint64_t end = fs.sb.bytes_used;
+    const SquashfsTableBounds bounds{fs.sb.bytes_used};
     std::string block = "block " + std::to_string(number);
     std::string where = block + " at byte " + std::to_string(at);
-    if (at < superblock_size || at >= end)
-        refuse(table, block + ", at byte " + std::to_string(at) + ", lies outside bytes " +
-                          std::to_string(superblock_size) + " to " + std::to_string(end) + " of the file system");
+    if (!bounds.contain(at, 1)) refuse(table, block + ", " + bounds.outside(at));
     auto position = static_cast<sqfs_off_t>(at);
     sqfs_block* decoded = nullptr;
     if (sqfs_md_cache(&fs, &position, &decoded) != SQFS_OK) refuse(table, where + " does not decode");
-    if (static_cast<uint64_t>(position) > end)
-        refuse(table, where + " ends past byte " + std::to_string(end) + ", the file system's end");
+    if (static_cast<uint64_t>(position) > bounds.end)
+        refuse(table, where + " ends past byte " + std::to_string(bounds.end) + ", the file system's end");
     if (decoded->size < needed || decoded->size > SQUASHFS_METADATA_SIZE)
         refuse(table, where + " holds " + std::to_string(decoded->size) + " bytes, the table needs " +
                           std::to_string(needed));

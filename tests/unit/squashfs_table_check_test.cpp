@@ -1,7 +1,8 @@
-// Squashfs images whose id, export (lookup), fragment or xattr table is corrupt, opened as every
-// command opens an image (ImageFile::open), bare and inside a SIF. Each must be refused there,
-// as bad image data naming the image and the table, and not be left to fail as a bare EIO
-// once the image is mounted (the id table is first read for the root's owner, at staging).
+// Squashfs images whose id, export (lookup), fragment or xattr table is corrupt, or whose inode
+// or directory table starts where none can, opened as every command opens an image
+// (ImageFile::open), bare and inside a SIF. Each must be refused there, as bad image data naming
+// the image and the table, and not be left to fail as a bare EIO once the image is mounted (the
+// id table is first read for the root's owner, at staging), or not at all (the export table).
 #include "common/error.hpp"
 #include "image/image_file.hpp"
 #include "image_fixture.hpp"
@@ -24,6 +25,8 @@ constexpr std::size_t xattr_table_field = 56;
 constexpr std::size_t fragments_field = 16;
 constexpr std::size_t fragment_table_field = 80;
 constexpr std::size_t lookup_table_field = 88;
+constexpr std::size_t inode_table_field = 64;
+constexpr std::size_t directory_table_field = 72;
 
 // The squashfs inside a file: its bytes from `base` on, read and written in place.
 struct Squashfs {
@@ -125,6 +128,18 @@ const std::vector<Corruption>& corruptions() {
              return "squashfs fragment table: block 0 at byte " + std::to_string(s.first_block(fragment_table_field)) +
                     " holds " + std::to_string(16 * fragments) + " bytes, the table needs " +
                     std::to_string(16 * (fragments + 1));
+         }},
+        {"an inode table starting past the end",
+         [](Squashfs& s) {
+             s.put<uint64_t>(inode_table_field, s.bytes_used());
+             return "squashfs inode table: its start, " + outside(s.bytes_used(), s.bytes_used());
+         }},
+        {"a directory table starting where the inode table does",
+         [](Squashfs& s) {
+             std::string inodes = std::to_string(s.get<uint64_t>(inode_table_field));
+             s.put<uint64_t>(directory_table_field, s.get<uint64_t>(inode_table_field));
+             return "squashfs directory table: it starts at byte " + inodes + ", not after the inode table (byte " +
+                    inodes + ")";
          }},
         {"an xattr id table past the end",
          [](Squashfs& s) {
