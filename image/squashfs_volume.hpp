@@ -78,7 +78,8 @@ public:
 
     // What an image is checked for once, when it is opened (ImageFile::open), and not by every
     // volume a server makes: the table blocks of squashfs_table_check.hpp, and the root's owner
-    // and listing, which the mount is first asked for. Throws hpc::Error(data) naming the table.
+    // and the start of its listing, which the mount is first asked for. Throws hpc::Error(data)
+    // naming the table.
     void check_tables();
 
     uint32_t block_size() const;
