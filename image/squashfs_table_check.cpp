@@ -34,9 +34,10 @@ void check_block(sqfs& fs, const Table& table, uint64_t number, uint64_t needed)
     if (sqfs_md_cache(&fs, &position, &decoded) != SQFS_OK) refuse(table, where + " does not decode");
     if (static_cast<uint64_t>(position) > bounds.end)
         refuse(table, where + " ends past byte " + std::to_string(bounds.end) + ", the file system's end");
-    if (decoded->size < needed || decoded->size > SQUASHFS_METADATA_SIZE)
-        refuse(table, where + " holds " + std::to_string(decoded->size) + " bytes, the table needs " +
-                          std::to_string(needed));
+    std::string holds = where + " holds " + std::to_string(decoded->size) + " bytes";
+    if (decoded->size > SQUASHFS_METADATA_SIZE)
+        refuse(table, holds + ", more than a metadata block's " + std::to_string(SQUASHFS_METADATA_SIZE));
+    if (decoded->size < needed) refuse(table, holds + ", the table needs " + std::to_string(needed));
 }
 
 void check_table(sqfs& fs, const Table& table, bool every_block) {
