@@ -2,6 +2,8 @@
 
 #include "common/error.hpp"
 #include "common/exact_path.hpp"
+#include "image/squashfs_superblock.hpp"
+#include "image/squashfs_volume.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -15,7 +17,6 @@ namespace hpc::image {
 namespace {
 
 constexpr char squashfs_magic[] = "hsqs";
-constexpr uint64_t squashfs_superblock_size = 96;
 
 bool starts_with_bytes(const ByteSource& source, uint64_t offset, std::string_view expected) {
     if (source.size() < offset + expected.size()) return false;
@@ -25,30 +26,6 @@ bool starts_with_bytes(const ByteSource& source, uint64_t offset, std::string_vi
 }
 
 bool is_sif(const ByteSource& source) { return starts_with_bytes(source, 32, std::string_view("SIF_MAGIC\0", 10)); }
-
-// The checks a reader can make before handing the extent to libsquashfuse: magic, version,
-// and that the file system's own idea of its length fits in the extent. The magic comes
-// first, so that a short partition of something else is called that, not a short squashfs.
-void check_squashfs_superblock(const ByteSource& source, const SquashfsExtent& extent) {
-    if (extent.size >= 4 && !starts_with_bytes(source, extent.offset, squashfs_magic))
-        throw Error(ExitCode::data, "not a squashfs file system (bad magic)");
-    if (extent.size < squashfs_superblock_size)
-        throw Error(ExitCode::data, "squashfs truncated: " + std::to_string(extent.size) +
-                                        " bytes, shorter than a superblock");
-    unsigned char block[squashfs_superblock_size];
-    source.read_exact(extent.offset, block, sizeof block);
-    uint16_t major = 0, minor = 0;
-    std::memcpy(&major, block + 28, 2);
-    std::memcpy(&minor, block + 30, 2);
-    if (major != 4 || minor != 0)
-        throw Error(ExitCode::data, "unsupported squashfs version " + std::to_string(major) + "." +
-                                        std::to_string(minor) + " (hpc reads 4.0)");
-    uint64_t bytes_used = 0;
-    std::memcpy(&bytes_used, block + 40, 8);
-    if (bytes_used > extent.size)
-        throw Error(ExitCode::data, "squashfs truncated: it needs " + std::to_string(bytes_used) + " bytes, " +
-                                        std::to_string(extent.size) + " are there");
-}
 
 // The fd outlives open() (the squashfs server reads through it), so it should block like any
 // other once the file is known to be one that O_NONBLOCK was only a guard for.
@@ -119,6 +96,8 @@ ImageFile ImageFile::open(const std::string& path, std::string_view host_arch) {
         } else {
             throw Error(ExitCode::data, "not a container image (neither SIF, squashfs nor a directory)");
         }
+        // What a corrupt image would otherwise fail on only once mounted, as a bare EIO.
+        SquashfsVolume(image.fd_.get(), image.squashfs_.offset).check_tables();
         return image;
     } catch (const Error& error) {
         throw error.within(path);

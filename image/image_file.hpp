@@ -5,6 +5,7 @@
 
 #include "common/unique_fd.hpp"
 #include "image/sif.hpp"
+#include "image/squashfs_superblock.hpp"
 
 #include <sys/types.h>
 
@@ -20,18 +21,14 @@ enum class ImageFormat { sif, squashfs, directory };
 // "sif", "squashfs", "dir": the names used in messages, --json and the site config.
 std::string_view format_name(ImageFormat format);
 
-// A squashfs file system lying at [offset, offset + size) of an open file.
-struct SquashfsExtent {
-    uint64_t offset = 0;
-    uint64_t size = 0;
-};
-
 class ImageFile {
 public:
     // Opens and validates `path`. For a SIF, picks the primary system partition and checks
     // it is a squashfs for `host_arch` (a SIF arch code such as "02"). Throws hpc::Error
     // naming the path and the cause: missing (no_input), unreadable (denied), not an image
-    // or corrupt (data), a partition kind hpc cannot run (data).
+    // or corrupt (data), a partition kind hpc cannot run (data). A squashfs's superblock and
+    // tables are checked here (squashfs_superblock.hpp, SquashfsVolume::check_tables), so that
+    // a corrupt one is not first found by the mounted image's server, as a bare EIO.
     static ImageFile open(const std::string& path, std::string_view host_arch = host_sif_arch());
 
     ImageFormat format() const { return format_; }

@@ -42,6 +42,7 @@ unsigned default_prefetch_threads() {
 
 struct SquashfsServer::State {
     std::string image_path;
+    std::string image_name;  // as the user gave it: what an error names
     ServeOptions options;
     UniqueFd image;  // every volume reads it with pread
     uint64_t offset = 0;
@@ -75,6 +76,7 @@ struct SquashfsServer::State {
 SquashfsServer::SquashfsServer(const ImageFile& image, ServeOptions options) : state_(std::make_unique<State>()) {
     State& s = *state_;
     s.image_path = image.resolved_path();
+    s.image_name = image.path();
     s.options = options;
     try {
         if (image.format() == ImageFormat::directory)
@@ -135,7 +137,10 @@ void SquashfsServer::mount(const std::string& mountpoint) {
         // unprivileged user (0 unmapped) that is EACCES. A stat fetches the root's real
         // attributes, and proves the server answers (the INIT handshake went through).
         struct stat root {};
-        if (::fstatat(s.mounted->root(), "", &root, AT_EMPTY_PATH) != 0) throw_errno("reading the mounted image's root");
+        // An image changed since it was opened and checked (ImageFile::open) may fail here, as
+        // a bare EIO from the kernel: the message names the image it is about.
+        if (::fstatat(s.mounted->root(), "", &root, AT_EMPTY_PATH) != 0)
+            throw_errno(s.image_name + ": reading the mounted image's root");
     } catch (...) {
         s.stop();
         throw;

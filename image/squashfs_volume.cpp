@@ -2,6 +2,7 @@
 
 #include "common/error.hpp"
 #include "image/fast_inflate.hpp"
+#include "image/squashfs_table_check.hpp"
 #include "image/tree_paths.hpp"
 
 #include <fcntl.h>
@@ -219,6 +220,18 @@ SquashfsVolume::SquashfsVolume(int fd, uint64_t offset) : state_(std::make_uniqu
 }
 
 SquashfsVolume::~SquashfsVolume() = default;
+
+void SquashfsVolume::check_tables() {
+    check_table_blocks(state_->fs);
+    try {
+        attributes(root());  // its owner and group, from the id table
+        // Its listing's first entry only: a root of thousands would cost a millisecond, and the
+        // planner's lookups read the rest.
+        list(root(), 0, [](const DirEntry&, uint64_t) { return false; });
+    } catch (const Error& error) {
+        throw error.within("reading the root directory");
+    }
+}
 
 uint32_t SquashfsVolume::block_size() const { return state_->fs.sb.block_size; }
 uint32_t SquashfsVolume::inode_count() const { return state_->fs.sb.inodes; }

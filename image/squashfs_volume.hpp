@@ -5,8 +5,9 @@
 //
 // A volume is not thread-safe: libsquashfuse mutates its metadata caches on every read. The
 // server gives each worker thread its own volume on the same fd (pread does not move a file
-// offset). libsquashfuse's headers are included only by squashfs_volume.cpp: they must never
-// meet libsquashfs's (clashing include guards), and they define FUSE_USE_VERSION.
+// offset). libsquashfuse's headers are included only by squashfs_volume.cpp and
+// squashfs_table_check.cpp: they must never meet libsquashfs's (clashing include guards), and
+// they define FUSE_USE_VERSION.
 #pragma once
 
 #include "image/block_cache.hpp"
@@ -68,12 +69,18 @@ struct BlockLocation {
 
 class SquashfsVolume {
 public:
-    // Reads and checks the superblock and tables. Throws hpc::Error(data): not a squashfs,
-    // unsupported version or compression (named), corrupt tables or root directory.
+    // Reads and checks the superblock and the root inode. Throws hpc::Error(data): not a
+    // squashfs, unsupported version or compression (named), corrupt tables or root directory.
     SquashfsVolume(int fd, uint64_t offset);
     ~SquashfsVolume();
     SquashfsVolume(const SquashfsVolume&) = delete;
     SquashfsVolume& operator=(const SquashfsVolume&) = delete;
+
+    // What an image is checked for once, when it is opened (ImageFile::open), and not by every
+    // volume a server makes: the table blocks of squashfs_table_check.hpp, and the root's owner
+    // and the start of its listing, which the mount is first asked for. Throws hpc::Error(data)
+    // naming the table.
+    void check_tables();
 
     uint32_t block_size() const;
     uint32_t inode_count() const;

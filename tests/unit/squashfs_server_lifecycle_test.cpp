@@ -1,6 +1,7 @@
 // The FUSE server's writes (mount points until seal, EROFS otherwise), how it stops, and its
 // threads' signal masks; see squashfs_server_test.cpp for how these tests run.
 #include "common/error.hpp"
+#include "common/unique_fd.hpp"
 #include "fuse_test_support.hpp"
 #include "image/image_file.hpp"
 #include "image/squashfs_server.hpp"
@@ -133,6 +134,40 @@ TEST_CASE("squashfs server: stops when its mount is gone or a file is still open
         60));
 }
 
+
+TEST_CASE("squashfs server: a root it cannot read once mounted fails the mount, naming the image", "[fuse]") {
+    // ImageFile::open checks the id table; an image changed after that check is read as it is
+    // now. Its root's owner is then first read when the mount is: a bare EIO named nothing.
+    TempDir scratch("hpc-fuse");
+    const std::string copy = scratch.path() + "/changed.sqfs";
+    write_host_file(copy, read_host_file(ImageFixture::get().image));
+    Mountpoint mountpoint;
+    report(hpc::test::run_in_user_namespace(
+        [&](ChildReport& child) {
+            ImageFile image = ImageFile::open(copy);
+            SquashfsServer server(image);
+            std::string bytes = read_host_file(copy);
+            uint64_t index = 0, block = 0;
+            std::memcpy(&index, bytes.data() + 48, sizeof index);  // id_table_start
+            std::memcpy(&block, bytes.data() + index, sizeof block);
+            const unsigned char garbled[] = {2, 0, 0xff, 0xff};  // 2 compressed bytes that do not decode
+            hpc::UniqueFd writer(::open(copy.c_str(), O_WRONLY | O_CLOEXEC));
+            child.expect(::pwrite(writer.get(), garbled, sizeof garbled, static_cast<off_t>(block)) == 4,
+                         "garbling the id table");
+            try {
+                server.mount(mountpoint.path);
+                child.expect(false, "the mount succeeded with an id table that does not decode");
+            } catch (const Error& error) {
+                if (error.code() == hpc::ExitCode::unavailable || error.sys_errno() == EPERM) {
+                    child.skip(std::string("FUSE mounts are not possible here: ") + error.what());
+                    return;
+                }
+                std::string message = error.what();
+                child.expect(message.starts_with(copy + ": "), "the error names the image: " + message);
+            }
+        },
+        60));
+}
 
 TEST_CASE("squashfs server: worker threads block every signal", "[fuse]") {
     ImageFixture::get();
