@@ -3,6 +3,7 @@
 #include "common/error.hpp"
 #include "common/pipe.hpp"
 #include "sandbox/mount_ops.hpp"
+#include "sandbox/socket_owner.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -39,8 +40,8 @@ socklen_t address_of(const std::string& key, sockaddr_un& address) {
     return static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + length);
 }
 
-UniqueFd new_socket() {
-    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+UniqueFd new_socket(int flags = 0) {
+    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | flags, 0));
     if (!fd) throw_errno("socket");
     return fd;
 }
@@ -65,18 +66,44 @@ std::optional<UniqueFd> claim(const std::string& key) {
     return listener;
 }
 
-// Connects to the server of `key` and waits until it says its image is mounted. nullopt: no
-// server, or one that went away meanwhile (try again).
-std::optional<ShareGuest> try_join(const std::string& key) {
+// Why a launch goes private at once: the name follows from a stat of the image, which anyone
+// who may read the image can make, and bind first.
+Error held_by_another_user(uid_t owner) {
+    return Error(ExitCode::unavailable,
+                 "another user (uid " + std::to_string(owner) + ") holds the sharing name of this image");
+}
+
+// Connects `connection` (non-blocking) to the name of `key`. A name that refuses (bound, not
+// listening) or has no room (a full backlog) is asked after its owner rather than waited for:
+// another user's throws at once. False: no server, or one of this user's launches starting or
+// going (try again).
+bool connect_to_name(int connection, const std::string& key) {
     sockaddr_un address{};
     socklen_t length = address_of(key, address);
+    if (::connect(connection, reinterpret_cast<sockaddr*>(&address), length) == 0) return true;
+    int refused = errno;
+    if (refused != ECONNREFUSED && refused != EAGAIN) return false;
+    std::optional<uid_t> owner = abstract_socket_owner(key);
+    if (owner && *owner != ::getuid()) throw held_by_another_user(*owner);
+    if (refused == ECONNREFUSED) return false;  // no one, or a server between bind and listen
+    // This user's server with more launches waiting than its backlog holds (it accepts once its
+    // image is mounted): wait for room, as long as for its word.
+    timeval patience{ready_timeout_ms / 1000, 0};
+    if (::setsockopt(connection, SOL_SOCKET, SO_SNDTIMEO, &patience, sizeof patience) != 0) return false;
+    int flags = ::fcntl(connection, F_GETFL);
+    if (flags < 0 || ::fcntl(connection, F_SETFL, flags & ~O_NONBLOCK) != 0) return false;
+    return ::connect(connection, reinterpret_cast<sockaddr*>(&address), length) == 0;
+}
+
+// Connects to the server of `key` and waits until it says its image is mounted. nullopt: no
+// server, or one that went away meanwhile (try again). Nothing the peer says is read before
+// its uid, from the kernel, is found to be ours.
+std::optional<ShareGuest> try_join(const std::string& key) {
     ShareGuest guest;
-    guest.connection = new_socket();
-    if (::connect(guest.connection.get(), reinterpret_cast<sockaddr*>(&address), length) != 0) return std::nullopt;
+    guest.connection = new_socket(SOCK_NONBLOCK);
+    if (!connect_to_name(guest.connection.get(), key)) return std::nullopt;
     ucred peer = peer_of(guest.connection.get());
-    if (peer.uid != ::getuid())
-        throw Error(ExitCode::unavailable, "the sharing socket for this image is held by uid " +
-                                               std::to_string(peer.uid) + ", not by you");
+    if (peer.uid != ::getuid()) throw held_by_another_user(peer.uid);
     pollfd wait{guest.connection.get(), POLLIN, 0};
     if (::poll(&wait, 1, ready_timeout_ms) != 1) return std::nullopt;
     char word = 0;

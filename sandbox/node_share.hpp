@@ -57,8 +57,8 @@ using ShareRole = std::variant<ShareHost, ShareGuest>;
 std::string meeting_name(uid_t uid, const std::string& image_identity, const LaunchPlan& plan);
 
 // Meets the other launches under `name`: serve, or join a server that is ready. Throws
-// hpc::Error(unavailable) only when neither is possible after several tries (a name held by
-// another user).
+// hpc::Error(unavailable) at once when another user holds the name (listening or not: the
+// kernel says whose it is), or when neither is possible after several tries.
 ShareRole meet(const std::string& name);
 
 // meet() under this user's meeting_name for the image and the plan.

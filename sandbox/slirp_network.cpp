@@ -2,12 +2,14 @@
 
 #include "common/error.hpp"
 #include "common/pipe.hpp"
+#include "sandbox/mount_ops.hpp"
 #include "sandbox/supervisor.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -27,6 +29,12 @@ namespace {
 
 constexpr char program[] = "slirp4netns";
 constexpr int ready_timeout_ms = 10000;
+// Where slirp4netns's API socket lives while ports are forwarded: a tmpfs of our own on /tmp,
+// in the launcher's mount namespace, unmounted once the ports are (the staging tmpfs goes on
+// /tmp later: executor.cpp). slirp4netns cannot bind an abstract name (api.c copies the path
+// into sun_path as it is), so a file it must be, but on no file system the host sees.
+constexpr char api_directory[] = "/tmp";
+constexpr char api_socket[] = "/tmp/slirp4netns-api.sock";
 
 // slirp4netns where the user's PATH finds it (it needs no privilege: a user may bring their own).
 std::string find_program() {
@@ -86,16 +94,11 @@ SlirpNetwork::SlirpNetwork(const NetworkPlan& plan) : plan_(plan) {
                                   "--enable-sandbox", "--enable-seccomp",
                                   "--ready-fd=" + std::to_string(ready.write.get()),
                                   "--exit-fd=" + std::to_string(exit.read.get())};
-    if (!plan_.port_maps.empty()) {
-        const char* runtime = std::getenv("XDG_RUNTIME_DIR");
-        std::string base = runtime && *runtime && ::access(runtime, W_OK) == 0 ? runtime : "/tmp";
-        // In a Slurm job, named after it: the job's epilog removes one a killed launch left.
-        const char* job = std::getenv("SLURM_JOB_ID");
-        std::string templ = base + "/hpc-slirp" + (job && *job ? std::string("-job") + job : "") + ".XXXXXX";
-        if (!::mkdtemp(templ.data())) throw_errno("mkdtemp " + templ);
-        api_directory_ = templ;
-        argv.push_back("--api-socket=" + api_directory_ + "/api.sock");
-    }
+    if (!plan_.port_maps.empty())
+        // The socket is made in this launcher's own mount namespace (start() mounts its tmpfs
+        // there first), reached through our root as /proc shows it to slirp4netns: nothing of it
+        // is on the host's disk, and it goes with the namespace, however the launch ends.
+        argv.push_back("--api-socket=/proc/" + std::to_string(target) + "/root" + api_socket);
     argv.push_back(std::to_string(target));
     argv.push_back("tap0");
     std::vector<char*> pointers;
@@ -124,7 +127,7 @@ SlirpNetwork::SlirpNetwork(const NetworkPlan& plan) : plan_(plan) {
 }
 
 SlirpNetwork::~SlirpNetwork() {
-    remove_api_directory();
+    remove_api_socket();
     if (pid_ <= 0) return;
     if (!started_) {
         go_.reset();  // no word: it exits without running slirp4netns
@@ -139,6 +142,11 @@ SlirpNetwork::~SlirpNetwork() {
 }
 
 void SlirpNetwork::start() {
+    if (!plan_.port_maps.empty()) {
+        make_mounts_private();  // the tmpfs must not show on the host's /tmp
+        mount_tmpfs(api_directory, "mode=0700");
+        api_mounted_ = true;
+    }
     char word = 1;
     if (::write(go_.get(), &word, 1) != 1) throw_errno("start slirp4netns");
     started_ = true;
@@ -155,14 +163,13 @@ void SlirpNetwork::start() {
                         (words.empty() ? "" : ": " + words));
     }
     forward_ports();
-    remove_api_directory();  // slirp4netns goes on listening on the unlinked socket: harmless
+    remove_api_socket();  // slirp4netns goes on listening on the unlinked socket: harmless
 }
 
-void SlirpNetwork::remove_api_directory() noexcept {
-    if (api_directory_.empty()) return;
-    ::unlink((api_directory_ + "/api.sock").c_str());
-    ::rmdir(api_directory_.c_str());
-    api_directory_.clear();
+void SlirpNetwork::remove_api_socket() noexcept {
+    if (!api_mounted_) return;
+    ::umount2(api_directory, MNT_DETACH);
+    api_mounted_ = false;
 }
 
 void SlirpNetwork::forward_ports() {
@@ -173,7 +180,7 @@ void SlirpNetwork::forward_ports() {
                                     {"host_addr", "0.0.0.0"},
                                     {"host_port", map.host_port},
                                     {"guest_port", map.container_port}}}};
-        nlohmann::json answer = ask(api_directory_ + "/api.sock", request);
+        nlohmann::json answer = ask(api_socket, request);
         if (answer.is_discarded() || !answer.contains("return")) {
             std::string why = "no answer";
             if (answer.is_object() && answer.contains("error"))

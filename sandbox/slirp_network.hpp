@@ -3,7 +3,8 @@
 // launcher's own network namespace, and ends with it (its exit fd is the launcher's pipe; it
 // also dies with it by PR_SET_PDEATHSIG). Host loopback is out of reach from inside
 // (--disable-host-loopback), and slirp4netns runs in its own sandbox with its seccomp filter.
-// Ports of the host are forwarded into the container through its API socket.
+// Ports of the host are forwarded into the container through its API socket, which lives in a
+// tmpfs of the launcher's own mount namespace: nothing is left on the host when a launch is killed.
 #pragma once
 
 #include "common/unique_fd.hpp"
@@ -25,17 +26,18 @@ public:
     SlirpNetwork(const SlirpNetwork&) = delete;
     SlirpNetwork& operator=(const SlirpNetwork&) = delete;
 
-    // This process has entered the container's network namespace: slirp4netns configures it
+    // This process has entered the container's user, mount and network namespaces (the mount
+    // namespace still the host's tree): slirp4netns configures the network
     // (tap0, 10.0.2.100/24, DNS at 10.0.2.3), then the plan's ports are forwarded. Returns once
     // all is ready; throws hpc::Error(unavailable) with slirp4netns's own words when not.
     void start();
 
 private:
     void forward_ports();
-    void remove_api_directory() noexcept;
+    void remove_api_socket() noexcept;
 
     NetworkPlan plan_;
-    std::string api_directory_;  // private; holds the API socket while ports are forwarded
+    bool api_mounted_ = false;  // the tmpfs of the API socket, while ports are forwarded
     pid_t pid_ = -1;
     bool started_ = false;
     UniqueFd go_;          // the word to exec slirp4netns

@@ -5,11 +5,16 @@
 #include <catch2/catch.hpp>
 
 #include <linux/close_range.h>
+#include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
+#include <cstddef>
+#include <cstring>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -35,6 +40,89 @@ pid_t meet_in_child(const std::string& key) {
         }
     }
     return child;
+}
+
+// How another user squats a meeting name: bound and never listening, or listening with a full
+// backlog and never accepting (a connect to it would wait for room).
+enum class Squat { bound, listening_full };
+
+constexpr uid_t other_user = 65534;  // nobody
+
+// A process of another user that holds `key` as `how` says, until it is killed.
+pid_t squat_as_other_user(const std::string& key, Squat how) {
+    int ready[2];
+    REQUIRE(::pipe(ready) == 0);
+    pid_t child = ::fork();
+    if (child == 0) {
+        ::close(ready[0]);
+        sockaddr_un address{};
+        address.sun_family = AF_UNIX;
+        std::memcpy(address.sun_path + 1, key.data(), key.size());  // abstract, as node_share.cpp names it
+        auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + key.size());
+        if (::setgid(other_user) != 0 || ::setuid(other_user) != 0) ::_exit(1);
+        int squatter = ::socket(AF_UNIX, SOCK_STREAM, 0);
+        if (::bind(squatter, reinterpret_cast<sockaddr*>(&address), length) != 0) ::_exit(1);
+        if (how == Squat::listening_full) {
+            // A backlog of 0 holds one connection: its own fills it.
+            int filler = ::socket(AF_UNIX, SOCK_STREAM, 0);
+            if (::listen(squatter, 0) != 0 || ::connect(filler, reinterpret_cast<sockaddr*>(&address), length) != 0)
+                ::_exit(1);
+        }
+        if (::write(ready[1], "!", 1) != 1) ::_exit(1);
+        ::pause();
+        ::_exit(0);
+    }
+    ::close(ready[1]);
+    char word = 0;
+    CHECK(::read(ready[0], &word, 1) == 1);
+    ::close(ready[0]);
+    return child;
+}
+
+// meet() in a child process, waited for at most 5 s (then killed): what came of it and when.
+struct Meeting {
+    int outcome = -1;  // 0 joined, 1 served, 2 failed (see message), -1 killed after 5 s
+    std::string message;
+    std::chrono::milliseconds took{};
+};
+
+Meeting meet_in_child_timed(const std::string& key) {
+    int said[2];
+    REQUIRE(::pipe(said) == 0);
+    auto start = std::chrono::steady_clock::now();
+    pid_t child = ::fork();
+    if (child == 0) {
+        ::close(said[0]);
+        int code = 2;
+        std::string message;
+        try {
+            ShareRole role = meet(key);
+            code = std::holds_alternative<ShareGuest>(role) ? 0 : 1;
+        } catch (const std::exception& error) {
+            message = error.what();
+        }
+        ssize_t ignored = ::write(said[1], message.data(), message.size());
+        (void)ignored;
+        ::_exit(code);
+    }
+    ::close(said[1]);
+    Meeting meeting;
+    int status = 0;
+    while (::waitpid(child, &status, WNOHANG) == 0) {
+        if (std::chrono::steady_clock::now() - start > std::chrono::seconds(5)) {
+            ::kill(child, SIGKILL);
+            ::waitpid(child, &status, 0);
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    meeting.took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+    if (WIFEXITED(status)) meeting.outcome = WEXITSTATUS(status);
+    char text[512];
+    ssize_t length = ::read(said[0], text, sizeof text);
+    if (length > 0) meeting.message.assign(text, static_cast<std::size_t>(length));
+    ::close(said[0]);
+    return meeting;
 }
 
 int exit_code(pid_t child) {
@@ -109,4 +197,58 @@ TEST_CASE("node share: one name per user, image file and id maps", "[node_share]
     CHECK(name != meeting_name(1001, "803:1a2b:5001:65f0.0", own));       // the file changed
     CHECK(name != meeting_name(1001, "803:1a2b:5000:65f0.0", fakeroot));  // other id maps
     CHECK(name.size() < sizeof(sockaddr_un{}.sun_path));  // an abstract socket name, whole
+}
+
+TEST_CASE("node share: a name another user holds is found at once, and the launch goes private", "[node_share]") {
+    if (::geteuid() != 0) {
+        WARN("SKIPPED: needs root, to hold the name as another user (uid " << other_user << ")");
+        return;
+    }
+    for (Squat how : {Squat::bound, Squat::listening_full}) {
+        const char* what = how == Squat::bound ? "bound, not listening" : "listening, backlog full";
+        INFO("the other user's socket: " << what);
+        std::string key = unique_key(how == Squat::bound ? "squat-bound" : "squat-full");
+        pid_t squatter = squat_as_other_user(key, how);
+        Meeting meeting = meet_in_child_timed(key);
+        ::kill(squatter, SIGKILL);
+        ::waitpid(squatter, nullptr, 0);
+        CHECK(meeting.outcome == 2);
+        CHECK(meeting.took < std::chrono::milliseconds(100));
+        CHECK(meeting.message == "another user (uid 65534) holds the sharing name of this image");
+    }
+}
+
+TEST_CASE("node share: another user's listening server is told apart before anything it says", "[node_share]") {
+    if (::geteuid() != 0) {
+        WARN("SKIPPED: needs root, to serve the name as another user (uid " << other_user << ")");
+        return;
+    }
+    std::string key = unique_key("other-server");
+    int ready[2];
+    REQUIRE(::pipe(ready) == 0);
+    pid_t server = ::fork();
+    if (server == 0) {
+        ::close(ready[0]);
+        if (::setgid(other_user) != 0 || ::setuid(other_user) != 0) ::_exit(1);
+        std::optional<ShareRole> role;  // held until the process is killed
+        try {
+            role.emplace(meet(key));  // it serves, and says "ready" to whoever connects
+            std::get<ShareHost>(*role).start_accepting();
+        } catch (...) {
+            ::_exit(1);
+        }
+        if (::write(ready[1], "!", 1) != 1) ::_exit(1);
+        ::pause();
+        ::_exit(0);
+    }
+    ::close(ready[1]);
+    char word = 0;
+    CHECK(::read(ready[0], &word, 1) == 1);
+    ::close(ready[0]);
+    Meeting meeting = meet_in_child_timed(key);
+    ::kill(server, SIGKILL);
+    ::waitpid(server, nullptr, 0);
+    CHECK(meeting.outcome == 2);
+    CHECK(meeting.took < std::chrono::milliseconds(100));
+    CHECK(meeting.message == "another user (uid 65534) holds the sharing name of this image");
 }
