@@ -73,8 +73,10 @@ void remove_job_tree(int base, const std::string& base_path, const std::string& 
     for (std::string& line : removal.left) report.left.push_back(std::move(line));
 }
 
-// The API socket directories of the job's slirp4netns in `base` (sandbox/slirp_network.cpp names
-// them after the job), the job user's: left when a launch was killed before it removed its own.
+// The API socket directories of the job's slirp4netns in `base`, the job user's, which earlier
+// versions of hpc made on disk (named after the job) and a killed launch left. hpc now keeps that
+// socket in a tmpfs of the launch's own mount namespace (sandbox/slirp_network.cpp): this cleans
+// up after launches of an older hpc on a node upgraded under running jobs.
 void remove_slirp_directories(int base, const std::string& base_path, const SlurmJob& job, EpilogReport& report) {
     std::string prefix = "hpc-slirp-job" + job.id + ".";
     for (const std::string& name : directory_names(base, TreeLimits{}.entries))

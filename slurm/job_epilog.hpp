@@ -4,7 +4,7 @@
 //    hpc itself or inside a container (a user namespace other than the host's); Slurm's own
 //    tracking misses a daemon a payload started, and a server killed before it could sweep
 //    its namespace leaves that daemon running;
-//  - the job's staged image (job_prolog.hpp) and slirp4netns API directories of its launches:
+//  - the job's staged image (job_prolog.hpp) and slirp4netns API directories an older hpc's launches left:
 //    trees the job's user owns and may change while root removes them, so they are removed
 //    through descriptors, never by path (common/remove_tree.hpp).
 // The host's other processes, and the user's other jobs, are left alone.
