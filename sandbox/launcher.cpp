@@ -12,7 +12,9 @@
 #include "sandbox/supervisor.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
+#include <sys/syscall.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -49,6 +51,20 @@ private:
     ::_exit(static_cast<int>(error.code()));
 }
 
+// First thing in a process the launcher starts (the payload's, or one that makes its PID
+// namespace): it dies with the launcher, even one killed with SIGKILL, and holds none of its
+// descriptors but `status_fd`. Among them is the image's /dev/fuse: while any copy of it is open
+// the kernel never aborts the FUSE connection, so a process that touched the mount after the
+// launcher died would wait for an answer for ever, unkillable. A launcher that died before the
+// death signal was armed is seen on the status pipe, which then has no reader.
+void tie_to_launcher(int status_fd) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (status_fd > 3) ::syscall(SYS_close_range, 3U, static_cast<unsigned>(status_fd - 1), 0U);
+    ::syscall(SYS_close_range, static_cast<unsigned>(status_fd + 1), ~0U, 0U);
+    pollfd reader{status_fd, 0, 0};
+    if (::poll(&reader, 1, 0) == 1 && (reader.revents & POLLERR)) ::_exit(128 + SIGKILL);
+}
+
 std::string read_all(int fd) {
     std::string data;
     char buffer[4096];
@@ -83,8 +99,7 @@ PayloadCommand started_in(const PayloadCommand& planned, const std::string& dire
 // The payload's process: it enters the container, then execs the command, or, as PID 1 of a
 // new PID namespace, runs it under a small init. A failure goes back to the launcher.
 [[noreturn]] void payload_process(const LaunchPlan& plan, const ExecutorHooks& hooks, int status_fd) {
-    // Dies with the launcher, even when it is killed with SIGKILL.
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    tie_to_launcher(status_fd);
     try {
         PayloadCommand command = started_in(plan.command, Executor(plan, hooks).enter());
         if (plan.namespaces.pid && plan.namespaces.init) run_as_init(command, plan.ownership_ignored, status_fd);
@@ -99,7 +114,7 @@ PayloadCommand started_in(const PayloadCommand& planned, const std::string& dire
 // copy, which has one thread, makes it, forks the init into it, and passes signals and the
 // status through.
 [[noreturn]] void pid_namespace_maker(const LaunchPlan& plan, const ExecutorHooks& hooks, int status_fd) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    tie_to_launcher(status_fd);
     pid_t init = -1;
     try {
         if (::unshare(CLONE_NEWPID) != 0) throw_errno("unshare a PID namespace");
@@ -167,7 +182,7 @@ int launch_in_namespace(const LaunchPlan& plan, const ExecutorHooks& hooks) {
     if (pid < 0) throw_errno("fork the container");
     if (pid == 0) {
         status.read.reset();
-        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        tie_to_launcher(status.write.get());
         try {
             if (::unshare(CLONE_NEWNS) != 0) throw_errno("unshare a mount namespace");
             Executor(plan, hooks).prepare();
