@@ -99,7 +99,7 @@ strays_running() { strays | grep -q -- "$1"; }
 job_processes() {
     local pid
     for pid in $(pgrep -u "$(id -u)" -x "$2"); do
-        tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" | grep -qx "SLURM_JOB_ID=$1" && echo "$pid"
+        if tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" | grep -qx "SLURM_JOB_ID=$1"; then echo "$pid"; fi
     done
 }
 node_state() { sinfo -h -N -n "$(hostname -s)" -o %T; }
