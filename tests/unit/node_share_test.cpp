@@ -14,6 +14,7 @@
 #include <csignal>
 #include <cstddef>
 #include <cstring>
+#include <functional>
 #include <optional>
 #include <string>
 #include <thread>
@@ -48,26 +49,15 @@ enum class Squat { bound, listening_full };
 
 constexpr uid_t other_user = 65534;  // nobody
 
-// A process of another user that holds `key` as `how` says, until it is killed.
-pid_t squat_as_other_user(const std::string& key, Squat how) {
+// A process of another user that runs `hold` (which takes what the test needs it to hold), says
+// so, and keeps it until it is killed. A failure in `hold` ends the process and the test sees it.
+pid_t hold_as_other_user(const std::function<bool()>& hold) {
     int ready[2];
     REQUIRE(::pipe(ready) == 0);
     pid_t child = ::fork();
     if (child == 0) {
         ::close(ready[0]);
-        sockaddr_un address{};
-        address.sun_family = AF_UNIX;
-        std::memcpy(address.sun_path + 1, key.data(), key.size());  // abstract, as node_share.cpp names it
-        auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + key.size());
-        if (::setgid(other_user) != 0 || ::setuid(other_user) != 0) ::_exit(1);
-        int squatter = ::socket(AF_UNIX, SOCK_STREAM, 0);
-        if (::bind(squatter, reinterpret_cast<sockaddr*>(&address), length) != 0) ::_exit(1);
-        if (how == Squat::listening_full) {
-            // A backlog of 0 holds one connection: its own fills it.
-            int filler = ::socket(AF_UNIX, SOCK_STREAM, 0);
-            if (::listen(squatter, 0) != 0 || ::connect(filler, reinterpret_cast<sockaddr*>(&address), length) != 0)
-                ::_exit(1);
-        }
+        if (::setgid(other_user) != 0 || ::setuid(other_user) != 0 || !hold()) ::_exit(1);
         if (::write(ready[1], "!", 1) != 1) ::_exit(1);
         ::pause();
         ::_exit(0);
@@ -77,6 +67,22 @@ pid_t squat_as_other_user(const std::string& key, Squat how) {
     CHECK(::read(ready[0], &word, 1) == 1);
     ::close(ready[0]);
     return child;
+}
+
+// Another user's process that holds `key` as `how` says, until it is killed.
+pid_t squat_as_other_user(const std::string& key, Squat how) {
+    return hold_as_other_user([&] {
+        sockaddr_un address{};
+        address.sun_family = AF_UNIX;
+        std::memcpy(address.sun_path + 1, key.data(), key.size());  // abstract, as node_share.cpp names it
+        auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + key.size());
+        int squatter = ::socket(AF_UNIX, SOCK_STREAM, 0);
+        if (::bind(squatter, reinterpret_cast<sockaddr*>(&address), length) != 0) return false;
+        if (how == Squat::bound) return true;
+        // A backlog of 0 holds one connection: its own fills it.
+        int filler = ::socket(AF_UNIX, SOCK_STREAM, 0);
+        return ::listen(squatter, 0) == 0 && ::connect(filler, reinterpret_cast<sockaddr*>(&address), length) == 0;
+    });
 }
 
 // meet() in a child process, waited for at most 5 s (then killed): what came of it and when.
@@ -224,27 +230,16 @@ TEST_CASE("node share: another user's listening server is told apart before anyt
         return;
     }
     std::string key = unique_key("other-server");
-    int ready[2];
-    REQUIRE(::pipe(ready) == 0);
-    pid_t server = ::fork();
-    if (server == 0) {
-        ::close(ready[0]);
-        if (::setgid(other_user) != 0 || ::setuid(other_user) != 0) ::_exit(1);
-        std::optional<ShareRole> role;  // held until the process is killed
+    std::optional<ShareRole> role;  // in the other user's process: held until it is killed
+    pid_t server = hold_as_other_user([&] {
         try {
             role.emplace(meet(key));  // it serves, and says "ready" to whoever connects
             std::get<ShareHost>(*role).start_accepting();
+            return true;
         } catch (...) {
-            ::_exit(1);
+            return false;
         }
-        if (::write(ready[1], "!", 1) != 1) ::_exit(1);
-        ::pause();
-        ::_exit(0);
-    }
-    ::close(ready[1]);
-    char word = 0;
-    CHECK(::read(ready[0], &word, 1) == 1);
-    ::close(ready[0]);
+    });
     Meeting meeting = meet_in_child_timed(key);
     ::kill(server, SIGKILL);
     ::waitpid(server, nullptr, 0);
