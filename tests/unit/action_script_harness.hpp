@@ -55,6 +55,8 @@ inline const std::vector<Shell>& shells() {
         }
         return found;
     }();
+    // Every case loops over these: with none, each would pass having run nothing.
+    if (available.empty()) FAIL("no shell to run the action script with (dash, busybox, bash)");
     return available;
 }
 

@@ -61,7 +61,7 @@ bool on_path(const std::string& tool) {
 bool have_tools(std::initializer_list<const char*> tools) {
     for (const char* tool : tools) {
         if (on_path(tool)) continue;
-        WARN(tool << " not found on PATH: test skipped, nothing checked");
+        WARN("SKIPPED: " << tool << " not found on PATH, nothing checked");
         return false;
     }
     return true;

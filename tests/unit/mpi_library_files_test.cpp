@@ -91,7 +91,7 @@ TEST_CASE("ld.so.cache: truncated, out-of-bounds and foreign caches are refused 
 TEST_CASE("ld.so.cache: the host's own parses and names libc") {
     std::optional<FileBytes> file = host_file_view().read("/etc/ld.so.cache");
     if (!file) {
-        WARN("skipped: this host has no /etc/ld.so.cache");  // Catch2 2 has no SKIP
+        WARN("SKIPPED: this host has no /etc/ld.so.cache");  // Catch2 2 has no SKIP
         return;
     }
     std::vector<CacheEntry> entries = parse_ld_so_cache(file->bytes, "/etc/ld.so.cache");
@@ -172,7 +172,7 @@ TEST_CASE("image libraries: asked of a tree (here the host's own): libc's versio
 
 TEST_CASE("host MPI: found as the loader finds it, with its libraries and plugin directories") {
     if (!LibrarySearch(host_file_view(), {}, {}).find("libmpi.so.40")) {
-        WARN("skipped: no Open MPI (libmpi.so.40) on this host");
+        WARN("SKIPPED: no Open MPI (libmpi.so.40) on this host");
         return;
     }
     HostMpi host = find_host_mpi(host_file_view(), {"", "libmpi.so.40", {}});

@@ -97,9 +97,19 @@ TEST_CASE("planner: the default plan maps the user to itself and mounts the host
     CHECK_FALSE(plan.namespaces.pid);
 }
 
-TEST_CASE("planner: a host without an optional source leaves its mount out") {
+TEST_CASE("planner: a host without an optional source leaves its mount out, one with it binds it") {
     LaunchPlan plan = plan_launch(exec_request(), alice_host(), busybox_image());
     CHECK(find_target(plan, "/etc/localtime") == nullptr);  // this host has none
+    HostFacts with_localtime = alice_host();
+    with_localtime.canonical = [facts = alice_host().canonical](const std::string& path) -> std::optional<std::string> {
+        if (path == "/etc/localtime") return "/usr/share/zoneinfo/Europe/Paris";  // a link, as Debian makes it
+        return facts(path);
+    };
+    LaunchPlan bound = plan_launch(exec_request(), with_localtime, busybox_image());
+    const MountStep* localtime = find_target(bound, "/etc/localtime");
+    REQUIRE(localtime);
+    CHECK(localtime->source == "/usr/share/zoneinfo/Europe/Paris");
+    CHECK_FALSE(localtime->is_directory);
 }
 
 TEST_CASE("planner: the identity files add the user to the image's passwd and group") {

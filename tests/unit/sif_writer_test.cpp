@@ -89,7 +89,7 @@ TEST_CASE("sif writer: the derived UUID is pinned: SHA-256 of the content and ti
 
 TEST_CASE("sif writer: siftool reads what it writes, and the squashfs runs from it", "[sif_writer]") {
     if (hpc::test::run_command({"sh", "-c", "command -v siftool && command -v mksquashfs"}) != 0) {
-        WARN("siftool or mksquashfs missing: test skipped, nothing checked");
+        WARN("SKIPPED: siftool or mksquashfs missing, nothing checked");
         return;
     }
     TempDir dir;

@@ -137,7 +137,7 @@ TEST_CASE("slurm epilog: a job user who swaps a directory for a link to root's o
           "their tree never makes root remove outside it",
           "[slurm][root]") {
     if (::geteuid() != 0) {
-        WARN("skipped: needs root, to remove another user's tree as slurmd's epilog does");  // Catch2 2 has no SKIP
+        WARN("SKIPPED: needs root, to remove another user's tree as slurmd's epilog does");  // Catch2 2 has no SKIP
         return;
     }
     hpc::test::TempDir area;

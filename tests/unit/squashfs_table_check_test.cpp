@@ -191,7 +191,7 @@ TEST_CASE("a squashfs with a corrupt id, export, fragment or xattr table is refu
 TEST_CASE("a SIF whose squashfs has a corrupt table is refused when opened", "[tables]") {
     const auto& fixture = hpc::test::ImageFixture::get();
     if (fixture.sif.empty()) {
-        WARN("siftool not found on PATH: test skipped, nothing checked");
+        WARN("SKIPPED: siftool not found on PATH, nothing checked");
         return;
     }
     std::size_t base = ImageFile::open(fixture.sif).squashfs().offset;
