@@ -13,6 +13,7 @@
 #include "builder/work_area.hpp"
 #include "common/error.hpp"
 #include "common/unique_fd.hpp"
+#include "common/version.hpp"
 #include "image/sif.hpp"
 #include "sandbox/fakeroot.hpp"
 #include "sandbox/host_facts.hpp"
@@ -170,7 +171,7 @@ void build_from_definition(const BuildRequest& request, const BuildHooks& hooks,
     MetadataContext context;
     context.build_time = request.source_date_epoch.value_or(static_cast<int64_t>(std::time(nullptr)));
     context.arch = image::sif_arch_name(image::host_sif_arch());
-    context.hpc_version = "0.1.0";
+    context.hpc_version = version;
 
     WorkArea area;
     sandbox::FakerootIds ids = enter_build_namespace(request, hooks);

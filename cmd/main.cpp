@@ -6,6 +6,7 @@
 #include "cmd/report.hpp"
 #include "cmd/slurm_command.hpp"
 #include "common/error.hpp"
+#include "common/version.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -55,7 +56,7 @@ int main(int argc, char** argv) {
 
     CLI::App app{"hpc: run container images (SIF, squashfs, directories) as yourself"};
     app.require_subcommand(1);
-    app.set_version_flag("--version", "hpc 0.1.0");
+    app.set_version_flag("--version", std::string("hpc ") + hpc::version);
 
     hpc::cmd::ActionOptions action_options;
     hpc::sandbox::Action chosen = hpc::sandbox::Action::exec;
