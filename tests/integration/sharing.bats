@@ -76,8 +76,9 @@ nothing_running() {
     "$HPC" exec "$APP_SIF" sh -c 'sleep 60 >/dev/null 2>&1 & echo $! >left'
     kill -0 "$(cat left)"
     wait "$server"
-    for _ in $(seq 50); do kill -0 "$(cat left)" 2>/dev/null || break; sleep 0.02; done
-    run ! kill -0 "$(cat left)"  # a bare `! cmd` never fails a bats test
+    # Ended: gone, or a zombie its new parent (the machine's init) has yet to reap.
+    for _ in $(seq 50); do [[ "$(ps -o stat= -p "$(cat left)" || true)" == @(|Z*) ]] && break; sleep 0.02; done
+    [[ "$(ps -o stat= -p "$(cat left)" || true)" == @(|Z*) ]]
     nothing_running
 }
 
