@@ -50,19 +50,18 @@ UniqueFd open_job_folder(int stage, const std::string& name, const std::string& 
     return folder;
 }
 
-// Copies `source` to `name` in `folder` (`path` names it), as the job's user: through the
-// folder's descriptor, never following a link planted there.
-void copy_file(const std::string& source, int folder, const std::string& name, const std::string& path) {
-    UniqueFd in(::open(source.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!in) throw_errno("open " + source);
+// Copies the file open as `in` (named `source`), the very file that was checked, to `name` in
+// `folder` (`path` names it), as the job's user: through the folder's descriptor, never
+// following a link planted there.
+void copy_file(int in, const std::string& source, int folder, const std::string& name, const std::string& path) {
     // Written beside and renamed: a task never sees half a copy as the image. One an earlier
     // prolog of a requeued job left is removed first, so that O_EXCL makes a new file.
     std::string partial = name + ".partial";
     if (::unlinkat(folder, partial.c_str(), 0) != 0 && errno != ENOENT) throw_errno("remove " + path + ".partial");
     UniqueFd out(::openat(folder, partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (!out) throw_errno("create " + path + ".partial");
-    for (;;) {
-        ssize_t copied = ::copy_file_range(in.get(), nullptr, out.get(), nullptr, 1 << 30, 0);
+    for (loff_t from = 0;;) {  // from its start, whatever the checks left its offset at
+        ssize_t copied = ::copy_file_range(in, &from, out.get(), nullptr, 1 << 30, 0);
         if (copied < 0) throw_errno("copy " + source + " to " + path + ".partial");
         if (copied == 0) break;
     }
@@ -122,7 +121,7 @@ std::vector<std::string> run_prolog(const SlurmJob& job, const site::SiteConfig&
         image::ImageFile image = image::ImageFile::open(job.image);
         image::open_tree(image);  // the squashfs superblock and its tables within the file
         if (staging)
-            copy_file(job.image, folder.get(), staged_image_name(job.image),
+            copy_file(image.fd(), job.image, folder.get(), staged_image_name(job.image),
                       staged_image_path(site.slurm.stage_directory, job.id, job.image));
     });
     if (!problem.empty()) problems.push_back(problem);
