@@ -6,9 +6,9 @@
 // stage's tree is packed.
 #pragma once
 
-#include "image/definition.hpp"
-#include "image/squashfs_writer.hpp"
-#include "sandbox/bind_spec.hpp"
+#include "definition/definition.hpp"
+#include "image/write/squashfs_writer.hpp"
+#include "sandbox/plan/bind_spec.hpp"
 #include "site-config/site_config.hpp"
 
 #include <cstdint>

@@ -1,9 +1,12 @@
 #include "builder/container_step.hpp"
 
-#include "builder/image_summary.hpp"
-#include "image/image.hpp"
-#include "sandbox/launcher.hpp"
-#include "sandbox/planner.hpp"
+#include "launch/image_summary.hpp"
+#include "image/serve/squashfs_server.hpp"
+#include "image/tree/image_file.hpp"
+#include "image/tree/image_tree.hpp"
+#include "sandbox/run/launcher.hpp"
+#include "sandbox/plan/planner.hpp"
+#include "sandbox/run/gather_host_facts.hpp"
 
 namespace hpc::builder {
 
@@ -30,7 +33,7 @@ int run_container_step(const ContainerStep& step, const std::function<void(const
     site::SiteConfig policy = step.site;
     policy.images = site::ImagesPolicy{};
     sandbox::LaunchPlan plan =
-        sandbox::plan_launch(request, sandbox::gather_host_facts(), summarize_image(tree_image, tree), policy);
+        sandbox::plan_launch(request, sandbox::gather_host_facts(), launch::summarize_image(tree_image, tree), policy);
     tree.reset();
     plan.ownership_ignored = step.ownership_ignored;
     plan.root.build_stage = true;

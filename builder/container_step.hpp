@@ -3,8 +3,8 @@
 // a clean environment but for APPTAINER_ENVIRONMENT and APPTAINER_LABELS, cwd /.
 #pragma once
 
-#include "sandbox/bind_spec.hpp"
-#include "sandbox/environment.hpp"
+#include "sandbox/plan/bind_spec.hpp"
+#include "sandbox/environment/environment.hpp"
 #include "site-config/site_config.hpp"
 
 #include <functional>

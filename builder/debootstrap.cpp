@@ -2,7 +2,7 @@
 
 #include "builder/host_command.hpp"
 #include "common/error.hpp"
-#include "sandbox/mount_ops.hpp"
+#include "sandbox/run/mount_ops.hpp"
 
 #include <sys/mount.h>
 #include <sys/stat.h>

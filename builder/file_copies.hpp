@@ -4,7 +4,7 @@
 // parent directories are made.
 #pragma once
 
-#include "image/definition.hpp"
+#include "definition/definition.hpp"
 
 #include <string>
 

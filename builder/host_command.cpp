@@ -1,8 +1,8 @@
 #include "builder/host_command.hpp"
 
 #include "common/error.hpp"
-#include "sandbox/ownership_filter.hpp"
-#include "sandbox/supervisor.hpp"
+#include "sandbox/run/ownership_filter.hpp"
+#include "sandbox/run/supervisor.hpp"
 
 #include <sched.h>
 #include <sys/wait.h>

@@ -1,7 +1,7 @@
 #include "builder/stage_root.hpp"
 
 #include "common/error.hpp"
-#include "sandbox/mount_ops.hpp"
+#include "sandbox/run/mount_ops.hpp"
 
 namespace hpc::builder {
 namespace {

@@ -7,10 +7,10 @@
 
 #include "builder/debootstrap.hpp"
 #include "builder/work_area.hpp"
-#include "image/definition.hpp"
-#include "image/image_file.hpp"
-#include "image/squashfs_server.hpp"
-#include "sandbox/fakeroot.hpp"
+#include "definition/definition.hpp"
+#include "image/tree/image_file.hpp"
+#include "image/serve/squashfs_server.hpp"
+#include "sandbox/plan/fakeroot.hpp"
 
 #include <optional>
 #include <string>

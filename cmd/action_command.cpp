@@ -1,11 +1,14 @@
 #include "cmd/action_command.hpp"
 
-#include "builder/image_summary.hpp"
+#include "launch/image_summary.hpp"
 #include "cmd/report.hpp"
 #include "common/error.hpp"
-#include "image/image.hpp"
-#include "sandbox/launcher.hpp"
-#include "sandbox/planner.hpp"
+#include "image/serve/squashfs_server.hpp"
+#include "image/tree/image_file.hpp"
+#include "image/tree/image_tree.hpp"
+#include "sandbox/run/launcher.hpp"
+#include "sandbox/plan/planner.hpp"
+#include "sandbox/run/gather_host_facts.hpp"
 #include "site-config/site_config_file.hpp"
 
 #include <iostream>
@@ -61,7 +64,7 @@ int run_action(const ActionOptions& options, sandbox::Action action) {
 
     image::ImageFile image = image::ImageFile::open(path);
     std::shared_ptr<const image::ImageTree> tree = image::open_tree(image);
-    sandbox::LaunchPlan plan = sandbox::plan_launch(request, host, builder::summarize_image(image, tree),
+    sandbox::LaunchPlan plan = sandbox::plan_launch(request, host, launch::summarize_image(image, tree),
                                                     site::load_site_config(site::site_config_path()));
     tree.reset();
 

@@ -1,8 +1,8 @@
 #include "cmd/action_options.hpp"
 
 #include "common/regular_file.hpp"
-#include "sandbox/bind_spec.hpp"
-#include "sandbox/env_file.hpp"
+#include "sandbox/plan/bind_spec.hpp"
+#include "sandbox/environment/env_file.hpp"
 
 #include <sstream>
 

@@ -2,7 +2,7 @@
 // their translation into a sandbox::LaunchRequest.
 #pragma once
 
-#include "sandbox/planner.hpp"
+#include "sandbox/plan/planner.hpp"
 
 #include <CLI/CLI.hpp>
 

@@ -4,7 +4,7 @@
 #include "cmd/report.hpp"
 #include "common/error.hpp"
 #include "common/regular_file.hpp"
-#include "sandbox/bind_spec.hpp"
+#include "sandbox/plan/bind_spec.hpp"
 #include "site-config/site_config_file.hpp"
 
 #include <unistd.h>

@@ -1,7 +1,9 @@
 #include "cmd/inspect_command.hpp"
 
-#include "image/image.hpp"
-#include "image/metadata.hpp"
+#include "image/serve/squashfs_server.hpp"
+#include "image/tree/image_file.hpp"
+#include "image/tree/image_tree.hpp"
+#include "image/tree/image_metadata.hpp"
 
 #include <nlohmann/json.hpp>
 

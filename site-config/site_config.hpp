@@ -2,7 +2,7 @@
 // (site_config_file.hpp says where and how it is trusted). This header owns the policy as a
 // value, with its built-in defaults (what a site without a file gets), the strict parser from
 // TOML text, and the readable description `hpc config check` prints. Nothing here decides a
-// launch: sandbox/site_policy.hpp applies the policy; this layer depends on common/ only.
+// launch: sandbox/plan/site_policy.hpp applies the policy; this layer depends on common/ only.
 #pragma once
 
 #include <string>

@@ -75,7 +75,7 @@ void remove_job_tree(int base, const std::string& base_path, const std::string& 
 
 // The API socket directories of the job's slirp4netns in `base`, the job user's, which earlier
 // versions of hpc made on disk (named after the job) and a killed launch left. hpc now keeps that
-// socket in a tmpfs of the launch's own mount namespace (sandbox/slirp_network.cpp): this cleans
+// socket in a tmpfs of the launch's own mount namespace (sandbox/run/slirp_network.cpp): this cleans
 // up after launches of an older hpc on a node upgraded under running jobs.
 void remove_slirp_directories(int base, const std::string& base_path, const SlurmJob& job, EpilogReport& report) {
     std::string prefix = "hpc-slirp-job" + job.id + ".";

@@ -3,8 +3,8 @@
 #include "common/error.hpp"
 #include "common/pipe.hpp"
 #include "common/unique_fd.hpp"
-#include "image/image_file.hpp"
-#include "image/image_tree.hpp"
+#include "image/tree/image_file.hpp"
+#include "image/tree/image_tree.hpp"
 
 #include <fcntl.h>
 #include <grp.h>

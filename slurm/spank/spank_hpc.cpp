@@ -2,7 +2,7 @@
 // a step that names an image runs as `hpc exec [options] IMAGE COMMAND ARGS...`: the plugin
 // points the task's command at hpc and hands hpc the rest in its environment
 // (slurm/task_options.hpp). The tasks of a node then meet as any launches of one image do, and
-// share one mount and one user namespace (sandbox/node_share.hpp); each task is its payload,
+// share one mount and one user namespace (sandbox/run/node_share.hpp); each task is its payload,
 // so its exit status is the task's.
 //
 // Loaded into srun, sbatch, salloc, slurmd and slurmstepd, which are C: nothing may throw out of

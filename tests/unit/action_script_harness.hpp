@@ -5,8 +5,8 @@
 #pragma once
 
 #include "common/error.hpp"
-#include "sandbox/action_script.hpp"
-#include "sandbox/environment.hpp"
+#include "sandbox/environment/action_script.hpp"
+#include "sandbox/environment/environment.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,6 +1,6 @@
 #include "common/error.hpp"
-#include "sandbox/bind_spec.hpp"
-#include "sandbox/csv_list.hpp"
+#include "sandbox/plan/bind_spec.hpp"
+#include "common/csv_list.hpp"
 
 #include "thrown_error.hpp"
 
@@ -181,8 +181,8 @@ TEST_CASE("parse_mount_spec: errors") {
 }
 
 TEST_CASE("parse_csv_records follows Go's encoding/csv") {
-    using hpc::sandbox::CsvRecord;
-    using hpc::sandbox::parse_csv_records;
+    using hpc::CsvRecord;
+    using hpc::parse_csv_records;
     CHECK(parse_csv_records("a,b,\n") == std::vector<CsvRecord>{CsvRecord{"a", "b", ""}});
     CHECK(parse_csv_records(",") == std::vector<CsvRecord>{CsvRecord{"", ""}});
     CHECK(parse_csv_records("\"a\"\"b\",\"\"") == std::vector<CsvRecord>{CsvRecord{"a\"b", ""}});
@@ -195,8 +195,8 @@ TEST_CASE("parse_csv_records follows Go's encoding/csv") {
 }
 
 TEST_CASE("parse_csv_fields keeps newlines outside quotes as characters") {
-    using hpc::sandbox::CsvRecord;
-    using hpc::sandbox::parse_csv_fields;
+    using hpc::CsvRecord;
+    using hpc::parse_csv_fields;
     CHECK(parse_csv_fields("A=1\n2,\"B=3,4\"") == CsvRecord{"A=1\n2", "B=3,4"});
     CHECK(parse_csv_fields("").empty());
 }

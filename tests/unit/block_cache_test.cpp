@@ -1,4 +1,4 @@
-#include "image/block_cache.hpp"
+#include "image/squashfs/block_cache.hpp"
 
 #include <catch2/catch.hpp>
 

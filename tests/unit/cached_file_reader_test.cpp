@@ -1,7 +1,7 @@
 #include "common/error.hpp"
 #include "common/unique_fd.hpp"
-#include "image/cached_file_reader.hpp"
-#include "image/squashfs_volume.hpp"
+#include "image/squashfs/cached_file_reader.hpp"
+#include "image/squashfs/squashfs_volume.hpp"
 #include "image_fixture.hpp"
 
 #include <catch2/catch.hpp>

@@ -4,7 +4,7 @@
 // test/build-args), written again with data of our own. Where hpc refuses what Apptainer's parser
 // takes (SCIF apps, stages without a header), the case checks hpc's message.
 #include "common/error.hpp"
-#include "image/definition.hpp"
+#include "definition/definition.hpp"
 
 #include "definition_cases.hpp"
 #include "thrown_error.hpp"

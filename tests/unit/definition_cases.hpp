@@ -3,7 +3,7 @@
 #pragma once
 
 #include "common/error.hpp"
-#include "image/definition.hpp"
+#include "definition/definition.hpp"
 
 #include "thrown_error.hpp"
 

@@ -1,7 +1,7 @@
 // Build arguments in definition files: {{ NAME }} replacement, %arguments defaults, precedence,
 // unused arguments, and the --build-arg / --build-arg-file parsers.
 #include "common/error.hpp"
-#include "image/definition.hpp"
+#include "definition/definition.hpp"
 
 #include "definition_cases.hpp"
 #include "thrown_error.hpp"

@@ -2,7 +2,7 @@
 // Apptainer's own parser test cases are in definition_apptainer_cases_test.cpp, build arguments
 // in definition_templating_test.cpp.
 #include "common/error.hpp"
-#include "image/definition.hpp"
+#include "definition/definition.hpp"
 
 #include "definition_cases.hpp"
 #include "thrown_error.hpp"

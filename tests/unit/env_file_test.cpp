@@ -1,6 +1,6 @@
 #include "common/error.hpp"
-#include "sandbox/env_file.hpp"
-#include "sandbox/shell_syntax.hpp"
+#include "sandbox/environment/env_file.hpp"
+#include "sandbox/environment/shell_syntax.hpp"
 
 #include "thrown_error.hpp"
 

@@ -2,8 +2,8 @@
 // they are decided before anything runs. What the container's shell then makes of them is
 // tested in action_script_test.cpp.
 #include "common/error.hpp"
-#include "sandbox/env_file.hpp"
-#include "sandbox/environment.hpp"
+#include "sandbox/environment/env_file.hpp"
+#include "sandbox/environment/environment.hpp"
 
 #include "thrown_error.hpp"
 

@@ -3,7 +3,7 @@
 // mounts through a descriptor of exactly the checked path, so the denied directory never shows.
 #include "common/error.hpp"
 #include "namespace_child.hpp"
-#include "sandbox/executor.hpp"
+#include "sandbox/run/executor.hpp"
 
 #include <catch2/catch.hpp>
 

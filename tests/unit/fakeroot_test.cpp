@@ -3,8 +3,8 @@
 #include "fuse_test_support.hpp"
 #include "image_fixture.hpp"
 #include "namespace_child.hpp"
-#include "sandbox/fakeroot.hpp"
-#include "sandbox/ownership_filter.hpp"
+#include "sandbox/plan/fakeroot.hpp"
+#include "sandbox/run/ownership_filter.hpp"
 
 #include <catch2/catch.hpp>
 

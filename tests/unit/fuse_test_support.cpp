@@ -1,7 +1,7 @@
 #include "fuse_test_support.hpp"
 
 #include "common/error.hpp"
-#include "image/image_file.hpp"
+#include "image/tree/image_file.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -3,7 +3,7 @@
 // into Catch2 results in the parent (a skip is a warning, never a silent pass).
 #pragma once
 
-#include "image/squashfs_server.hpp"
+#include "image/serve/squashfs_server.hpp"
 #include "image_fixture.hpp"
 #include "namespace_child.hpp"
 

@@ -3,8 +3,8 @@
 // fixed, so a failure reproduces; run under AddressSanitizer for the strongest check.
 #include "common/error.hpp"
 #include "common/unique_fd.hpp"
-#include "image/cached_file_reader.hpp"
-#include "image/squashfs_volume.hpp"
+#include "image/squashfs/cached_file_reader.hpp"
+#include "image/squashfs/squashfs_volume.hpp"
 #include "image_fixture.hpp"
 
 #include <catch2/catch.hpp>

@@ -1,5 +1,5 @@
 #include "common/error.hpp"
-#include "sandbox/identity.hpp"
+#include "sandbox/plan/identity.hpp"
 
 #include <catch2/catch.hpp>
 

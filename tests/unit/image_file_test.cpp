@@ -2,7 +2,7 @@
 // siftool at test time, so that what hpc accepts is what the rest of the ecosystem writes.
 // Where a tool is missing the test says so and skips; it never passes without running.
 #include "common/error.hpp"
-#include "image/image_file.hpp"
+#include "image/tree/image_file.hpp"
 
 #include <catch2/catch.hpp>
 

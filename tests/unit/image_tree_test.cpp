@@ -1,8 +1,8 @@
 #include "common/error.hpp"
-#include "image/image_file.hpp"
-#include "image/image_tree.hpp"
-#include "image/squashfs_tree.hpp"
-#include "image/squashfs_volume.hpp"
+#include "image/tree/image_file.hpp"
+#include "image/tree/image_tree.hpp"
+#include "image/tree/squashfs_tree.hpp"
+#include "image/squashfs/squashfs_volume.hpp"
 #include "image_fixture.hpp"
 
 #include <catch2/catch.hpp>

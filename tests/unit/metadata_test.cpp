@@ -1,6 +1,8 @@
 #include "common/error.hpp"
-#include "image/image.hpp"
-#include "image/metadata.hpp"
+#include "image/serve/squashfs_server.hpp"
+#include "image/tree/image_file.hpp"
+#include "image/tree/image_tree.hpp"
+#include "image/tree/image_metadata.hpp"
 
 #include "image_fixture.hpp"
 #include "thrown_error.hpp"

@@ -1,7 +1,7 @@
 // What the planner makes of an MPI launch, from invented hosts and images: the launcher's
 // session directories where the container would not show them, and --mpi host.
 #include "common/error.hpp"
-#include "sandbox/planner.hpp"
+#include "sandbox/plan/planner.hpp"
 
 #include "thrown_error.hpp"
 

@@ -2,7 +2,7 @@
 // user namespace, its children or not, and nothing outside it.
 #include "fuse_test_support.hpp"
 #include "namespace_child.hpp"
-#include "sandbox/namespaces.hpp"
+#include "sandbox/run/namespaces.hpp"
 
 #include <catch2/catch.hpp>
 

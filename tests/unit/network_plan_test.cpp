@@ -1,6 +1,6 @@
 // Choosing the container's network (network_plan.hpp): host unless asked, --net is slirp, port
 // maps only into slirp, and every malformed argument a usage error that names it.
-#include "sandbox/network_plan.hpp"
+#include "sandbox/plan/network_plan.hpp"
 
 #include "thrown_error.hpp"
 

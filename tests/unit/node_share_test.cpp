@@ -1,6 +1,6 @@
 // Meeting the other launches of an image (node_share.hpp): the first serves, the next joins
 // once the server is ready, and a server that goes before serving leaves the name to the next.
-#include "sandbox/node_share.hpp"
+#include "sandbox/run/node_share.hpp"
 
 #include <catch2/catch.hpp>
 

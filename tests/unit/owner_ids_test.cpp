@@ -1,4 +1,4 @@
-#include "image/owner_ids.hpp"
+#include "image/serve/owner_ids.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -2,8 +2,8 @@
 // needs the image's /bin/sh, and what it hands that shell. Running the result is
 // action_script_test.cpp's business.
 #include "common/error.hpp"
-#include "sandbox/action_script.hpp"
-#include "sandbox/environment.hpp"
+#include "sandbox/environment/action_script.hpp"
+#include "sandbox/environment/environment.hpp"
 
 #include "thrown_error.hpp"
 

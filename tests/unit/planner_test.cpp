@@ -1,5 +1,5 @@
 #include "common/error.hpp"
-#include "sandbox/planner.hpp"
+#include "sandbox/plan/planner.hpp"
 
 #include "thrown_error.hpp"
 

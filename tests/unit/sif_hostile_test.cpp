@@ -1,7 +1,7 @@
 // The SIF reader against hostile and corrupt input, built in memory: each check has its own
 // exact message and ExitCode::data, and no mutation of a real file crashes the reader.
 #include "common/error.hpp"
-#include "image/sif.hpp"
+#include "image/sif/sif.hpp"
 #include "sif_builder.hpp"
 
 #include <catch2/catch.hpp>
@@ -10,7 +10,7 @@
 #include <random>
 #include <set>
 
-using hpc::image::MemoryByteSource;
+using hpc::MemoryByteSource;
 using hpc::image::read_sif;
 using hpc::image::SifFile;
 using namespace sif_test;

@@ -2,7 +2,7 @@
 // flipped or overwritten many times, from a fixed seed so a failure repeats. read_sif must
 // either throw hpc::Error or return a SifFile that keeps every promise its checks make.
 #include "common/error.hpp"
-#include "image/sif.hpp"
+#include "image/sif/sif.hpp"
 #include "sif_builder.hpp"
 
 #include <catch2/catch.hpp>
@@ -128,7 +128,7 @@ TEST_CASE("mutated fixtures are read cleanly or refused with hpc::Error, never a
                 std::string bytes = mutator.next();
                 const uint64_t size = bytes.size();
                 try {
-                    SifFile sif = hpc::image::read_sif(hpc::image::MemoryByteSource(std::move(bytes)));
+                    SifFile sif = hpc::image::read_sif(hpc::MemoryByteSource(std::move(bytes)));
                     check_promises(sif, size);
                     try {
                         hpc::image::select_root_partition(sif, hpc::image::host_sif_arch());

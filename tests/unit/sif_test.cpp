@@ -2,7 +2,7 @@
 // must read exactly as `siftool list`, `siftool info` and `siftool header` show it. The
 // expected values below were written down from siftool's output; siftool is not run here.
 #include "common/error.hpp"
-#include "image/sif.hpp"
+#include "image/sif/sif.hpp"
 #include "sif_builder.hpp"
 
 #include <catch2/catch.hpp>
@@ -119,7 +119,7 @@ std::string uuid_text(const std::array<uint8_t, 16>& uuid) {
 }
 
 SifFile read_fixture_sif(const std::string& name) {
-    return hpc::image::read_sif(hpc::image::MemoryByteSource(sif_test::read_fixture(name)));
+    return hpc::image::read_sif(hpc::MemoryByteSource(sif_test::read_fixture(name)));
 }
 
 void check_object(const hpc::image::SifDescriptor& got, const ExpectedObject& want) {

@@ -1,9 +1,9 @@
 // SifWriter against the reference: our reader and siftool read what it writes, laid out as
 // sylabs/sif lays it out, and with SOURCE_DATE_EPOCH the same inputs give the same bytes.
 #include "common/unique_fd.hpp"
-#include "image/byte_source.hpp"
-#include "image/image_file.hpp"
-#include "image/sif_writer.hpp"
+#include "common/byte_source.hpp"
+#include "image/tree/image_file.hpp"
+#include "image/sif/sif_writer.hpp"
 
 #include "image_fixture.hpp"
 
@@ -15,6 +15,7 @@
 
 using namespace hpc::image;
 using hpc::test::TempDir;
+using hpc::MemoryByteSource;
 
 namespace {
 

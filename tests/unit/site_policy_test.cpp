@@ -1,5 +1,5 @@
 #include "common/error.hpp"
-#include "sandbox/site_policy.hpp"
+#include "sandbox/plan/site_policy.hpp"
 #include "site-config/site_config.hpp"
 
 #include "thrown_error.hpp"

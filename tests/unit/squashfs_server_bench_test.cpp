@@ -2,8 +2,8 @@
 // mount(2) to the first exec of busybox from the mount, and how many of busybox's blocks the
 // server decompresses to read it whole. Timings belong in bench/; this one stays here because
 // it needs the server's own counters.
-#include "image/image_file.hpp"
-#include "image/squashfs_server.hpp"
+#include "image/tree/image_file.hpp"
+#include "image/serve/squashfs_server.hpp"
 #include "image_fixture.hpp"
 #include "namespace_child.hpp"
 

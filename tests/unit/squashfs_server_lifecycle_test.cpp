@@ -3,8 +3,8 @@
 #include "common/error.hpp"
 #include "common/unique_fd.hpp"
 #include "fuse_test_support.hpp"
-#include "image/image_file.hpp"
-#include "image/squashfs_server.hpp"
+#include "image/tree/image_file.hpp"
+#include "image/serve/squashfs_server.hpp"
 
 #include <catch2/catch.hpp>
 

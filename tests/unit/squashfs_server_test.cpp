@@ -5,8 +5,8 @@
 // written, and how the server starts and stops.
 #include "common/error.hpp"
 #include "fuse_test_support.hpp"
-#include "image/image_file.hpp"
-#include "image/squashfs_server.hpp"
+#include "image/tree/image_file.hpp"
+#include "image/serve/squashfs_server.hpp"
 
 #include <catch2/catch.hpp>
 

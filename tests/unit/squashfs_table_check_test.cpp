@@ -4,8 +4,8 @@
 // the image and the table, and not be left to fail as a bare EIO once the image is mounted (the
 // id table is first read for the root's owner, at staging), or not at all (the export table).
 #include "common/error.hpp"
-#include "image/image_file.hpp"
-#include "image/squashfs_volume.hpp"
+#include "image/tree/image_file.hpp"
+#include "image/squashfs/squashfs_volume.hpp"
 #include "image_fixture.hpp"
 
 #include <catch2/catch.hpp>

@@ -7,7 +7,7 @@
 //
 // The writer runs in a forked child of this test binary, so its peak RSS includes what the
 // binary itself held at the fork (printed alongside). Figures are printed, never asserted.
-#include "image/squashfs_writer.hpp"
+#include "image/write/squashfs_writer.hpp"
 #include "image_fixture.hpp"
 #include "squashfs_writer_support.hpp"
 

@@ -2,7 +2,7 @@
 // the CLI will use, and leaves no partial squashfs behind (the output is cut back to where the
 // image was to start, whatever preceded it untouched).
 #include "common/unique_fd.hpp"
-#include "image/squashfs_writer.hpp"
+#include "image/write/squashfs_writer.hpp"
 #include "image_fixture.hpp"
 #include "squashfs_writer_support.hpp"
 #include "thrown_error.hpp"

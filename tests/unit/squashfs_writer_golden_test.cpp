@@ -8,7 +8,7 @@
 // It depends on the compressor's exact output: zlib's at level 9 has not changed in decades,
 // but a different deflate (zlib-ng) would change it. After a deliberate change of the format,
 // rewrite it with HPC_UPDATE_GOLDEN=1 and say why in the commit.
-#include "image/squashfs_writer.hpp"
+#include "image/write/squashfs_writer.hpp"
 #include "image_fixture.hpp"
 #include "squashfs_writer_support.hpp"
 

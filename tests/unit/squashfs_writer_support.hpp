@@ -2,7 +2,7 @@
 // written into a temporary directory, and the reference tools' output.
 #pragma once
 
-#include "image/squashfs_writer.hpp"
+#include "image/write/squashfs_writer.hpp"
 #include "image_fixture.hpp"
 
 #include <cstdint>

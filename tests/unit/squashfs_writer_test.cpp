@@ -1,10 +1,10 @@
 // The squashfs writer, checked with the reference tools (unsquashfs) and the project's own
 // reader: every kind of entry, file contents at block boundaries, hard links, xattrs, times,
 // an image at an offset, compressors, progress.
-#include "image/image_file.hpp"
-#include "image/image_tree.hpp"
-#include "image/squashfs_volume.hpp"
-#include "image/squashfs_writer.hpp"
+#include "image/tree/image_file.hpp"
+#include "image/tree/image_tree.hpp"
+#include "image/squashfs/squashfs_volume.hpp"
+#include "image/write/squashfs_writer.hpp"
 #include "image_fixture.hpp"
 #include "squashfs_writer_support.hpp"
 #include "thrown_error.hpp"

@@ -1,0 +1,101 @@
+#include "builder/build_output.hpp"
+
+#include "builder/host_command.hpp"
+#include "builder/work_area.hpp"
+#include "common/error.hpp"
+#include "common/unique_fd.hpp"
+#include "image/sif/sif_writer.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace hpc::builder {
+namespace {
+
+// A temporary name beside the destination (same file system, so rename(2) is atomic), removed
+// unless it was renamed into place.
+class Beside {
+public:
+    Beside(const std::string& destination, bool directory) {
+        std::string pattern = destination + ".hpc-tmp.XXXXXX";
+        if (directory) {
+            if (!::mkdtemp(pattern.data())) throw_errno("create a directory beside " + destination);
+        } else {
+            fd_.reset(::mkostemp(pattern.data(), O_CLOEXEC));
+            if (!fd_) throw_errno("create a file beside " + destination);
+        }
+        path_ = pattern;
+    }
+    ~Beside() {
+        if (path_.empty()) return;
+        fd_.reset();
+        remove_tree(path_);
+    }
+    Beside(const Beside&) = delete;
+    Beside& operator=(const Beside&) = delete;
+
+    const std::string& path() const { return path_; }
+    int fd() const { return fd_.get(); }
+    void commit(const std::string& destination, bool replace) {
+        check_destination(destination, replace);
+        struct stat status {};
+        // rename(2) replaces a file, but not a directory that holds anything.
+        if (replace && ::lstat(destination.c_str(), &status) == 0 && S_ISDIR(status.st_mode)) remove_tree(destination);
+        if (::rename(path_.c_str(), destination.c_str()) != 0) throw_errno("put the result at " + destination);
+        path_.clear();
+    }
+
+private:
+    std::string path_;
+    UniqueFd fd_;
+};
+
+std::string superblock_of(int fd, uint64_t offset) {
+    std::string bytes(96, '\0');
+    if (::pread(fd, bytes.data(), bytes.size(), static_cast<off_t>(offset)) != static_cast<ssize_t>(bytes.size()))
+        throw_errno("read back the squashfs superblock");
+    return bytes;
+}
+
+}  // namespace
+
+void check_destination(const std::string& destination, bool replace) {
+    struct stat status {};
+    if (!replace && ::lstat(destination.c_str(), &status) == 0)
+        throw Error(ExitCode::cant_create, destination + ": already exists (--force replaces it)");
+}
+
+void pack_sif(const std::string& tree, const std::string& destination, const PackOptions& options) {
+    check_destination(destination, options.replace);
+    Beside output(destination, false);
+    image::SifWriter sif(output.fd(), image::SifWriteOptions{options.source_date_epoch});
+    if (!options.definition_text.empty()) sif.add_object(image::SifDataType::deffile, options.definition_text);
+    uint64_t offset = sif.begin_partition();
+    image::SquashfsWriteOptions squashfs;
+    squashfs.compression = options.compression;
+    squashfs.source_date_epoch = options.source_date_epoch;
+    squashfs.progress = options.progress;
+    squashfs.all_root = !options.keep_owners;
+    image::SquashfsWriteResult written = image::write_squashfs(tree, output.fd(), offset, squashfs);
+    sif.end_partition(written.size, image::SifFsType::squashfs, image::SifPartType::primary_system,
+                      image::host_sif_arch());
+    sif.finish(superblock_of(output.fd(), offset) + options.definition_text);
+    if (::fsync(output.fd()) != 0) throw_errno("write " + destination);
+    if (::fchmod(output.fd(), 0755) != 0) throw_errno("chmod " + output.path());  // runnable, as Apptainer's SIFs
+    output.commit(destination, options.replace);
+}
+
+void pack_directory(const std::string& tree, const std::string& destination, const PackOptions& options) {
+    check_destination(destination, options.replace);
+    Beside output(destination, true);
+    // cp -a keeps modes, links, times and, for the ids this namespace maps, owners.
+    if (run_host_command({"cp", "-a", tree + "/.", output.path()}, environment_with({})) != 0)
+        throw Error(ExitCode::cant_create, "copying the tree to " + destination + " failed (cp said why)");
+    if (::chmod(output.path().c_str(), 0755) != 0) throw_errno("chmod " + output.path());
+    output.commit(destination, options.replace);
+}
+
+}  // namespace hpc::builder

@@ -1,0 +1,76 @@
+#include "definition/definition_text.hpp"
+
+#include "common/error.hpp"
+
+#include <cstdio>
+
+namespace hpc::image::definition_text {
+
+std::vector<TextLine> split_lines(std::string_view text, int first_number) {
+    std::vector<TextLine> lines;
+    size_t start = 0;
+    int number = first_number;
+    while (start < text.size()) {
+        size_t newline = text.find('\n', start);
+        size_t end = newline == std::string_view::npos ? text.size() : newline;
+        std::string_view line = text.substr(start, end - start);
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        lines.push_back({line, number++, start});
+        if (newline == std::string_view::npos) break;
+        start = newline + 1;
+    }
+    return lines;
+}
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'; }
+
+std::string_view trim(std::string_view text) {
+    while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
+    while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
+    return text;
+}
+
+std::string lowercase(std::string_view text) {
+    std::string lower(text);
+    for (char& c : lower) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return lower;
+}
+
+std::string go_quote(std::string_view text) {
+    std::string quoted = "\"";
+    for (char c : text) {
+        switch (c) {
+        case '"': quoted += "\\\""; break;
+        case '\\': quoted += "\\\\"; break;
+        case '\a': quoted += "\\a"; break;
+        case '\b': quoted += "\\b"; break;
+        case '\f': quoted += "\\f"; break;
+        case '\n': quoted += "\\n"; break;
+        case '\r': quoted += "\\r"; break;
+        case '\t': quoted += "\\t"; break;
+        case '\v': quoted += "\\v"; break;
+        default:
+            if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+                char escaped[5];
+                std::snprintf(escaped, sizeof escaped, "\\x%02x", static_cast<unsigned char>(c));
+                quoted += escaped;
+            } else {
+                quoted += c;
+            }
+        }
+    }
+    return quoted + "\"";
+}
+
+std::string located(const std::string& name, int line, const std::string& message) {
+    if (line <= 0) return name + ": " + message;
+    return name + ":" + std::to_string(line) + ": " + message;
+}
+
+void fail(const std::string& name, int line, const std::string& message) {
+    throw Error(ExitCode::data, located(name, line, message));
+}
+
+}  // namespace hpc::image::definition_text

@@ -1,0 +1,73 @@
+#include "launch/image_summary.hpp"
+
+#include "launch/image_file_view.hpp"
+
+#include <pwd.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+namespace hpc::launch {
+namespace {
+
+bool is_executable_file(const image::ImageTree& tree, const std::string& path) {
+    std::optional<image::EntryInfo> entry = tree.stat(path);
+    return entry && entry->kind == image::EntryKind::regular && (entry->mode & 0111) != 0;
+}
+
+bool ends_with(const std::string& text, std::string_view suffix) {
+    return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// Apptainer sources /.singularity.d/env/*.sh in glob order; images from before
+// Singularity 2.3 have only /environment.
+std::vector<std::string> environment_scripts(const image::ImageTree& tree) {
+    const std::string directory = "/.singularity.d/env";
+    std::vector<std::string> scripts;
+    if (std::optional<image::EntryInfo> entry = tree.stat(directory); entry && entry->kind == image::EntryKind::directory) {
+        for (const std::string& name : tree.list_directory(directory)) {
+            std::string path = directory + "/" + name;
+            std::optional<image::EntryInfo> script = tree.stat(path);
+            if (ends_with(name, ".sh") && script && script->kind == image::EntryKind::regular) scripts.push_back(path);
+        }
+        return scripts;
+    }
+    if (std::optional<image::EntryInfo> legacy = tree.stat("/environment");
+        legacy && legacy->kind == image::EntryKind::regular)
+        scripts.push_back("/environment");
+    return scripts;
+}
+
+// For the site's images.allow_owners; an owner without a name is known by number.
+std::string user_name(uid_t uid) {
+    std::vector<char> buffer(16384);
+    passwd entry{};
+    passwd* found = nullptr;
+    if (::getpwuid_r(uid, &entry, buffer.data(), buffer.size(), &found) == 0 && found) return found->pw_name;
+    return std::to_string(uid);
+}
+
+}  // namespace
+
+sandbox::ImageSummary summarize_image(const image::ImageFile& image, std::shared_ptr<const image::ImageTree> tree) {
+    sandbox::ImageSummary summary;
+    summary.is_directory = image.format() == image::ImageFormat::directory;
+    summary.path = image.resolved_path();
+    summary.device = image.device();
+    summary.inode = image.inode();
+    summary.format = image::format_name(image.format());
+    summary.owner = user_name(image.owner());
+    summary.facts.env_scripts = environment_scripts(*tree);
+    summary.facts.has_runscript = is_executable_file(*tree, "/.singularity.d/runscript");
+    summary.facts.has_test = is_executable_file(*tree, "/.singularity.d/test");
+    summary.facts.has_bin_sh = is_executable_file(*tree, "/bin/sh");
+    summary.facts.has_bin_bash = is_executable_file(*tree, "/bin/bash");
+    summary.passwd = tree->read_file("/etc/passwd").value_or("");
+    summary.group = tree->read_file("/etc/group").value_or("");
+    summary.exists = [tree](const std::string& path) { return tree->stat(path).has_value(); };
+    summary.libraries = mpi::image_libraries(image_file_view(tree));
+    return summary;
+}
+
+}  // namespace hpc::launch

@@ -1,0 +1,199 @@
+#include "sandbox/plan/bind_spec.hpp"
+
+#include "common/error.hpp"
+#include "common/csv_list.hpp"
+
+#include <optional>
+
+namespace hpc::sandbox {
+namespace {
+
+// One comma-separated item of a -B value, split at its unescaped colons, and its text as
+// written (for messages).
+struct BindItem {
+    std::vector<std::string> parts;
+    std::string text;
+};
+
+std::string trim(std::string_view text) {
+    size_t start = text.find_first_not_of(" \t");
+    if (start == std::string_view::npos) return {};
+    size_t end = text.find_last_not_of(" \t");
+    return std::string(text.substr(start, end - start + 1));
+}
+
+// "\," and "\:" stand for a comma and a colon inside a path; any other backslash is kept.
+// Blanks around each part are dropped, as Apptainer does.
+std::vector<BindItem> split_items(std::string_view value) {
+    std::vector<BindItem> items;
+    BindItem item{{""}, ""};
+    auto finish_item = [&] {
+        for (std::string& part : item.parts) part = trim(part);
+        bool blank = item.parts.size() == 1 && item.parts.front().empty();  // ",," or a trailing comma
+        item.text = trim(item.text);
+        if (!blank) items.push_back(std::move(item));
+        item = BindItem{{""}, ""};
+    };
+    for (size_t i = 0; i < value.size(); ++i) {
+        char c = value[i];
+        if (c == '\\' && i + 1 < value.size() && (value[i + 1] == ',' || value[i + 1] == ':')) {
+            item.parts.back() += value[++i];
+            item.text += value.substr(i - 1, 2);
+            continue;
+        }
+        if (c == ',') {
+            finish_item();
+            continue;
+        }
+        if (c == ':')
+            item.parts.emplace_back();
+        else
+            item.parts.back() += c;
+        item.text += c;
+    }
+    finish_item();
+    return items;
+}
+
+bool is_bind_option(const BindItem& item) {
+    if (item.parts.size() != 1) return false;
+    const std::string& word = item.parts.front();
+    return word == "ro" || word == "rw" || word.starts_with("image-src=") || word.starts_with("id=");
+}
+
+[[noreturn]] void spec_error(std::string_view kind, std::string_view spec, const std::string& cause) {
+    throw Error(ExitCode::usage, std::string(kind) + " '" + std::string(spec) + "': " + cause);
+}
+
+[[noreturn]] void bind_error(std::string_view spec, const std::string& cause) { spec_error("bind", spec, cause); }
+
+// `kind` is "bind" or "mount", for the message.
+void check_destination(std::string_view kind, std::string_view spec, const std::string& destination,
+                       bool explicit_destination) {
+    if (destination.empty()) spec_error(kind, spec, "empty destination");
+    if (destination.front() != '/') {
+        std::string cause = "the destination '" + destination + "' must be an absolute path";
+        if (!explicit_destination) cause += " (a relative source needs a destination: src:/dst)";
+        spec_error(kind, spec, cause);
+    }
+}
+
+void apply_bind_option(std::string_view spec, const std::string& option, BindSpec& bind) {
+    if (option == "ro") {
+        bind.read_only = true;  // as Apptainer: "ro" anywhere wins over "rw"
+    } else if (option == "rw") {
+        // the default
+    } else if (option.starts_with("image-src=") || option.starts_with("id=")) {
+        bind_error(spec, "binding from inside an image file (" + option.substr(0, option.find('=') + 1) +
+                             ") is not supported by hpc");
+    } else if (option.empty()) {
+        bind_error(spec, "empty bind option (expected ro or rw)");
+    } else {
+        bind_error(spec, "unknown bind option '" + option + "' (expected ro or rw)");
+    }
+}
+
+// `extra_options`: the option words that followed the item in the list.
+BindSpec make_bind(const BindItem& item, const std::vector<std::string>& extra_options) {
+    std::string spec = item.text;
+    for (const std::string& option : extra_options) spec += "," + option;
+    const std::vector<std::string>& parts = item.parts;
+    if (parts.size() > 3) bind_error(spec, "too many ':' (expected src[:dst[:opts]]; write \\: for a colon in a path)");
+    BindSpec bind;
+    bind.source = parts[0];
+    if (bind.source.empty()) bind_error(spec, "empty source");
+    bind.destination = parts.size() > 1 ? parts[1] : bind.source;
+    check_destination("bind", spec, bind.destination, parts.size() > 1);
+    if (parts.size() > 2) {
+        apply_bind_option(spec, parts[2], bind);
+        for (const std::string& option : extra_options) apply_bind_option(spec, option, bind);
+    }
+    return bind;
+}
+
+}  // namespace
+
+std::vector<BindSpec> parse_bind_list(std::string_view value) {
+    std::vector<BindItem> items = split_items(value);
+    std::vector<BindSpec> binds;
+    for (size_t i = 0; i < items.size(); ++i) {
+        // "src:dst:ro,rw" has its options split by the list's own commas: words that are bind
+        // options and follow an item with an options field belong to it.
+        const BindItem& item = items[i];
+        std::vector<std::string> extra_options;
+        if (item.parts.size() == 3)
+            while (i + 1 < items.size() && is_bind_option(items[i + 1])) extra_options.push_back(items[++i].parts.front());
+        binds.push_back(make_bind(item, extra_options));
+    }
+    return binds;
+}
+
+std::vector<BindSpec> parse_mount_list(std::string_view value) {
+    std::vector<CsvRecord> records;
+    try {
+        records = parse_csv_records(value);
+    } catch (const Error& error) {
+        throw error.within("mount '" + std::string(value) + "'");
+    }
+    std::vector<BindSpec> binds;
+    for (const CsvRecord& record : records) {
+        std::string spec;
+        for (size_t i = 0; i < record.size(); ++i) spec += (i == 0 ? "" : ",") + record[i];
+        auto fail = [&](const std::string& cause) { spec_error("mount", spec, cause); };
+
+        BindSpec bind;
+        bool has_source = false;
+        bool has_destination = false;
+        for (const std::string& field : record) {
+            size_t equals = field.find('=');
+            std::string key = field.substr(0, equals);
+            std::optional<std::string> value_of;
+            if (equals != std::string::npos) value_of = field.substr(equals + 1);
+            std::string text = value_of.value_or("");
+
+            if (key == "type") {
+                if (text != "bind") fail("unsupported mount type '" + text + "' (only bind is supported)");
+            } else if (key == "source" || key == "src") {
+                if (text.empty()) fail("empty source");
+                bind.source = text;
+                has_source = true;
+            } else if (key == "destination" || key == "dst" || key == "target") {
+                if (text.empty()) fail("empty destination");
+                bind.destination = text;
+                has_destination = true;
+            } else if (key == "readonly" || key == "ro") {
+                // Docker's readonly=true|false|1|0; Apptainer ignores the value (ro=false is
+                // read-only there), which can only surprise.
+                if (!value_of || text == "true" || text == "1")
+                    bind.read_only = true;
+                else if (text == "false" || text == "0")
+                    bind.read_only = false;
+                else
+                    fail("'" + key + "' takes true or false, not '" + text + "'");
+            } else if (key == "nonested") {
+                // Apptainer's hint not to pass the bind on to a nested Apptainer: hpc passes
+                // nothing on, so there is nothing to do.
+            } else if (key == "bind-propagation") {
+                fail("bind-propagation is not supported for individual mounts");
+            } else if (key == "image-src" || key == "id") {
+                fail("binding from inside an image file (" + key + "=) is not supported by hpc");
+            } else {
+                fail("unknown key '" + key + "' (expected type, source, destination or readonly)");
+            }
+        }
+        if (!has_source || !has_destination) fail("a mount needs a source and a destination");
+        check_destination("mount", spec, bind.destination, true);
+        binds.push_back(std::move(bind));
+    }
+    return binds;
+}
+
+BindSpec parse_mount_spec(std::string_view value) {
+    std::vector<BindSpec> binds = parse_mount_list(value);
+    if (binds.size() != 1)
+        throw Error(ExitCode::usage, "mount '" + std::string(value) + "': expected one mount, found " +
+                                         std::to_string(binds.size()));
+    return binds.front();
+}
+
+}  // namespace hpc::sandbox

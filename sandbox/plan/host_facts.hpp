@@ -1,0 +1,31 @@
+// Facts about the host that a launch plan depends on, gathered once by the caller and passed
+// in as data, so the planner stays pure and its tests can invent any host they like.
+#pragma once
+
+#include "mpi/host_mpi.hpp"
+#include "sandbox/plan/identity.hpp"
+#include "sandbox/plan/subordinate_ids.hpp"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hpc::sandbox {
+
+// The canonical host path (symlinks resolved) of a path, or nullopt when it does not exist.
+using CanonicalPath = std::function<std::optional<std::string>(const std::string& path)>;
+
+struct HostFacts {
+    UserIdentity user;
+    std::string cwd;  // the working directory as the user sees it ($PWD when it names it)
+    std::vector<std::string> environ;
+    std::string terminal;  // the terminal on stdin, stdout or stderr ("/dev/pts/3"), or ""
+    CanonicalPath canonical;
+    // The user's subordinate ids, asked for only by --fakeroot (reading them loads libsubid).
+    std::function<SubordinateIds()> subordinate_ids;
+    // The host's MPI, looked for only by --mpi host (it reads every library of it).
+    std::function<mpi::HostMpi(const mpi::HostMpiQuery&)> mpi;
+};
+
+}  // namespace hpc::sandbox

@@ -1,0 +1,100 @@
+// The LaunchPlan: everything a launch will do, decided before anything is done. It is a
+// value (no handles, no I/O), printed by --dry-run and walked in order by the executor.
+// Paths in `mounts` are container paths; sources are canonical host paths.
+#pragma once
+
+#include "sandbox/environment/environment.hpp"
+#include "sandbox/plan/network_plan.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace hpc::sandbox {
+
+struct IdMap {
+    uint32_t inside = 0;
+    uint32_t outside = 0;
+    uint32_t count = 1;
+
+    bool operator==(const IdMap&) const = default;
+};
+
+// How the container's root file system is put together.
+struct RootPlan {
+    enum class Source { squashfs, directory };
+    Source source = Source::squashfs;
+    std::string directory;        // canonical host path, for Source::directory
+    uint64_t directory_device = 0;  // and the directory the site's policy was checked on there
+    uint64_t directory_inode = 0;
+    bool writable = false;        // --writable: the directory itself, read-write
+    bool overlay = false;         // --writable-tmpfs: a tmpfs upper over the image (kernel overlayfs)
+    // The directory is a build's own stage (an overlay builder/ mounted in its work area), not
+    // a user's: mount points are made in it as in any file system hpc mounted.
+    bool build_stage = false;
+
+    bool operator==(const RootPlan&) const = default;
+};
+
+enum class MountKind {
+    bind,        // `source` (host) at `target`
+    tmpfs,       // a new, empty tmpfs
+    devpts,      // a new devpts instance, its own ptmx
+    proc,        // a new procfs for the container's PID namespace (made by the payload)
+    file,        // `content` in a staging file, bound at `target` (identity files)
+    symlink,     // a symlink at `target` pointing at `source`
+};
+
+struct MountStep {
+    MountKind kind = MountKind::bind;
+    std::string source;
+    std::string target;
+    bool read_only = false;
+    bool optional = false;       // a missing host source skips the step instead of failing
+    bool is_directory = true;    // what to make at `target` when missing
+    std::string content;         // MountKind::file
+    std::string options;         // tmpfs: mount data such as "mode=0755"
+    std::string purpose;         // "home", "-B /data:/mnt", ...: for messages and --dry-run
+
+    bool operator==(const MountStep&) const = default;
+};
+
+struct NamespacePlan {
+    bool pid = false;   // --pid: a new PID namespace
+    bool ipc = false;   // --ipc
+    bool init = true;   // with pid: a small init as PID 1 reaps and forwards signals
+
+    bool operator==(const NamespacePlan&) const = default;
+};
+
+struct LaunchPlan {
+    std::vector<IdMap> uid_map;
+    std::vector<IdMap> gid_map;
+    // --fakeroot in one id: the payload's chown and set*id calls succeed without effect
+    // (ownership_filter.hpp).
+    bool ownership_ignored = false;
+    // Join, or let join, the other launches of this image by this user on the node: one FUSE
+    // mount and page cache for all (node_share.hpp). Off with --no-share and for directories.
+    bool share_mount = false;
+    // Who may join beyond the user and the image: inside a Slurm job, that job's step alone
+    // ("slurm job 12 step 0"), so that a job never waits for another's ranks to end; "" for all.
+    std::string share_scope;
+    NamespacePlan namespaces;
+    NetworkPlan network;
+    RootPlan root;
+    std::vector<MountStep> mounts;  // in order: a parent before anything mounted below it
+    PayloadCommand command;
+    // Working directories to try in order; all but the first warn when used. With --pwd there
+    // is one, and failing to enter it is an error.
+    std::vector<std::string> working_directories;
+    bool working_directory_required = false;
+    std::vector<std::string> warnings;  // printed before the launch
+};
+
+// A bind of the host's `source` (canonical) at `target`.
+MountStep bind_step(const std::string& source, const std::string& target, bool read_only, std::string purpose);
+
+// A readable account of the plan, one item per line, for --dry-run and -v.
+std::string describe(const LaunchPlan& plan);
+
+}  // namespace hpc::sandbox

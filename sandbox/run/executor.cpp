@@ -1,0 +1,272 @@
+#include "sandbox/run/executor.hpp"
+
+#include "common/error.hpp"
+#include "common/exact_path.hpp"
+#include "common/path_in_root.hpp"
+#include "sandbox/run/mount_ops.hpp"
+#include "sandbox/run/shadow_directory.hpp"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+
+namespace hpc::sandbox {
+namespace {
+
+const std::string staging_mount = "/tmp";  // in our own mount namespace, so the host never sees it
+const std::string new_root = "/newroot";
+const std::string old_root = previous_root;
+const std::string lower_dir = "/lower";
+const std::string overlay_dir = "/overlay";
+const std::string files_dir = "/files";
+const std::string shadows_dir = "/shadows";
+
+std::optional<std::string> read_link(const std::string& path) {
+    char target[PATH_MAX];
+    ssize_t length = ::readlink(path.c_str(), target, sizeof target);
+    if (length < 0) return std::nullopt;  // not a symlink, or missing: both end the link chain
+    return std::string(target, static_cast<size_t>(length));
+}
+
+struct stat stat_of(int fd, const std::string& what) {
+    struct stat status {};
+    if (::fstat(fd, &status) != 0) throw_errno("stat " + what);
+    return status;
+}
+
+struct stat stat_of(const std::string& path) {
+    struct stat status {};
+    if (::stat(path.c_str(), &status) != 0) throw_errno("stat " + path);
+    return status;
+}
+
+// The deepest directory on the way to `path` that exists: where a new entry must be made.
+std::string deepest_existing(const std::string& path) {
+    std::string at = path;
+    struct stat status {};
+    while (at.size() > new_root.size() && ::lstat(at.c_str(), &status) != 0) at.erase(at.rfind('/'));
+    return at;
+}
+
+// The component of `path` right below `directory` (which is a prefix of it).
+std::string next_component(const std::string& path, const std::string& directory) {
+    std::size_t start = directory.size() + 1;
+    return path.substr(start, path.find('/', start) - start);
+}
+
+}  // namespace
+
+std::string Executor::staged_target(const std::string& container_path) const {
+    // Symlinks in the image resolve inside the image's root, never on the host.
+    return new_root + resolve_in_root(container_path, [](const std::string& path) {
+               return read_link(new_root + path);
+           });
+}
+
+void Executor::stage_root() {
+    make_mounts_private();
+    make_mount_point(staging_mount, true);  // a joiner starts in the server's staging root
+    mount_tmpfs(staging_mount, "mode=0755");
+    for (const std::string& directory : {new_root, old_root, files_dir})
+        make_mount_point(staging_mount + directory, true);
+    pivot_into(staging_mount, staging_mount + old_root);
+    own("/");
+    // While the container is assembled, the host's /proc and /dev stay where programs look for
+    // them (/proc/self/..., /dev/fuse): the image's server and the id maps it reads need them.
+    for (const char* host_tree : {"/proc", "/dev"})
+        if (::symlink((hooks_.host_root + host_tree).c_str(), host_tree) != 0)
+            throw_errno(std::string("symlink ") + host_tree);
+
+    const RootPlan& root = plan_.root;
+    std::string image_target = root.overlay ? lower_dir : new_root;
+    if (root.overlay) make_mount_point(lower_dir, true);
+    if (root.source == RootPlan::Source::squashfs) {
+        hooks_.mount_squashfs(image_target);
+        own(image_target);
+        // The image alone (none of the binds that will go on it), for launchers that join.
+        make_mount_point(staged_image_for_joiners, true);
+        bind_mount(image_target, staged_image_for_joiners, false);
+    } else {
+        mount_root_directory(image_target);
+    }
+    if (root.overlay) {
+        make_mount_point(overlay_dir, true);
+        mount_tmpfs(overlay_dir, "mode=0755");
+        make_mount_point(overlay_dir + "/upper", true);
+        make_mount_point(overlay_dir + "/work", true);
+        mount_overlay(lower_dir, overlay_dir + "/upper", overlay_dir + "/work", new_root);
+        own(new_root);
+    }
+}
+
+void Executor::mount_root_directory(const std::string& target) {
+    const RootPlan& root = plan_.root;
+    // The directory the site's policy judged, and no other: what is at its path now must be it.
+    UniqueFd directory = open_exact(hooks_.host_root + root.directory, O_DIRECTORY, root.directory);
+    struct stat status = stat_of(directory.get(), root.directory);
+    if (root.directory_inode != 0 &&
+        (status.st_dev != root.directory_device || status.st_ino != root.directory_inode))
+        throw Error(ExitCode::denied, root.directory + ": replaced by another directory while hpc used it");
+    // Writes to a directory the user cannot write would fail, or, where hpc covers a directory
+    // to make a mount point, vanish with the run: --writable refuses it from the start.
+    if (root.writable && ::access(descriptor_link(directory.get()).c_str(), W_OK) != 0) {
+        int err = errno;
+        throw Error(ExitCode::denied, root.directory + ": --writable, but the image is not writable by you (" +
+                                          std::strerror(err) + ")",
+                    err);
+    }
+    bind_mount(descriptor_link(directory.get()), target, false, root.directory);
+    if (root.build_stage) own(target);
+    if (!root.writable && !root.overlay) remount_read_only(target);
+}
+
+void Executor::own(const std::string& mounted) { own_devices_.insert(stat_of(mounted).st_dev); }
+
+void Executor::make_room(const std::string& target, bool directory) {
+    // One missing component at a time, each made through a descriptor of the directory above
+    // it, checked to be that directory (no link followed) and on a file system hpc mounted
+    // itself: a host directory (a bind, a sandbox image) is covered first, never written.
+    struct stat status {};
+    for (std::size_t made = 0; ::lstat(target.c_str(), &status) != 0; ++made) {
+        if (made > PATH_MAX / 2) throw Error(ExitCode::software, "mount point " + target + ": no end in sight");
+        std::string holder = deepest_existing(target);
+        UniqueFd holder_fd = open_exact(holder, O_DIRECTORY, "mount point " + target);
+        if (!own_devices_.contains(stat_of(holder_fd.get(), holder).st_dev)) {
+            cover(holder, target);
+            continue;
+        }
+        std::string name = next_component(target, holder);
+        bool last = holder + "/" + name == target;
+        int result = last && !directory ? ::mknodat(holder_fd.get(), name.c_str(), S_IFREG | 0644, 0)
+                                        : ::mkdirat(holder_fd.get(), name.c_str(), 0755);
+        if (result == 0 || errno == EEXIST) continue;
+        int err = errno;
+        // The image's server may refuse a new entry (a read-only squashfs): cover it as a host's.
+        bool covered = std::find(shadows_.begin(), shadows_.end(), holder) != shadows_.end();
+        if (!shadowing_helps(err) || covered) throw_errno((last ? "create " : "mkdir ") + holder + "/" + name, err);
+        cover(holder, target);
+    }
+}
+
+void Executor::cover(const std::string& directory, const std::string& mount_point) {
+    if (plan_.root.writable && hooks_.warn) {
+        std::string inside = directory == new_root ? "/" : directory.substr(new_root.size());
+        std::string point = mount_point.substr(new_root.size());
+        hooks_.warn("--writable: no " + point + " in the image to mount over: " + inside +
+                    " is covered by a copy for this run, so entries made directly in it are not kept (make " + point +
+                    " in the image to keep them)");
+    }
+    std::string parking = shadows_dir + "/" + std::to_string(shadows_.size());
+    shadow_directory(directory, parking);
+    shadows_.push_back(directory);
+    own(directory);
+}
+
+void Executor::apply(const MountStep& step, std::size_t index) {
+    std::string target = staged_target(step.target);
+    bool directory = step.is_directory;
+    // A bind mounts what the planner checked against the site's policy, through a descriptor
+    // of exactly that path: a link swapped into it since would lead elsewhere, and is refused.
+    UniqueFd source;
+    if (step.kind == MountKind::bind) {
+        source = open_exact(hooks_.host_root + step.source, 0, "bind source " + step.source);
+        directory = S_ISDIR(stat_of(source.get(), step.source).st_mode);
+    }
+
+    if (step.kind == MountKind::symlink) {
+        if (::symlink(step.source.c_str(), target.c_str()) != 0 && errno != EEXIST)
+            throw_errno("symlink " + target + " -> " + step.source);
+        return;
+    }
+    make_room(target, directory);
+    if (step.kind == MountKind::bind || step.kind == MountKind::file) {
+        struct stat status {};
+        if (::stat(target.c_str(), &status) == 0 && S_ISDIR(status.st_mode) != directory)
+            throw Error(ExitCode::data, std::string(directory ? "a directory" : "a file") + " cannot go on " +
+                                            step.target + ", which is " +
+                                            (directory ? "a file" : "a directory") + " in the container");
+    }
+    switch (step.kind) {
+    case MountKind::bind:
+        // A directory comes with the host's mounts under it (cgroups under /sys, a job's
+        // mount under /tmp): a user namespace may not bind it without them (they are locked
+        // to it, and mount(2) says EINVAL), and the container sees what the host sees there.
+        bind_mount(descriptor_link(source.get()), target, directory, step.source);
+        if (step.read_only) remount_read_only(target);
+        break;
+    case MountKind::file: {
+        std::string staged = files_dir + "/" + std::to_string(index);
+        write_file(staged, step.content, 0644);
+        bind_mount(staged, target, false);
+        remount_read_only(target);
+        break;
+    }
+    case MountKind::tmpfs:
+        mount_tmpfs(target, step.options);
+        own(target);
+        break;
+    case MountKind::devpts:
+        mount_devpts(target);
+        break;
+    case MountKind::proc:
+        break;  // mounted by the payload, the only process inside the new PID namespace
+    case MountKind::symlink:
+        break;
+    }
+}
+
+void Executor::prepare() {
+    try {
+        stage_root();
+    } catch (const Error& error) {
+        throw error.within("staging the image's root");
+    }
+    for (std::size_t index = 0; index < plan_.mounts.size(); ++index) {
+        const MountStep& step = plan_.mounts[index];
+        try {
+            apply(step, index);
+        } catch (const Error& error) {
+            throw error.within(step.purpose);
+        }
+    }
+    if (!plan_.root.writable && !plan_.root.overlay) {
+        // Deepest first: the root's own cover last, so that none hides another from the remount.
+        for (auto shadow = shadows_.rbegin(); shadow != shadows_.rend(); ++shadow)
+            if (*shadow != new_root) remount_read_only(*shadow);
+        remount_read_only(new_root);
+    }
+    if (hooks_.root_complete) hooks_.root_complete();
+}
+
+std::string Executor::enter() {
+    // A mount namespace of the payload's own for the pivot, which would otherwise change the
+    // launcher's too: launchers that join it find its staging root as it was (node_share.hpp).
+    if (::unshare(CLONE_NEWNS) != 0) throw_errno("unshare the payload's mount namespace");
+    for (const MountStep& step : plan_.mounts)
+        if (step.kind == MountKind::proc) mount_proc(staged_target(step.target));
+    pivot_and_detach_old_root(new_root);
+    return enter_working_directory();
+}
+
+std::string Executor::enter_working_directory() {
+    const std::vector<std::string>& candidates = plan_.working_directories;
+    for (std::size_t index = 0; index < candidates.size(); ++index) {
+        if (::chdir(candidates[index].c_str()) == 0) return candidates[index];
+        int err = errno;
+        if (plan_.working_directory_required)
+            throw Error(ExitCode::no_input, "--pwd " + candidates[index] + ": " + std::strerror(err) +
+                                                " in the container", err);
+        if (index + 1 < candidates.size() && hooks_.warn)
+            hooks_.warn("cannot enter " + candidates[index] + " in the container (" + std::strerror(err) +
+                        "): starting in " + candidates[index + 1]);
+    }
+    throw Error(ExitCode::os, "no working directory can be entered in the container");
+}
+
+}  // namespace hpc::sandbox

@@ -1,0 +1,73 @@
+// Applying a LaunchPlan with system calls, one step after another, in the plan's order.
+// The launcher stages the whole tree (prepare); the payload's process, started then, makes
+// what only it can make (a /proc for its PID namespace), pivots into the tree and enters its
+// working directory (enter).
+//
+// Staging: a private tmpfs is mounted on /tmp of the new mount namespace and becomes the
+// root with pivot_root(2), so the host's tree is at /oldroot and nothing is ever written on
+// the host. The container's root is assembled at /newroot; files hpc writes (passwd, group)
+// wait in /files; an overlay's upper layer lives in /overlay.
+#pragma once
+
+#include "sandbox/plan/launch_plan.hpp"
+
+#include <sys/types.h>
+
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace hpc::sandbox {
+
+// In the staging root: where the root it replaced is (the host's, for a launcher that made its
+// own namespaces), and where the image's mount is kept for launchers that join (node_share.hpp).
+inline constexpr char previous_root[] = "/oldroot";
+inline constexpr char staged_image_for_joiners[] = "/image";
+
+struct ExecutorHooks {
+    // Mounts the image's squashfs at `target` (the caller serves it; sandbox knows no SIF).
+    std::function<void(const std::string& target)> mount_squashfs;
+    // Every mount point exists: the image's tree will not change any more.
+    std::function<void()> root_complete;
+    // A warning for the user (only cmd/ prints).
+    std::function<void(const std::string& message)> warn;
+    // Where the host's tree is once staging has begun: below the previous root, or, in a
+    // launcher that joined another's namespaces (rooted in its staging), below that one's.
+    std::string host_root = previous_root;
+};
+
+class Executor {
+public:
+    Executor(const LaunchPlan& plan, ExecutorHooks hooks) : plan_(plan), hooks_(std::move(hooks)) {}
+
+    // In the launcher, inside the new user and mount namespaces. Throws hpc::Error naming
+    // the step ("-B /data:/mnt: bind ... : Permission denied").
+    void prepare();
+
+    // In the payload's process, after prepare() has finished. Returns the working directory
+    // it entered (the first of the plan's that could be entered).
+    std::string enter();
+
+private:
+    void stage_root();
+    void apply(const MountStep& step, std::size_t index);
+    // Makes a mount point, covering its directory with a tmpfs copy when the image's own
+    // cannot take a new entry (shadow_directory.hpp).
+    void make_room(const std::string& target, bool directory);
+    // Covers `directory` with a tmpfs copy of itself (shadow_directory.hpp), for `mount_point`.
+    void cover(const std::string& directory, const std::string& mount_point);
+    void mount_root_directory(const std::string& target);
+    void own(const std::string& mounted);  // hpc mounted the file system at `mounted`
+    std::string staged_target(const std::string& container_path) const;
+    std::string enter_working_directory();
+
+    const LaunchPlan& plan_;
+    ExecutorHooks hooks_;
+    std::vector<std::string> shadows_;  // directories covered so far, in order
+    // The file systems hpc mounted (its staging tmpfs, the image's server, overlays, tmpfs
+    // mounts and covers): the only ones it makes mount points in (make_room).
+    std::set<dev_t> own_devices_;
+};
+
+}  // namespace hpc::sandbox

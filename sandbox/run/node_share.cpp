@@ -1,0 +1,239 @@
+#include "sandbox/run/node_share.hpp"
+
+#include "common/error.hpp"
+#include "common/pipe.hpp"
+#include "sandbox/run/mount_ops.hpp"
+#include "sandbox/run/socket_owner.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace hpc::sandbox {
+namespace {
+
+constexpr char ready_word = 'R';
+constexpr int ready_timeout_ms = 10000;  // a server stuck staging its own container
+constexpr int meeting_attempts = 50;
+
+// An abstract socket address: a name in the network namespace, not a file.
+socklen_t address_of(const std::string& key, sockaddr_un& address) {
+    std::memset(&address, 0, sizeof address);
+    address.sun_family = AF_UNIX;
+    std::size_t length = std::min(key.size(), sizeof address.sun_path - 1);
+    std::memcpy(address.sun_path + 1, key.data(), length);
+    return static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + length);
+}
+
+UniqueFd new_socket(int flags = 0) {
+    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | flags, 0));
+    if (!fd) throw_errno("socket");
+    return fd;
+}
+
+ucred peer_of(int connection) {
+    ucred peer{};
+    socklen_t size = sizeof peer;
+    if (::getsockopt(connection, SOL_SOCKET, SO_PEERCRED, &peer, &size) != 0) peer.uid = static_cast<uid_t>(-1);
+    return peer;
+}
+
+// Binds the name: whoever does first serves.
+std::optional<UniqueFd> claim(const std::string& key) {
+    sockaddr_un address{};
+    socklen_t length = address_of(key, address);
+    UniqueFd listener = new_socket();
+    if (::bind(listener.get(), reinterpret_cast<sockaddr*>(&address), length) != 0) {
+        if (errno == EADDRINUSE) return std::nullopt;
+        throw_errno("bind the sharing socket");
+    }
+    if (::listen(listener.get(), 128) != 0) throw_errno("listen on the sharing socket");
+    return listener;
+}
+
+// Why a launch goes private at once: the name follows from a stat of the image, which anyone
+// who may read the image can make, and bind first.
+Error held_by_another_user(uid_t owner) {
+    return Error(ExitCode::unavailable,
+                 "another user (uid " + std::to_string(owner) + ") holds the sharing name of this image");
+}
+
+// Connects `connection` (non-blocking) to the name of `key`. A name that refuses (bound, not
+// listening) or has no room (a full backlog) is asked after its owner rather than waited for:
+// another user's throws at once. False: no server, or one of this user's launches starting or
+// going (try again).
+bool connect_to_name(int connection, const std::string& key) {
+    sockaddr_un address{};
+    socklen_t length = address_of(key, address);
+    if (::connect(connection, reinterpret_cast<sockaddr*>(&address), length) == 0) return true;
+    int refused = errno;
+    if (refused != ECONNREFUSED && refused != EAGAIN) return false;
+    std::optional<uid_t> owner = abstract_socket_owner(key);
+    if (owner && *owner != ::getuid()) throw held_by_another_user(*owner);
+    if (refused == ECONNREFUSED) return false;  // no one, or a server between bind and listen
+    // This user's server with more launches waiting than its backlog holds (it accepts once its
+    // image is mounted): wait for room, as long as for its word.
+    timeval patience{ready_timeout_ms / 1000, 0};
+    if (::setsockopt(connection, SOL_SOCKET, SO_SNDTIMEO, &patience, sizeof patience) != 0) return false;
+    int flags = ::fcntl(connection, F_GETFL);
+    if (flags < 0 || ::fcntl(connection, F_SETFL, flags & ~O_NONBLOCK) != 0) return false;
+    return ::connect(connection, reinterpret_cast<sockaddr*>(&address), length) == 0;
+}
+
+// Connects to the server of `key` and waits until it says its image is mounted. nullopt: no
+// server, or one that went away meanwhile (try again). Nothing the peer says is read before
+// its uid, from the kernel, is found to be ours.
+std::optional<ShareGuest> try_join(const std::string& key) {
+    ShareGuest guest;
+    guest.connection = new_socket(SOCK_NONBLOCK);
+    if (!connect_to_name(guest.connection.get(), key)) return std::nullopt;
+    ucred peer = peer_of(guest.connection.get());
+    if (peer.uid != ::getuid()) throw held_by_another_user(peer.uid);
+    pollfd wait{guest.connection.get(), POLLIN, 0};
+    if (::poll(&wait, 1, ready_timeout_ms) != 1) return std::nullopt;
+    char word = 0;
+    if (::read(guest.connection.get(), &word, 1) != 1 || word != ready_word) return std::nullopt;
+    std::string proc = "/proc/" + std::to_string(peer.pid) + "/ns/";
+    guest.user_namespace.reset(::open((proc + "user").c_str(), O_RDONLY | O_CLOEXEC));
+    guest.mount_namespace.reset(::open((proc + "mnt").c_str(), O_RDONLY | O_CLOEXEC));
+    if (!guest.user_namespace || !guest.mount_namespace) return std::nullopt;
+    // Still the server that answered (its pid not reused): its end of the connection is open.
+    pollfd alive{guest.connection.get(), POLLRDHUP, 0};
+    if (::poll(&alive, 1, 0) != 0) return std::nullopt;
+    return guest;
+}
+
+// A launch that joined: followed by its process, not by its connection, which it closes when it
+// execs its payload (launcher.hpp).
+struct Joiner {
+    UniqueFd connection;
+    UniqueFd process;  // a pidfd: readable once the process has ended
+};
+
+// Answers a connection: a joiner of this user's, followed from now on, or nullopt. Only this
+// user's launches count: another user could not join, but holding its connection would keep
+// this launcher waiting.
+std::optional<Joiner> welcome(UniqueFd connection) {
+    ucred peer = peer_of(connection.get());
+    if (peer.uid != ::getuid()) return std::nullopt;
+    // (Debian 12's <sys/pidfd.h> declares pidfd_open without C linkage: the system call, then.)
+    Joiner joiner{std::move(connection), UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, peer.pid, 0)))};
+    if (!joiner.process) return std::nullopt;
+    // The joiner waits for the ready word before it can exec: a connection still open proves
+    // that the pid was not freed and reused before the pidfd was taken.
+    pollfd alive{joiner.connection.get(), POLLRDHUP, 0};
+    if (::poll(&alive, 1, 0) != 0) return std::nullopt;
+    if (::write(joiner.connection.get(), &ready_word, 1) != 1) return std::nullopt;
+    return joiner;
+}
+
+}  // namespace
+
+struct ShareHost::State {
+    UniqueFd listener;
+    UniqueFd wake_read, wake_write;  // wakes the thread when this launcher's payload is done
+    std::thread thread;
+    std::vector<Joiner> guests;
+
+    // Accepts joiners and counts them until this launcher is done and the last has gone.
+    void serve() {
+        bool own_done = false;
+        for (;;) {
+            if (own_done && guests.empty()) {
+                listener.reset();  // the name is free: no one can join a server that is going
+                return;
+            }
+            std::vector<pollfd> fds{{listener.get(), POLLIN, 0}, {wake_read.get(), POLLIN, 0}};
+            for (const Joiner& guest : guests) fds.push_back({guest.process.get(), POLLIN, 0});
+            if (::poll(fds.data(), fds.size(), -1) < 0) continue;  // EINTR
+            if (fds[1].revents) {
+                char word;
+                ssize_t ignored = ::read(wake_read.get(), &word, 1);  // once: it stays done
+                (void)ignored;
+                own_done = true;
+            }
+            for (std::size_t index = fds.size(); index-- > 2;)
+                if (fds[index].revents) guests.erase(guests.begin() + static_cast<std::ptrdiff_t>(index - 2));
+            if (fds[0].revents & POLLIN) {
+                UniqueFd connection(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+                if (!connection) continue;
+                if (std::optional<Joiner> joiner = welcome(std::move(connection))) guests.push_back(std::move(*joiner));
+            }
+        }
+    }
+};
+
+ShareHost::ShareHost(UniqueFd listener) : state_(std::make_unique<State>()) {
+    state_->listener = std::move(listener);
+    Pipe wake;
+    state_->wake_read = std::move(wake.read);
+    state_->wake_write = std::move(wake.write);
+}
+
+ShareHost::ShareHost(ShareHost&&) noexcept = default;
+
+ShareHost::~ShareHost() {
+    if (state_) wait_for_last_user();
+}
+
+void ShareHost::start_accepting() {
+    state_->thread = std::thread([state = state_.get()] { state->serve(); });
+}
+
+void ShareHost::wait_for_last_user() {
+    if (!state_->thread.joinable()) {
+        state_->listener.reset();  // never served: waiting joiners see the name go and retry
+        return;
+    }
+    char word = 1;
+    ssize_t ignored = ::write(state_->wake_write.get(), &word, 1);
+    (void)ignored;
+    state_->thread.join();
+}
+
+std::string meeting_name(uid_t uid, const std::string& image_identity, const LaunchPlan& plan) {
+    std::string maps;
+    for (const auto* table : {&plan.uid_map, &plan.gid_map})
+        for (const IdMap& map : *table)
+            maps += std::to_string(map.inside) + ":" + std::to_string(map.outside) + ":" + std::to_string(map.count) + ",";
+    char hash[24];
+    std::snprintf(hash, sizeof hash, "%zx", std::hash<std::string>{}(maps + plan.share_scope));
+    return "hpc/" + std::to_string(uid) + "/" + image_identity + "/" + hash;
+}
+
+ShareRole meet_launches_of(const std::string& image_identity, const LaunchPlan& plan) {
+    return meet(meeting_name(::getuid(), image_identity, plan));
+}
+
+ShareRole meet(const std::string& key) {
+    for (int attempt = 0; attempt < meeting_attempts; ++attempt) {
+        if (std::optional<UniqueFd> listener = claim(key)) return ShareHost(std::move(*listener));
+        if (std::optional<ShareGuest> guest = try_join(key)) return std::move(*guest);
+        ::usleep(2000u << std::min(attempt, 5));  // a server starting or going: try again
+    }
+    throw Error(ExitCode::unavailable, "no server for this image could be met or started");
+}
+
+void enter_shared(const ShareGuest& guest) {
+    if (::setns(guest.user_namespace.get(), CLONE_NEWUSER) != 0) throw_errno("join the image server's user namespace");
+    if (::setns(guest.mount_namespace.get(), CLONE_NEWNS) != 0) throw_errno("join the image server's mount namespace");
+    if (::unshare(CLONE_NEWNS) != 0) throw_errno("unshare a mount namespace");
+    make_mounts_private();
+}
+
+}  // namespace hpc::sandbox

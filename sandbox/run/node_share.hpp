@@ -1,0 +1,72 @@
+// One mount per node (design.md, "Serving squashfs"): concurrent launches of the same image by
+// the same user share the first launcher's FUSE mount, and so one page cache and one server.
+//
+// The meeting point is an abstract unix socket named after the user, the image file and the id
+// maps: nothing on disk, gone with its process, and the first to bind it serves. Later
+// launchers connect, check that the peer is the same user, wait for the word that its image is
+// mounted, then join its user and mount namespaces and make a private mount namespace of their
+// own for their binds. The server follows each joiner's process (a pidfd: a joiner becomes its
+// payload, launcher.hpp) and outlives its own payload until the last has ended; a joiner that
+// meets a dying server (or none) tries again, and becomes the server itself when the name is
+// free. No daemon: nothing runs after the last payload.
+#pragma once
+
+#include "common/unique_fd.hpp"
+#include "sandbox/plan/launch_plan.hpp"
+
+#include <sys/types.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+
+namespace hpc::sandbox {
+
+// The serving launcher's side: it holds the name from claim until the last joiner is gone.
+class ShareHost {
+public:
+    explicit ShareHost(UniqueFd listener);
+    ~ShareHost();
+    ShareHost(ShareHost&&) noexcept;
+    ShareHost& operator=(ShareHost&&) = delete;
+
+    // The image is mounted (in this process's namespaces): answer joiners from a thread.
+    void start_accepting();
+    // After this launcher's own payload: returns once every joiner's process has ended and the
+    // name is released, so that no one joins a server that is going.
+    void wait_for_last_user();
+
+private:
+    struct State;
+    std::unique_ptr<State> state_;
+};
+
+// A joiner's side: the connection (it may close: the server follows the joiner's process) and
+// the server's namespaces, opened while it was known to be alive.
+struct ShareGuest {
+    UniqueFd connection;
+    UniqueFd user_namespace;
+    UniqueFd mount_namespace;
+};
+
+using ShareRole = std::variant<ShareHost, ShareGuest>;
+
+// The name under which `uid`'s launches of one image file (`image_identity`, ImageFile's) with
+// the plan's id maps meet.
+std::string meeting_name(uid_t uid, const std::string& image_identity, const LaunchPlan& plan);
+
+// Meets the other launches under `name`: serve, or join a server that is ready. Throws
+// hpc::Error(unavailable) at once when another user holds the name (listening or not: the
+// kernel says whose it is), or when neither is possible after several tries.
+ShareRole meet(const std::string& name);
+
+// meet() under this user's meeting_name for the image and the plan.
+ShareRole meet_launches_of(const std::string& image_identity, const LaunchPlan& plan);
+
+// In a joiner, still single-threaded: enters the server's user and mount namespaces and takes a
+// private copy of the latter. Its root is then the server's staging root (executor.hpp): the
+// image mount there, the host's tree below the previous root.
+void enter_shared(const ShareGuest& guest);
+
+}  // namespace hpc::sandbox
