@@ -58,9 +58,9 @@ int run_host_command(const std::vector<std::string>& argv, const std::vector<std
             if (!options.own_pid_namespace) exec_command();
             // PID 1 of the new namespace supervises the command (a PID 1 ignores the
             // terminal's ^C; the command must not) and takes whatever it left when it ends.
-            if (::unshare(CLONE_NEWPID) != 0) throw_errno("unshare a PID namespace");
+            if (::unshare(CLONE_NEWPID) != 0) throw_errno("unshare a PID namespace for " + argv.front());
             pid_t init = ::fork();
-            if (init < 0) throw_errno("fork");
+            if (init < 0) throw_errno("fork the init of " + argv.front() + "'s PID namespace");
             if (init > 0) {
                 int status = 0;
                 while (::waitpid(init, &status, 0) < 0 && errno == EINTR) {
@@ -68,7 +68,7 @@ int run_host_command(const std::vector<std::string>& argv, const std::vector<std
                 ::_exit(sandbox::exit_status_of(status));
             }
             pid_t command = ::fork();
-            if (command < 0) throw_errno("fork");
+            if (command < 0) throw_errno("fork " + argv.front() + " in its PID namespace");
             if (command == 0) exec_command();
             ::_exit(sandbox::supervise(command, -1));
         } catch (const Error& error) {

@@ -138,7 +138,6 @@ std::vector<std::string> section_command(const std::string& script_path, const s
         }
         std::string shell;
         for (std::size_t rest = index + 1; rest < params.size(); ++rest) shell += params[rest] + " ";
-        if (shell.empty()) throw Error(ExitCode::data, "a section's '-c' needs a shell after it");
         command.push_back("-c");
         command.push_back(shell + script_path);
         return command;

@@ -25,6 +25,8 @@ std::vector<std::string> write_metadata(const std::string& root, const image::De
 
 // The command that runs a section script at `script_path`, as Apptainer builds it from the
 // section's arguments: /bin/sh -e SCRIPT, or with `-c SHELL ARGS`, /bin/sh -e -c "SHELL ARGS SCRIPT".
+// `args` are a parsed definition's (%pre, %setup, %post), whose parser refused a `-c` without a
+// shell after it, with its file and line, before the build began.
 std::vector<std::string> section_command(const std::string& script_path, const std::string& args);
 
 }  // namespace hpc::builder

@@ -7,9 +7,9 @@
 
 namespace hpc {
 
-Pipe::Pipe() {
+Pipe::Pipe(std::string_view purpose) {
     int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) throw_errno("pipe");
+    if (::pipe2(fds, O_CLOEXEC) != 0) throw_errno("make a pipe for " + std::string(purpose));
     read.reset(fds[0]);
     write.reset(fds[1]);
 }

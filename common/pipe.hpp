@@ -4,13 +4,17 @@
 
 #include "common/unique_fd.hpp"
 
+#include <string_view>
+
 namespace hpc {
 
 struct Pipe {
     UniqueFd read;
     UniqueFd write;
 
-    Pipe();  // throws hpc::Error(os) when pipe2(2) fails
+    // `purpose` says what the pipe carries ("the container's start-up report"), so that a
+    // failure names it: hpc::Error "make a pipe for <purpose>: <strerror>" when pipe2(2) fails.
+    explicit Pipe(std::string_view purpose);
 };
 
 }  // namespace hpc

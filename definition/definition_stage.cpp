@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
 #include <optional>
 
 namespace hpc::image::definition_stage {
@@ -35,6 +36,11 @@ constexpr std::array<std::string_view, 8> app_sections = {
     "appinstall", "applabels", "appfiles", "appenv", "apptest", "apphelp", "apprun", "appstart",
 };
 
+// The sections hpc runs as `/bin/sh -e SCRIPT`, or with `-c SHELL ARGS` among their arguments as
+// `/bin/sh -e -c "SHELL ARGS SCRIPT"` (Apptainer's getSectionScriptArgs; builder/metadata.cpp's
+// section_command). The other script sections' arguments go on their #! line instead.
+constexpr std::array<std::string_view, 3> shell_sections = {"pre", "setup", "post"};
+
 template <size_t N>
 bool contains(const std::array<std::string_view, N>& names, std::string_view name) {
     return std::find(names.begin(), names.end(), name) != names.end();
@@ -66,6 +72,7 @@ public:
     DefinitionStage parse() {
         parse_header();
         for (const RawSection& section : raw_.sections) parse_section(section);
+        check_shell_options();
         stage_.name = stage_.header_value("stage");
         return std::move(stage_);
     }
@@ -129,7 +136,23 @@ private:
         } else if (section.name == "labels") {
             parse_labels(section);
         } else if (section.name != "arguments") {  // read before templating, by definition.cpp
+            if (!args.empty()) args_lines_[section.name] = section.line;
             append_script(*script_named(section.name), section, std::move(args));
+        }
+    }
+
+    // A `-c` with no shell after it would otherwise fail only when its section runs, after the
+    // stages before it were built: refused here, at the line whose arguments the section kept
+    // (a later section's arguments replace earlier ones, so only those can fail). What follows
+    // -c is left to the shell that runs it, as in Apptainer: `-c bash` is found on PATH.
+    void check_shell_options() {
+        for (std::string_view section : shell_sections) {
+            std::vector<std::string_view> words = fields(script_named(section)->args);
+            auto option = std::find(words.begin(), words.end(), "-c");
+            if (option != words.end() && option + 1 == words.end())
+                fail(name_, args_lines_.at(std::string(section)),
+                     "bad %" + std::string(section) +
+                         " section '-c' parameter: missing arguments (-c needs a shell, e.g. -c /bin/bash)");
         }
     }
 
@@ -261,6 +284,7 @@ private:
     const std::string& name_;
     std::vector<std::string>& warnings_;
     DefinitionStage stage_;
+    std::map<std::string, int> args_lines_;  // section name -> the line of the arguments it keeps
 };
 
 }  // namespace

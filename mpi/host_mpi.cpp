@@ -177,7 +177,10 @@ HostMpi find_host_mpi(const FileView& host, const HostMpiQuery& query) {
 
     HostMpi result;
     std::optional<FileBytes> bytes = host.read(libmpi.path);
-    if (!bytes) throw Error(ExitCode::unavailable, libmpi.path + ": cannot be read");
+    if (!bytes)
+        throw Error(ExitCode::unavailable, "reading the host's MPI library " + libmpi.path +
+                                               ": found, but not readable by this user, not a regular file, "
+                                               "or too large to map");
     result.libmpi = identify_mpi(libmpi.path, read_elf_object(bytes->bytes, libmpi.path, mpi_read_options()));
 
     Closure closure(search, host, result);

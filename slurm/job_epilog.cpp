@@ -79,7 +79,13 @@ void remove_job_tree(int base, const std::string& base_path, const std::string& 
 // up after launches of an older hpc on a node upgraded under running jobs.
 void remove_slirp_directories(int base, const std::string& base_path, const SlurmJob& job, EpilogReport& report) {
     std::string prefix = "hpc-slirp-job" + job.id + ".";
-    for (const std::string& name : directory_names(base, TreeLimits{}.entries))
+    std::vector<std::string> names;
+    try {
+        names = directory_names(base, TreeLimits{}.entries);
+    } catch (const Error& error) {
+        throw error.within("looking for the job's slirp4netns directories in " + base_path);
+    }
+    for (const std::string& name : names)
         if (name.starts_with(prefix)) remove_job_tree(base, base_path, name, job.uid, report);
 }
 

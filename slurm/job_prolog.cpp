@@ -73,9 +73,9 @@ void copy_file(int in, const std::string& source, int folder, const std::string&
 // reads only what the user may; the child's hpc::Error message comes back, or "" on success.
 // A caller that is already that user (a test) stays as it is.
 std::string as_job_user(const SlurmJob& job, const std::function<void()>& work) {
-    Pipe report;
+    Pipe report("the report of the work done as the job's user");
     pid_t child = ::fork();
-    if (child < 0) throw_errno("fork");
+    if (child < 0) throw_errno("fork a process to act as the job's user (uid " + std::to_string(job.uid) + ")");
     if (child == 0) {
         report.read.reset();
         std::string message;

@@ -59,7 +59,8 @@ std::array<uint8_t, 16> digest_uuid(std::string_view seed) {
 
 std::array<uint8_t, 16> random_uuid() {
     std::array<uint8_t, 16> uuid{};
-    if (::getrandom(uuid.data(), uuid.size(), 0) != static_cast<ssize_t>(uuid.size())) throw_errno("getrandom");
+    if (::getrandom(uuid.data(), uuid.size(), 0) != static_cast<ssize_t>(uuid.size()))
+        throw_errno("draw a random UUID for the SIF (getrandom)");
     uuid[6] = static_cast<uint8_t>((uuid[6] & 0x0f) | 0x40);  // version 4
     uuid[8] = static_cast<uint8_t>((uuid[8] & 0x3f) | 0x80);
     return uuid;

@@ -31,7 +31,8 @@ bool is_sif(const ByteSource& source) { return starts_with_bytes(source, 32, std
 // other once the file is known to be one that O_NONBLOCK was only a guard for.
 void clear_nonblocking(int fd) {
     int flags = ::fcntl(fd, F_GETFL);
-    if (flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) throw_errno("fcntl");
+    if (flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0)
+        throw_errno("make the image's descriptor blocking (fcntl)");
 }
 
 }  // namespace

@@ -53,7 +53,8 @@ std::string logical_cwd() {
     const char* pwd = ::getenv("PWD");
     if (pwd && pwd[0] == '/' && same_file(pwd, ".")) return pwd;
     char buffer[PATH_MAX];
-    if (!::getcwd(buffer, sizeof buffer)) throw_errno("getcwd");
+    if (!::getcwd(buffer, sizeof buffer))
+        throw_errno("find the working directory to carry into the container (getcwd)");
     return buffer;
 }
 

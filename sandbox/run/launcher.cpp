@@ -165,7 +165,7 @@ int run_container(const LaunchPlan& plan, const ExecutorHooks& hooks) {
     if (!plan.namespaces.pid) own_tasks = adopt_orphans();
 
     Executor(plan, hooks).prepare();
-    Pipe status;
+    Pipe status("the payload's start-up report");
     ChildGuard child(start_payload(plan, hooks, status.write.get()));
     status.write.reset();
     throw_if_reported(read_all(status.read.get()));
@@ -177,7 +177,7 @@ int run_container(const LaunchPlan& plan, const ExecutorHooks& hooks) {
 int launch_in_namespace(const LaunchPlan& plan, const ExecutorHooks& hooks) {
     take_over_signals();
     UniqueFd own_tasks = adopt_orphans();
-    Pipe status;
+    Pipe status("the payload's start-up report");
     pid_t pid = ::fork();
     if (pid < 0) throw_errno("fork the container");
     if (pid == 0) {

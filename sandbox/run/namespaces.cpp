@@ -1,6 +1,7 @@
 #include "sandbox/run/namespaces.hpp"
 
 #include "common/error.hpp"
+#include "common/pipe.hpp"
 #include "common/unique_fd.hpp"
 
 #include <dirent.h>
@@ -76,10 +77,9 @@ bool run_mapper(const std::vector<std::string>& argv) {
 class MapperHelper {
 public:
     MapperHelper(const std::vector<IdMap>& uid_map, const std::vector<IdMap>& gid_map) {
-        int fds[2];
-        if (::pipe2(fds, O_CLOEXEC) != 0) throw_errno("pipe");
-        go_.reset(fds[1]);
-        UniqueFd wait_for(fds[0]);
+        Pipe go("starting the id-mapping helper");
+        go_ = std::move(go.write);
+        UniqueFd wait_for = std::move(go.read);
         pid_t target = ::getpid();
         std::vector<std::string> uid_argv = mapper_argv("newuidmap", target, uid_map);
         std::vector<std::string> gid_argv = mapper_argv("newgidmap", target, gid_map);
@@ -129,7 +129,7 @@ void unshare_user_namespace(int flags) {
                         " (check the sysctls user.max_user_namespaces and "
                         "kernel.unprivileged_userns_clone, or an AppArmor userns policy)",
                     err);
-    throw_errno("unshare", err);
+    throw_errno("create the user and mount namespaces", err);
 }
 
 bool same_file(const struct stat& one, const struct stat& other) {

@@ -42,7 +42,7 @@ socklen_t address_of(const std::string& key, sockaddr_un& address) {
 
 UniqueFd new_socket(int flags = 0) {
     UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | flags, 0));
-    if (!fd) throw_errno("socket");
+    if (!fd) throw_errno("make a socket to share the image's server");
     return fd;
 }
 
@@ -180,7 +180,7 @@ struct ShareHost::State {
 
 ShareHost::ShareHost(UniqueFd listener) : state_(std::make_unique<State>()) {
     state_->listener = std::move(listener);
-    Pipe wake;
+    Pipe wake("waking the sharing thread");
     state_->wake_read = std::move(wake.read);
     state_->wake_write = std::move(wake.write);
 }

@@ -4,6 +4,7 @@
 
 #include <seccomp.h>
 
+#include <cstring>
 #include <memory>
 
 namespace hpc::sandbox {
@@ -17,10 +18,14 @@ void install_ownership_filter() {
                      SCMP_SYS(setgid), SCMP_SYS(setreuid), SCMP_SYS(setregid), SCMP_SYS(setresuid),
                      SCMP_SYS(setresgid), SCMP_SYS(setfsuid), SCMP_SYS(setfsgid), SCMP_SYS(setgroups)}) {
         int failed = seccomp_rule_add(filter.get(), succeed_without_effect, call, 0);
-        if (failed != 0) throw Error(ExitCode::unavailable, "seccomp: cannot add a rule to the ownership filter", -failed);
+        if (failed != 0)
+            throw Error(ExitCode::unavailable,
+                        "seccomp: cannot add a rule to the ownership filter: " + std::string(std::strerror(-failed)), -failed);
     }
     int failed = seccomp_load(filter.get());
-    if (failed != 0) throw Error(ExitCode::unavailable, "seccomp: the kernel refused the ownership filter", -failed);
+    if (failed != 0)
+        throw Error(ExitCode::unavailable,
+                    "seccomp: the kernel refused the ownership filter: " + std::string(std::strerror(-failed)), -failed);
 }
 
 }  // namespace hpc::sandbox

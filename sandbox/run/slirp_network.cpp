@@ -65,7 +65,7 @@ std::string describe(const PortMap& map) {
 // One request to slirp4netns's API socket (one JSON object per connection), its answer parsed.
 nlohmann::json ask(const std::string& socket_path, const nlohmann::json& request) {
     UniqueFd connection(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    if (!connection) throw_errno("socket");
+    if (!connection) throw_errno("make a socket to reach slirp4netns's API");
     sockaddr_un address{};
     address.sun_family = AF_UNIX;
     std::strncpy(address.sun_path, socket_path.c_str(), sizeof address.sun_path - 1);
@@ -87,9 +87,9 @@ nlohmann::json ask(const std::string& socket_path, const nlohmann::json& request
 SlirpNetwork::SlirpNetwork(const NetworkPlan& plan) : plan_(plan) {
     std::string executable = find_program();
     pid_t target = ::getpid();  // this launcher, in the network namespace it is about to make
-    Pipe go, ready, exit;
+    Pipe go("starting slirp4netns"), ready("slirp4netns's ready signal"), exit("slirp4netns's exit signal");
     output_.reset(::memfd_create("slirp4netns-output", MFD_CLOEXEC));
-    if (!output_) throw_errno("memfd_create");
+    if (!output_) throw_errno("make a memory file for slirp4netns's output");
     std::vector<std::string> argv{executable, "--configure", "--mtu=65520", "--disable-host-loopback",
                                   "--enable-sandbox", "--enable-seccomp",
                                   "--ready-fd=" + std::to_string(ready.write.get()),

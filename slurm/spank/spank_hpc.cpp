@@ -93,8 +93,8 @@ extern "C" int slurm_spank_init(spank_t spank, int argc, char** argv) {
         return -1;
     }
     for (spank_option& option : options)
-        if (spank_option_register(spank, &option) != ESPANK_SUCCESS) {
-            slurm_error("hpc: cannot register --%s", option.name);
+        if (spank_err_t refused = spank_option_register(spank, &option); refused != ESPANK_SUCCESS) {
+            slurm_error("hpc: cannot register the option --%s with Slurm: %s", option.name, spank_strerror(refused));
             return -1;
         }
     return 0;
@@ -139,8 +139,9 @@ extern "C" int slurm_spank_task_init(spank_t spank, int /*argc*/, char** /*argv*
     }
     try {
         std::string task = hpc::slurm::encode_task(options, command);
-        if (spank_setenv(spank, hpc::slurm::task_variable, task.c_str(), 1) != ESPANK_SUCCESS) {
-            slurm_error("hpc: cannot set %s for the task", hpc::slurm::task_variable);
+        if (spank_err_t refused = spank_setenv(spank, hpc::slurm::task_variable, task.c_str(), 1);
+            refused != ESPANK_SUCCESS) {
+            slurm_error("hpc: cannot set %s for the task: %s", hpc::slurm::task_variable, spank_strerror(refused));
             return -1;
         }
     } catch (const hpc::Error& error) {

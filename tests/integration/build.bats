@@ -245,6 +245,32 @@ EOF
     nothing_left
 }
 
+@test "%post -c without a shell is refused with its file and line before any stage runs" {
+    cat >shell.def <<EOF
+Bootstrap: scratch
+Stage: first
+
+%setup
+    touch "$work/first-stage-ran"
+
+Bootstrap: localimage
+From: $PLAIN_SIF
+
+%post -c
+    true
+EOF
+    run -65 "$HPC" build x.sif shell.def
+    [ "$output" = "hpc: shell.def:10: bad %post section '-c' parameter: missing arguments (-c needs a shell, e.g. -c /bin/bash)" ]
+    [ ! -e first-stage-ran ]
+    [ ! -e x.sif ]
+    nothing_left
+    # The same definition with a shell builds, and its first stage leaves the mark looked for above.
+    sed -i 's|^%post -c$|%post -c /bin/sh|' shell.def
+    run "$HPC" build x.sif shell.def
+    [ "$status" -eq 0 ]
+    [ -e first-stage-ran ]
+}
+
 @test "--compression zstd" {
     printf 'Bootstrap: localimage\nFrom: %s\n' "$PLAIN_SIF" >app.def
     run "$HPC" build --compression zstd z.sif app.def

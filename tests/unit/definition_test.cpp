@@ -164,6 +164,32 @@ TEST_CASE("definition: section arguments, without a trailing comment; later ones
     CHECK(single_stage("Bootstrap: docker\n%post #only a comment\nx\n").post.args.empty());
 }
 
+TEST_CASE("definition: %pre, %setup and %post -c without a shell after it are refused at their line", "[definition]") {
+    for (std::string section : {"pre", "setup", "post"}) {
+        INFO(section);
+        std::string refusal =
+            "bad %" + section + " section '-c' parameter: missing arguments (-c needs a shell, e.g. -c /bin/bash)";
+        CHECK(error_of("Bootstrap: docker\n\n%" + section + " -c\nx\n") == "app.def:3: " + refusal);
+        // After other options, before a comment, in a later stage: the line is still the section's.
+        CHECK(error_of("Bootstrap: docker\n%" + section + " -e -c   # which shell?\nx\n") == "app.def:2: " + refusal);
+        CHECK(error_of("Bootstrap: docker\n%post\nx\nBootstrap: docker\n%" + section + "\t-c\t\n") ==
+              "app.def:5: " + refusal);
+        // The arguments a section keeps are the last ones given: those are what would run.
+        CHECK(error_of("Bootstrap: docker\n%" + section + " -c /bin/sh\nx\n%" + section + " -c\ny\n") ==
+              "app.def:4: " + refusal);
+        CHECK_NOTHROW(parse("Bootstrap: docker\n%" + section + " -c\nx\n%" + section + " -c /bin/sh\ny\n"));
+    }
+}
+
+TEST_CASE("definition: what follows -c is the shell's business, as in Apptainer", "[definition]") {
+    CHECK(single_stage("Bootstrap: docker\n%post -c bash -x\nx\n").post.args == "-c bash -x");
+    CHECK(single_stage("Bootstrap: docker\n%setup -c /bin/bash\nx\n").setup.args == "-c /bin/bash");
+    // Only the sections run through /bin/sh -c know -c: the others' arguments go on their #! line.
+    CHECK(single_stage("Bootstrap: docker\n%runscript -c\nx\n%test -c\ny\n").runscript.args == "-c");
+    // A word that merely contains -c is no -c option.
+    CHECK(single_stage("Bootstrap: docker\n%post -cx\nx\n").post.args == "-cx");
+}
+
 TEST_CASE("definition: an unknown section is an error with its line", "[definition]") {
     CHECK(error_of("Bootstrap: docker\n\n%badsection\n\tuh oh\n") == "app.def:3: invalid section(s) specified: badsection");
     CHECK(error_of("Bootstrap: docker\n%post\nx\n%Install\n") == "app.def:4: invalid section(s) specified: install");
