@@ -37,7 +37,7 @@ constexpr std::array<std::string_view, 8> app_sections = {
 };
 
 // The sections hpc runs as `/bin/sh -e SCRIPT`, or with `-c SHELL ARGS` among their arguments as
-// `/bin/sh -e -c "SHELL ARGS SCRIPT"` (Apptainer's getSectionScriptArgs; builder/metadata.cpp's
+// `/bin/sh -e -c "SHELL ARGS SCRIPT"` (Apptainer's getSectionScriptArgs; builder/stage_metadata.cpp's
 // section_command). The other script sections' arguments go on their #! line instead.
 constexpr std::array<std::string_view, 3> shell_sections = {"pre", "setup", "post"};
 

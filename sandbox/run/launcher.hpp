@@ -1,3 +1,39 @@
+// The processes of a launch: children below their parent, [..] the namespaces a process makes
+// for itself, "dies with" PR_SET_PDEATHSIG(SIGKILL) (tie_to_launcher, launcher.cpp).
+//
+// hpc, the launcher: in the host's namespaces, then its own user + mount [+ ipc, net, uts]
+//  |  threads: the image's FUSE workers and prefetchers (from staging on, all signals blocked),
+//  |    the share thread answering joiners (once the image is mounted: node_share.cpp)
+//  |  holds: /dev/fuse (alone: a process that touched the mount after the launcher died would
+//  |    wait for ever), the sharing socket (bound in the host's network namespace), the read end
+//  |    of the status pipe (EOF: the payload exec'd; else its start-up error)
+//  +- id-map helper (--fakeroot's ranges): forked before unshare, so in the host's user
+//  |    namespace; runs newuidmap and newgidmap on the launcher, exits, is reaped. Dies with it.
+//  +- slirp4netns (--network slirp): forked in the host's namespaces, execs once the launcher
+//  |    has its network namespace (owned by an outer user namespace mapping the user to root
+//  |    when the plan maps none); exits when the launcher's --exit-fd end closes. Dies with it.
+//  +- payload: clone(CLONE_VM | CLONE_VFORK), the launcher's thread stopped until it execs (the
+//  |    FUSE threads serve that exec); [mount] to pivot in, [pid] with --pid --no-init; keeps
+//  |    only fds 0-2 and the status pipe's write end, closed on exec. Dies with the launcher.
+//  `- or, with --pid: the PID-namespace maker, forked (a copy of its own, one thread); [pid];
+//       supervises init and exits with its status. Dies with the launcher.
+//       `- init, PID 1 [mount]: forwards signals, reaps orphans, exits with the payload's
+//          status. Dies with the maker.
+//          `- payload (fork, exec): ends with the PID namespace, when init does.
+// The launcher supervises (supervisor.hpp): forwards signals, reaps every child; without a PID
+// namespace it is the subreaper of the payload's orphans and kills them once the payload ends.
+//
+// A joiner (node_share.hpp) is no child: another hpc of this user, image and id maps, met on the
+// abstract socket. It setns()es into the server's user and mount namespaces, makes [mount],
+// stages, and execs the payload itself (with --pid it stays, over a maker and an init as above,
+// serving nothing). The server follows it by pidfd, outlives its own payload until the last
+// joiner has ended, then kills what is left in its user namespace and unmounts the image.
+//
+// hpc build enters a root-mapped user namespace itself and serves a base image from threads.
+// %pre, %setup and cp (%files, a sandbox destination) are forked host commands; debootstrap one
+// under an init of its own PID namespace. %post and %test: launch_in_namespace forks a child
+// that dies with the build, makes [mount], stages and execs; the build is its subreaper.
+//
 // The whole launch, reading like its table of contents: take over signals, enter the
 // namespaces, stage the container, start the payload inside it, supervise it. The launcher
 // stays as the image's FUSE server and the payload's supervisor; when it goes, the namespaces

@@ -3,7 +3,7 @@
 // one line the user would see.
 #include "common/error.hpp"
 #include "common/pipe.hpp"
-#include "sandbox/host_facts.hpp"
+#include "sandbox/run/gather_host_facts.hpp"
 
 #include "image_fixture.hpp"
 #include "thrown_error.hpp"
