@@ -152,6 +152,8 @@ void SquashfsServer::seal() {
     if (state_->mounted) state_->mounted->remount_read_only();
 }
 
+ServeFailures SquashfsServer::failures() const { return state_->context->failures.snapshot(); }
+
 ServeStats SquashfsServer::stats() const {
     const ServeContext& context = *state_->context;
     BlockCacheStats cache = context.cache.stats();
