@@ -34,6 +34,17 @@ std::string describe_serving(const image::ServeStats& stats) {
            std::to_string(stats.decoded_bytes) + " bytes), " + std::to_string(stats.cache_hits) + " cache hits";
 }
 
+// The payload was told only "Input/output error" for what the server could not read: one line
+// says how many requests failed and why the first did, with or without -v. A launcher that serves
+// the node's shared mount (sandbox/run/node_share.hpp) also served the reads of the launches that
+// joined it, so their failures are counted here and said on this launcher's stderr; a joiner
+// has no server and says nothing.
+void warn_of_failed_reads(const image::ImageFile& image, const std::optional<image::SquashfsServer>& server) {
+    if (!server) return;
+    image::ServeFailures failures = server->failures();
+    if (failures.count > 0) report_warning(image.path() + ": " + image::describe(failures));
+}
+
 // The server shows as owners only the ids the container's user namespace maps; with more
 // than the user's own (--fakeroot), processes of the others may read the image too.
 image::ServeOptions serving_options(const sandbox::LaunchPlan& plan) {
@@ -92,9 +103,18 @@ int run_action(const ActionOptions& options, sandbox::Action action) {
     hooks.root_complete = [&server] {
         if (server) server->seal();
     };
-    int status = share_host ? sandbox::launch_serving(plan, hooks, *share_host) : sandbox::launch(plan, hooks);
+    int status = 0;
+    try {
+        status = share_host ? sandbox::launch_serving(plan, hooks, *share_host) : sandbox::launch(plan, hooks);
+    } catch (...) {
+        // A payload that could not start may have failed on the image (an exec that read a
+        // corrupt block): the failed reads are said before the error that follows.
+        warn_of_failed_reads(image, server);
+        throw;
+    }
     if (options.verbose && server) report_notice(describe_serving(server->stats()));
-    return status;
+    warn_of_failed_reads(image, server);
+    return status;  // the payload's, whatever the server failed to read
 }
 
 }  // namespace hpc::cmd

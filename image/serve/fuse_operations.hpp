@@ -2,7 +2,8 @@
 // listings in fuse_directories.cpp), written for many worker threads: not libsquashfuse_ll's
 // sqfs_ll_op_*, whose handle and caches are shared and unlocked. Every operation reads
 // through the calling worker's own SquashfsVolume and shares only thread-safe state
-// (ServeContext). A corrupt image fails the one request (EIO), never the server.
+// (ServeContext). A corrupt image fails the one request (EIO), never the server; the server
+// counts such failures and keeps the first one's cause (ServeContext::failures).
 #pragma once
 
 #include "image/squashfs/block_cache.hpp"
@@ -10,6 +11,7 @@
 #include "image/serve/inode_map.hpp"
 #include "image/serve/owner_ids.hpp"
 #include "image/squashfs/prefetcher.hpp"
+#include "image/serve/serve_failures.hpp"
 #include "image/squashfs/squashfs_volume.hpp"
 #include "image/serve/synthetic_entries.hpp"
 
@@ -54,6 +56,7 @@ struct ServeContext {
     std::atomic<uint64_t> getattr_requests{0};
     std::atomic<uint64_t> read_requests{0};
     std::atomic<uint64_t> bytes_served{0};
+    ServeFailureLog failures;  // requests answered EIO or ENOMEM: the image or hpc failed
 };
 
 // Sets the volume the calling thread's operations use: each worker thread its own.

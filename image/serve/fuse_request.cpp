@@ -19,6 +19,13 @@ SquashfsVolume& volume() { return *worker_volume; }
 
 void fail(int err) { throw Error(ExitCode::os, std::strerror(err), err); }
 
+void reply_failure(fuse_req_t req, int err, std::string_view cause) {
+    // Recorded before the reply: whoever sees the error (the payload) and then asks the server
+    // (the launcher, once the payload is gone) finds it counted.
+    context(req).failures.record(cause);
+    fuse_reply_err(req, err);
+}
+
 Inode image_inode(ServeContext& ctx, fuse_ino_t ino) {
     std::optional<uint32_t> number = ctx.inodes.number(ino);
     if (!number) fail(ESTALE);

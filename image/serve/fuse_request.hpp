@@ -15,6 +15,7 @@
 
 #include <cerrno>
 #include <new>
+#include <string_view>
 
 namespace hpc::image::fuse {
 
@@ -27,18 +28,31 @@ SquashfsVolume& volume();  // the calling worker's own
 
 [[noreturn]] void fail(int err);  // throws an hpc::Error carrying `err` for the reply
 
+// Answers `err` to a request the server could not serve because the image or hpc failed, and
+// records it with its cause in the server's failure log (serve_failures.hpp): the kernel passes
+// the payload the errno alone.
+void reply_failure(fuse_req_t req, int err, std::string_view cause);
+
 // Runs one operation's body, which replies as its last act, and turns whatever it throws into
-// an error reply: an errno it carries (EROFS, EEXIST, ENOTDIR...), or EIO for a corrupt image.
+// an error reply: an errno it carries (EROFS, EEXIST, ENOTDIR...: the file system's answer), or
+// a failure, recorded: EIO for a corrupt image (an Error without errno) or an unreadable one,
+// ENOMEM when memory ran out.
 template <typename Body>
 void serve(fuse_req_t req, Body body) {
     try {
         body();
     } catch (const Error& error) {
-        fuse_reply_err(req, error.sys_errno() != 0 ? error.sys_errno() : EIO);
+        int err = error.sys_errno();
+        if (err != 0 && err != EIO && err != ENOMEM)
+            fuse_reply_err(req, err);
+        else
+            reply_failure(req, err != 0 ? err : EIO, error.what());
     } catch (const std::bad_alloc&) {
-        fuse_reply_err(req, ENOMEM);
+        reply_failure(req, ENOMEM, "out of memory");
+    } catch (const std::exception& error) {
+        reply_failure(req, EIO, error.what());
     } catch (...) {
-        fuse_reply_err(req, EIO);
+        reply_failure(req, EIO, "an exception that is not a std::exception");
     }
 }
 

@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <optional>
 #include <thread>
 
@@ -36,6 +38,14 @@ unsigned default_thread_count() { return std::max(2u, usable_cpus()); }
 unsigned default_prefetch_threads() {
     unsigned cpus = usable_cpus();
     return cpus > 2 ? std::min(cpus - 2, 16u) : 0;
+}
+
+// A libfuse call that returned only failure: the errno it left, where it left one. Where it left
+// none, libfuse wrote its own "fuse: ..." line on stderr (every failure of the calls made here
+// does), and the message points there.
+[[noreturn]] void throw_libfuse_failure(const std::string& what, int err) {
+    if (err != 0) throw Error(ExitCode::software, what + ": " + std::strerror(err), err);
+    throw Error(ExitCode::software, what + ": libfuse gave no errno (its own \"fuse:\" line says why)");
 }
 
 }  // namespace
@@ -97,7 +107,7 @@ SquashfsServer::~SquashfsServer() = default;
 
 void SquashfsServer::mount(const std::string& mountpoint) {
     State& s = *state_;
-    if (s.session) throw Error(ExitCode::software, "the image is already mounted");
+    if (s.session) throw Error(ExitCode::software, s.image_name + ": the image is already mounted by this server");
     unsigned threads = s.options.threads ? s.options.threads : default_thread_count();
     // Ids as seen here, where the mount is made: the kernel maps them through this namespace.
     s.context->owner_uid = ::getuid();
@@ -109,9 +119,13 @@ void SquashfsServer::mount(const std::string& mountpoint) {
     char program[] = "hpc";
     char* argv[] = {program, nullptr};
     fuse_args args = FUSE_ARGS_INIT(1, argv);
+    // With no options, it fails only when memory or thread-specific keys run out.
+    errno = 0;
     s.session = fuse_session_new(&args, &squashfs_operations(), sizeof(fuse_lowlevel_ops), s.context.get());
+    int session_err = errno;
     fuse_opt_free_args(&args);
-    if (!s.session) throw Error(ExitCode::software, "creating the FUSE session failed");
+    if (!s.session)
+        throw_libfuse_failure(s.image_name + ": creating the FUSE session that serves the image", session_err);
 
     try {
         s.mounted = FuseMount::mount(mountpoint, s.image_path, s.options.allow_other, s.context->owner_uid,
@@ -119,8 +133,10 @@ void SquashfsServer::mount(const std::string& mountpoint) {
         int device = s.mounted->device();
         // The mount is made; libfuse only takes the descriptor ("/dev/fd/N" means just that).
         std::string handed = "/dev/fd/" + std::to_string(device);
+        errno = 0;
         if (fuse_session_mount(s.session, handed.c_str()) != 0)
-            throw Error(ExitCode::software, "handing /dev/fuse to libfuse failed");
+            throw_libfuse_failure(s.image_name + ": handing the mount's /dev/fuse descriptor " + handed + " to libfuse",
+                                  errno);
         s.mounted->release_device();  // fuse_session_destroy closes it
         s.workers = std::make_unique<FuseWorkers>(
             s.session, device, [&s] { return s.new_volume(); }, threads);
@@ -151,6 +167,8 @@ void SquashfsServer::seal() {
     state_->context->synthetic.seal();
     if (state_->mounted) state_->mounted->remount_read_only();
 }
+
+ServeFailures SquashfsServer::failures() const { return state_->context->failures.snapshot(); }
 
 ServeStats SquashfsServer::stats() const {
     const ServeContext& context = *state_->context;

@@ -12,6 +12,7 @@
 
 #include "image/tree/image_file.hpp"
 #include "image/serve/owner_ids.hpp"
+#include "image/serve/serve_failures.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -84,6 +85,11 @@ public:
     void seal();
 
     ServeStats stats() const;
+
+    // The requests it answered EIO or ENOMEM because the image or hpc failed, and the first
+    // one's cause (serve_failures.hpp); safe to ask while it serves. Every process reading the
+    // mount counts, whichever launch it belongs to.
+    ServeFailures failures() const;
 
 private:
     struct State;

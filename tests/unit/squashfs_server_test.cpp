@@ -4,9 +4,11 @@
 // mounts in them. This file: what is read; squashfs_server_lifecycle_test.cpp: what is
 // written, and how the server starts and stops.
 #include "common/error.hpp"
+#include "common/unique_fd.hpp"
 #include "fuse_test_support.hpp"
 #include "image/tree/image_file.hpp"
 #include "image/serve/squashfs_server.hpp"
+#include "image/squashfs/squashfs_volume.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -19,6 +21,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <optional>
+#include <stdexcept>
 #include <thread>
 
 using hpc::Error;
@@ -184,6 +188,86 @@ TEST_CASE("squashfs server: a corrupt image fails requests with EIO and keeps se
             child.expect(served > 0, "the others are still served");
             struct stat st {};
             child.expect(::stat(mnt.c_str(), &st) == 0, "the server still answers");
+        });
+    }));
+}
+
+
+namespace {
+
+// The compressed first data block of the image's file `path` overwritten with 0xff bytes, which
+// no decompressor takes for a stream; returns the message the server's failure must carry.
+std::string garble_first_block(const std::string& image, const std::string& path) {
+    hpc::UniqueFd fd(::open(image.c_str(), O_RDWR | O_CLOEXEC));
+    if (!fd) throw std::runtime_error("cannot open " + image);
+    hpc::image::SquashfsVolume volume(fd.get(), 0);
+    std::optional<hpc::image::Inode> file = volume.find(path);
+    if (!file) throw std::runtime_error(path + " is not in " + image);
+    std::vector<hpc::image::BlockLocation> blocks;
+    volume.locate(*file, 0, 1, blocks);
+    constexpr uint32_t uncompressed_bit = 1u << 24;  // SQUASHFS_COMPRESSED_BIT_BLOCK
+    if (blocks.size() != 1 || blocks[0].kind != hpc::image::BlockLocation::Kind::data ||
+        (blocks[0].header & uncompressed_bit))
+        throw std::runtime_error(path + " does not start with a compressed data block");
+    std::string garbage(blocks[0].header & ~uncompressed_bit, '\xff');
+    if (::pwrite(fd.get(), garbage.data(), garbage.size(), static_cast<off_t>(blocks[0].position)) !=
+        static_cast<ssize_t>(garbage.size()))
+        throw std::runtime_error("cannot write " + image);
+    return "corrupt data block at byte " + std::to_string(blocks[0].position) + " (does not decompress)";
+}
+
+}  // namespace
+
+TEST_CASE("squashfs server: counts the requests a corrupt block fails and keeps the first cause, not ordinary errors",
+          "[fuse]") {
+    Mountpoint mountpoint;
+    const std::string mnt = mountpoint.path;
+    // Three files of text (they compress) of several blocks each, none the same (mksquashfs would
+    // store twins once): two to garble, one that stays whole; and a small one.
+    std::string source = mountpoint.scratch.path() + "/source";
+    REQUIRE(::mkdir(source.c_str(), 0755) == 0);
+    std::string text;
+    for (int line = 0; line < 40000; ++line) text += "line " + std::to_string(line) + " of a file that compresses\n";
+    write_host_file(source + "/first.txt", text);
+    write_host_file(source + "/second.txt", "second " + text);
+    write_host_file(source + "/whole.txt", "whole " + text);
+    write_host_file(source + "/small.txt", "small\n");
+    std::string image = mountpoint.scratch.path() + "/garbled.sqfs";
+    REQUIRE(run_command({"mksquashfs", source, image, "-noappend", "-quiet", "-no-progress"}) == 0);
+    std::string first_cause = garble_first_block(image, "/first.txt");
+    std::string second_cause = garble_first_block(image, "/second.txt");
+    REQUIRE(first_cause != second_cause);
+
+    report(hpc::test::run_in_user_namespace([&](ChildReport& child) {
+        with_server(child, image, mnt, [&](SquashfsServer& server) {
+            // The file system's ordinary answers are no failures: each of these reaches the server
+            // (the kernel answers ENOENT, ENOTDIR and a sealed mount's EROFS itself). Opened for
+            // writing before any open for reading, whose ENOSYS makes the kernel stop asking.
+            child.expect(::open((mnt + "/small.txt").c_str(), O_WRONLY | O_CLOEXEC) < 0 && errno == EROFS,
+                         "opening for writing is EROFS: " + errno_text(errno));
+            char value[8];
+            child.expect(::getxattr((mnt + "/small.txt").c_str(), "user.none", value, sizeof value) < 0 &&
+                             (errno == EOPNOTSUPP || errno == ENODATA),
+                         "a missing xattr: " + errno_text(errno));
+            child.expect(slurp(mnt + "/small.txt") == std::string("small\n"), "a small file reads");
+            child.expect(server.failures().count == 0,
+                         "ordinary answers counted as failures: " + server.failures().first);
+
+            std::optional<std::string> first = slurp(mnt + "/first.txt");
+            int first_errno = errno;
+            child.expect(!first && first_errno == EIO, "reading first.txt: " + errno_text(first ? 0 : first_errno));
+            hpc::image::ServeFailures after_first = server.failures();
+            child.expect(after_first.count >= 1, "the failed read is counted");
+            child.expect(after_first.first == first_cause, "the first cause is \"" + after_first.first + "\", not \"" +
+                                                               first_cause + "\"");
+
+            child.expect(slurp(mnt + "/whole.txt") == "whole " + text, "another file of several blocks still reads");
+            child.expect(server.failures().count == after_first.count, "a read that succeeds counts nothing");
+
+            child.expect(!slurp(mnt + "/second.txt"), "reading second.txt fails");
+            hpc::image::ServeFailures after_second = server.failures();
+            child.expect(after_second.count > after_first.count, "the second file's failure is counted too");
+            child.expect(after_second.first == first_cause, "the first cause stays: " + after_second.first);
         });
     }));
 }
