@@ -26,7 +26,7 @@ TEST_CASE("action script: an image without 99-base.sh gets the user's values aft
     }
 }
 
-TEST_CASE("action script: the image's scripts see no host variable under its name; the command sees no carrier") {
+TEST_CASE("action script: the image's scripts see no host variable under its name, the command sees no carrier") {
     Image image("default");
     image.add_script("50-probe.sh",
                      "SEEN=\"${FOO-unset} ${TERM-unset} $HOME\"\n"
@@ -41,7 +41,7 @@ TEST_CASE("action script: the image's scripts see no host variable under its nam
     }
 }
 
-TEST_CASE("action script: a host variable the scripts set keeps their value; one they set empty goes") {
+TEST_CASE("action script: a host variable the scripts set keeps their value, one they set empty goes") {
     Image image("default");
     image.add_script("50-set.sh", "export SET_BY_IMAGE=image EMPTIED=\nNOT_EXPORTED=image\n");
     for (const Shell& shell : shells()) {
@@ -113,7 +113,7 @@ TEST_CASE("action script: PREPEND_ and APPEND_LD_LIBRARY_PATH, with the system's
     }
 }
 
-TEST_CASE("action script: a command that is not there: one line and 127; not executable: 126") {
+TEST_CASE("action script: a command that is not there: one line and 127, not executable: 126") {
     Image image("default");
     std::string plain_file = image.dir().write("data.txt", "not a program\n");
     for (const Shell& shell : shells()) {

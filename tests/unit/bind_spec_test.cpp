@@ -34,7 +34,7 @@ TEST_CASE("parse_bind_list: a source alone is bound at the same path") {
     CHECK(parse_bind_list("/opt") == std::vector{bind("/opt", "/opt")});
 }
 
-TEST_CASE("parse_bind_list: a comma list gives several binds; a trailing comma is nothing") {
+TEST_CASE("parse_bind_list: a comma list gives several binds, a trailing comma is nothing") {
     CHECK(parse_bind_list("/opt,/tmp") == std::vector{bind("/opt", "/opt"), bind("/tmp", "/tmp")});
     CHECK(parse_bind_list("/opt:/other,/tmp:/other2,") ==
           std::vector{bind("/opt", "/other"), bind("/tmp", "/other2")});

@@ -40,7 +40,7 @@ TEST_CASE("block cache: a miss decodes, a hit returns the same block", "[block_c
     CHECK(stats.resident_bytes == 100);
 }
 
-TEST_CASE("block cache: a block served whole leaves the cache; one served in part stays", "[block_cache]") {
+TEST_CASE("block cache: a block served whole leaves the cache, one served in part stays", "[block_cache]") {
     BlockCache cache(1 << 20);
     CountingDecoder decoder;
     auto held = cache.get(1, [&] { return decoder(100, 'a'); });

@@ -86,7 +86,7 @@ TEST_CASE("templating: of repeated build arguments the later wins (--build-arg a
     CHECK(single_stage("Bootstrap: docker\n%post\necho {{ V }} {{ W }}\n", args).post.body == "echo from-flag file\n");
 }
 
-TEST_CASE("templating: %arguments belong to their stage; build arguments serve every stage", "[definition]") {
+TEST_CASE("templating: %arguments belong to their stage, build arguments serve every stage", "[definition]") {
     std::string text =
         "Bootstrap: docker\nFrom: {{ DEVEL }}\nStage: devel\n%arguments\n  HOME=/root\n%post\n  cd {{ HOME }}\n"
         "Bootstrap: docker\nFrom: {{ FINAL }}\n%arguments\n  FINAL=alpine:3.17\n%files from devel\n  {{ HOME }}/hello /bin/hello\n";
@@ -183,7 +183,7 @@ TEST_CASE("build args: a value without = or without a key is a usage error", "[d
 
 // ---- --build-arg-file ----
 
-TEST_CASE("build arg file: KEY=VALUE lines; blank lines and comments skipped; CRLF accepted", "[definition]") {
+TEST_CASE("build arg file: KEY=VALUE lines, blank lines and comments skipped, CRLF accepted", "[definition]") {
     hpc::image::BuildArgFile file =
         hpc::image::parse_build_arg_file("args.txt", "HOME=/root\r\n\r\n# a comment\n   \n  # indented=comment\nDEMO=demo=with==signs\nHOME = /home/me");
     CHECK(file.values == KeyValues{{"HOME", "/root"}, {"DEMO", "demo=with==signs"}, {"HOME", "/home/me"}});

@@ -31,12 +31,12 @@ TEST_CASE("definition: header keys are lowercased and kept in order, values trim
     CHECK(stage.name.empty());
 }
 
-TEST_CASE("definition: a header value keeps its colons; only the first one separates", "[definition]") {
+TEST_CASE("definition: a header value keeps its colons, only the first one separates", "[definition]") {
     DefinitionStage stage = single_stage("Bootstrap: docker\nFrom: docker://registry.example:5000/img:v1\n");
     CHECK(stage.header_value("from") == "docker://registry.example:5000/img:v1");
 }
 
-TEST_CASE("definition: comment and blank lines in the header; a trailing # comment ends the value", "[definition]") {
+TEST_CASE("definition: comment and blank lines in the header, a trailing # comment ends the value", "[definition]") {
     DefinitionStage stage = single_stage(
         "# built nightly\n\n   # indented comment\nBootstrap: library   # the Sylabs library\n\nFrom: alpine#latest\n");
     CHECK(stage.header == KeyValues{{"bootstrap", "library"}, {"from", "alpine"}});
@@ -80,7 +80,7 @@ TEST_CASE("definition: an empty header value is kept, but Bootstrap needs one", 
     CHECK(error_of("Bootstrap: # none\n") == "app.def:1: no bootstrap specification found");
 }
 
-TEST_CASE("definition: a backslash continues a header value; a literal \\n before it is a newline", "[definition]") {
+TEST_CASE("definition: a backslash continues a header value, a literal backslash-n before it is a newline", "[definition]") {
     DefinitionStage stage = single_stage(
         "Bootstrap: zupper\n"
         "ProductPGP: -----BEGIN KEY-----\\n\\\n"
@@ -127,7 +127,7 @@ TEST_CASE("definition: every script section lands in its field", "[definition]")
     CHECK(stage.help == Script{"help text\n", "", 16});
 }
 
-TEST_CASE("definition: an absent section is empty with line 0; an empty one has its line", "[definition]") {
+TEST_CASE("definition: an absent section is empty with line 0, an empty one has its line", "[definition]") {
     DefinitionStage stage = single_stage("Bootstrap: docker\n%post\n%test\n");
     CHECK(stage.post == Script{"", "", 2});
     CHECK(stage.test == Script{"", "", 3});
@@ -154,7 +154,7 @@ TEST_CASE("definition: repeated sections are joined in file order", "[definition
     CHECK(stage.environment.body == "export A=1\nexport B=2\n");
 }
 
-TEST_CASE("definition: section arguments, without a trailing comment; later ones replace earlier ones",
+TEST_CASE("definition: section arguments, without a trailing comment, later ones replace earlier ones",
           "[definition]") {
     DefinitionStage stage = single_stage(
         "Bootstrap: docker\n%post -c /bin/bash   # bash, please\nx\n%runscript\t-x\ny\n%post\nz\n");
@@ -213,7 +213,7 @@ TEST_CASE("definition: the %arguments section is no script of the stage", "[defi
 
 // ---- CRLF ----
 
-TEST_CASE("definition: CRLF line endings are accepted everywhere; the stored text keeps them", "[definition]") {
+TEST_CASE("definition: CRLF line endings are accepted everywhere, the stored text keeps them", "[definition]") {
     std::string text =
         "Bootstrap: docker\r\nFrom: alpine # c\r\n\r\n%files\r\n  a.txt /opt/\r\n  \"b c\"\r\n%labels\r\n  Owner me\r\n"
         "%post -c /bin/bash\r\n  echo hi\r\n";
@@ -310,7 +310,7 @@ TEST_CASE("definition: %labels lines are a key and the rest of the line, quotes 
                                     {"Lonely", ""}});
 }
 
-TEST_CASE("definition: %labels from several sections; a repeated key keeps its place, last value wins", "[definition]") {
+TEST_CASE("definition: %labels from several sections, a repeated key keeps its place, last value wins", "[definition]") {
     DefinitionStage stage = single_stage("Bootstrap: docker\n%labels\nA 1\nB 2\n%post\nx\n%labels\nA 3\nC 4\n");
     CHECK(stage.labels == KeyValues{{"A", "3"}, {"B", "2"}, {"C", "4"}});
 }

@@ -36,7 +36,7 @@ TEST_CASE("env file: no trailing newline, several assignments a line, semicolons
           std::vector<EnvFileAssignment>{{"A", "1", 1}, {"B", "2", 1}, {"C", "3", 1}, {"D", "4", 1}, {"E", "5", 1}});
 }
 
-TEST_CASE("env file: comments and blank lines are skipped; # inside a word is a character") {
+TEST_CASE("env file: comments and blank lines are skipped, # inside a word is a character") {
     CHECK(parse("# comment\n   \n\t# indented\nA=x#y # trailing comment\nB='#'\n") ==
           std::vector<EnvFileAssignment>{{"A", "x#y", 4}, {"B", "#", 5}});
 }
@@ -46,13 +46,13 @@ TEST_CASE("env file: single quotes keep everything literally, newlines included"
     CHECK(parse("A='one\ntwo'\nB=3") == std::vector<EnvFileAssignment>{{"A", "one\ntwo", 1}, {"B", "3", 3}});
 }
 
-TEST_CASE("env file: double quotes remove backslashes only before $ ` \" \\ and newline") {
+TEST_CASE("env file: double quotes remove backslashes only before dollar, backquote, double quote, backslash and newline") {
     CHECK(value_of(R"(A="a \"b\" \\ \$c \`d\` \n")") == R"(a "b" \ $c `d` \n)");
     CHECK(value_of("A=\"one\\\ntwo\"") == "onetwo");
     CHECK(value_of("A=\"line1\nline2\"") == "line1\nline2");
 }
 
-TEST_CASE("env file: unquoted backslashes escape the next character; backslash-newline continues") {
+TEST_CASE("env file: unquoted backslashes escape the next character, backslash-newline continues") {
     CHECK(value_of(R"(A=a\ b\$c\\d\"e)") == R"(a b$c\d"e)");
     CHECK(parse("A=one\\\ntwo B=3") == std::vector<EnvFileAssignment>{{"A", "onetwo", 1}, {"B", "3", 2}});
     CHECK(parse("export \\\n  A=1") == std::vector<EnvFileAssignment>{{"A", "1", 2}});
@@ -84,7 +84,7 @@ TEST_CASE("env file: `export NAME` is accepted and adds nothing") {
     CHECK(parse("A=1\nexport A\nexport B C=3") == std::vector<EnvFileAssignment>{{"A", "1", 1}, {"C", "3", 3}});
 }
 
-TEST_CASE("env file: names must be shell names; a quoted name is not an assignment") {
+TEST_CASE("env file: names must be shell names, a quoted name is not an assignment") {
     CHECK(parse("_a1=x") == std::vector<EnvFileAssignment>{{"_a1", "x", 1}});
     CHECK(error_of("1A=x") ==
           "env.file:1: '1A=x' is not an assignment: an environment file holds only NAME=value lines, and hpc runs "

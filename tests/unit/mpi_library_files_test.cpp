@@ -98,7 +98,7 @@ TEST_CASE("ld.so.cache: the host's own parses and names libc") {
     CHECK(std::any_of(entries.begin(), entries.end(), [](const CacheEntry& entry) { return entry.name == "libc.so.6"; }));
 }
 
-TEST_CASE("elf: the host's libc: its SONAME and the versions it defines; a program's needs") {
+TEST_CASE("elf: the host's libc: its SONAME and the versions it defines, a program's needs") {
     FoundLibrary libc = host_libc();
     CHECK(libc.object.soname == "libc.so.6");
     CHECK(libc.object.is_64_bit);
@@ -121,7 +121,7 @@ TEST_CASE("elf: the host's libc: its SONAME and the versions it defines; a progr
           std::vector<std::string>{"printf"});
 }
 
-TEST_CASE("elf: what is not an ELF object is refused; damaged ones give errors, not crashes") {
+TEST_CASE("elf: what is not an ELF object is refused, damaged ones give errors, not crashes") {
     auto refusal = [](const std::string& bytes) {
         return hpc::test::error_message([&] { read_elf_object(bytes, "lib.so"); }, hpc::ExitCode::data);
     };

@@ -21,7 +21,7 @@ NetworkRequest asking(std::string network, std::vector<std::string> args = {}) {
 
 }  // namespace
 
-TEST_CASE("network: the host's by default; --net alone is slirp; --network names one", "[network]") {
+TEST_CASE("network: the host's by default, --net alone is slirp, --network names one", "[network]") {
     CHECK(plan_network({}).mode == NetworkMode::host);
     NetworkRequest net;
     net.net = true;

@@ -110,7 +110,7 @@ TEST_CASE("payload_command: environment scripts need the image's shell, host var
                                   "HPC_HOST_EMPTY="});
 }
 
-TEST_CASE("payload_command: a value to evaluate needs the shell; --no-eval does not") {
+TEST_CASE("payload_command: a value to evaluate needs the shell, --no-eval does not") {
     ContainerEnvironment environment = simple_environment();
     for (const std::string value : {"$HOME/x", "`id -u`", "a\\b"}) {
         environment.injected = {{"V", value}};

@@ -30,7 +30,7 @@ TEST_CASE("serve failures: every failure counts, the first cause stays", "[serve
     CHECK(failures.first == "corrupt data block at byte 96 (does not decompress)");
 }
 
-TEST_CASE("serve failures: worker threads record at once; a count is never seen without its cause",
+TEST_CASE("serve failures: worker threads record at once, a count is never seen without its cause",
           "[serve_failures]") {
     constexpr int threads = 8, each = 2000;
     ServeFailureLog log;

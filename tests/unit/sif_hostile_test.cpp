@@ -164,7 +164,7 @@ TEST_CASE("the header's free count must match the table's unused slots") {
     check_refused(bytes, "header says 3 descriptors are free, the table has 4 of 4 free");
 }
 
-TEST_CASE("unused slots are skipped whatever they hold; any nonzero used byte means used") {
+TEST_CASE("unused slots are skipped whatever they hold, any nonzero used byte means used") {
     std::string bytes = one_object();
     put<uint64_t>(bytes, descriptor_at(2) + descriptor_field::offset, max_u64);  // slot 2 is unused
     CHECK(read_sif(MemoryByteSource(bytes)).descriptors.size() == 1);

@@ -94,7 +94,7 @@ share_per_node = false
     CHECK_FALSE(config.mount.share_per_node);
 }
 
-TEST_CASE("site config: keys left out keep their defaults; dotted keys and inline tables are TOML", "[site]") {
+TEST_CASE("site config: keys left out keep their defaults, dotted keys and inline tables are TOML", "[site]") {
     SiteConfig config = parse("fakeroot.allow = false\nnetwork = { default = \"none\" }\n");
     CHECK_FALSE(config.fakeroot.allow);
     CHECK(config.fakeroot.allow_without_subuid);
@@ -284,7 +284,7 @@ TEST_CASE("site config file: only root, or an owner the caller trusts, and nobod
     CHECK(refusal({true, 1001, S_IFREG | 0644}, 1000).ends_with("(owner uid 1001, mode 0644)"));
 }
 
-TEST_CASE("site config file: absent is the built-in policy; present is checked, then parsed", "[site]") {
+TEST_CASE("site config file: absent is the built-in policy, present is checked, then parsed", "[site]") {
     hpc::test::TempDir dir("hpc-site");
     std::string path = dir.path() + "/hpc.toml";
     CHECK(load_site_config(path) == SiteConfig{});

@@ -46,7 +46,7 @@ TEST_CASE("site policy: paths match by whole components", "[site]") {
     CHECK(path_is_within("/scratch/../etc/shadow", "/etc"));
 }
 
-TEST_CASE("site policy: an empty binds.allow allows any source; binds.deny still refuses", "[site]") {
+TEST_CASE("site policy: an empty binds.allow allows any source, binds.deny still refuses", "[site]") {
     SiteConfig open;
     CHECK_NOTHROW(check_bind_source(open, "/etc/shadow"));
     CHECK_NOTHROW(check_bind_source(open, "/"));

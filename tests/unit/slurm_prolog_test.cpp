@@ -45,7 +45,7 @@ TEST_CASE("slurm prolog: a staged job's image is copied for its tasks, and the e
     CHECK(exists(site.slurm.stage_directory));  // the site's own stays
 }
 
-TEST_CASE("slurm prolog: a user's mistake is reported, not thrown; nothing is staged without a stage directory",
+TEST_CASE("slurm prolog: a user's mistake is reported, not thrown, nothing is staged without a stage directory",
           "[slurm]") {
     hpc::test::TempDir area;
     hpc::test::write_host_file(area.path() + "/notes.txt", "not an image\n");

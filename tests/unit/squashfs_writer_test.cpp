@@ -252,7 +252,7 @@ TEST_CASE("squashfs writer: the project's reader reads back every file, listing 
     }
 }
 
-TEST_CASE("squashfs writer: hard links share one inode; link counts and xattrs are kept", "[squashfs_writer]") {
+TEST_CASE("squashfs writer: hard links share one inode, link counts and xattrs are kept", "[squashfs_writer]") {
     Tree tree;
     fill_tree(tree);
     std::string image = tree.dir.path() + "/image.sqfs";

@@ -122,7 +122,7 @@ void check_attributes_and_links(ChildReport& report, const std::string& mnt) {
 
 }  // namespace
 
-TEST_CASE("squashfs server: serves contents, attributes, links and listings; decodes each block once per page cache",
+TEST_CASE("squashfs server: serves contents, attributes, links and listings, decodes each block once per page cache",
           "[fuse]") {
     ImageFixture::get();  // made here, not in the child
     Mountpoint mountpoint;

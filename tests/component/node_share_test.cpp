@@ -139,7 +139,7 @@ int exit_code(pid_t child) {
 
 }  // namespace
 
-TEST_CASE("node share: the first serves; the next joins once the server is ready", "[node_share]") {
+TEST_CASE("node share: the first serves, the next joins once the server is ready", "[node_share]") {
     std::string key = unique_key("ready");
     ShareRole first = meet(key);
     REQUIRE(std::holds_alternative<ShareHost>(first));

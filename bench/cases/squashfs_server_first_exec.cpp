@@ -1,7 +1,7 @@
-// A measurement, not a test (hidden: run it with `hpc_unit_tests "[.bench]"`): how long from
+// A measurement, not a test (build/bench/cases/hpc_bench_cases "squashfs server*"): how long from
 // mount(2) to the first exec of busybox from the mount, and how many of busybox's blocks the
-// server decompresses to read it whole. Timings belong in bench/; this one stays here because
-// it needs the server's own counters.
+// server decompresses to read it whole. A case of hpc_bench_cases because it needs the server's
+// own counters.
 #include "image/tree/image_file.hpp"
 #include "image/serve/squashfs_server.hpp"
 #include "image_fixture.hpp"
@@ -44,7 +44,7 @@ bool run_true(const std::string& path) {
 
 }  // namespace
 
-TEST_CASE("squashfs server: time to the first exec of busybox, blocks decoded", "[.bench]") {
+TEST_CASE("squashfs server: time to the first exec of busybox, blocks decoded", "[bench]") {
     TempDir scratch("hpc-bench");
     std::string tree = scratch.path() + "/tree", image = scratch.path() + "/busybox.sqfs", mnt = scratch.path() + "/mnt";
     ::mkdir(tree.c_str(), 0755);

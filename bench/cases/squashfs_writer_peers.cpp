@@ -1,9 +1,9 @@
-// A benchmark, hidden from ordinary runs: the squashfs writer against mksquashfs and
+// A benchmark (a case of hpc_bench_cases, never run by ctest): the squashfs writer against mksquashfs and
 // gensquashfs on the same tree with the same compressor and block size, each run a few times;
 // medians of wall time, peak RSS (ru_maxrss of the process that wrote) and image sizes.
 //
 //   HPC_SQUASHFS_BENCH_TREE=/path/to/tree HPC_BENCH_RUNS=3 HPC_BENCH_COMPRESSION=gzip
-//   build/tests/hpc_unit_tests "squashfs writer: benchmark*"
+//   build/bench/cases/hpc_bench_cases "squashfs writer: benchmark*"
 //
 // The writer runs in a forked child of this test binary, so its peak RSS includes what the
 // binary itself held at the fork (printed alongside). Figures are printed, never asserted.
@@ -81,7 +81,7 @@ long own_rss_kib() {
 
 }  // namespace
 
-TEST_CASE("squashfs writer: benchmark against mksquashfs and gensquashfs", "[.bench]") {
+TEST_CASE("squashfs writer: benchmark against mksquashfs and gensquashfs", "[bench]") {
     const char* tree = std::getenv("HPC_SQUASHFS_BENCH_TREE");
     if (tree == nullptr) {
         WARN("SKIPPED: set HPC_SQUASHFS_BENCH_TREE to a directory to pack");
