@@ -7,7 +7,7 @@
 
 using hpc::image::InodeMap;
 
-TEST_CASE("inode table: the root is FUSE_ROOT_ID, other inodes their number plus one", "[inode_table]") {
+TEST_CASE("inode map: the root is FUSE_ROOT_ID, other inodes their number plus one", "[inode_map]") {
     InodeMap table(100, 100, 0x1234);  // mksquashfs numbers the root last
     CHECK(table.ino(100) == InodeMap::root_ino);
     CHECK(table.ino(1) == 2);
@@ -26,7 +26,7 @@ TEST_CASE("inode table: the root is FUSE_ROOT_ID, other inodes their number plus
     CHECK_FALSE(InodeMap::is_synthetic(uint64_t(UINT32_MAX) + 1));
 }
 
-TEST_CASE("inode table: refs are remembered, including ref 0, and bounded", "[inode_table]") {
+TEST_CASE("inode map: refs are remembered, including ref 0, and bounded", "[inode_map]") {
     InodeMap table(10, 10, 0x99);
     CHECK(table.ref(10) == 0x99u);
     CHECK_FALSE(table.ref(3));
@@ -37,7 +37,7 @@ TEST_CASE("inode table: refs are remembered, including ref 0, and bounded", "[in
     CHECK_FALSE(table.ref(11));
 }
 
-TEST_CASE("inode table: concurrent writers and readers", "[inode_table]") {
+TEST_CASE("inode map: concurrent writers and readers", "[inode_map]") {
     constexpr uint32_t count = 200000;
     InodeMap table(count, count, 0);
     std::vector<std::thread> threads;
