@@ -183,7 +183,8 @@ void build_from_definition(const BuildRequest& request, const BuildHooks& hooks,
         hooks.notice(label + ": " + stage.header_value("bootstrap") +
                      (bootstraps[index].from.empty() ? "" : " from " + bootstraps[index].from));
         run_host_script(stage.pre, "pre", "", area, ids);
-        roots.push_back(std::make_unique<StageRoot>(area, "stage" + std::to_string(index), bootstraps[index], ids));
+        roots.push_back(
+            std::make_unique<StageRoot>(area, "stage" + std::to_string(index), bootstraps[index], ids, hooks.warn));
         const std::string& root = roots.back()->path();
         make_base_environment(root);
         for (const image::FilesSection& files : stage.files)
@@ -204,7 +205,7 @@ void build_from_definition(const BuildRequest& request, const BuildHooks& hooks,
 void build_from_image(const BuildRequest& request, const BuildHooks& hooks) {
     WorkArea area;
     sandbox::FakerootIds ids = enter_build_namespace(request, hooks);
-    StageRoot source(area, "source", Bootstrap{Bootstrap::Agent::localimage, request.source, {}}, ids);
+    StageRoot source(area, "source", Bootstrap{Bootstrap::Agent::localimage, request.source, {}}, ids, hooks.warn);
     hooks.notice("writing " + request.destination);
     pack(source.path(), request, hooks, {});
 }

@@ -38,7 +38,9 @@ Bootstrap Bootstrap::of(const image::DefinitionStage& stage, const std::string& 
                                     "' is not supported by this hpc (localimage, scratch, debootstrap)");
 }
 
-StageRoot::StageRoot(WorkArea& area, const std::string& name, const Bootstrap& bootstrap, const sandbox::FakerootIds& ids) {
+StageRoot::StageRoot(WorkArea& area, const std::string& name, const Bootstrap& bootstrap, const sandbox::FakerootIds& ids,
+                     std::function<void(const std::string&)> warn)
+    : warn_(std::move(warn)) {
     std::string lower = area.directory(name + "/base");
     if (bootstrap.agent == Bootstrap::Agent::localimage) {
         image_ = image::ImageFile::open(bootstrap.from);
@@ -65,6 +67,17 @@ StageRoot::StageRoot(WorkArea& area, const std::string& name, const Bootstrap& b
     area.track_mount(root_);
     if (bootstrap.agent == Bootstrap::Agent::debootstrap)
         run_debootstrap(bootstrap.debootstrap, root_, ids.ownership_ignored);
+}
+
+// A step that failed on a corrupt base gets "Input/output error" from the kernel and nothing
+// more: the server's count and first cause say which image and where, as a launch says them.
+StageRoot::~StageRoot() {
+    if (!server_ || !warn_) return;
+    image::ServeFailures failures = server_->failures();
+    try {
+        if (failures.count > 0) warn_(image_->path() + ": " + image::describe(failures));
+    } catch (...) {  // a warning that cannot be said must not end the build's unwinding
+    }
 }
 
 }  // namespace hpc::builder

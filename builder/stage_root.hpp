@@ -12,6 +12,7 @@
 #include "image/serve/squashfs_server.hpp"
 #include "sandbox/plan/fakeroot.hpp"
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -36,8 +37,11 @@ class StageRoot {
 public:
     // Mounts the stage's tree under `area` (directory `name`) and, for debootstrap, installs
     // into it. `ids`: the build's user namespace (root-mapped, or --fakeroot's). The base
-    // image must be there: hpc::Error(no_input) otherwise.
-    StageRoot(WorkArea& area, const std::string& name, const Bootstrap& bootstrap, const sandbox::FakerootIds& ids);
+    // image must be there: hpc::Error(no_input) otherwise. `warn` hears, when the stage's root
+    // goes, of the base image's reads that failed (a corrupt block %post ran into).
+    StageRoot(WorkArea& area, const std::string& name, const Bootstrap& bootstrap, const sandbox::FakerootIds& ids,
+              std::function<void(const std::string&)> warn);
+    ~StageRoot();
     StageRoot(const StageRoot&) = delete;
     StageRoot& operator=(const StageRoot&) = delete;
 
@@ -47,6 +51,7 @@ private:
     std::optional<image::ImageFile> image_;
     std::optional<image::SquashfsServer> server_;  // for a SIF or squashfs base
     std::string root_;
+    std::function<void(const std::string&)> warn_;
 };
 
 }  // namespace hpc::builder

@@ -209,6 +209,17 @@ EOF
     nothing_left
 }
 
+@test "a %post that reads a corrupt block of its base image: the build fails, and says which image and why" {
+    dir=$(scratch_dir)
+    make_sif_with_garbled_block "$dir" data.txt
+    printf 'Bootstrap: localimage\nFrom: %s\n\n%%post\n    cat /data.txt >/dev/null\n' "$dir/image.sif" >corrupt.def
+    run --separate-stderr -65 "$HPC" build corrupt.sif corrupt.def
+    [[ "$stderr" == *"hpc: %post failed (exit status 1)"* ]]
+    one_failed_reads_warning "$dir/image.sif"
+    [ ! -e corrupt.sif ]
+    nothing_left
+}
+
 @test "an interrupted build (SIGINT) ends with 130 and leaves nothing" {
     printf 'Bootstrap: localimage\nFrom: %s\n\n%%post\n    echo started >/dev/stderr\n    sleep 30\n' "$PLAIN_SIF" >slow.def
     interrupt_build slow.sif slow.def

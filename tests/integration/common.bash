@@ -38,3 +38,28 @@ interrupt_build() {
 no_build_left() {
     [ -z "$(ls -A "${TMPDIR:-/tmp}" | grep '^hpc-build\.' || true)" ]
 }
+
+# Makes DIR/image.sif: app-dir's tree with /data.txt, text of several blocks, and garbles the
+# first data block of the file PATH (data.txt or bin/busybox), which mksquashfs stores first
+# (-sort), right after the superblock: the squashfs's byte 96 no longer starts a zlib stream.
+make_sif_with_garbled_block() {  # make_sif_with_garbled_block DIR PATH
+    local dir=$1 path=$2
+    cp -a "$APP_DIR" "$dir/tree"
+    seq 1 100000 >"$dir/tree/data.txt"
+    echo "$path 32767" >"$dir/sort"
+    mksquashfs "$dir/tree" "$dir/image.sqfs" -noappend -quiet -all-root -sort "$dir/sort" >/dev/null
+    printf '\377\377\377\377' | dd of="$dir/image.sqfs" bs=1 seek=96 conv=notrunc status=none
+    run ! unsquashfs -cat "$dir/image.sqfs" "$path"
+    siftool new "$dir/image.sif" >/dev/null
+    siftool add --datatype 4 --parttype 2 --partfs 1 --partarch 2 --groupid 1 "$dir/image.sif" "$dir/image.sqfs" >/dev/null
+}
+
+# Exactly one line on stderr ($stderr, from run --separate-stderr) speaks of the image: the
+# warning of failed reads, with a count (how many depends on the kernel's readahead) and the
+# first cause.
+one_failed_reads_warning() {  # one_failed_reads_warning IMAGE
+    local image=$1 pattern
+    [ "$(grep -c -F "hpc: warning: $image: " <<<"$stderr")" -eq 1 ]
+    pattern="^hpc: warning: $image: [1-9][0-9]* reads? failed \((first: )?corrupt data block at byte 96 \(does not decompress\)\)$"
+    [[ "$(grep -F "hpc: warning: $image: " <<<"$stderr")" =~ $pattern ]]
+}
