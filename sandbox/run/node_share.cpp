@@ -226,7 +226,9 @@ ShareRole meet(const std::string& key) {
         if (std::optional<ShareGuest> guest = try_join(key)) return std::move(*guest);
         ::usleep(2000u << std::min(attempt, 5));  // a server starting or going: try again
     }
-    throw Error(ExitCode::unavailable, "no server for this image could be met or started");
+    throw Error(ExitCode::unavailable, "no server for this image could be met or started under the name @" + key + " in " +
+                                           std::to_string(meeting_attempts) +
+                                           " tries: its holder neither let this launch join nor gave the name up");
 }
 
 void enter_shared(const ShareGuest& guest) {
