@@ -3,6 +3,7 @@
 #include "common/error.hpp"
 #include "sandbox/plan/launch_steps.hpp"
 
+#include "invented_host.hpp"
 #include "thrown_error.hpp"
 
 #include <catch2/catch.hpp>
@@ -21,40 +22,21 @@ namespace {
 // systemd-resolved makes it; `extra` are host paths that exist besides those.
 HostFacts carol_host(std::string cwd = "/home/carol", std::set<std::string> extra = {}) {
     HostFacts host;
-    host.user.uid = 1003;
-    host.user.gid = 1003;
-    host.user.name = "carol";
-    host.user.home = "/home/carol";
-    host.user.shell = "/bin/zsh";
-    host.user.groups = {{1003, "carol"}, {27, "sudo"}};
+    host.user = hpc::test::invented_user(1003, "carol", "/bin/zsh");
+    host.user.groups.push_back({27, "sudo"});
     host.cwd = std::move(cwd);
     host.environ = {"HOME=/home/carol", "PATH=/usr/bin:/bin", "EDITOR=vi"};
-    std::map<std::string, std::string> links = {{"/home/carol", "/data/home/carol"},
-                                                {"/etc/resolv.conf", "/run/systemd/resolve/stub-resolv.conf"}};
-    std::set<std::string> existing = {"/proc", "/sys", "/dev/null", "/dev/zero", "/dev/full", "/dev/random",
-                                      "/dev/urandom", "/tmp", "/run/systemd/resolve/stub-resolv.conf",
-                                      "/data/home/carol", "/data/home/carol/src", "/work", "/work/run"};
+    std::set<std::string> existing = hpc::test::usual_host_paths();
+    existing.insert({"/tmp", "/run/systemd/resolve/stub-resolv.conf", "/data/home/carol", "/data/home/carol/src", "/work",
+                     "/work/run"});
     existing.insert(extra.begin(), extra.end());
-    host.canonical = [links, existing](const std::string& path) -> std::optional<std::string> {
-        std::string resolved = path;
-        for (const auto& [from, to] : links)
-            if (resolved == from || resolved.starts_with(from + "/")) resolved = to + resolved.substr(from.size());
-        if (!existing.count(resolved)) return std::nullopt;
-        return resolved;
-    };
+    host.canonical = hpc::test::invented_paths(
+        {{"/home/carol", "/data/home/carol"}, {"/etc/resolv.conf", "/run/systemd/resolve/stub-resolv.conf"}}, existing);
     return host;
 }
 
 ImageSummary image_with(std::set<std::string> paths = {"/bin/sh", "/usr"}) {
-    ImageSummary image;
-    image.path = "/work/tools.sif";
-    image.format = "sif";
-    image.owner = "carol";
-    image.facts.has_bin_sh = true;
-    image.passwd = "root:x:0:0:root:/root:/bin/sh\n";
-    image.group = "root:x:0:\n";
-    image.exists = [paths](const std::string& path) { return paths.count(path) > 0; };
-    return image;
+    return hpc::test::invented_image("/work/tools.sif", "carol", std::move(paths));
 }
 
 ImageSummary directory_image() {

@@ -3,6 +3,7 @@
 #include "common/error.hpp"
 #include "sandbox/plan/planner.hpp"
 
+#include "invented_host.hpp"
 #include "thrown_error.hpp"
 
 #include <catch2/catch.hpp>
@@ -20,21 +21,13 @@ const std::string libdir = "/usr/lib/x86_64-linux-gnu";
 // Bob's compute node, during a job step; `extra` are the host paths that exist besides the usual.
 HostFacts node(Strings environ, std::set<std::string> extra = {}) {
     HostFacts host;
-    host.user.uid = 1002;
-    host.user.gid = 1002;
-    host.user.name = "bob";
-    host.user.home = "/home/bob";
-    host.user.shell = "/bin/sh";
-    host.user.groups = {{1002, "bob"}};
+    host.user = hpc::test::invented_user(1002, "bob", "/bin/sh");
     host.cwd = "/home/bob";
     host.environ = std::move(environ);
-    std::set<std::string> existing = {"/proc", "/sys", "/dev/null", "/dev/zero", "/dev/full", "/dev/random",
-                                      "/dev/urandom", "/dev/shm", "/tmp", "/var/tmp", "/home/bob"};
+    std::set<std::string> existing = hpc::test::usual_host_paths();
+    existing.insert({"/dev/shm", "/tmp", "/var/tmp", "/home/bob"});
     existing.insert(extra.begin(), extra.end());
-    host.canonical = [existing](const std::string& path) -> std::optional<std::string> {
-        if (!existing.count(path)) return std::nullopt;
-        return path;
-    };
+    host.canonical = hpc::test::invented_paths({}, existing);
     return host;
 }
 

@@ -1,6 +1,7 @@
 #include "common/error.hpp"
 #include "sandbox/plan/planner.hpp"
 
+#include "invented_host.hpp"
 #include "thrown_error.hpp"
 
 #include <catch2/catch.hpp>
@@ -16,39 +17,18 @@ namespace {
 // A host where /home/alice is really /data/home/alice, as on many clusters.
 HostFacts alice_host(std::string cwd = "/home/alice/project") {
     HostFacts host;
-    host.user.uid = 1001;
-    host.user.gid = 1001;
-    host.user.name = "alice";
-    host.user.home = "/home/alice";
-    host.user.shell = "/bin/bash";
-    host.user.groups = {{1001, "alice"}};
+    host.user = hpc::test::invented_user(1001, "alice", "/bin/bash");
     host.cwd = std::move(cwd);
     host.environ = {"TERM=xterm", "HOME=/home/alice", "PATH=/usr/bin:/bin", "FOO=bar"};
-    std::map<std::string, std::string> links = {{"/home/alice", "/data/home/alice"}};
-    std::set<std::string> existing = {"/proc", "/sys", "/dev/null", "/dev/zero", "/dev/full", "/dev/random",
-                                      "/dev/urandom", "/dev/tty", "/dev/shm", "/tmp", "/var/tmp",
-                                      "/etc/resolv.conf", "/etc/hosts", "/data/home/alice",
-                                      "/data/home/alice/project", "/scratch", "/scratch/run", "/opt/data"};
-    host.canonical = [links, existing](const std::string& path) -> std::optional<std::string> {
-        std::string resolved = path;
-        for (const auto& [from, to] : links)
-            if (resolved == from || resolved.rfind(from + "/", 0) == 0) resolved = to + resolved.substr(from.size());
-        if (!existing.count(resolved)) return std::nullopt;
-        return resolved;
-    };
+    std::set<std::string> existing = hpc::test::usual_host_paths();
+    existing.insert({"/dev/tty", "/dev/shm", "/tmp", "/var/tmp", "/etc/resolv.conf", "/etc/hosts", "/data/home/alice",
+                     "/data/home/alice/project", "/scratch", "/scratch/run", "/opt/data"});
+    host.canonical = hpc::test::invented_paths({{"/home/alice", "/data/home/alice"}}, existing);
     return host;
 }
 
 ImageSummary busybox_image(std::set<std::string> paths = {"/bin/sh", "/etc", "/usr", "/usr/bin"}) {
-    ImageSummary image;
-    image.path = "/scratch/busybox.sif";
-    image.format = "sif";
-    image.owner = "alice";
-    image.facts.has_bin_sh = true;
-    image.passwd = "root:x:0:0:root:/root:/bin/sh\n";
-    image.group = "root:x:0:\n";
-    image.exists = [paths](const std::string& path) { return paths.count(path) > 0; };
-    return image;
+    return hpc::test::invented_image("/scratch/busybox.sif", "alice", std::move(paths));
 }
 
 LaunchRequest exec_request(std::vector<std::string> args = {"/bin/true"}) {
