@@ -1,6 +1,7 @@
 #include "image/tree/image_metadata.hpp"
 
 #include "common/error.hpp"
+#include "common/text.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -10,11 +11,8 @@ namespace {
 const std::string meta_dir = "/.singularity.d";
 constexpr uint64_t largest_object = 16 << 20;
 
-// Apptainer trims trailing newlines from every part it shows.
-std::string trimmed(std::string text) {
-    while (!text.empty() && text.back() == '\n') text.pop_back();
-    return text;
-}
+// Apptainer trims trailing newlines (and nothing else) from every part it shows.
+std::string trimmed(std::string_view text) { return std::string(trim_end(text, "\n")); }
 
 std::string file_in_image(const ImageTree& tree, const std::string& path) {
     return trimmed(tree.read_file(path).value_or(""));
