@@ -2,6 +2,7 @@
 // the whole parser, so every other file stays quick to compile.
 #include "site-config/site_config.hpp"
 
+#include "common/bind_syntax.hpp"
 #include "common/error.hpp"
 #include "common/path_in_root.hpp"
 #include "common/text.hpp"
@@ -132,28 +133,23 @@ std::vector<std::string> read_absolute_paths(const Field& field) {
     return paths;
 }
 
-// "src[:dst[:ro|rw]]": -B's syntax for one bind, without its escapes (the list is TOML's).
+// "src[:dst[:ro|rw]]": one bind in -B's syntax (common/bind_syntax), the list being TOML's.
 DefaultBind parse_default_bind(const Field& field, const std::string& spec, const toml::node& node) {
     auto bad = [&](const std::string& cause) { field.fail(node, "'" + spec + "': " + cause); };
-    std::vector<std::string> parts{""};
-    for (char c : spec) {
-        if (c == ':')
-            parts.emplace_back();
-        else
-            parts.back() += c;
-    }
-    if (parts.size() > 3) bad("too many fields (src[:dst[:ro|rw]])");
+    std::optional<BindFields> fields = parse_bind(spec);
+    if (!fields) bad("too many fields (src[:dst[:ro|rw]])");
     DefaultBind bind;
-    if (auto problem = absolute_path_problem(parts[0])) bad("the source " + *problem);
-    bind.source = normalize_absolute(parts[0]);
+    if (auto problem = absolute_path_problem(fields->source)) bad("the source " + *problem);
+    bind.source = normalize_absolute(fields->source);
     bind.destination = bind.source;
-    if (parts.size() >= 2) {
-        if (auto problem = absolute_path_problem(parts[1])) bad("the destination " + *problem);
-        bind.destination = normalize_absolute(parts[1]);
+    if (fields->destination) {
+        if (auto problem = absolute_path_problem(*fields->destination)) bad("the destination " + *problem);
+        bind.destination = normalize_absolute(*fields->destination);
     }
-    if (parts.size() == 3) {
-        if (parts[2] != "ro" && parts[2] != "rw") bad("unknown option '" + parts[2] + "' (ro or rw)");
-        bind.read_only = parts[2] == "ro";
+    if (fields->options) {
+        std::optional<bool> read_only = bind_read_only(*fields->options);
+        if (!read_only) bad("unknown option '" + *fields->options + "' (ro or rw)");
+        bind.read_only = *read_only;
     }
     return bind;
 }
