@@ -30,11 +30,8 @@ std::map<std::string, std::string> labels_from_json(const std::string& text, con
 
 // Apptainer shows the Docker environment files and the %environment ones (9*-environment.sh).
 bool is_inspected_environment_file(const std::string& name) {
-    auto ends_with = [&](std::string_view suffix) {
-        return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
-    };
-    return (name.rfind("10-docker", 0) == 0 && ends_with(".sh")) ||
-           (name.rfind('9', 0) == 0 && ends_with("-environment.sh"));
+    return (name.starts_with("10-docker") && name.ends_with(".sh")) ||
+           (name.starts_with('9') && name.ends_with("-environment.sh"));
 }
 
 const SifDescriptor* find_object(const SifFile& sif, SifDataType type, std::string_view name = {}) {
