@@ -15,6 +15,9 @@ namespace hpc::builder {
 namespace {
 
 const std::string meta = "/.singularity.d";
+// As much as hpc reads of one file of an image (image::ImageTree::read_file): a larger labels
+// file could not be inspected once built.
+constexpr std::size_t max_labels_bytes = 16 << 20;
 
 // "#!/bin/bash\nbody" -> the script with its #! line (args appended to it), as Apptainer's
 // handleShebangScript makes it; /bin/sh when the body has none.
@@ -79,12 +82,12 @@ std::vector<std::pair<std::string, std::string>> label_lines(const std::string& 
 std::vector<std::string> write_labels(const std::string& root, const image::DefinitionStage& stage,
                                       const MetadataContext& context) {
     std::map<std::string, std::string> labels;
-    if (std::optional<std::string> existing = read_file_if_exists(root + meta + "/labels.json")) {
+    if (std::optional<std::string> existing = read_file_if_exists(root + meta + "/labels.json", max_labels_bytes)) {
         nlohmann::json parsed = nlohmann::json::parse(*existing, nullptr, false);
         if (parsed.is_object())
             for (const auto& [key, value] : parsed.items()) labels[key] = value.is_string() ? value.get<std::string>() : value.dump();
     }
-    if (std::optional<std::string> appended = read_file_if_exists(root + "/.build.labels")) {
+    if (std::optional<std::string> appended = read_file_if_exists(root + "/.build.labels", max_labels_bytes)) {
         for (auto& [key, value] : label_lines(*appended)) labels[key] = value;
         std::filesystem::remove(root + "/.build.labels");
     }

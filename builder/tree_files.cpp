@@ -1,6 +1,7 @@
 #include "builder/tree_files.hpp"
 
 #include "common/error.hpp"
+#include "common/read_to_end.hpp"
 #include "common/unique_fd.hpp"
 
 #include <fcntl.h>
@@ -61,21 +62,17 @@ void append_file(const std::string& path, const std::string& content) {
     write_with(path, content, O_CREAT | O_APPEND, 0644);
 }
 
-std::optional<std::string> read_file_if_exists(const std::string& path) {
+std::optional<std::string> read_file_if_exists(const std::string& path, std::size_t max_bytes) {
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd) {
         if (errno == ENOENT) return std::nullopt;
         throw_errno("read " + path);
     }
-    std::string content;
-    char buffer[65536];
-    for (;;) {
-        ssize_t got = ::read(fd.get(), buffer, sizeof buffer);
-        if (got < 0 && errno == EINTR) continue;
-        if (got < 0) throw_errno("read " + path);
-        if (got == 0) return content;
-        content.append(buffer, static_cast<std::size_t>(got));
-    }
+    BoundedRead content = read_to_end(fd.get(), max_bytes);
+    if (content.error) throw_errno("read " + path, content.error);
+    if (content.too_large)
+        throw Error(ExitCode::data, "read " + path + ": larger than " + std::to_string(max_bytes) + " bytes");
+    return std::move(content.bytes);
 }
 
 }  // namespace hpc::builder
