@@ -3,6 +3,7 @@
 #include "common/error.hpp"
 #include "common/read_to_end.hpp"
 #include "common/unique_fd.hpp"
+#include "common/write_file.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -12,25 +13,6 @@
 #include <filesystem>
 
 namespace hpc::builder {
-namespace {
-
-void write_all(int fd, const std::string& content, const std::string& path) {
-    std::size_t done = 0;
-    while (done < content.size()) {
-        ssize_t written = ::write(fd, content.data() + done, content.size() - done);
-        if (written < 0 && errno == EINTR) continue;
-        if (written < 0) throw_errno("write " + path);
-        done += static_cast<std::size_t>(written);
-    }
-}
-
-void write_with(const std::string& path, const std::string& content, int flags, unsigned mode) {
-    UniqueFd fd(::open(path.c_str(), flags | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, mode));
-    if (!fd) throw_errno("write " + path);
-    write_all(fd.get(), content, path);
-}
-
-}  // namespace
 
 bool exists(const std::string& path) {
     struct stat status {};
@@ -50,16 +32,17 @@ void make_link_if_missing(const std::string& path, const std::string& target) {
 
 void write_if_missing(const std::string& path, const std::string& content, unsigned mode) {
     if (exists(path)) return;
-    write_with(path, content, O_CREAT | O_EXCL, mode);
+    hpc::write_file(path, content, mode, IfExists::refuse);
 }
 
 void write_file(const std::string& path, const std::string& content, unsigned mode) {
-    write_with(path, content, O_CREAT | O_TRUNC, mode);
+    hpc::write_file(path, content, mode);
+    // The mode exactly, whatever the umask and a file already there had.
     if (::chmod(path.c_str(), mode) != 0) throw_errno("chmod " + path);
 }
 
 void append_file(const std::string& path, const std::string& content) {
-    write_with(path, content, O_CREAT | O_APPEND, 0644);
+    hpc::write_file(path, content, 0644, IfExists::append);
 }
 
 std::optional<std::string> read_file_if_exists(const std::string& path, std::size_t max_bytes) {
