@@ -2,6 +2,7 @@
 
 #include "builder/tree_files.hpp"
 #include "common/error.hpp"
+#include "common/text.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -29,7 +30,7 @@ std::string with_shebang(const image::Script& script) {
         std::size_t end = body.find('\n', first);
         shebang = body.substr(first, end == std::string::npos ? std::string::npos : end - first);
         body = end == std::string::npos ? "" : body.substr(end + 1);
-        while (!shebang.empty() && std::isspace(static_cast<unsigned char>(shebang.back()))) shebang.pop_back();
+        shebang.resize(trim_end(shebang).size());
     }
     std::string args = script.args.substr(0, script.args.find('#'));
     if (!args.empty()) shebang += " " + args;

@@ -3,6 +3,7 @@
 #include "common/error.hpp"
 #include "common/pipe.hpp"
 #include "common/read_to_end.hpp"
+#include "common/text.hpp"
 #include "sandbox/run/mount_ops.hpp"
 #include "sandbox/run/supervisor.hpp"
 
@@ -54,7 +55,7 @@ std::string last_words(int output) {
     std::string text(4096, '\0');
     ssize_t length = ::pread(output, text.data(), text.size(), 0);
     text.resize(length > 0 ? static_cast<std::size_t>(length) : 0);
-    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    text.resize(trim_end(text, "\n ").size());
     std::size_t line = text.rfind('\n');
     return line == std::string::npos ? text : text.substr(line + 1);
 }
