@@ -63,18 +63,12 @@ std::string rfc3339(int64_t seconds) {
 // `KEY VALUE` lines (what %post appends to $APPTAINER_LABELS).
 std::vector<std::pair<std::string, std::string>> label_lines(const std::string& text) {
     std::vector<std::pair<std::string, std::string>> labels;
-    std::istringstream lines(text);
-    std::string line;
-    while (std::getline(lines, line)) {
-        std::size_t key_start = line.find_first_not_of(" \t");
-        if (key_start == std::string::npos || line[key_start] == '#') continue;
-        std::size_t key_end = line.find_first_of(" \t", key_start);
-        std::string key = line.substr(key_start, key_end - key_start);
-        std::string value;
-        if (key_end != std::string::npos) {
-            std::size_t value_start = line.find_first_not_of(" \t", key_end);
-            if (value_start != std::string::npos) value = line.substr(value_start);
-        }
+    for (std::string_view line : split_lines(text)) {
+        line = trim_start(line, " \t");
+        if (line.empty() || line.front() == '#') continue;
+        std::size_t key_end = line.find_first_of(" \t");
+        std::string_view key = line.substr(0, key_end);
+        std::string_view value = key_end == std::string_view::npos ? "" : trim_start(line.substr(key_end), " \t");
         labels.emplace_back(key, value);
     }
     return labels;
