@@ -2,6 +2,7 @@
 
 #include "builder/host_command.hpp"
 #include "common/error.hpp"
+#include "common/write_file.hpp"
 #include "sandbox/run/mount_ops.hpp"
 
 #include <sys/mount.h>
@@ -36,10 +37,10 @@ public:
         mount("/dev", [&] { sandbox::mount_tmpfs(root + "/dev", "mode=0755,size=1m"); });
         for (const char* device : {"null", "zero", "full", "random", "urandom", "tty"}) {
             std::string target = root + "/dev/" + device;
-            sandbox::write_file(target, "", 0644);
+            hpc::write_file(target, "", 0644);
             sandbox::bind_mount(std::string("/dev/") + device, target, false);
         }
-        for (const char* placeholder : {"console", "ptmx"}) sandbox::write_file(root + "/dev/" + placeholder, "", 0600);
+        for (const char* placeholder : {"console", "ptmx"}) hpc::write_file(root + "/dev/" + placeholder, "", 0600);
         for (const char* directory : {"pts", "shm"}) ::mkdir((root + "/dev/" + directory).c_str(), 0755);
         // debootstrap mounts a /proc itself; a /sys already there it takes as is (it cannot
         // mount one: sysfs needs a network namespace of its own).

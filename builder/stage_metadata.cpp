@@ -2,6 +2,7 @@
 
 #include "builder/tree_files.hpp"
 #include "common/error.hpp"
+#include "common/text.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -15,6 +16,9 @@ namespace hpc::builder {
 namespace {
 
 const std::string meta = "/.singularity.d";
+// As much as hpc reads of one file of an image (image::ImageTree::read_file): a larger labels
+// file could not be inspected once built.
+constexpr std::size_t max_labels_bytes = 16 << 20;
 
 // "#!/bin/bash\nbody" -> the script with its #! line (args appended to it), as Apptainer's
 // handleShebangScript makes it; /bin/sh when the body has none.
@@ -26,7 +30,7 @@ std::string with_shebang(const image::Script& script) {
         std::size_t end = body.find('\n', first);
         shebang = body.substr(first, end == std::string::npos ? std::string::npos : end - first);
         body = end == std::string::npos ? "" : body.substr(end + 1);
-        while (!shebang.empty() && std::isspace(static_cast<unsigned char>(shebang.back()))) shebang.pop_back();
+        shebang.resize(trim_end(shebang).size());
     }
     std::string args = script.args.substr(0, script.args.find('#'));
     if (!args.empty()) shebang += " " + args;
@@ -59,18 +63,12 @@ std::string rfc3339(int64_t seconds) {
 // `KEY VALUE` lines (what %post appends to $APPTAINER_LABELS).
 std::vector<std::pair<std::string, std::string>> label_lines(const std::string& text) {
     std::vector<std::pair<std::string, std::string>> labels;
-    std::istringstream lines(text);
-    std::string line;
-    while (std::getline(lines, line)) {
-        std::size_t key_start = line.find_first_not_of(" \t");
-        if (key_start == std::string::npos || line[key_start] == '#') continue;
-        std::size_t key_end = line.find_first_of(" \t", key_start);
-        std::string key = line.substr(key_start, key_end - key_start);
-        std::string value;
-        if (key_end != std::string::npos) {
-            std::size_t value_start = line.find_first_not_of(" \t", key_end);
-            if (value_start != std::string::npos) value = line.substr(value_start);
-        }
+    for (std::string_view line : split_lines(text)) {
+        line = trim_start(line, " \t");
+        if (line.empty() || line.front() == '#') continue;
+        std::size_t key_end = line.find_first_of(" \t");
+        std::string_view key = line.substr(0, key_end);
+        std::string_view value = key_end == std::string_view::npos ? "" : trim_start(line.substr(key_end), " \t");
         labels.emplace_back(key, value);
     }
     return labels;
@@ -79,12 +77,12 @@ std::vector<std::pair<std::string, std::string>> label_lines(const std::string& 
 std::vector<std::string> write_labels(const std::string& root, const image::DefinitionStage& stage,
                                       const MetadataContext& context) {
     std::map<std::string, std::string> labels;
-    if (std::optional<std::string> existing = read_file_if_exists(root + meta + "/labels.json")) {
+    if (std::optional<std::string> existing = read_file_if_exists(root + meta + "/labels.json", max_labels_bytes)) {
         nlohmann::json parsed = nlohmann::json::parse(*existing, nullptr, false);
         if (parsed.is_object())
             for (const auto& [key, value] : parsed.items()) labels[key] = value.is_string() ? value.get<std::string>() : value.dump();
     }
-    if (std::optional<std::string> appended = read_file_if_exists(root + "/.build.labels")) {
+    if (std::optional<std::string> appended = read_file_if_exists(root + "/.build.labels", max_labels_bytes)) {
         for (auto& [key, value] : label_lines(*appended)) labels[key] = value;
         std::filesystem::remove(root + "/.build.labels");
     }

@@ -1,7 +1,9 @@
 #include "builder/tree_files.hpp"
 
 #include "common/error.hpp"
+#include "common/read_to_end.hpp"
 #include "common/unique_fd.hpp"
+#include "common/write_file.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -11,25 +13,6 @@
 #include <filesystem>
 
 namespace hpc::builder {
-namespace {
-
-void write_all(int fd, const std::string& content, const std::string& path) {
-    std::size_t done = 0;
-    while (done < content.size()) {
-        ssize_t written = ::write(fd, content.data() + done, content.size() - done);
-        if (written < 0 && errno == EINTR) continue;
-        if (written < 0) throw_errno("write " + path);
-        done += static_cast<std::size_t>(written);
-    }
-}
-
-void write_with(const std::string& path, const std::string& content, int flags, unsigned mode) {
-    UniqueFd fd(::open(path.c_str(), flags | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, mode));
-    if (!fd) throw_errno("write " + path);
-    write_all(fd.get(), content, path);
-}
-
-}  // namespace
 
 bool exists(const std::string& path) {
     struct stat status {};
@@ -49,33 +32,30 @@ void make_link_if_missing(const std::string& path, const std::string& target) {
 
 void write_if_missing(const std::string& path, const std::string& content, unsigned mode) {
     if (exists(path)) return;
-    write_with(path, content, O_CREAT | O_EXCL, mode);
+    hpc::write_file(path, content, mode, IfExists::refuse);
 }
 
 void write_file(const std::string& path, const std::string& content, unsigned mode) {
-    write_with(path, content, O_CREAT | O_TRUNC, mode);
+    hpc::write_file(path, content, mode);
+    // The mode exactly, whatever the umask and a file already there had.
     if (::chmod(path.c_str(), mode) != 0) throw_errno("chmod " + path);
 }
 
 void append_file(const std::string& path, const std::string& content) {
-    write_with(path, content, O_CREAT | O_APPEND, 0644);
+    hpc::write_file(path, content, 0644, IfExists::append);
 }
 
-std::optional<std::string> read_file_if_exists(const std::string& path) {
+std::optional<std::string> read_file_if_exists(const std::string& path, std::size_t max_bytes) {
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd) {
         if (errno == ENOENT) return std::nullopt;
         throw_errno("read " + path);
     }
-    std::string content;
-    char buffer[65536];
-    for (;;) {
-        ssize_t got = ::read(fd.get(), buffer, sizeof buffer);
-        if (got < 0 && errno == EINTR) continue;
-        if (got < 0) throw_errno("read " + path);
-        if (got == 0) return content;
-        content.append(buffer, static_cast<std::size_t>(got));
-    }
+    BoundedRead content = read_to_end(fd.get(), max_bytes);
+    if (content.error) throw_errno("read " + path, content.error);
+    if (content.too_large)
+        throw Error(ExitCode::data, "read " + path + ": larger than " + std::to_string(max_bytes) + " bytes");
+    return std::move(content.bytes);
 }
 
 }  // namespace hpc::builder

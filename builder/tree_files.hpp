@@ -1,6 +1,7 @@
 // Small file operations on a build's tree, each failing with an hpc::Error naming the path.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 
@@ -11,7 +12,8 @@ void make_link_if_missing(const std::string& path, const std::string& target);
 void write_if_missing(const std::string& path, const std::string& content, unsigned mode);
 void write_file(const std::string& path, const std::string& content, unsigned mode);  // replaces
 void append_file(const std::string& path, const std::string& content);
-std::optional<std::string> read_file_if_exists(const std::string& path);
+// nullopt when there is no file; one larger than `max_bytes` is an error.
+std::optional<std::string> read_file_if_exists(const std::string& path, std::size_t max_bytes);
 bool exists(const std::string& path);  // lstat: a dangling link exists
 
 }  // namespace hpc::builder

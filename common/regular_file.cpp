@@ -1,6 +1,7 @@
 #include "common/regular_file.hpp"
 
 #include "common/error.hpp"
+#include "common/read_to_end.hpp"
 #include "common/unique_fd.hpp"
 
 #include <fcntl.h>
@@ -33,17 +34,11 @@ std::string read_regular_file(int fd, std::size_t max_bytes, const std::string& 
     if (!S_ISREG(status.st_mode)) throw Error(ExitCode::usage, what + ": not a regular file");
     if (static_cast<std::size_t>(status.st_size) > max_bytes) refuse_size(max_bytes, what);
     // The size can change after fstat (a file being written, or one of /proc's that says 0):
-    // the read is bounded by itself, one byte past the limit to see that it is passed.
-    std::string content;
-    char buffer[65536];
-    for (;;) {
-        ssize_t got = ::read(fd, buffer, sizeof buffer);
-        if (got < 0 && errno == EINTR) continue;
-        if (got < 0) throw_errno(what);
-        if (got == 0) return content;
-        content.append(buffer, static_cast<std::size_t>(got));
-        if (content.size() > max_bytes) refuse_size(max_bytes, what);
-    }
+    // the read is bounded by itself.
+    BoundedRead content = read_to_end(fd, max_bytes);
+    if (content.error) throw_errno(what, content.error);
+    if (content.too_large) refuse_size(max_bytes, what);
+    return std::move(content.bytes);
 }
 
 }  // namespace hpc

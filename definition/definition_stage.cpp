@@ -1,5 +1,7 @@
 #include "definition/definition_stage.hpp"
 
+#include "common/text.hpp"
+
 #include <algorithm>
 #include <array>
 #include <map>
@@ -9,10 +11,8 @@ namespace hpc::image::definition_stage {
 namespace {
 
 using definition_text::fail;
-using definition_text::is_space;
 using definition_text::lowercase;
 using definition_text::TextLine;
-using definition_text::trim;
 
 // deffile.go's validHeaders; "otherurl&n" there stands for otherurl followed by digits.
 constexpr std::array<std::string_view, 24> known_header_keys = {
@@ -44,11 +44,6 @@ constexpr std::array<std::string_view, 3> shell_sections = {"pre", "setup", "pos
 template <size_t N>
 bool contains(const std::array<std::string_view, N>& names, std::string_view name) {
     return std::find(names.begin(), names.end(), name) != names.end();
-}
-
-std::string_view ltrim(std::string_view text) {
-    while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
-    return text;
 }
 
 // Text before the first '#': Apptainer's way of dropping a trailing comment from a header line or
@@ -224,10 +219,10 @@ private:
     static std::vector<std::string_view> fields(std::string_view text) {
         std::vector<std::string_view> words;
         while (true) {
-            text = ltrim(text);
+            text = trim_start(text);
             if (text.empty()) return words;
             size_t end = 0;
-            while (end < text.size() && !is_space(text[end])) ++end;
+            while (end < text.size() && !is_ascii_space(text[end])) ++end;
             words.push_back(text.substr(0, end));
             text.remove_prefix(end);
         }
@@ -241,7 +236,7 @@ private:
         std::vector<std::string> paths;
         size_t at = 0;
         while (true) {
-            while (at < text.size() && is_space(text[at])) ++at;
+            while (at < text.size() && is_ascii_space(text[at])) ++at;
             if (at == text.size()) return paths;
             char c = text[at];
             if (c == '"' || c == '\'') {
@@ -254,7 +249,7 @@ private:
                 return paths;
             } else {
                 size_t end = at;
-                while (end < text.size() && !is_space(text[end]) && text[end] != '"' && text[end] != '\'') ++end;
+                while (end < text.size() && !is_ascii_space(text[end]) && text[end] != '"' && text[end] != '\'') ++end;
                 paths.emplace_back(text.substr(at, end - at));
                 at = end;
             }
@@ -292,11 +287,11 @@ private:
 RawStage split_stage(std::string_view chunk, int first_line) {
     RawStage stage;
     for (const TextLine& line : definition_text::split_lines(chunk, first_line)) {
-        std::string_view text = ltrim(line.text);
+        std::string_view text = trim_start(line.text);
         if (!text.empty() && text.front() == '%') {
             while (!text.empty() && text.front() == '%') text.remove_prefix(1);  // "%%post" is %post too
             size_t end = 0;
-            while (end < text.size() && !is_space(text[end])) ++end;
+            while (end < text.size() && !is_ascii_space(text[end])) ++end;
             stage.sections.push_back({lowercase(text.substr(0, end)), text.substr(end), line.number, {}});
         } else if (stage.sections.empty()) {
             stage.header.push_back(line);

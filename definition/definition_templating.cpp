@@ -1,6 +1,7 @@
 #include "definition/definition_templating.hpp"
 
 #include "common/error.hpp"
+#include "common/text.hpp"
 #include "definition/definition.hpp"
 
 namespace hpc::image {
@@ -9,7 +10,6 @@ namespace {
 
 using definition_text::go_quote;
 using definition_text::located;
-using definition_text::trim;
 
 // Go's regexp \s and \w, which Apptainer's {{\s*(\w+)\s*}} uses: ASCII only, no '\v' in \s.
 bool is_template_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'; }
@@ -160,7 +160,7 @@ BuildArgFile parse_build_arg_file(const std::string& name, std::string_view cont
     for (const definition_text::TextLine& line : definition_text::split_lines(content, 1)) {
         // Apptainer warns about blank and comment lines too (and takes "#A=1" for the key "#A");
         // hpc skips them as its %arguments reader does.
-        std::string_view text = definition_text::trim(line.text);
+        std::string_view text = trim(line.text);
         if (text.empty() || text.front() == '#') continue;
         std::string error;
         if (auto pair = definition_templating::split_key_value(line.text, error)) {

@@ -1,6 +1,7 @@
 #include "definition/definition_text.hpp"
 
 #include "common/error.hpp"
+#include "common/text.hpp"
 
 #include <cstdio>
 
@@ -8,26 +9,13 @@ namespace hpc::image::definition_text {
 
 std::vector<TextLine> split_lines(std::string_view text, int first_number) {
     std::vector<TextLine> lines;
-    size_t start = 0;
     int number = first_number;
-    while (start < text.size()) {
-        size_t newline = text.find('\n', start);
-        size_t end = newline == std::string_view::npos ? text.size() : newline;
-        std::string_view line = text.substr(start, end - start);
-        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        lines.push_back({line, number++, start});
-        if (newline == std::string_view::npos) break;
-        start = newline + 1;
+    for (std::string_view line : hpc::split_lines(text)) {
+        size_t offset = static_cast<size_t>(line.data() - text.data());
+        if (line.ends_with('\r')) line.remove_suffix(1);
+        lines.push_back({line, number++, offset});
     }
     return lines;
-}
-
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'; }
-
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
-    while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
-    return text;
 }
 
 std::string lowercase(std::string_view text) {

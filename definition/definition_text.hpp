@@ -1,5 +1,5 @@
 // Text helpers shared by the definition-file parser (definition.cpp and the files beside it):
-// lines with their numbers, trimming, and the one-line error every bad definition throws.
+// lines with their numbers, and the one-line error every bad definition throws.
 // Internal to image/; the public API is definition.hpp.
 #pragma once
 
@@ -17,13 +17,10 @@ struct TextLine {
     size_t offset = 0;  // of the line's first byte in the text it was split from
 };
 
-// The lines of `text`; the first is numbered `first_number`. A final line without '\n' counts,
-// an empty text has no lines.
+// The lines of `text` (hpc::split_lines, less one '\r' each); the first is numbered
+// `first_number`. A final line without '\n' counts, an empty text has no lines.
 std::vector<TextLine> split_lines(std::string_view text, int first_number);
 
-// Go's strings.TrimSpace for ASCII: blanks, tabs, newlines, '\v', '\f', '\r'.
-std::string_view trim(std::string_view text);
-bool is_space(char c);
 std::string lowercase(std::string_view text);
 
 // Go's %q for the texts Apptainer quotes in its messages ("k v" is not a key=value pair).

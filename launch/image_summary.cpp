@@ -16,10 +16,6 @@ bool is_executable_file(const image::ImageTree& tree, const std::string& path) {
     return entry && entry->kind == image::EntryKind::regular && (entry->mode & 0111) != 0;
 }
 
-bool ends_with(const std::string& text, std::string_view suffix) {
-    return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 // Apptainer sources /.singularity.d/env/*.sh in glob order; images from before
 // Singularity 2.3 have only /environment.
 std::vector<std::string> environment_scripts(const image::ImageTree& tree) {
@@ -29,7 +25,7 @@ std::vector<std::string> environment_scripts(const image::ImageTree& tree) {
         for (const std::string& name : tree.list_directory(directory)) {
             std::string path = directory + "/" + name;
             std::optional<image::EntryInfo> script = tree.stat(path);
-            if (ends_with(name, ".sh") && script && script->kind == image::EntryKind::regular) scripts.push_back(path);
+            if (name.ends_with(".sh") && script && script->kind == image::EntryKind::regular) scripts.push_back(path);
         }
         return scripts;
     }

@@ -2,6 +2,8 @@
 // this layer its compile time, and the shape here is fixed and small.
 #include "site-config/site_config.hpp"
 
+#include "common/bind_syntax.hpp"
+
 #include <cstdio>
 
 namespace hpc::site {
@@ -33,10 +35,10 @@ std::string string_list(const std::vector<std::string>& items) {
 
 std::string_view boolean(bool value) { return value ? "true" : "false"; }
 
-// The shortest spec that reads back to the same bind.
+// The shortest spec that reads back to the same bind (a ':' or ',' in a path escaped).
 std::string bind_spec(const DefaultBind& bind) {
-    std::string spec = bind.source;
-    if (bind.destination != bind.source || bind.read_only) spec += ":" + bind.destination;
+    std::string spec = escape_bind_field(bind.source);
+    if (bind.destination != bind.source || bind.read_only) spec += ":" + escape_bind_field(bind.destination);
     if (bind.read_only) spec += ":ro";
     return spec;
 }

@@ -2,8 +2,10 @@
 // the whole parser, so every other file stays quick to compile.
 #include "site-config/site_config.hpp"
 
+#include "common/bind_syntax.hpp"
 #include "common/error.hpp"
 #include "common/path_in_root.hpp"
+#include "common/text.hpp"
 
 #include <toml++/toml.h>
 
@@ -131,28 +133,23 @@ std::vector<std::string> read_absolute_paths(const Field& field) {
     return paths;
 }
 
-// "src[:dst[:ro|rw]]": -B's syntax for one bind, without its escapes (the list is TOML's).
+// "src[:dst[:ro|rw]]": one bind in -B's syntax (common/bind_syntax), the list being TOML's.
 DefaultBind parse_default_bind(const Field& field, const std::string& spec, const toml::node& node) {
     auto bad = [&](const std::string& cause) { field.fail(node, "'" + spec + "': " + cause); };
-    std::vector<std::string> parts{""};
-    for (char c : spec) {
-        if (c == ':')
-            parts.emplace_back();
-        else
-            parts.back() += c;
-    }
-    if (parts.size() > 3) bad("too many fields (src[:dst[:ro|rw]])");
+    std::optional<BindFields> fields = parse_bind(spec);
+    if (!fields) bad("too many fields (src[:dst[:ro|rw]])");
     DefaultBind bind;
-    if (auto problem = absolute_path_problem(parts[0])) bad("the source " + *problem);
-    bind.source = normalize_absolute(parts[0]);
+    if (auto problem = absolute_path_problem(fields->source)) bad("the source " + *problem);
+    bind.source = normalize_absolute(fields->source);
     bind.destination = bind.source;
-    if (parts.size() >= 2) {
-        if (auto problem = absolute_path_problem(parts[1])) bad("the destination " + *problem);
-        bind.destination = normalize_absolute(parts[1]);
+    if (fields->destination) {
+        if (auto problem = absolute_path_problem(*fields->destination)) bad("the destination " + *problem);
+        bind.destination = normalize_absolute(*fields->destination);
     }
-    if (parts.size() == 3) {
-        if (parts[2] != "ro" && parts[2] != "rw") bad("unknown option '" + parts[2] + "' (ro or rw)");
-        bind.read_only = parts[2] == "ro";
+    if (fields->options) {
+        std::optional<bool> read_only = bind_read_only(*fields->options);
+        if (!read_only) bad("unknown option '" + *fields->options + "' (ro or rw)");
+        bind.read_only = *read_only;
     }
     return bind;
 }
@@ -288,31 +285,18 @@ void read_slurm(const std::string& file_name, const toml::table& table, SlurmPol
     });
 }
 
-std::string_view trim(std::string_view text) {
-    size_t start = text.find_first_not_of(" \t\r");
-    if (start == std::string_view::npos) return {};
-    return text.substr(start, text.find_last_not_of(" \t\r") - start + 1);
-}
-
-std::vector<std::string_view> split_lines(std::string_view text) {
-    std::vector<std::string_view> lines;
-    for (size_t start = 0; start <= text.size();) {
-        size_t end = std::min(text.find('\n', start), text.size());
-        lines.push_back(text.substr(start, end - start));
-        start = end + 1;
-    }
-    return lines;
-}
+// TOML's blanks, and the '\r' of a CRLF file's lines.
+constexpr std::string_view line_blanks = " \t\r";
 
 // The table a "[name]" or "[[name]]" header line opens, or nullopt for any other line.
 std::optional<std::string> table_header(std::string_view line) {
-    line = trim(line);
+    line = trim(line, line_blanks);
     if (!line.starts_with('[')) return std::nullopt;
     size_t close = line.find(']');
     if (close == std::string_view::npos) return std::nullopt;
     std::string_view after_close = line.substr(close);
     size_t past_brackets = after_close.find_first_not_of(']');
-    std::string_view rest = past_brackets == std::string_view::npos ? "" : trim(after_close.substr(past_brackets));
+    std::string_view rest = past_brackets == std::string_view::npos ? "" : trim(after_close.substr(past_brackets), line_blanks);
     if (!rest.empty() && !rest.starts_with('#')) return std::nullopt;
     std::string name;
     for (char c : line.substr(0, close)) {
@@ -335,9 +319,9 @@ std::string redefined_key(std::string_view text, toml::source_index line, std::s
     std::string_view written = description.substr(open + 1, close - open - 1);
     std::vector<std::string_view> lines = split_lines(text);
     if (line == 0 || line > lines.size()) return std::string(written);
-    std::string_view error_line = trim(lines[line - 1]);
+    std::string_view error_line = trim(lines[line - 1], line_blanks);
     // Not a plain "key = value" line (a header, an inline table): the name stands as written.
-    if (!error_line.starts_with(written) || !trim(error_line.substr(written.size())).starts_with('='))
+    if (!error_line.starts_with(written) || !trim(error_line.substr(written.size()), line_blanks).starts_with('='))
         return std::string(written);
     for (size_t index = line - 1; index-- > 0;)
         if (auto table = table_header(lines[index])) return *table + "." + std::string(written);

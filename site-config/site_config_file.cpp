@@ -1,6 +1,7 @@
 #include "site-config/site_config_file.hpp"
 
 #include "common/error.hpp"
+#include "common/read_to_end.hpp"
 #include "common/unique_fd.hpp"
 
 #include <fcntl.h>
@@ -28,18 +29,13 @@ std::string octal_mode(mode_t mode) {
 }
 
 std::string read_bounded(int fd, const std::string& path) {
-    std::string text;
-    char buffer[16384];
-    for (;;) {
-        ssize_t count = ::read(fd, buffer, sizeof buffer);
-        if (count < 0 && errno == EINTR) continue;
-        if (count < 0) throw Error(ExitCode::config, path + ": cannot read: " + std::strerror(errno), errno);
-        if (count == 0) return text;
-        text.append(buffer, static_cast<size_t>(count));
-        if (text.size() > max_config_size)
-            throw Error(ExitCode::config, path + ": larger than " + std::to_string(max_config_size) +
-                                              " bytes: not a site config");
-    }
+    BoundedRead text = read_to_end(fd, max_config_size);
+    if (text.error)
+        throw Error(ExitCode::config, path + ": cannot read: " + std::strerror(text.error), text.error);
+    if (text.too_large)
+        throw Error(ExitCode::config, path + ": larger than " + std::to_string(max_config_size) +
+                                          " bytes: not a site config");
+    return std::move(text.bytes);
 }
 
 // The opened file, or an empty fd when there is none.

@@ -2,6 +2,7 @@
 
 #include "common/error.hpp"
 #include "common/pipe.hpp"
+#include "common/read_to_end.hpp"
 #include "common/unique_fd.hpp"
 #include "image/tree/image_file.hpp"
 #include "image/tree/image_tree.hpp"
@@ -91,13 +92,11 @@ std::string as_job_user(const SlurmJob& job, const std::function<void()>& work) 
         ::_exit(message.empty() ? 0 : 1);
     }
     report.write.reset();
-    std::string message;
-    char buffer[512];
-    for (ssize_t got; (got = ::read(report.read.get(), buffer, sizeof buffer)) != 0;) {
-        if (got < 0 && errno == EINTR) continue;
-        if (got < 0) break;
-        message.append(buffer, static_cast<size_t>(got));
-    }
+    // The child's one message: a longer one is cut, and the pipe closed before the wait, so that
+    // a child still writing the rest is not left blocked.
+    constexpr std::size_t max_message_bytes = 64 * 1024;
+    std::string message = read_to_end(report.read.get(), max_message_bytes).bytes;
+    report.read.reset();
     int status = 0;
     while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
     }

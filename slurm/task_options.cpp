@@ -1,6 +1,7 @@
 #include "slurm/task_options.hpp"
 
 #include "common/error.hpp"
+#include "common/text.hpp"
 
 namespace hpc::slurm {
 namespace {
@@ -55,10 +56,7 @@ bool set_option(TaskOptions& options, std::string_view key, std::string value) {
 
 Task decode_task(std::string_view value) {
     Task task;
-    while (!value.empty()) {
-        size_t end = value.find('\n');
-        std::string_view line = value.substr(0, end);
-        value = end == std::string_view::npos ? std::string_view() : value.substr(end + 1);
+    for (std::string_view line : split_lines(value)) {
         size_t equals = line.find('=');
         std::string_view key = line.substr(0, equals);
         std::string text(equals == std::string_view::npos ? std::string_view() : line.substr(equals + 1));

@@ -1,6 +1,7 @@
 #include "image/tree/directory_tree.hpp"
 
 #include "common/error.hpp"
+#include "common/read_to_end.hpp"
 #include "common/unique_fd.hpp"
 #include "image/squashfs/tree_paths.hpp"
 
@@ -55,18 +56,11 @@ public:
             if (static_cast<uint64_t>(opened.st_size) > max_bytes)
                 throw Error(ExitCode::data, std::to_string(opened.st_size) + " bytes, more than the " +
                                                 std::to_string(max_bytes) + " hpc reads from one file");
-            std::string content;
-            char buffer[65536];
-            for (;;) {
-                ssize_t got = ::read(fd.get(), buffer, sizeof buffer);
-                if (got < 0 && errno == EINTR) continue;
-                if (got < 0) throw_errno("read");
-                if (got == 0) break;
-                if (content.size() + static_cast<uint64_t>(got) > max_bytes)
-                    throw Error(ExitCode::data, "grew past the " + std::to_string(max_bytes) + " bytes hpc reads from one file");
-                content.append(buffer, static_cast<std::size_t>(got));
-            }
-            return content;
+            BoundedRead content = read_to_end(fd.get(), static_cast<std::size_t>(max_bytes));
+            if (content.error) throw_errno("read", content.error);
+            if (content.too_large)
+                throw Error(ExitCode::data, "grew past the " + std::to_string(max_bytes) + " bytes hpc reads from one file");
+            return std::move(content.bytes);
         });
     }
 

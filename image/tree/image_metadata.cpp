@@ -1,6 +1,7 @@
 #include "image/tree/image_metadata.hpp"
 
 #include "common/error.hpp"
+#include "common/text.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -10,11 +11,8 @@ namespace {
 const std::string meta_dir = "/.singularity.d";
 constexpr uint64_t largest_object = 16 << 20;
 
-// Apptainer trims trailing newlines from every part it shows.
-std::string trimmed(std::string text) {
-    while (!text.empty() && text.back() == '\n') text.pop_back();
-    return text;
-}
+// Apptainer trims trailing newlines (and nothing else) from every part it shows.
+std::string trimmed(std::string_view text) { return std::string(trim_end(text, "\n")); }
 
 std::string file_in_image(const ImageTree& tree, const std::string& path) {
     return trimmed(tree.read_file(path).value_or(""));
@@ -32,11 +30,8 @@ std::map<std::string, std::string> labels_from_json(const std::string& text, con
 
 // Apptainer shows the Docker environment files and the %environment ones (9*-environment.sh).
 bool is_inspected_environment_file(const std::string& name) {
-    auto ends_with = [&](std::string_view suffix) {
-        return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
-    };
-    return (name.rfind("10-docker", 0) == 0 && ends_with(".sh")) ||
-           (name.rfind('9', 0) == 0 && ends_with("-environment.sh"));
+    return (name.starts_with("10-docker") && name.ends_with(".sh")) ||
+           (name.starts_with('9') && name.ends_with("-environment.sh"));
 }
 
 const SifDescriptor* find_object(const SifFile& sif, SifDataType type, std::string_view name = {}) {

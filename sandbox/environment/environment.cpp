@@ -6,6 +6,7 @@
 
 #include "common/error.hpp"
 #include "common/csv_list.hpp"
+#include "common/text.hpp"
 #include "sandbox/environment/env_file.hpp"
 #include "sandbox/environment/shell_syntax.hpp"
 
@@ -205,9 +206,8 @@ std::vector<std::string> no_env_names(const std::vector<std::string>& options) {
         size_t start = 0;
         while (start <= option.size()) {
             size_t comma = std::min(option.find(',', start), option.size());
-            std::string name = option.substr(start, comma - start);
-            size_t first = name.find_first_not_of(" \t");
-            if (first != std::string::npos) names.push_back(name.substr(first, name.find_last_not_of(" \t") - first + 1));
+            std::string_view name = trim(std::string_view(option).substr(start, comma - start), " \t");
+            if (!name.empty()) names.emplace_back(name);
             start = comma + 1;
         }
     }

@@ -2,63 +2,25 @@
 
 #include "common/error.hpp"
 #include "common/csv_list.hpp"
+#include "common/bind_syntax.hpp"
 
 #include <optional>
 
 namespace hpc::sandbox {
 namespace {
 
-// One comma-separated item of a -B value, split at its unescaped colons, and its text as
-// written (for messages).
+// One item of a -B value: its fields (nullopt for more than three), and its text as written
+// (for messages).
 struct BindItem {
-    std::vector<std::string> parts;
+    std::optional<BindFields> fields;
     std::string text;
 };
 
-std::string trim(std::string_view text) {
-    size_t start = text.find_first_not_of(" \t");
-    if (start == std::string_view::npos) return {};
-    size_t end = text.find_last_not_of(" \t");
-    return std::string(text.substr(start, end - start + 1));
-}
-
-// "\," and "\:" stand for a comma and a colon inside a path; any other backslash is kept.
-// Blanks around each part are dropped, as Apptainer does.
-std::vector<BindItem> split_items(std::string_view value) {
-    std::vector<BindItem> items;
-    BindItem item{{""}, ""};
-    auto finish_item = [&] {
-        for (std::string& part : item.parts) part = trim(part);
-        bool blank = item.parts.size() == 1 && item.parts.front().empty();  // ",," or a trailing comma
-        item.text = trim(item.text);
-        if (!blank) items.push_back(std::move(item));
-        item = BindItem{{""}, ""};
-    };
-    for (size_t i = 0; i < value.size(); ++i) {
-        char c = value[i];
-        if (c == '\\' && i + 1 < value.size() && (value[i + 1] == ',' || value[i + 1] == ':')) {
-            item.parts.back() += value[++i];
-            item.text += value.substr(i - 1, 2);
-            continue;
-        }
-        if (c == ',') {
-            finish_item();
-            continue;
-        }
-        if (c == ':')
-            item.parts.emplace_back();
-        else
-            item.parts.back() += c;
-        item.text += c;
-    }
-    finish_item();
-    return items;
-}
-
+// A word that can only be an option: "ro", "rw", or one Apptainer takes for image binds.
 bool is_bind_option(const BindItem& item) {
-    if (item.parts.size() != 1) return false;
-    const std::string& word = item.parts.front();
-    return word == "ro" || word == "rw" || word.starts_with("image-src=") || word.starts_with("id=");
+    if (!item.fields || item.fields->destination) return false;
+    const std::string& word = item.fields->source;
+    return bind_read_only(word) || word.starts_with("image-src=") || word.starts_with("id=");
 }
 
 [[noreturn]] void spec_error(std::string_view kind, std::string_view spec, const std::string& cause) {
@@ -79,10 +41,8 @@ void check_destination(std::string_view kind, std::string_view spec, const std::
 }
 
 void apply_bind_option(std::string_view spec, const std::string& option, BindSpec& bind) {
-    if (option == "ro") {
-        bind.read_only = true;  // as Apptainer: "ro" anywhere wins over "rw"
-    } else if (option == "rw") {
-        // the default
+    if (std::optional<bool> read_only = bind_read_only(option)) {
+        if (*read_only) bind.read_only = true;  // as Apptainer: "ro" anywhere wins over "rw"
     } else if (option.starts_with("image-src=") || option.starts_with("id=")) {
         bind_error(spec, "binding from inside an image file (" + option.substr(0, option.find('=') + 1) +
                              ") is not supported by hpc");
@@ -97,15 +57,15 @@ void apply_bind_option(std::string_view spec, const std::string& option, BindSpe
 BindSpec make_bind(const BindItem& item, const std::vector<std::string>& extra_options) {
     std::string spec = item.text;
     for (const std::string& option : extra_options) spec += "," + option;
-    const std::vector<std::string>& parts = item.parts;
-    if (parts.size() > 3) bind_error(spec, "too many ':' (expected src[:dst[:opts]]; write \\: for a colon in a path)");
+    if (!item.fields) bind_error(spec, "too many ':' (expected src[:dst[:opts]]; write \\: for a colon in a path)");
+    const BindFields& fields = *item.fields;
     BindSpec bind;
-    bind.source = parts[0];
+    bind.source = fields.source;
     if (bind.source.empty()) bind_error(spec, "empty source");
-    bind.destination = parts.size() > 1 ? parts[1] : bind.source;
-    check_destination("bind", spec, bind.destination, parts.size() > 1);
-    if (parts.size() > 2) {
-        apply_bind_option(spec, parts[2], bind);
+    bind.destination = fields.destination.value_or(bind.source);
+    check_destination("bind", spec, bind.destination, fields.destination.has_value());
+    if (fields.options) {
+        apply_bind_option(spec, *fields.options, bind);
         for (const std::string& option : extra_options) apply_bind_option(spec, option, bind);
     }
     return bind;
@@ -114,15 +74,19 @@ BindSpec make_bind(const BindItem& item, const std::vector<std::string>& extra_o
 }  // namespace
 
 std::vector<BindSpec> parse_bind_list(std::string_view value) {
-    std::vector<BindItem> items = split_items(value);
+    std::vector<BindItem> items;
+    for (std::string& text : split_bind_list(value)) {
+        std::optional<BindFields> fields = parse_bind(text);
+        items.push_back({std::move(fields), std::move(text)});
+    }
     std::vector<BindSpec> binds;
     for (size_t i = 0; i < items.size(); ++i) {
         // "src:dst:ro,rw" has its options split by the list's own commas: words that are bind
         // options and follow an item with an options field belong to it.
         const BindItem& item = items[i];
         std::vector<std::string> extra_options;
-        if (item.parts.size() == 3)
-            while (i + 1 < items.size() && is_bind_option(items[i + 1])) extra_options.push_back(items[++i].parts.front());
+        if (item.fields && item.fields->options)
+            while (i + 1 < items.size() && is_bind_option(items[i + 1])) extra_options.push_back(items[++i].fields->source);
         binds.push_back(make_bind(item, extra_options));
     }
     return binds;

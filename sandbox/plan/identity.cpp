@@ -1,25 +1,13 @@
 #include "sandbox/plan/identity.hpp"
 
 #include "common/error.hpp"
+#include "common/text.hpp"
 
 #include <charconv>
 #include <optional>
 
 namespace hpc::sandbox {
 namespace {
-
-// The image's file as lines without their newline; a last line without one still counts.
-std::vector<std::string> split_lines(std::string_view text) {
-    std::vector<std::string> lines;
-    size_t start = 0;
-    while (start < text.size()) {
-        size_t end = text.find('\n', start);
-        if (end == std::string_view::npos) end = text.size();
-        lines.emplace_back(text.substr(start, end - start));
-        start = end + 1;
-    }
-    return lines;
-}
 
 std::string join_lines(const std::vector<std::string>& lines) {
     std::string text;
@@ -110,11 +98,11 @@ std::string passwd_with_user(std::string_view image_passwd, const UserIdentity& 
 
     std::vector<std::string> lines;
     bool written = false;
-    for (std::string& line : split_lines(image_passwd)) {
+    for (std::string_view line : split_lines(image_passwd)) {
         bool same_user =
             is_entry(line) && (field(line, 0) == std::string_view(user.name) || numeric_field(line, 2) == user.uid);
         if (!same_user) {
-            lines.push_back(std::move(line));
+            lines.emplace_back(line);
         } else if (!written) {
             // In place, so that the order of the image's entries stays as it was.
             lines.push_back(own);
@@ -129,7 +117,8 @@ std::string passwd_with_user(std::string_view image_passwd, const UserIdentity& 
 std::string group_with_user(std::string_view image_group, const UserIdentity& user,
                             const std::vector<GroupEntry>& groups) {
     check_field("user name", user.name);
-    std::vector<std::string> lines = split_lines(image_group);
+    std::vector<std::string_view> image_lines = split_lines(image_group);
+    std::vector<std::string> lines(image_lines.begin(), image_lines.end());
     for (const GroupEntry& group : groups) {
         check_field("group name", group.name);
         bool found = false;

@@ -3,6 +3,7 @@
 #include "common/error.hpp"
 #include "common/exact_path.hpp"
 #include "common/path_in_root.hpp"
+#include "common/write_file.hpp"
 #include "sandbox/run/mount_ops.hpp"
 #include "sandbox/run/shadow_directory.hpp"
 

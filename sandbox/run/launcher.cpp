@@ -2,6 +2,7 @@
 
 #include "common/error.hpp"
 #include "common/pipe.hpp"
+#include "common/read_to_end.hpp"
 #include "common/unique_fd.hpp"
 #include "sandbox/run/mount_ops.hpp"
 #include "sandbox/run/namespaces.hpp"
@@ -65,15 +66,12 @@ void tie_to_launcher(int status_fd) {
     if (::poll(&reader, 1, 0) == 1 && (reader.revents & POLLERR)) ::_exit(128 + SIGKILL);
 }
 
-std::string read_all(int fd) {
-    std::string data;
-    char buffer[4096];
-    for (;;) {
-        ssize_t got = ::read(fd, buffer, sizeof buffer);
-        if (got < 0 && errno == EINTR) continue;
-        if (got <= 0) return data;
-        data.append(buffer, static_cast<size_t>(got));
-    }
+// What the payload's process reported on its status pipe: one hpc::Error's code and message,
+// or nothing. A longer report than this is cut (the child, blocked writing the rest, is killed
+// with the error thrown); a failed read keeps what came before it.
+std::string read_report(int fd) {
+    constexpr std::size_t max_report_bytes = 64 * 1024;
+    return read_to_end(fd, max_report_bytes).bytes;
 }
 
 // The command with PWD naming the directory it really starts in: a fallback from an
@@ -168,7 +166,7 @@ int run_container(const LaunchPlan& plan, const ExecutorHooks& hooks) {
     Pipe status("the payload's start-up report");
     ChildGuard child(start_payload(plan, hooks, status.write.get()));
     status.write.reset();
-    throw_if_reported(read_all(status.read.get()));
+    throw_if_reported(read_report(status.read.get()));
     return supervise(child.release(), own_tasks ? own_tasks.get() : -1);
 }
 
@@ -193,7 +191,7 @@ int launch_in_namespace(const LaunchPlan& plan, const ExecutorHooks& hooks) {
     }
     ChildGuard child(pid);
     status.write.reset();
-    throw_if_reported(read_all(status.read.get()));
+    throw_if_reported(read_report(status.read.get()));
     return supervise(child.release(), own_tasks.get());
 }
 

@@ -1,7 +1,6 @@
 #include "sandbox/run/mount_ops.hpp"
 
 #include "common/error.hpp"
-#include "common/unique_fd.hpp"
 
 #include <fcntl.h>
 #include <sys/mount.h>
@@ -115,18 +114,6 @@ bool make_mount_point(const std::string& path, bool directory) {
     for (size_t slash = path.find('/', 1); slash != std::string::npos; slash = path.find('/', slash + 1))
         if (std::string parent = path.substr(0, slash); !exists(parent)) make_one(parent, true);
     return make_one(path, directory);
-}
-
-void write_file(const std::string& path, const std::string& content, unsigned mode) {
-    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
-    if (!fd) throw_errno("create " + path);
-    size_t written = 0;
-    while (written < content.size()) {
-        ssize_t result = ::write(fd.get(), content.data() + written, content.size() - written);
-        if (result < 0 && errno == EINTR) continue;
-        if (result < 0) throw_errno("write " + path);
-        written += static_cast<size_t>(result);
-    }
 }
 
 }  // namespace hpc::sandbox

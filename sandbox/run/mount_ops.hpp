@@ -26,6 +26,5 @@ void pivot_and_detach_old_root(const std::string& new_root);
 // Makes `path` (and its missing parents, as directories) as a directory or an empty file.
 // Returns false if it existed already.
 bool make_mount_point(const std::string& path, bool directory);
-void write_file(const std::string& path, const std::string& content, unsigned mode);
 
 }  // namespace hpc::sandbox

@@ -2,6 +2,8 @@
 
 #include "common/error.hpp"
 #include "common/pipe.hpp"
+#include "common/read_to_end.hpp"
+#include "common/text.hpp"
 #include "sandbox/run/mount_ops.hpp"
 #include "sandbox/run/supervisor.hpp"
 
@@ -53,7 +55,7 @@ std::string last_words(int output) {
     std::string text(4096, '\0');
     ssize_t length = ::pread(output, text.data(), text.size(), 0);
     text.resize(length > 0 ? static_cast<std::size_t>(length) : 0);
-    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    text.resize(trim_end(text, "\n ").size());
     std::size_t line = text.rfind('\n');
     return line == std::string::npos ? text : text.substr(line + 1);
 }
@@ -75,11 +77,11 @@ nlohmann::json ask(const std::string& socket_path, const nlohmann::json& request
     if (::write(connection.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
         throw_errno("write to slirp4netns's API socket");
     ::shutdown(connection.get(), SHUT_WR);
-    std::string answer;
-    char buffer[1024];
-    ssize_t got = 0;
-    while ((got = ::read(connection.get(), buffer, sizeof buffer)) > 0) answer.append(buffer, static_cast<std::size_t>(got));
-    return nlohmann::json::parse(answer, nullptr, false);
+    // An answer is one small JSON object: a larger one is none slirp4netns gives.
+    constexpr std::size_t max_answer_bytes = 64 * 1024;
+    BoundedRead answer = read_to_end(connection.get(), max_answer_bytes);
+    if (answer.too_large) return nlohmann::json(nlohmann::json::value_t::discarded);
+    return nlohmann::json::parse(answer.bytes, nullptr, false);
 }
 
 }  // namespace

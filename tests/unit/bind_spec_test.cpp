@@ -94,6 +94,10 @@ TEST_CASE("parse_bind_list: errors name the bind and the cause") {
           "src:/dst)");
     CHECK(bind_error(" /a\\:b : rel ") == "bind '/a\\:b : rel': the destination 'rel' must be an absolute path");
     CHECK(bind_error("/opt,/a:/b:ro,bogus:x") == "bind 'bogus:x': the destination 'x' must be an absolute path");
+    // The first bad item of a list is the one named, whatever is wrong with a later one.
+    CHECK(bind_error("/a:rel,/b:/c:ro:x") == "bind '/a:rel': the destination 'rel' must be an absolute path");
+    CHECK(bind_error("/b:/c:ro:x,/a:rel") ==
+          "bind '/b:/c:ro:x': too many ':' (expected src[:dst[:opts]]; write \\: for a colon in a path)");
 }
 
 TEST_CASE("parse_bind_list: binding out of an image file is refused clearly") {

@@ -191,6 +191,20 @@ TEST_CASE("site config: paths must be absolute and free of '..'", "[site]") {
           "hpc.toml:2: slurm.stage_directory: 'local' is not an absolute path");
 }
 
+// One parser for -B and binds.default (common/bind_syntax): the same escapes, the same blanks.
+TEST_CASE("site config: default binds read as -B reads one bind", "[site]") {
+    SiteConfig config = parse(R"([binds]
+default = ['/a\:b:/c\,d:ro', ' /e : /f ', '/g,h']
+)");
+    CHECK(config.binds.default_binds == std::vector<DefaultBind>{{"/a:b", "/c,d", true},
+                                                                {"/e", "/f", false},
+                                                                {"/g,h", "/g,h", false}});
+    // describe escapes what needs it, so that its output reads back as the same binds.
+    std::string text = describe(config);
+    CHECK(text.find(R"(default = ["/a\\:b:/c\\,d:ro", "/e:/f", "/g\\,h"])") != std::string::npos);
+    CHECK(parse(text) == config);
+}
+
 TEST_CASE("site config: malformed default binds", "[site]") {
     CHECK(config_error("[binds]\ndefault = [\"data\"]\n") ==
           "hpc.toml:2: binds.default: 'data': the source 'data' is not an absolute path");

@@ -1,0 +1,31 @@
+#include "common/text.hpp"
+
+namespace hpc {
+
+bool is_ascii_space(char c) { return ascii_whitespace.find(c) != std::string_view::npos; }
+
+std::string_view trim_start(std::string_view text, std::string_view set) {
+    size_t start = text.find_first_not_of(set);
+    return text.substr(start == std::string_view::npos ? text.size() : start);
+}
+
+std::string_view trim_end(std::string_view text, std::string_view set) {
+    size_t last = text.find_last_not_of(set);
+    return text.substr(0, last == std::string_view::npos ? 0 : last + 1);
+}
+
+std::string_view trim(std::string_view text, std::string_view set) { return trim_end(trim_start(text, set), set); }
+
+std::vector<std::string_view> split_lines(std::string_view text) {
+    std::vector<std::string_view> lines;
+    size_t start = 0;
+    while (start < text.size()) {
+        size_t newline = text.find('\n', start);
+        size_t end = newline == std::string_view::npos ? text.size() : newline;
+        lines.push_back(text.substr(start, end - start));
+        start = end + 1;
+    }
+    return lines;
+}
+
+}  // namespace hpc

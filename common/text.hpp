@@ -1,0 +1,28 @@
+// Small text helpers every layer uses: trimming a set of characters from the ends of a text, and
+// splitting a text into lines. Views in, views into the same text out: nothing is copied.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+namespace hpc {
+
+// The ASCII whitespace of C's isspace and of Go's strings.TrimSpace (which Apptainer uses):
+// blank, tab, newline, vertical tab, form feed, carriage return.
+inline constexpr std::string_view ascii_whitespace = " \t\n\v\f\r";
+
+bool is_ascii_space(char c);
+
+// `text` without the characters of `set` at its start and end (trim), its start alone
+// (trim_start) or its end alone (trim_end). A caller that trims less than all whitespace
+// says which, since what it keeps is then part of the value.
+std::string_view trim(std::string_view text, std::string_view set = ascii_whitespace);
+std::string_view trim_start(std::string_view text, std::string_view set = ascii_whitespace);
+std::string_view trim_end(std::string_view text, std::string_view set = ascii_whitespace);
+
+// The lines of `text`, each without its '\n' (a '\r' before it is kept: CRLF is the caller's to
+// handle). A last line without '\n' counts; an empty text has no lines, and a text ending in
+// '\n' no empty line after it. The views point into `text`.
+std::vector<std::string_view> split_lines(std::string_view text);
+
+}  // namespace hpc
