@@ -41,7 +41,7 @@ TEST_CASE("trim: the result is a view into the text, even when empty", "[text]")
     CHECK(trim_end(blanks).data() == blanks.data());
 }
 
-TEST_CASE("split_lines: lines without their newline; a last line without one counts", "[text]") {
+TEST_CASE("split_lines: lines without their newline, a last line without one counts", "[text]") {
     CHECK(split_lines("a\nb\n") == Lines{"a", "b"});
     CHECK(split_lines("a\nb") == Lines{"a", "b"});
     CHECK(split_lines("a\n\nb\n\n") == Lines{"a", "", "b", ""});

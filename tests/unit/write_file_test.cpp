@@ -61,7 +61,7 @@ TEST_CASE("write_file: replace empties the file first and keeps its mode", "[wri
     CHECK(mode_of(path) == 0600);
 }
 
-TEST_CASE("write_file: append adds after the content; refuse leaves a file alone", "[write_file]") {
+TEST_CASE("write_file: append adds after the content, refuse leaves a file alone", "[write_file]") {
     TempDir dir;
     std::string path = dir.path() + "/file";
     write_file(path, "one\n", 0644, IfExists::append);
