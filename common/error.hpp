@@ -10,7 +10,7 @@
 namespace hpc {
 
 // hpc's own exit codes, after sysexits.h. The payload's status passes through
-// unchanged; these are used only when hpc itself fails. Documented in README.md.
+// unchanged; these are used only when hpc itself fails. Documented in docs/user-guide.md (Exit codes).
 enum class ExitCode : int {
     usage = 64,        // bad command line
     data = 65,         // bad image or definition data
