@@ -20,7 +20,6 @@ namespace {
 const std::string& image_argument(const ActionOptions& options, sandbox::Action action) {
     if (options.image_and_args.empty()) throw Error(ExitCode::usage, "no image given");
     const std::string& image = options.image_and_args.front();
-    if (image.size() > 1 && image.front() == '-') throw Error(ExitCode::usage, "unknown option " + image);
     if (action == sandbox::Action::exec && options.image_and_args.size() < 2)
         throw Error(ExitCode::usage, "exec needs a command to run in the image");
     return image;
@@ -74,6 +73,8 @@ int run_action(const ActionOptions& options, sandbox::Action action) {
     sandbox::LaunchRequest request = to_launch_request(options, action, host.environ);
 
     image::ImageFile image = image::ImageFile::open(path);
+    report_debug("image " + image.path() + ": " + std::string(image::format_name(image.format())));
+    report_debug("site configuration: " + site::site_config_path());
     std::shared_ptr<const image::ImageTree> tree = image::open_tree(image);
     sandbox::LaunchPlan plan = sandbox::plan_launch(request, host, launch::summarize_image(image, tree),
                                                     site::load_site_config(site::site_config_path()));
@@ -90,6 +91,10 @@ int run_action(const ActionOptions& options, sandbox::Action action) {
     // Declared before the sharing host, so that the image is served until its last joiner goes.
     std::optional<image::SquashfsServer> server;
     std::optional<sandbox::ShareRole> share = plan.share_mount ? meet_other_launches(image, plan) : std::nullopt;
+    report_debug(!share ? "not sharing the image's mount with other launches on this node"
+                 : std::holds_alternative<sandbox::ShareGuest>(*share)
+                     ? "joining the launch that serves this image on this node"
+                     : "serving this image for this node's launches");
     if (share && std::holds_alternative<sandbox::ShareGuest>(*share)) {
         image::release_block_memory();  // this launch reads no more blocks (with --pid, it stays to supervise)
         return sandbox::launch_joined(plan, hooks, std::get<sandbox::ShareGuest>(*share));

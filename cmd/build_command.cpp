@@ -29,10 +29,12 @@ std::optional<int64_t> source_date_epoch() {
     return seconds;
 }
 
-// "packing: 1234/5678 files, 120.5/300.0 MiB, 45.2 MiB/s", rewritten in place on a terminal.
+// "packing: 1234/5678 files, 120.5/300.0 MiB, 45.2 MiB/s", rewritten in place on a terminal,
+// a notice like the build's others (none with --quiet or --silent).
 class ProgressLine {
 public:
-    ProgressLine() : on_terminal_(::isatty(STDERR_FILENO) == 1), start_(std::chrono::steady_clock::now()) {}
+    ProgressLine()
+        : on_terminal_(::isatty(STDERR_FILENO) == 1 && notices_wanted()), start_(std::chrono::steady_clock::now()) {}
     ~ProgressLine() {
         if (shown_) std::fputs("\n", stderr);
     }

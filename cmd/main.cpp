@@ -2,9 +2,12 @@
 #include "cmd/action_command.hpp"
 #include "cmd/build_command.hpp"
 #include "cmd/config_command.hpp"
+#include "cmd/global_options.hpp"
+#include "cmd/help.hpp"
 #include "cmd/inspect_command.hpp"
 #include "cmd/report.hpp"
 #include "cmd/slurm_command.hpp"
+#include "cmd/usage_errors.hpp"
 #include "common/error.hpp"
 #include "common/version.hpp"
 
@@ -18,97 +21,128 @@ namespace {
 
 struct ActionCommand {
     const char* name;
-    const char* summary;
     hpc::sandbox::Action action;
 };
 
 constexpr ActionCommand action_commands[] = {
-    {"exec", "run a command in an image: hpc exec [options] IMAGE COMMAND [ARGS...]", hpc::sandbox::Action::exec},
-    {"run", "run an image's runscript: hpc run [options] IMAGE [ARGS...]", hpc::sandbox::Action::run},
-    {"shell", "start a shell in an image: hpc shell [options] IMAGE", hpc::sandbox::Action::shell},
-    {"test", "run an image's test script: hpc test [options] IMAGE", hpc::sandbox::Action::test},
+    {"exec", hpc::sandbox::Action::exec},
+    {"run", hpc::sandbox::Action::run},
+    {"shell", hpc::sandbox::Action::shell},
+    {"test", hpc::sandbox::Action::test},
 };
 
-// The subcommand named on the command line, or "" when there is none yet.
-std::string_view requested_subcommand(int argc, char** argv) {
-    for (int index = 1; index < argc; ++index)
-        if (argv[index][0] != '-') return argv[index];
+// The command line hpc runs: its own, or the one a Slurm task or link stands for.
+std::vector<std::string> command_words(int argc, char** argv) {
+    if (std::optional<std::vector<std::string>> rewritten = hpc::cmd::rewritten_command_line(argc, argv))
+        return *rewritten;
+    return {argv, argv + argc};
+}
+
+// The command named on the command line (for `help COMMAND`, COMMAND), or "" when there is none
+// yet. Global options take no values, so the first word that is not one is the command.
+std::string requested_command(const std::vector<std::string>& words) {
+    bool after_help = false;
+    for (std::size_t index = 1; index < words.size(); ++index) {
+        if (words[index].starts_with('-')) continue;
+        if (words[index] != "help" || after_help) return words[index];
+        after_help = true;
+    }
     return {};
+}
+
+std::string joined(const std::vector<std::string>& words) {
+    std::string line;
+    for (const std::string& word : words) line += (line.empty() ? "" : " ") + word;
+    return line;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::optional<std::vector<std::string>> rewritten;
+    std::vector<std::string> words;
     try {
-        rewritten = hpc::cmd::rewritten_command_line(argc, argv);
+        words = command_words(argc, argv);
     } catch (const hpc::Error& error) {
         hpc::cmd::report_error(error.what());
         return static_cast<int>(error.code());
     }
-    std::vector<char*> rewritten_argv;
-    if (rewritten) {
-        for (std::string& word : *rewritten) rewritten_argv.push_back(word.data());
-        argc = static_cast<int>(rewritten_argv.size());
-        rewritten_argv.push_back(nullptr);
-        argv = rewritten_argv.data();
-    }
 
-    CLI::App app{"hpc: run container images (SIF, squashfs, directories) as yourself"};
+    CLI::App app;
+    app.formatter(hpc::cmd::help_formatter());  // before the commands: they inherit it
     app.require_subcommand(1);
     app.set_version_flag("--version", std::string("hpc ") + hpc::version);
+    hpc::cmd::GlobalOptions global_options;
+    hpc::cmd::add_global_options(app, global_options);
 
     hpc::cmd::ActionOptions action_options;
     hpc::sandbox::Action chosen = hpc::sandbox::Action::exec;
+    CLI::App* chosen_command = nullptr;
     // CLI11 takes as long to register the two dozen action options as the rest of a launch
-    // takes to plan it: register them only on the subcommand being run.
-    std::string_view requested = requested_subcommand(argc, argv);
+    // takes to plan it: register them only on the command being run (or whose help is asked).
+    std::string requested = requested_command(words);
     for (const ActionCommand& command : action_commands) {
-        CLI::App* sub = app.add_subcommand(command.name, command.summary);
+        CLI::App* sub = app.add_subcommand(command.name);
         if (requested.empty() || requested == command.name)
             hpc::cmd::add_action_options(*sub, action_options, command.action == hpc::sandbox::Action::shell);
         sub->callback([&, sub, action = command.action] {
             chosen = action;
+            chosen_command = sub;
             action_options.image_and_args = sub->remaining();
         });
     }
 
     hpc::cmd::BuildOptions build_options;
-    CLI::App* build = app.add_subcommand("build", "build a SIF image: hpc build [options] DEST SOURCE");
+    CLI::App* build = app.add_subcommand("build");
     hpc::cmd::add_build_options(*build, build_options);
 
     hpc::cmd::InspectOptions inspect_options;
-    CLI::App* inspect = app.add_subcommand("inspect", "show an image's labels, scripts, environment, definition");
+    CLI::App* inspect = app.add_subcommand("inspect");
     hpc::cmd::add_inspect_options(*inspect, inspect_options);
 
     hpc::cmd::ConfigOptions config_options;
-    CLI::App* config = app.add_subcommand("config", "the site configuration: hpc config check [FILE]");
+    CLI::App* config = app.add_subcommand("config");
     hpc::cmd::add_config_options(*config, config_options);
 
     hpc::cmd::SlurmOptions slurm_options;
-    CLI::App* slurm = app.add_subcommand("slurm", "for slurm.conf: hpc slurm prolog | epilog");
+    CLI::App* slurm = app.add_subcommand("slurm");
     hpc::cmd::add_slurm_options(*slurm, slurm_options);
 
+    app.add_subcommand("help");  // listed in hpc --help; rewrite_help_command turns it into --help
+    hpc::cmd::attach_help(app);
+    hpc::cmd::rewrite_help_command(words, app);
+
+    if (std::optional<std::string> line = hpc::cmd::unknown_command_line(app, words)) {
+        hpc::cmd::report_error(*line);
+        return static_cast<int>(hpc::ExitCode::usage);
+    }
+    std::vector<char*> word_pointers;
+    for (std::string& word : words) word_pointers.push_back(word.data());
     try {
-        app.parse(argc, argv);
+        app.parse(static_cast<int>(word_pointers.size()), word_pointers.data());
     } catch (const CLI::CallForHelp& request) {
         return app.exit(request);
     } catch (const CLI::CallForVersion& request) {
         return app.exit(request);
     } catch (const CLI::ParseError& error) {
-        // One line, like every other failure: what was wrong, and where to read more.
-        auto subcommands = app.get_subcommands([&](const CLI::App* sub) { return sub->get_name() == requested; });
-        std::string message = requested.empty() || !subcommands.empty()
-                                  ? error.what()
-                                  : std::string(requested) + ": not an hpc command (exec, run, shell, test, inspect, config, build, slurm)";
-        hpc::cmd::report_error(message + " (see hpc --help)");
+        hpc::cmd::report_error(hpc::cmd::parse_error_line(app, words, error));
         return static_cast<int>(hpc::ExitCode::usage);
     }
+    hpc::cmd::set_verbosity(hpc::cmd::verbosity_of(global_options, action_options.verbose));
+    action_options.verbose = hpc::cmd::verbosity() >= hpc::cmd::Verbosity::verbose;
+    hpc::cmd::report_debug(std::string("hpc ") + hpc::version + ", run as: " + joined(words));
     try {
-        if (inspect->parsed()) return hpc::cmd::run_inspect(inspect_options);
+        if (inspect->parsed()) {
+            hpc::cmd::check_image_word(app, *inspect, inspect_options.image, false);
+            return hpc::cmd::run_inspect(inspect_options);
+        }
         if (config->parsed()) return hpc::cmd::run_config_check(config_options);
         if (slurm->parsed()) return hpc::cmd::run_slurm_command(slurm_options);
-        if (build->parsed()) return hpc::cmd::run_build_command(build_options);
+        if (build->parsed()) {
+            hpc::cmd::check_image_word(app, *build, build_options.source, false);
+            return hpc::cmd::run_build_command(build_options);
+        }
+        if (!action_options.image_and_args.empty())
+            hpc::cmd::check_image_word(app, *chosen_command, action_options.image_and_args.front(), true);
         return hpc::cmd::run_action(action_options, chosen);
     } catch (const hpc::Error& error) {
         hpc::cmd::report_error(error.what());

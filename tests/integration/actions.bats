@@ -33,13 +33,13 @@ load common
     run -64 "$HPC" exec "$PLAIN_SIF"
     [ "$output" = "hpc: exec needs a command to run in the image" ]
     run -64 "$HPC" exec --bogus "$PLAIN_SIF" true
-    [ "$output" = "hpc: unknown option --bogus" ]
+    [ "$output" = "hpc: exec: unknown option --bogus (see hpc exec --help)" ]
     run -64 "$HPC" exec --no-mount everything "$PLAIN_SIF" true
     [ "$output" = "hpc: --no-mount everything: not a mount hpc makes" ]
     run -64 "$HPC" bogus
-    [ "$output" = "hpc: bogus: not an hpc command (exec, run, shell, test, inspect, config, build, slurm) (see hpc --help)" ]
+    [ "$output" = "hpc: bogus: not an hpc command; hpc has exec, run, shell, test, build, inspect, config, slurm, help (see hpc --help)" ]
     run -64 "$HPC" exec --pwd
-    [ "$output" = "hpc: --pwd: 1 required TEXT missing (see hpc --help)" ]
+    [ "$output" = "hpc: exec: --pwd: 1 required TEXT missing (see hpc exec --help)" ]
     run -64 "$HPC"
     [ "${#lines[@]}" -eq 1 ]
 }

@@ -1,0 +1,105 @@
+#include "cmd/apptainer_commands.hpp"
+
+#include <algorithm>
+
+namespace hpc::cmd {
+namespace {
+
+struct Answer {
+    std::string_view word;
+    std::string_view answer;
+};
+
+constexpr std::string_view registries =
+    "registries are not in hpc yet: it runs local SIF, squashfs and directory images and builds "
+    "from definition files (pull with Apptainer elsewhere and copy the SIF here)";
+constexpr std::string_view signing = "signing and verifying images is not in hpc yet";
+constexpr std::string_view instances = "instances (containers left running in the background) are not in hpc yet";
+constexpr std::string_view overlays =
+    "overlay images are not in hpc yet; --writable-tmpfs gives a writable layer that lasts one run";
+constexpr std::string_view capabilities = "capabilities are not in hpc yet: a container has none on the host";
+constexpr std::string_view gpus = "GPUs are not in hpc yet";
+constexpr std::string_view encryption = "encrypted images are not in hpc yet";
+
+constexpr Answer commands[] = {
+    {"run-help", "use hpc inspect -H IMAGE (the runscript's help)"},
+    {"version", "use hpc --version"},
+    {"pull", registries},
+    {"push", registries},
+    {"oras", registries},
+    {"search", registries},
+    {"registry", registries},
+    {"remote", registries},
+    {"delete", registries},
+    {"sign", signing},
+    {"verify", signing},
+    {"key", signing},
+    {"keyserver", signing},
+    {"instance", instances},
+    {"overlay", overlays},
+    {"plugin", "plugins are not in hpc yet"},
+    {"cache", "hpc keeps no image cache: it runs local images only (registries are not in hpc yet)"},
+    {"capability", capabilities},
+    {"checkpoint", "checkpointing is not in hpc yet"},
+    {"oci", "OCI runtime commands are not in hpc yet"},
+    {"sif", "not in hpc: siftool (Debian's package siftool) is the same tool"},
+    {"completion", "shell completion is not in hpc yet"},
+    {"config fakeroot",
+     "hpc --fakeroot uses the subordinate ids of /etc/subuid and /etc/subgid (root adds them with usermod "
+     "--add-subuids and --add-subgids)"},
+    {"config global", "hpc's site configuration is a TOML file of root's: hpc config check shows it"},
+};
+
+constexpr Answer options[] = {
+    {"--nv", gpus},
+    {"--nvccli", gpus},
+    {"--rocm", gpus},
+    {"-o", overlays},
+    {"--overlay", overlays},
+    {"--app", "apps (SCIF, %app sections) are not in hpc yet"},
+    {"-u", "hpc always runs in a user namespace: leave -u out"},
+    {"--userns", "hpc always runs in a user namespace: leave --userns out"},
+    {"--add-caps", capabilities},
+    {"--drop-caps", capabilities},
+    {"--keep-privs", capabilities},
+    {"--security", "security options (SELinux, AppArmor, seccomp profiles) are not in hpc yet"},
+    {"--disable-cache", registries},
+    {"--nohttps", registries},
+    {"--no-https", registries},
+    {"--docker-login", registries},
+    {"--authfile", registries},
+    {"--remote", "remote builds are not in hpc yet"},
+    {"--encrypt", encryption},
+    {"--passphrase", encryption},
+    {"--pem-path", encryption},
+    {"--oci", "Apptainer's OCI mode is not in hpc yet"},
+};
+
+// Apptainer's transports (internal/pkg/util/uri's validURIs) and its own instance://.
+constexpr std::string_view transports[] = {"library",   "shub", "docker", "docker-archive", "docker-daemon",
+                                           "oci",       "oci-archive", "http", "https", "oras", "buildkit",
+                                           "dockerfile", "ipfs"};
+
+template <std::size_t size>
+std::optional<std::string_view> find(const Answer (&table)[size], std::string_view word) {
+    for (const Answer& entry : table)
+        if (entry.word == word) return entry.answer;
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string_view> apptainer_command_answer(std::string_view path) { return find(commands, path); }
+
+std::optional<std::string_view> apptainer_option_answer(std::string_view option) { return find(options, option); }
+
+std::optional<std::string_view> image_reference_answer(std::string_view word) {
+    std::size_t colon = word.find(':');
+    if (colon == std::string_view::npos) return std::nullopt;
+    std::string_view transport = word.substr(0, colon);
+    if (transport == "instance") return instances;
+    if (std::find(std::begin(transports), std::end(transports), transport) != std::end(transports)) return registries;
+    return std::nullopt;
+}
+
+}  // namespace hpc::cmd

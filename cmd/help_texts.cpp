@@ -1,0 +1,124 @@
+#include "cmd/help_texts.hpp"
+
+namespace hpc::cmd {
+namespace {
+
+constexpr CommandHelp texts[] = {
+    {"",
+     "run container images (SIF, squashfs, directories) as yourself",
+     "hpc [global options] COMMAND [options] [ARGS...]",
+     "IMAGE is a SIF file (Apptainer's or hpc's), a squashfs file or a directory. Not in hpc yet:\n"
+     "registries (pull, push, docker://, library://), instances, overlays, signing, GPUs (--nv),\n"
+     "apps and plugins; asked for, each says so.",
+     "  hpc exec app.sif python3 train.py       # a command in an image\n"
+     "  hpc run app.sif --input data.h5         # the image's runscript\n"
+     "  hpc shell -B /scratch app.sif           # a shell, /scratch bound in\n"
+     "  hpc build app.sif app.def               # a SIF from a definition file\n"
+     "  hpc inspect -H app.sif                  # the image's help\n"
+     "  hpc -q run app.sif                      # no notices, warnings and errors only\n"
+     "  hpc help exec                           # a command's usage, options and examples"},
+    {"exec",
+     "run a command in an image",
+     "hpc exec [options] IMAGE COMMAND [ARGS...]",
+     "Runs COMMAND with ARGS in IMAGE (a SIF file, a squashfs file or a directory), as yourself.\n"
+     "Options come before IMAGE; everything after it is COMMAND's. Your home, the working\n"
+     "directory and /tmp are there, and the host's environment, as in Apptainer.",
+     "  hpc exec app.sif python3 train.py --epochs 10\n"
+     "  hpc exec -B /scratch/$USER:/data app.sif ls /data\n"
+     "  hpc exec --cleanenv --env OMP_NUM_THREADS=4 app.sif ./solver\n"
+     "  hpc exec --containall --writable-tmpfs app.sif make install   # nothing of the host's, a throwaway layer\n"
+     "  hpc exec --fakeroot app.sif id -u                             # root inside\n"
+     "  hpc exec --dry-run app.sif true                               # print the launch plan, run nothing"},
+    {"run",
+     "run an image's runscript",
+     "hpc run [options] IMAGE [ARGS...]",
+     "Runs IMAGE's runscript (its definition's %runscript) with ARGS, as yourself; an image\n"
+     "without one runs /bin/sh with ARGS, saying so. Options come before IMAGE; everything after\n"
+     "it is the runscript's.",
+     "  hpc run app.sif\n"
+     "  hpc run app.sif --input data.h5\n"
+     "  hpc run -B /scratch --pwd /scratch app.sif"},
+    {"shell",
+     "start a shell in an image",
+     "hpc shell [options] IMAGE [ARGS...]",
+     "Starts a shell in IMAGE: --shell's, else /bin/bash --norc, else /bin/sh, with ARGS.\n"
+     "Options come before IMAGE.",
+     "  hpc shell app.sif\n"
+     "  hpc shell --shell /bin/sh -B /scratch app.sif\n"
+     "  hpc shell --writable-tmpfs app.sif          # changes last until the shell exits\n"
+     "  hpc shell --fakeroot --writable sandbox/    # root inside, writing a directory image"},
+    {"test",
+     "run an image's test script",
+     "hpc test [options] IMAGE [ARGS...]",
+     "Runs IMAGE's test script (its definition's %test) with ARGS; an image without one has\n"
+     "nothing to run, says so and exits 0. Options come before IMAGE.",
+     "  hpc test app.sif\n"
+     "  hpc test --containall app.sif"},
+    {"build",
+     "build a SIF image (or a directory) from a definition file, an image or a directory",
+     "hpc build [options] DEST SOURCE",
+     "Builds DEST, a SIF file (with --sandbox, a directory), from SOURCE: a definition file\n"
+     "(Bootstrap: localimage, scratch or debootstrap), a SIF or squashfs image, or a directory.\n"
+     "Registries (docker://, library://, oras://) are not in hpc yet.",
+     "  hpc build app.sif app.def\n"
+     "  hpc build --fakeroot deb.sif deb.def              # apt-get in %post; Bootstrap: debootstrap\n"
+     "  hpc build --sandbox sbox/ app.def                 # a directory, to change with shell --writable\n"
+     "  hpc build app.sif sbox/                           # then a SIF from it\n"
+     "  hpc build --build-arg VERSION=1.2 app.sif app.def # {{ VERSION }} in the definition\n"
+     "  hpc build --force --compression zstd app.sif app.def"},
+    {"inspect",
+     "show an image's labels, scripts, environment, definition",
+     "hpc inspect [options] IMAGE",
+     "Shows what IMAGE says about itself, as Apptainer's inspect does: its labels when nothing\n"
+     "else is asked for, the parts the options name, or everything.",
+     "  hpc inspect app.sif                 # the labels\n"
+     "  hpc inspect -H app.sif              # the runscript's help (Apptainer's run-help)\n"
+     "  hpc inspect -d app.sif              # the definition file it was built from\n"
+     "  hpc inspect --all app.sif           # everything, as JSON"},
+    {"config",
+     "the site configuration",
+     "hpc config check [FILE]",
+     "",
+     "  hpc config check               # the installed file, or the built-in defaults\n"
+     "  hpc config check draft.toml    # a draft, before root installs it"},
+    {"config check",
+     "validate a site configuration and show the policy it sets",
+     "hpc config check [FILE]",
+     "Checks FILE (default: the installed one) as every launch would, and prints every key with\n"
+     "the value in force, as TOML.",
+     "  hpc config check\n"
+     "  hpc config check draft.toml"},
+    {"slurm",
+     "for slurm.conf's Prolog and Epilog",
+     "hpc slurm prolog | epilog",
+     "Run by Slurm as root, through the links hpc-slurm-prolog and hpc-slurm-epilog (slurm.conf\n"
+     "runs a path without arguments).",
+     "  Prolog=/usr/local/bin/hpc-slurm-prolog    # in slurm.conf\n"
+     "  Epilog=/usr/local/bin/hpc-slurm-epilog"},
+    {"slurm prolog",
+     "for slurm.conf's Prolog: check (and with --hpc-stage copy) the job's image",
+     "hpc slurm prolog   (or the link hpc-slurm-prolog)",
+     "Reads the job from Slurm's environment (SLURM_JOB_ID, SPANK_HPC_IMAGE).",
+     "  Prolog=/usr/local/bin/hpc-slurm-prolog    # in slurm.conf"},
+    {"slurm epilog",
+     "for slurm.conf's Epilog: end and remove what hpc left for the job",
+     "hpc slurm epilog   (or the link hpc-slurm-epilog)",
+     "Reads the job from Slurm's environment (SLURM_JOB_ID).",
+     "  Epilog=/usr/local/bin/hpc-slurm-epilog    # in slurm.conf"},
+    {"help",
+     "show a command's help: hpc help COMMAND",
+     "hpc help [COMMAND [SUBCOMMAND]]",
+     "The same as hpc COMMAND --help; alone, the same as hpc --help.",
+     "  hpc help exec\n"
+     "  hpc help config check"},
+};
+
+}  // namespace
+
+const CommandHelp* find_command_help(std::string_view path) {
+    for (const CommandHelp& text : texts)
+        if (text.path == path) return &text;
+    return nullptr;
+}
+
+}  // namespace hpc::cmd
