@@ -3,6 +3,7 @@
 #include "cmd/build_command.hpp"
 #include "cmd/config_command.hpp"
 #include "cmd/inspect_command.hpp"
+#include "cmd/other_names.hpp"
 #include "cmd/report.hpp"
 #include "cmd/slurm_command.hpp"
 #include "common/error.hpp"
@@ -41,7 +42,8 @@ std::string_view requested_subcommand(int argc, char** argv) {
 int main(int argc, char** argv) {
     std::optional<std::vector<std::string>> rewritten;
     try {
-        rewritten = hpc::cmd::rewritten_command_line(argc, argv);
+        rewritten = hpc::cmd::command_for_link_name(argc, argv);
+        if (!rewritten) rewritten = hpc::cmd::rewritten_command_line(argc, argv);
     } catch (const hpc::Error& error) {
         hpc::cmd::report_error(error.what());
         return static_cast<int>(error.code());
