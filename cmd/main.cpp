@@ -5,6 +5,7 @@
 #include "cmd/global_options.hpp"
 #include "cmd/help.hpp"
 #include "cmd/inspect_command.hpp"
+#include "cmd/other_names.hpp"
 #include "cmd/report.hpp"
 #include "cmd/slurm_command.hpp"
 #include "cmd/usage_errors.hpp"
@@ -33,6 +34,7 @@ constexpr ActionCommand action_commands[] = {
 
 // The command line hpc runs: its own, or the one a Slurm task or link stands for.
 std::vector<std::string> command_words(int argc, char** argv) {
+    if (std::optional<std::vector<std::string>> linked = hpc::cmd::command_for_link_name(argc, argv)) return *linked;
     if (std::optional<std::vector<std::string>> rewritten = hpc::cmd::rewritten_command_line(argc, argv))
         return *rewritten;
     return {argv, argv + argc};

@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <string_view>
 
 extern char** environ;
 
@@ -67,11 +66,6 @@ int run_slurm_command(const SlurmOptions& options) {
 }
 
 std::optional<std::vector<std::string>> rewritten_command_line(int argc, char** argv) {
-    std::string_view name = argv[0];
-    name = name.substr(name.rfind('/') + 1);
-    if (name == "hpc-slurm-prolog" || name == "hpc-slurm-epilog")
-        return std::vector<std::string>{argv[0], "slurm", name == "hpc-slurm-prolog" ? "prolog" : "epilog"};
-
     const char* task_value = std::getenv(slurm::task_variable);
     if (!task_value) return std::nullopt;
     slurm::Task task = slurm::decode_task(task_value);

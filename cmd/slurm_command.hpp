@@ -1,7 +1,6 @@
 // slurm: hpc's side of a Slurm cluster (slurm/ has the logic).
-//   hpc slurm prolog | epilog   for slurm.conf's Prolog= and Epilog= (as the links
-//                               hpc-slurm-prolog and hpc-slurm-epilog, which slurm.conf can name:
-//                               it runs a path, without arguments)
+//   hpc slurm prolog | epilog   for slurm.conf's Prolog= and Epilog= (also as the links
+//                               hpc-slurm-prolog and hpc-slurm-epilog, other_names.hpp)
 //   a task of the SPANK plugin  hpc started with HPC_SLURM_TASK set (slurm/task_options.hpp)
 #pragma once
 
@@ -26,8 +25,8 @@ void add_slurm_options(CLI::App& command, SlurmOptions& options);
 int run_slurm_command(const SlurmOptions& options);
 
 // The command line hpc runs as, when it is not the one it was given: a task of the SPANK
-// plugin (HPC_SLURM_TASK, removed from the environment here) becomes `hpc exec ...`, and a
-// link named hpc-slurm-prolog or hpc-slurm-epilog becomes `hpc slurm prolog|epilog`.
+// plugin (HPC_SLURM_TASK, removed from the environment here) becomes `hpc exec ...`. (The
+// links hpc-slurm-prolog and hpc-slurm-epilog are other_names.hpp's.)
 std::optional<std::vector<std::string>> rewritten_command_line(int argc, char** argv);
 
 }  // namespace hpc::cmd

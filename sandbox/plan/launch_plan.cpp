@@ -81,6 +81,7 @@ std::string describe(const LaunchPlan& plan) {
     out << "root: " << describe_root(plan.root) << "\n";
     out << "mounts:\n";
     for (const MountStep& step : plan.mounts) out << "  " << describe_step(step) << "\n";
+    if (!plan.terminal.empty()) out << "terminal: " << plan.terminal << " (descriptors 0-2 on it opened there again)\n";
     out << "working directory:";
     for (const std::string& directory : plan.working_directories) out << " " << directory;
     out << (plan.working_directory_required ? " (required)" : "") << "\n";

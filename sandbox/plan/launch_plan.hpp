@@ -83,6 +83,10 @@ struct LaunchPlan {
     NetworkPlan network;
     RootPlan root;
     std::vector<MountStep> mounts;  // in order: a parent before anything mounted below it
+    // Where `mounts` puts the user's terminal in the container (/dev/console), or "" when it is
+    // not there: the payload's descriptors on it are opened again through this path, so that
+    // /proc/self/fd, ttyname(3) and tty(1) name a file the container has (sandbox/run/terminal.hpp).
+    std::string terminal;
     PayloadCommand command;
     // Working directories to try in order; all but the first warn when used. With --pwd there
     // is one, and failing to enter it is an error.

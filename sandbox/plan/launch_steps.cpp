@@ -144,8 +144,12 @@ std::vector<MountStep> plan_default_mounts(const LaunchRequest& request, const H
 }
 
 std::optional<MountStep> plan_console(const LaunchRequest& request, const HostFacts& host) {
-    // The container's devpts is an instance of its own, where the user's terminal is not:
-    // like Apptainer, show it as /dev/console, so programs can still find it.
+    // The container's devpts is an instance of its own, where the user's terminal is not: like
+    // Apptainer's minimal /dev, show it as /dev/console, and open the payload's descriptors on
+    // it again there (LaunchPlan::terminal). Its host path, /dev/pts/N, cannot be had with a
+    // working /dev/ptmx: a new devpts instance has no entry N to bind over, and the host's
+    // instance bound at /dev/pts gives no ptmx a user may open (its own is mode 0 on Debian;
+    // the host's /dev/ptmx bound alone finds no devpts beside it, ENOENT).
     if (host.terminal.empty() || disabled(request, "dev")) return std::nullopt;
     std::optional<std::string> terminal = host.canonical(host.terminal);
     if (!terminal) return std::nullopt;

@@ -55,7 +55,8 @@ std::string share_scope(const HostFacts& host);
 std::vector<MountStep> plan_default_mounts(const LaunchRequest& request, const HostFacts& host,
                                            NetworkMode network);
 
-// The user's terminal at /dev/console, when there is one and /dev is the container's.
+// The user's terminal at /dev/console, when there is one and /dev is the container's
+// (LaunchPlan::terminal names where the step puts it).
 std::optional<MountStep> plan_console(const LaunchRequest& request, const HostFacts& host);
 
 // binds.default: the admin's own binds, wherever the host has their source.

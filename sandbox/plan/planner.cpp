@@ -4,6 +4,7 @@
 #include "sandbox/plan/mpi_mounts.hpp"
 
 #include <iterator>
+#include <optional>
 
 namespace hpc::sandbox {
 namespace {
@@ -42,7 +43,9 @@ LaunchPlan plan_launch(const LaunchRequest& original, const HostFacts& host, con
     if (plan.share_mount) plan.share_scope = share_scope(host);
 
     append(plan.mounts, plan_default_mounts(request, host, plan.network.mode));
-    append(plan.mounts, plan_console(request, host));
+    std::optional<MountStep> console = plan_console(request, host);
+    if (console) plan.terminal = console->target;
+    append(plan.mounts, std::move(console));
     append(plan.mounts, plan_site_binds(site, host));
     HomePlan home = plan_home(request, host, site);
     append(plan.mounts, home_mount(home));

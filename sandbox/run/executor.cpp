@@ -6,6 +6,7 @@
 #include "common/write_file.hpp"
 #include "sandbox/run/mount_ops.hpp"
 #include "sandbox/run/shadow_directory.hpp"
+#include "sandbox/run/terminal.hpp"
 
 #include <fcntl.h>
 #include <sched.h>
@@ -252,6 +253,7 @@ std::string Executor::enter() {
     for (const MountStep& step : plan_.mounts)
         if (step.kind == MountKind::proc) mount_proc(staged_target(step.target));
     pivot_and_detach_old_root(new_root);
+    if (!plan_.terminal.empty()) reopen_terminal_at(plan_.terminal);
     return enter_working_directory();
 }
 

@@ -1,7 +1,7 @@
 // Applying a LaunchPlan with system calls, one step after another, in the plan's order.
 // The launcher stages the whole tree (prepare); the payload's process, started then, makes
-// what only it can make (a /proc for its PID namespace), pivots into the tree and enters its
-// working directory (enter).
+// what only it can make (a /proc for its PID namespace), pivots into the tree, opens the user's
+// terminal again at its container path (terminal.hpp) and enters its working directory (enter).
 //
 // Staging: a private tmpfs is mounted on /tmp of the new mount namespace and becomes the
 // root with pivot_root(2), so the host's tree is at /oldroot and nothing is ever written on

@@ -8,6 +8,23 @@ load common
     [ "$output" = "runscript args: one two words" ]
 }
 
+@test "a SIF runs as a program: its header's run-singularity is hpc run" {
+    # The build makes the link beside hpc; tests/integration/run copies it beside the copy.
+    [ -L "$(dirname "$HPC")/run-singularity" ] || { echo "no run-singularity beside $HPC" >&2; false; }
+    PATH=$(dirname "$HPC"):$PATH
+    cd "$(scratch_dir)"
+    printf 'Bootstrap: localimage\nFrom: %s\n\n%%runscript\n    echo "${GREETING:-hello}: $*"\n    exit 3\n' \
+        "$PLAIN_SIF" >exit.def
+    "$HPC" build exit.sif exit.def
+    [ "$(head -c 31 exit.sif)" = "#!/usr/bin/env run-singularity" ]
+    run -3 ./exit.sif one "two words"
+    [ "$output" = "hello: one two words" ]
+    # Options before the image are run's, as with Apptainer's script.
+    run -3 run-singularity --env GREETING=hi exit.sif x
+    [ "$output" = "hi: x" ]
+    run -64 run-singularity
+}
+
 @test "run on an image without a runscript runs /bin/sh, saying so" {
     run "$HPC" run "$PLAIN_SIF" -c 'echo from sh'
     [ "$status" -eq 0 ]

@@ -154,3 +154,25 @@ load common
     [ "$status" -eq 0 ]
     [[ "$output" == *terminal* ]]
 }
+
+@test "tty, ttyname and /proc/self/fd name the terminal by a path the container has" {
+    command -v script >/dev/null || skip "script (util-linux) is not installed"
+    # In the container: tty(1) (ttyname(3)), the links of fds 0-2, whether tty's answer is a
+    # character device there, and its device numbers; outside, the terminal's (script's pty).
+    local inside='name=$(tty); echo "$name"; for fd in 0 1 2; do readlink /proc/self/fd/$fd; done;'
+    inside+=' test -c "$name" && echo device; stat -c %t:%T "$name"'
+    for action in exec shell; do
+        if [ "$action" = exec ]; then set -- exec "$PLAIN_SIF" sh -c "$inside"; else set -- shell "$PLAIN_SIF" -c "$inside"; fi
+        run script -qec "stat -c %t:%T \$(tty); $(printf '%q ' "$HPC" "$@")" /dev/null
+        [ "$status" -eq 0 ]
+        output=${output//$'\r'/}
+        mapfile -t lines <<<"$output"
+        local outside=${lines[0]} name=${lines[1]}
+        [ "$name" = /dev/console ]
+        [ "${lines[2]}" = "$name" ]
+        [ "${lines[3]}" = "$name" ]
+        [ "${lines[4]}" = "$name" ]
+        [ "${lines[5]}" = device ]
+        [ "${lines[6]}" = "$outside" ]
+    done
+}

@@ -364,12 +364,28 @@ TEST_CASE("planner: the user's terminal is shown as /dev/console, and only with 
     HostFacts host = alice_host();
     LaunchPlan without = plan_launch(exec_request(), host, busybox_image());
     CHECK(find_target(without, "/dev/console") == nullptr);
+    CHECK(without.terminal.empty());
     host.terminal = "/dev/tty";  // one this fake host has
     LaunchPlan with = plan_launch(exec_request(), host, busybox_image());
     const MountStep* console = find_target(with, "/dev/console");
     REQUIRE(console);
     CHECK(console->source == "/dev/tty");
     CHECK_FALSE(console->is_directory);
+}
+
+TEST_CASE("planner: the payload's terminal is opened again where the console step puts it") {
+    HostFacts host = alice_host();
+    host.terminal = "/dev/tty";
+    LaunchPlan plan = plan_launch(exec_request(), host, busybox_image());
+    CHECK(plan.terminal == "/dev/console");
+    CHECK(describe(plan).find("terminal: /dev/console (descriptors 0-2 on it opened there again)") != std::string::npos);
+    // Without hpc's /dev the terminal is not in the container: nothing to open there.
+    LaunchRequest no_dev = exec_request();
+    no_dev.no_mount = {"dev"};
+    LaunchPlan bare = plan_launch(no_dev, host, busybox_image());
+    CHECK(find_target(bare, "/dev/console") == nullptr);
+    CHECK(bare.terminal.empty());
+    CHECK(describe(bare).find("terminal:") == std::string::npos);
 }
 
 TEST_CASE("planner: as root (builds), uid 0 is the user, HOME is /root and the image's passwd stays") {
