@@ -3,9 +3,11 @@
 #include "cmd/build_command.hpp"
 #include "cmd/config_command.hpp"
 #include "cmd/inspect_command.hpp"
+#include "cmd/option_environment.hpp"
 #include "cmd/report.hpp"
 #include "cmd/slurm_command.hpp"
 #include "common/error.hpp"
+#include "common/process_environment.hpp"
 #include "common/version.hpp"
 
 #include <CLI/CLI.hpp>
@@ -105,6 +107,9 @@ int main(int argc, char** argv) {
         return static_cast<int>(hpc::ExitCode::usage);
     }
     try {
+        // APPTAINER_CLEANENV=1 and the like: options the command line left out, from the environment.
+        for (const std::string& warning : hpc::cmd::apply_option_environment(app, hpc::process_environment()))
+            hpc::cmd::report_warning(warning);
         if (inspect->parsed()) return hpc::cmd::run_inspect(inspect_options);
         if (config->parsed()) return hpc::cmd::run_config_check(config_options);
         if (slurm->parsed()) return hpc::cmd::run_slurm_command(slurm_options);
