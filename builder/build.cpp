@@ -174,7 +174,7 @@ void build_from_definition(const BuildRequest& request, const BuildHooks& hooks,
     context.arch = image::sif_arch_name(image::host_sif_arch());
     context.hpc_version = version;
 
-    WorkArea area;
+    WorkArea area(request.temporary_directory);
     sandbox::FakerootIds ids = enter_build_namespace(request, hooks);
     std::vector<std::unique_ptr<StageRoot>> roots;
     for (std::size_t index = 0; index < definition.stages.size(); ++index) {
@@ -203,7 +203,7 @@ void build_from_definition(const BuildRequest& request, const BuildHooks& hooks,
 
 // Another image, repacked: its tree served in place, packed as it is.
 void build_from_image(const BuildRequest& request, const BuildHooks& hooks) {
-    WorkArea area;
+    WorkArea area(request.temporary_directory);
     sandbox::FakerootIds ids = enter_build_namespace(request, hooks);
     StageRoot source(area, "source", Bootstrap{Bootstrap::Agent::localimage, request.source, {}}, ids, hooks.warn);
     hooks.notice("writing " + request.destination);

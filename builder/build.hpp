@@ -32,6 +32,7 @@ struct BuildRequest {
     image::KeyValues build_args;           // --build-arg-file values first, then --build-arg ones
     bool warn_unused_build_args = false;   // a build argument no {{ NAME }} uses: a warning, not an error
     std::optional<int64_t> source_date_epoch;  // $SOURCE_DATE_EPOCH: a reproducible image
+    std::string temporary_directory;  // --tmpdir, absolute: where the work area goes ("": $TMPDIR, else /tmp)
     // The admin's policy: --fakeroot and its one-id fallback, and the sources of --bind. (The
     // image rules are for images users run, not for a build's own stages.)
     site::SiteConfig site;

@@ -14,7 +14,8 @@
 namespace hpc::builder {
 namespace {
 
-std::string temporary_root() {
+std::string temporary_root(const std::string& parent) {
+    if (!parent.empty()) return parent;
     const char* tmpdir = std::getenv("TMPDIR");
     return tmpdir && tmpdir[0] == '/' ? tmpdir : "/tmp";
 }
@@ -40,9 +41,10 @@ void remove_tree(const std::string& path) noexcept {
     ::nftw(path.c_str(), remove_entry, 16, FTW_PHYS | FTW_MOUNT | FTW_DEPTH);
 }
 
-WorkArea::WorkArea() {
-    std::string pattern = temporary_root() + "/hpc-build.XXXXXX";
-    if (!::mkdtemp(pattern.data())) throw_errno("create the build's work directory in " + temporary_root());
+WorkArea::WorkArea(const std::string& parent) {
+    std::string root = temporary_root(parent);
+    std::string pattern = root + "/hpc-build.XXXXXX";
+    if (!::mkdtemp(pattern.data())) throw_errno("create the build's work directory in " + root);
     path_ = pattern;  // mkdtemp makes it 0700
 }
 

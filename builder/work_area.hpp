@@ -1,4 +1,4 @@
-// A build's scratch space: a private directory (mode 0700) under $TMPDIR, or /tmp, holding each
+// A build's scratch space: a private directory (mode 0700) under --tmpdir, $TMPDIR or /tmp, holding each
 // stage's overlay upper and work directories and the mount points of its base and root. It goes
 // when the build does, whatever happened: mounts detached first, then every file removed
 // (overlayfs leaves directories without permissions in its work directory; they are opened up).
@@ -11,7 +11,8 @@ namespace hpc::builder {
 
 class WorkArea {
 public:
-    WorkArea();  // throws hpc::Error(cant_create)
+    // In `parent`, or when that is "" in $TMPDIR (an absolute one), else /tmp. Throws hpc::Error.
+    explicit WorkArea(const std::string& parent);
     ~WorkArea();
     WorkArea(const WorkArea&) = delete;
     WorkArea& operator=(const WorkArea&) = delete;

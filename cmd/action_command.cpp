@@ -70,7 +70,7 @@ std::optional<sandbox::ShareRole> meet_other_launches(const image::ImageFile& im
 int run_action(const ActionOptions& options, sandbox::Action action) {
     const std::string& path = image_argument(options, action);
     sandbox::HostFacts host = sandbox::gather_host_facts();
-    sandbox::LaunchRequest request = to_launch_request(options, action, host.environ);
+    sandbox::LaunchRequest request = to_launch_request(options, action);
 
     image::ImageFile image = image::ImageFile::open(path);
     report_debug("image " + image.path() + ": " + std::string(image::format_name(image.format())));

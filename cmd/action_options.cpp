@@ -9,16 +9,6 @@
 namespace hpc::cmd {
 namespace {
 
-// Apptainer reads -B's default from APPTAINER_BIND (and the older SINGULARITY_BIND) and adds
-// it after the command line's; HPC_BIND is ours. The first one set is used: they are one
-// setting under three names.
-std::string bind_variable(const std::vector<std::string>& environ) {
-    for (std::string_view name : {"HPC_BIND=", "APPTAINER_BIND=", "SINGULARITY_BIND="})
-        for (const std::string& variable : environ)
-            if (variable.rfind(name, 0) == 0 && variable.size() > name.size()) return variable.substr(name.size());
-    return {};
-}
-
 std::vector<std::string> split_commas(const std::vector<std::string>& values) {
     std::vector<std::string> items;
     for (const std::string& value : values) {
@@ -78,8 +68,7 @@ void add_action_options(CLI::App& command, ActionOptions& options, bool with_she
         if (option->get_expected_max() > 1) option->allow_extra_args(false);
 }
 
-sandbox::LaunchRequest to_launch_request(const ActionOptions& options, sandbox::Action action,
-                                         const std::vector<std::string>& host_environ) {
+sandbox::LaunchRequest to_launch_request(const ActionOptions& options, sandbox::Action action) {
     sandbox::LaunchRequest request;
     request.action = action;
     request.args.assign(options.image_and_args.begin() + 1, options.image_and_args.end());
@@ -88,9 +77,6 @@ sandbox::LaunchRequest to_launch_request(const ActionOptions& options, sandbox::
         for (sandbox::BindSpec& bind : sandbox::parse_bind_list(value)) request.binds.push_back(std::move(bind));
     for (const std::string& value : options.mounts)
         for (sandbox::BindSpec& bind : sandbox::parse_mount_list(value)) request.binds.push_back(std::move(bind));
-    if (std::string from_environment = bind_variable(host_environ); !from_environment.empty())
-        for (sandbox::BindSpec& bind : sandbox::parse_bind_list(from_environment))
-            request.binds.push_back(std::move(bind));
     request.home = options.home;
     request.no_home = options.no_home;
     request.contain = options.contain;

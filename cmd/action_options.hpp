@@ -48,9 +48,9 @@ struct ActionOptions {
 // Adds the options to an action subcommand. `with_shell`: --shell (for `shell` only).
 void add_action_options(CLI::App& command, ActionOptions& options, bool with_shell);
 
-// The request for the planner: binds from -B, --mount and the *_BIND variables parsed, env
-// files read. Throws hpc::Error(usage) for bad syntax, (no_input) for a missing env file.
-sandbox::LaunchRequest to_launch_request(const ActionOptions& options, sandbox::Action action,
-                                         const std::vector<std::string>& host_environ);
+// The request for the planner: binds from -B and --mount parsed (their variables, APPTAINER_BIND
+// and the others, are among their values: cmd/option_environment.hpp), env files read. Throws
+// hpc::Error(usage) for bad syntax, (no_input) for a missing env file.
+sandbox::LaunchRequest to_launch_request(const ActionOptions& options, sandbox::Action action);
 
 }  // namespace hpc::cmd

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <cstdio>
 #include <cstdlib>
 
@@ -74,6 +75,7 @@ void add_build_options(CLI::App& command, BuildOptions& options) {
     command.add_option("--build-arg-file", options.build_arg_file, "a file of NAME=VALUE lines for {{ NAME }}");
     command.add_flag("--warn-unused-build-args", options.warn_unused_build_args,
                      "a --build-arg the definition does not use is a warning, not an error");
+    command.add_option("--tmpdir", options.tmpdir, "where the build's work directory goes (default: $TMPDIR, else /tmp)");
     command.add_option("destination", options.destination, "the SIF file (or directory, with --sandbox) to write")
         ->required();
     command.add_option("source", options.source, "a definition file, a SIF or squashfs image, or a directory")
@@ -90,6 +92,8 @@ int run_build_command(const BuildOptions& options) {
     request.fakeroot = options.fakeroot;
     request.warn_unused_build_args = options.warn_unused_build_args;
     request.compression = options.compression;
+    // Absolute: the work area is used from the build's own namespace too.
+    if (!options.tmpdir.empty()) request.temporary_directory = std::filesystem::absolute(options.tmpdir).lexically_normal();
     for (const std::string& value : options.binds)
         for (sandbox::BindSpec& bind : sandbox::parse_bind_list(value)) request.binds.push_back(std::move(bind));
     if (!options.build_arg_file.empty()) {

@@ -19,6 +19,7 @@ struct BuildOptions {
     std::vector<std::string> build_args;
     std::string build_arg_file;
     bool warn_unused_build_args = false;
+    std::string tmpdir;
     std::string destination;
     std::string source;
 };

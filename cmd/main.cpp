@@ -5,11 +5,13 @@
 #include "cmd/global_options.hpp"
 #include "cmd/help.hpp"
 #include "cmd/inspect_command.hpp"
+#include "cmd/option_environment.hpp"
 #include "cmd/other_names.hpp"
 #include "cmd/report.hpp"
 #include "cmd/slurm_command.hpp"
 #include "cmd/usage_errors.hpp"
 #include "common/error.hpp"
+#include "common/process_environment.hpp"
 #include "common/version.hpp"
 
 #include <CLI/CLI.hpp>
@@ -129,10 +131,14 @@ int main(int argc, char** argv) {
         hpc::cmd::report_error(hpc::cmd::parse_error_line(app, words, error));
         return static_cast<int>(hpc::ExitCode::usage);
     }
-    hpc::cmd::set_verbosity(hpc::cmd::verbosity_of(global_options, action_options.verbose));
-    action_options.verbose = hpc::cmd::verbosity() >= hpc::cmd::Verbosity::verbose;
-    hpc::cmd::report_debug(std::string("hpc ") + hpc::version + ", run as: " + joined(words));
     try {
+        // APPTAINER_CLEANENV=1 and the like: options the command line left out, from the
+        // environment; first, since APPTAINER_QUIET and its kin set how much is said.
+        std::vector<std::string> variable_warnings = hpc::cmd::apply_option_environment(app, hpc::process_environment());
+        hpc::cmd::set_verbosity(hpc::cmd::verbosity_of(global_options, action_options.verbose));
+        action_options.verbose = hpc::cmd::verbosity() >= hpc::cmd::Verbosity::verbose;
+        hpc::cmd::report_debug(std::string("hpc ") + hpc::version + ", run as: " + joined(words));
+        for (const std::string& warning : variable_warnings) hpc::cmd::report_warning(warning);
         if (inspect->parsed()) {
             hpc::cmd::check_image_word(app, *inspect, inspect_options.image, false);
             return hpc::cmd::run_inspect(inspect_options);

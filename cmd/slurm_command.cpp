@@ -2,6 +2,7 @@
 
 #include "cmd/report.hpp"
 #include "common/error.hpp"
+#include "common/process_environment.hpp"
 #include "site-config/site_config_file.hpp"
 #include "slurm/job_epilog.hpp"
 #include "slurm/job_prolog.hpp"
@@ -11,16 +12,8 @@
 
 #include <cstdlib>
 
-extern char** environ;
-
 namespace hpc::cmd {
 namespace {
-
-std::vector<std::string> environment() {
-    std::vector<std::string> entries;
-    for (char** entry = environ; *entry; ++entry) entries.emplace_back(*entry);
-    return entries;
-}
 
 // The prolog's copy of the job's image (--hpc-stage), when there is one and it is the user's.
 void use_staged_image(slurm::TaskOptions& options) {
@@ -42,7 +35,7 @@ void add_slurm_options(CLI::App& command, SlurmOptions& options) {
 }
 
 int run_slurm_command(const SlurmOptions& options) {
-    slurm::SlurmJob job = slurm::job_from_environment(environment());
+    slurm::SlurmJob job = slurm::job_from_environment(process_environment());
     // A bad site config is the admin's to fix: that one may fail (and drain the node).
     site::SiteConfig site = site::load_site_config(site::site_config_path());
     std::string job_name = "job " + job.id;

@@ -1,6 +1,7 @@
 #include "sandbox/run/gather_host_facts.hpp"
 
 #include "common/error.hpp"
+#include "common/process_environment.hpp"
 #include "sandbox/run/read_subordinate_ids.hpp"
 
 #include <grp.h>
@@ -11,8 +12,6 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
-
-extern char** environ;
 
 namespace hpc::sandbox {
 namespace {
@@ -77,7 +76,7 @@ HostFacts gather_host_facts() {
     HostFacts facts;
     facts.user = current_user();
     facts.cwd = logical_cwd();
-    for (char** entry = environ; entry && *entry; ++entry) facts.environ.emplace_back(*entry);
+    facts.environ = process_environment();
     facts.terminal = controlling_terminal();
     facts.canonical = canonical_host_path;
     facts.subordinate_ids = [name = facts.user.name] { return read_subordinate_ids(name); };
