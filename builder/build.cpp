@@ -1,6 +1,7 @@
 #include "builder/build.hpp"
 
 #include "builder/base_environment.hpp"
+#include "builder/build_identity.hpp"
 #include "builder/container_step.hpp"
 #include "builder/debootstrap.hpp"
 #include "builder/file_copies.hpp"
@@ -15,17 +16,14 @@
 #include "common/unique_fd.hpp"
 #include "common/version.hpp"
 #include "image/sif/sif.hpp"
-#include "sandbox/plan/fakeroot.hpp"
-#include "sandbox/run/gather_host_facts.hpp"
-#include "sandbox/run/read_subordinate_ids.hpp"
 #include "sandbox/run/namespaces.hpp"
-#include "sandbox/plan/site_policy.hpp"
 #include "sandbox/run/supervisor.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
 #include <ctime>
 #include <memory>
@@ -63,10 +61,13 @@ Source source_of(const std::string& path) {
 }
 
 // A step's status, as a build sees it: a signal that stops builds ends it as interrupted.
-void check_step(int status, const std::string& what) {
+// `hint`: what a failure adds (a root-mapped %post: what package managers need).
+void check_step(int status, const std::string& what, const std::string& hint = {}) {
     if (status == 128 + SIGINT || status == 128 + SIGTERM || status == 128 + SIGHUP)
         throw Error(ExitCode::interrupted, what + " was interrupted");
-    if (status != 0) throw Error(ExitCode::data, what + " failed (exit status " + std::to_string(status) + ")");
+    if (status != 0)
+        throw Error(ExitCode::data,
+                    what + " failed (exit status " + std::to_string(status) + ")" + (hint.empty() ? "" : "; " + hint));
 }
 
 // Packing takes long: a ^C meanwhile (blocked, so pending) ends the build where it stands.
@@ -77,9 +78,10 @@ std::function<void(const image::SquashfsWriteProgress&)> interruptible(const Bui
     };
 }
 
-PackOptions pack_options(const BuildRequest& request, const BuildHooks& hooks, std::string definition_text) {
+PackOptions pack_options(const BuildRequest& request, const BuildHooks& hooks, const BuildIdentity& identity,
+                         std::string definition_text) {
     PackOptions options;
-    options.keep_owners = request.fakeroot;
+    options.keep_owners = identity.keeps_owners();
     options.compression = request.compression;
     options.source_date_epoch = request.source_date_epoch;
     options.definition_text = std::move(definition_text);
@@ -88,8 +90,10 @@ PackOptions pack_options(const BuildRequest& request, const BuildHooks& hooks, s
     return options;
 }
 
-void pack(const std::string& tree, const BuildRequest& request, const BuildHooks& hooks, std::string definition_text) {
-    PackOptions options = pack_options(request, hooks, std::move(definition_text));
+void pack(const std::string& tree, const BuildRequest& request, const BuildHooks& hooks, const BuildIdentity& identity,
+          std::string definition_text) {
+    hooks.notice("writing " + request.destination);
+    PackOptions options = pack_options(request, hooks, identity, std::move(definition_text));
     if (request.sandbox)
         pack_directory(tree, request.destination, options);
     else
@@ -98,26 +102,17 @@ void pack(const std::string& tree, const BuildRequest& request, const BuildHooks
 
 // Root in the build's namespace is the user: what %post makes belongs to them on the host.
 // With --fakeroot their subordinate ids follow (or, without any, the ownership filter).
-sandbox::FakerootIds enter_build_namespace(const BuildRequest& request, const BuildHooks& hooks) {
-    sandbox::FakerootIds ids;
-    if (request.fakeroot) {
-        sandbox::check_fakeroot(request.site, false);
-        sandbox::UserIdentity user = sandbox::gather_host_facts().user;
-        ids = sandbox::plan_fakeroot(user.name, user.uid, user.gid, sandbox::read_subordinate_ids(user.name));
-        if (ids.ownership_ignored) sandbox::check_fakeroot(request.site, true);
-        for (const std::string& warning : ids.warnings) hooks.warn(warning);
-    } else {
-        ids.uid_map = {{0, ::getuid(), 1}};
-        ids.gid_map = {{0, ::getgid(), 1}};
-    }
-    sandbox::enter_user_namespace(ids.uid_map, ids.gid_map);
-    return ids;
+void enter_build_namespace(const BuildIdentity& identity, const BuildHooks& hooks) {
+    if (!identity.implied.empty()) hooks.notice(identity.implied);
+    for (const std::string& warning : identity.ids.warnings) hooks.warn(warning);
+    sandbox::enter_user_namespace(identity.ids.uid_map, identity.ids.gid_map);
 }
 
 // A host script of the definition (%pre, %setup), run with the stage's tree at $APPTAINER_ROOTFS.
 void run_host_script(const image::Script& script, const std::string& name, const std::string& root,
-                     const WorkArea& area, const sandbox::FakerootIds& ids) {
+                     const WorkArea& area, const sandbox::FakerootIds& ids, const BuildHooks& hooks) {
     if (script.body.empty()) return;
+    hooks.notice("running %" + name);
     std::string path = area.path() + "/" + name + ".script";
     write_file(path, script.body, 0700);
     std::vector<std::string> environment = environment_with(
@@ -129,20 +124,22 @@ void run_host_script(const image::Script& script, const std::string& name, const
 }
 
 void run_post(const image::DefinitionStage& stage, const std::string& root, const BuildRequest& request,
-              const BuildHooks& hooks, const sandbox::FakerootIds& ids) {
+              const BuildHooks& hooks, const BuildIdentity& identity) {
     if (stage.post.body.empty()) return;
+    hooks.notice("running %post");
     const std::string script = "/.post.script";
     write_file(root + script, stage.post.body, 0755);
     ContainerStep step{root, sandbox::Action::exec, section_command(script, stage.post.args), true, request.binds, request.site,
-                       ids.ownership_ignored};
+                       identity.ids.ownership_ignored};
     int status = run_container_step(step, hooks.warn);
     ::unlink((root + script).c_str());
-    check_step(status, "%post");
+    check_step(status, "%post", identity.root_mapped_hint);
 }
 
 void run_test(const image::DefinitionStage& stage, const std::string& root, const BuildRequest& request,
               const BuildHooks& hooks, const sandbox::FakerootIds& ids) {
     if (stage.test.body.empty() || request.notest) return;
+    hooks.notice("running %test");
     ContainerStep step{root, sandbox::Action::test, {}, false, request.binds, request.site, ids.ownership_ignored};
     check_step(run_container_step(step, hooks.warn), "%test");
 }
@@ -153,15 +150,28 @@ std::size_t stage_named(const std::vector<image::DefinitionStage>& stages, std::
     throw Error(ExitCode::data, "%files from " + name + ": no earlier stage has that name");
 }
 
+// The stage's %files sections of one kind, in order: those from earlier stages (`from_stages`),
+// copied before %setup, or those from the host, after it (Apptainer's order).
+void copy_stage_files(const image::DefinitionStage& stage, bool from_stages, const std::string& root,
+                      const std::vector<image::DefinitionStage>& stages, std::size_t index,
+                      const std::vector<std::unique_ptr<StageRoot>>& roots, const BuildHooks& hooks) {
+    for (const image::FilesSection& files : stage.files) {
+        if (files.from_stage.empty() == from_stages) continue;
+        hooks.notice(from_stages ? "copying %files from " + files.from_stage : "copying %files");
+        copy_files(files, from_stages ? roots[stage_named(stages, index, files.from_stage)]->path() : "", root);
+    }
+}
+
 void build_from_definition(const BuildRequest& request, const BuildHooks& hooks, const std::string& text) {
     image::Definition definition =
         image::parse_definition(text, request.source, request.build_args,
                                 request.warn_unused_build_args ? image::UnusedBuildArgs::warn : image::UnusedBuildArgs::error);
     for (const std::string& warning : definition.warnings) hooks.warn(warning);
+    BuildIdentity identity = choose_build_identity(request.fakeroot, request.ignore_subuid, true, request.site);
     std::vector<Bootstrap> bootstraps;
     for (const image::DefinitionStage& stage : definition.stages) {
         bootstraps.push_back(Bootstrap::of(stage, request.source));
-        if (bootstraps.back().needs_fakeroot() && !request.fakeroot)
+        if (bootstraps.back().needs_fakeroot() && !identity.fakeroot)
             throw Error(ExitCode::usage, request.source + ":" + std::to_string(stage.header_line) + ": Bootstrap: " +
                                              stage.header_value("bootstrap") +
                                              " needs --fakeroot (packages own files as users other than root)");
@@ -175,44 +185,65 @@ void build_from_definition(const BuildRequest& request, const BuildHooks& hooks,
     context.hpc_version = version;
 
     WorkArea area(request.temporary_directory);
-    sandbox::FakerootIds ids = enter_build_namespace(request, hooks);
+    enter_build_namespace(identity, hooks);
+    const sandbox::FakerootIds& ids = identity.ids;
     std::vector<std::unique_ptr<StageRoot>> roots;
     for (std::size_t index = 0; index < definition.stages.size(); ++index) {
         const image::DefinitionStage& stage = definition.stages[index];
         std::string label = stage.name.empty() ? "stage " + std::to_string(index + 1) : "stage " + stage.name;
         hooks.notice(label + ": " + stage.header_value("bootstrap") +
                      (bootstraps[index].from.empty() ? "" : " from " + bootstraps[index].from));
-        run_host_script(stage.pre, "pre", "", area, ids);
+        run_host_script(stage.pre, "pre", "", area, ids, hooks);
         roots.push_back(
             std::make_unique<StageRoot>(area, "stage" + std::to_string(index), bootstraps[index], ids, hooks.warn));
         const std::string& root = roots.back()->path();
         make_base_environment(root);
-        for (const image::FilesSection& files : stage.files)
-            if (!files.from_stage.empty())
-                copy_files(files, roots[stage_named(definition.stages, index, files.from_stage)]->path(), root);
-        run_host_script(stage.setup, "setup", root, area, ids);
-        for (const image::FilesSection& files : stage.files)
-            if (files.from_stage.empty()) copy_files(files, "", root);
-        run_post(stage, root, request, hooks, ids);
+        copy_stage_files(stage, true, root, definition.stages, index, roots, hooks);
+        run_host_script(stage.setup, "setup", root, area, ids, hooks);
+        copy_stage_files(stage, false, root, definition.stages, index, roots, hooks);
+        run_post(stage, root, request, hooks, identity);
         for (const std::string& warning : write_metadata(root, stage, definition.text, context)) hooks.warn(warning);
         run_test(stage, root, request, hooks, ids);
     }
-    hooks.notice("writing " + request.destination);
-    pack(roots.back()->path(), request, hooks, definition.text);
+    pack(roots.back()->path(), request, hooks, identity, definition.text);
 }
 
 // Another image, repacked: its tree served in place, packed as it is.
 void build_from_image(const BuildRequest& request, const BuildHooks& hooks) {
+    BuildIdentity identity = choose_build_identity(request.fakeroot, request.ignore_subuid, false, request.site);
     WorkArea area(request.temporary_directory);
-    sandbox::FakerootIds ids = enter_build_namespace(request, hooks);
-    StageRoot source(area, "source", Bootstrap{Bootstrap::Agent::localimage, request.source, {}}, ids, hooks.warn);
-    hooks.notice("writing " + request.destination);
-    pack(source.path(), request, hooks, {});
+    enter_build_namespace(identity, hooks);
+    StageRoot source(area, "source", Bootstrap{Bootstrap::Agent::localimage, request.source, {}}, identity.ids, hooks.warn);
+    pack(source.path(), request, hooks, identity, {});
+}
+
+// A directory, packed as it is. With --fakeroot it is read as that root, in its namespace: a
+// sandbox built with --fakeroot has directories of the user's subordinate ids (apt's 0700
+// partial/), which root there may read and the user outside may not.
+void build_from_directory(const BuildRequest& request, const BuildHooks& hooks) {
+    BuildIdentity identity = choose_build_identity(request.fakeroot, request.ignore_subuid, false, request.site);
+    if (identity.fakeroot) {
+        enter_build_namespace(identity, hooks);
+        pack(request.source, request, hooks, identity, {});
+        return;
+    }
+    try {
+        pack(request.source, request, hooks, identity, {});
+    } catch (const Error& error) {
+        if (error.code() != ExitCode::no_input || error.sys_errno() != EACCES) throw;  // not a read of SOURCE
+        throw Error(ExitCode::denied,
+                    std::string(error.what()) +
+                        " (an entry you cannot read: a sandbox built with --fakeroot, whose files belong to your "
+                        "subordinate ids, is packed with --fakeroot)",
+                    EACCES);
+    }
 }
 
 }  // namespace
 
-void run_build(const BuildRequest& request, const BuildHooks& hooks) {
+void run_build(const BuildRequest& asked, const BuildHooks& hooks) {
+    BuildRequest request = asked;
+    request.destination = normalized_destination(asked.destination);
     check_destination(request.destination, request.force);
     // Blocked, so that a ^C during packing is seen (and the build ends cleanly) rather than
     // killing the build with its temporary files and mounts.
@@ -220,16 +251,16 @@ void run_build(const BuildRequest& request, const BuildHooks& hooks) {
     Source source = source_of(request.source);
     switch (source.kind) {
     case SourceKind::directory:
-        hooks.notice("writing " + request.destination);
-        pack(request.source, request, hooks, {});
-        return;
+        build_from_directory(request, hooks);
+        break;
     case SourceKind::image:
         build_from_image(request, hooks);
-        return;
+        break;
     case SourceKind::definition:
         build_from_definition(request, hooks, source.definition);
-        return;
+        break;
     }
+    hooks.notice(describe_built(request.destination, request.sandbox));
 }
 
 }  // namespace hpc::builder

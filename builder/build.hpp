@@ -29,6 +29,9 @@ struct BuildRequest {
     std::vector<sandbox::BindSpec> binds;  // for %post and %test
     // --fakeroot: the user's subordinate ids behind root, their ownership kept in the image.
     bool fakeroot = false;
+    // --ignore-subuid (Apptainer's): as if the user had no subordinate range, so that a
+    // definition build does not imply --fakeroot, and --fakeroot is one id.
+    bool ignore_subuid = false;
     image::KeyValues build_args;           // --build-arg-file values first, then --build-arg ones
     bool warn_unused_build_args = false;   // a build argument no {{ NAME }} uses: a warning, not an error
     std::optional<int64_t> source_date_epoch;  // $SOURCE_DATE_EPOCH: a reproducible image
@@ -46,8 +49,12 @@ struct BuildHooks {
 
 // Builds, or throws hpc::Error: usage, no_input (a missing source or %files source),
 // data (a bad definition; a %post or %test that failed), cant_create (the destination
-// exists without --force, or cannot be written), interrupted (SIGINT, SIGTERM, SIGHUP).
-// A failed or interrupted build leaves no destination, no temporary file and nothing mounted.
+// exists without --force, or cannot be written: checked before any work), denied (a directory
+// SOURCE with entries the user cannot read, or a --fakeroot the site refuses), interrupted
+// (SIGINT, SIGTERM, SIGHUP). A failed or interrupted build leaves no destination, no temporary
+// file and nothing mounted. An ordinary user's definition build implies --fakeroot when the
+// user has a usable subordinate range (build_identity.hpp). The notices say which section runs
+// and, last, what was built.
 void run_build(const BuildRequest& request, const BuildHooks& hooks);
 
 }  // namespace hpc::builder

@@ -11,9 +11,17 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <cstring>
 
 namespace hpc::builder {
 namespace {
+
+void refuse_existing(const std::string& destination, bool replace) {
+    struct stat status {};
+    if (!replace && ::lstat(destination.c_str(), &status) == 0)
+        throw Error(ExitCode::cant_create, destination + ": already exists (--force replaces it)");
+}
 
 // A temporary name beside the destination (same file system, so rename(2) is atomic), removed
 // unless it was renamed into place.
@@ -40,7 +48,7 @@ public:
     const std::string& path() const { return path_; }
     int fd() const { return fd_.get(); }
     void commit(const std::string& destination, bool replace) {
-        check_destination(destination, replace);
+        refuse_existing(destination, replace);
         struct stat status {};
         // rename(2) replaces a file, but not a directory that holds anything.
         if (replace && ::lstat(destination.c_str(), &status) == 0 && S_ISDIR(status.st_mode)) remove_tree(destination);
@@ -62,14 +70,44 @@ std::string superblock_of(int fd, uint64_t offset) {
 
 }  // namespace
 
+std::string normalized_destination(const std::string& destination) {
+    std::size_t end = destination.find_last_not_of('/');
+    if (end == std::string::npos) return destination.empty() ? destination : "/";
+    return destination.substr(0, end + 1);
+}
+
 void check_destination(const std::string& destination, bool replace) {
+    if (destination.empty()) throw Error(ExitCode::usage, "the build's DEST is an empty path");
+    // What the temporary output and the rename need: the directory DEST names an entry of.
+    std::size_t slash = destination.find_last_of('/');
+    std::string parent = slash == std::string::npos ? "." : slash == 0 ? "/" : destination.substr(0, slash);
+    auto refuse = [&destination](const std::string& cause) {
+        throw Error(ExitCode::cant_create, destination + ": cannot be created: " + cause);
+    };
     struct stat status {};
-    if (!replace && ::lstat(destination.c_str(), &status) == 0)
-        throw Error(ExitCode::cant_create, destination + ": already exists (--force replaces it)");
+    if (::stat(parent.c_str(), &status) != 0) {
+        int error = errno;
+        if (error == ENOENT) refuse(parent + " does not exist");
+        if (error == ENOTDIR) refuse(parent + " is not a directory");
+        refuse(parent + ": " + std::strerror(error));
+    }
+    if (!S_ISDIR(status.st_mode)) refuse(parent + " is not a directory");
+    // The user's own rights (hpc has no others), and EROFS for a read-only file system.
+    if (::access(parent.c_str(), W_OK | X_OK) != 0) refuse(parent + " is not writable (" + std::strerror(errno) + ")");
+    refuse_existing(destination, replace);
+}
+
+std::string describe_built(const std::string& destination, bool sandbox) {
+    if (sandbox) return "built " + destination + " (sandbox directory)";
+    struct stat status {};
+    if (::stat(destination.c_str(), &status) != 0) return "built " + destination + " (SIF)";
+    char size[32];
+    std::snprintf(size, sizeof size, "%.1f MiB", static_cast<double>(status.st_size) / (1024.0 * 1024.0));
+    return "built " + destination + " (SIF, " + size + ")";
 }
 
 void pack_sif(const std::string& tree, const std::string& destination, const PackOptions& options) {
-    check_destination(destination, options.replace);
+    refuse_existing(destination, options.replace);
     Beside output(destination, false);
     image::SifWriter sif(output.fd(), image::SifWriteOptions{options.source_date_epoch});
     if (!options.definition_text.empty()) sif.add_object(image::SifDataType::deffile, options.definition_text);
@@ -89,7 +127,7 @@ void pack_sif(const std::string& tree, const std::string& destination, const Pac
 }
 
 void pack_directory(const std::string& tree, const std::string& destination, const PackOptions& options) {
-    check_destination(destination, options.replace);
+    refuse_existing(destination, options.replace);
     Beside output(destination, true);
     // cp -a keeps modes, links, times and, for the ids this namespace maps, owners.
     if (run_host_command({"cp", "-a", tree + "/.", output.path()}, environment_with({})) != 0)

@@ -28,8 +28,17 @@ struct PackOptions {
 void pack_sif(const std::string& tree, const std::string& destination, const PackOptions& options);
 void pack_directory(const std::string& tree, const std::string& destination, const PackOptions& options);
 
-// Refuses an existing destination unless `replace`: checked before a build starts, and again
-// when the result is put in place.
+// DEST as the build uses it: trailing slashes dropped ("sbox/", as Apptainer's documentation
+// writes a sandbox, is "sbox"), so that the temporary output is made beside it, not in it.
+std::string normalized_destination(const std::string& destination);
+
+// Checked before a build does any work, so that a long build does not fail at its end: the
+// directory DEST goes into exists, is a directory and can be written, and DEST does not exist
+// unless `replace`. Throws hpc::Error(cant_create) naming DEST and the cause. The result's
+// commit checks DEST's existence again.
 void check_destination(const std::string& destination, bool replace);
+
+// The last line of a build: "built app.sif (SIF, 12.3 MiB)", "built box (sandbox directory)".
+std::string describe_built(const std::string& destination, bool sandbox);
 
 }  // namespace hpc::builder

@@ -36,8 +36,11 @@ class ProgressLine {
 public:
     ProgressLine()
         : on_terminal_(::isatty(STDERR_FILENO) == 1 && notices_wanted()), start_(std::chrono::steady_clock::now()) {}
-    ~ProgressLine() {
+    ~ProgressLine() { end_line(); }
+    // Ends the line being rewritten, so that the next message starts a line of its own.
+    void end_line() {
         if (shown_) std::fputs("\n", stderr);
+        shown_ = false;
     }
     void show(const image::SquashfsWriteProgress& progress) {
         if (!on_terminal_) return;
@@ -66,6 +69,9 @@ void add_build_options(CLI::App& command, BuildOptions& options) {
     command.add_flag("-f,--fakeroot", options.fakeroot,
                      "build as root with your subordinate ids behind it: %post may chown, useradd, apt-get; "
                      "needed by Bootstrap: debootstrap");
+    command.add_flag("--ignore-subuid", options.ignore_subuid,
+                     "ignore your subordinate id ranges: a definition build does not imply --fakeroot, and "
+                     "--fakeroot is one id");
     command.add_option("--compression", options.compression, "squashfs compression: gzip, zstd, xz, lz4, lzo")
         ->check(CLI::IsMember({"gzip", "zstd", "xz", "lz4", "lzo"}));
     command.add_option("-B,--bind", options.binds, "bind a host path for %post and %test: src[:dst[:ro|rw]]")
@@ -90,6 +96,7 @@ int run_build_command(const BuildOptions& options) {
     request.force = options.force;
     request.notest = options.notest;
     request.fakeroot = options.fakeroot;
+    request.ignore_subuid = options.ignore_subuid;
     request.warn_unused_build_args = options.warn_unused_build_args;
     request.compression = options.compression;
     // Absolute: the work area is used from the build's own namespace too.
@@ -110,8 +117,14 @@ int run_build_command(const BuildOptions& options) {
 
     ProgressLine progress;
     builder::BuildHooks hooks;
-    hooks.warn = report_warning;
-    hooks.notice = report_notice;
+    hooks.warn = [&progress](const std::string& message) {
+        progress.end_line();
+        report_warning(message);
+    };
+    hooks.notice = [&progress](const std::string& message) {
+        progress.end_line();
+        report_notice(message);
+    };
     hooks.progress = [&progress](const image::SquashfsWriteProgress& done) { progress.show(done); };
     builder::run_build(request, hooks);
     return 0;

@@ -14,6 +14,7 @@ struct BuildOptions {
     bool force = false;
     bool notest = false;
     bool fakeroot = false;
+    bool ignore_subuid = false;
     std::string compression = "gzip";
     std::vector<std::string> binds;
     std::vector<std::string> build_args;

@@ -32,6 +32,7 @@ FakerootIds plan_fakeroot(const std::string& user_name, uint32_t uid, uint32_t g
         fakeroot.uid_map = {{0, uid, 1}};
         fakeroot.gid_map = {{0, gid, 1}};
         fakeroot.ownership_ignored = true;
+        fakeroot.one_id_reason = why;
         fakeroot.warnings.push_back("--fakeroot with one id (" + why +
                                     "): chown and setuid succeed without effect, ownership will not be kept");
         return fakeroot;

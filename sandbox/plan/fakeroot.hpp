@@ -17,6 +17,7 @@ struct FakerootIds {
     std::vector<IdMap> uid_map;
     std::vector<IdMap> gid_map;
     bool ownership_ignored = false;  // one id: chown and set*id succeed without effect
+    std::string one_id_reason;       // why one id ("no subordinate uid range for NAME in /etc/subuid")
     std::vector<std::string> warnings;
 };
 

@@ -7,6 +7,9 @@ setup() {
     cd "$work"
 }
 
+# A file's size as the build's last line gives it: MiB with one decimal.
+mib_of() { stat -c %s "$1" | awk '{ printf "%.1f", $1 / 1048576 }'; }
+
 # No build leaves its work directory, a temporary output or a mount behind.
 nothing_left() {
     no_build_left
@@ -296,7 +299,7 @@ EOF
     echo small >tree/opt/small
     run "$HPC" build quiet.sif tree
     [ "$status" -eq 0 ]
-    [ "$output" = "hpc: writing quiet.sif" ]
+    [ "$output" = "hpc: writing quiet.sif"$'\n'"hpc: built quiet.sif (SIF, $(mib_of quiet.sif) MiB)" ]
     # script(1) gives the build a terminal; its transcript holds what the terminal showed.
     run script -qec "'$HPC' build shown.sif tree" /dev/null
     [ "$status" -eq 0 ]
@@ -306,4 +309,72 @@ EOF
     cmp <(unsquashfs -o 32768 -lln shown.sif | awk '{ print $3, $6 }') \
         <(unsquashfs -o 32768 -lln quiet.sif | awk '{ print $3, $6 }')
     unsquashfs -o 32768 -lln shown.sif | grep -q ' 300000 .* squashfs-root/opt/blob$'
+}
+
+@test "DEST is checked before any work: a trailing slash names the directory; a missing, non-directory or unwritable parent is refused" {
+    printf 'Bootstrap: localimage\nFrom: %s\n\n%%setup\n    touch "%s/setup-ran"\n' "$PLAIN_SIF" "$work" >app.def
+    # As Apptainer's documentation writes a sandbox: box/ is the directory box.
+    run "$HPC" build --sandbox box/ app.def
+    [ "$status" -eq 0 ]
+    [ -d box/.singularity.d ]
+    [ "${lines[-1]}" = "hpc: built box (sandbox directory)" ]
+    rm setup-ran
+    # Each refusal comes before any stage (%setup leaves no mark), exit 73, one line naming DEST.
+    run -73 "$HPC" build nodir/x.sif app.def
+    [ "$output" = "hpc: nodir/x.sif: cannot be created: nodir does not exist" ]
+    touch file
+    run -73 "$HPC" build file/x.sif app.def
+    [ "$output" = "hpc: file/x.sif: cannot be created: file is not a directory" ]
+    mkdir locked
+    chmod 0555 locked
+    run -73 "$HPC" build --sandbox locked/box/ app.def
+    [ "$output" = "hpc: locked/box: cannot be created: locked is not writable (Permission denied)" ]
+    run -73 "$HPC" build --sandbox box/ app.def
+    [ "$output" = "hpc: box: already exists (--force replaces it)" ]
+    [ ! -e setup-ran ]
+    [ -z "$(ls -A locked)" ]
+    run "$HPC" build --force --sandbox box/ app.def
+    [ "$status" -eq 0 ]
+    [ -e setup-ran ]
+    nothing_left
+}
+
+@test "the build log names each section as it runs and ends with what was built" {
+    echo data >host-file
+    cat >log.def <<EOF
+Bootstrap: localimage
+From: $PLAIN_SIF
+
+%pre
+    true
+
+%setup
+    true
+
+%files
+    host-file /opt/host-file
+
+%post
+    true
+
+%test
+    true
+EOF
+    run --separate-stderr "$HPC" build log.sif log.def
+    [ "$status" -eq 0 ]
+    # (A user with a subordinate range is told first that the build is --fakeroot's: fakeroot.bats.)
+    log=$(grep -v '^hpc: building as --fakeroot ' <<<"$stderr")
+    [ "$log" = "hpc: stage 1: localimage from $PLAIN_SIF
+hpc: running %pre
+hpc: running %setup
+hpc: copying %files
+hpc: running %post
+hpc: running %test
+hpc: writing log.sif
+hpc: built log.sif (SIF, $(mib_of log.sif) MiB)" ]
+    # A section that is not there, or not run, is not named.
+    run --separate-stderr "$HPC" build --notest --sandbox box log.def
+    [ "$status" -eq 0 ]
+    [[ "$stderr" != *"%test"* ]]
+    [ "${stderr_lines[-1]}" = "hpc: built box (sandbox directory)" ]
 }

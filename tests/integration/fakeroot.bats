@@ -11,6 +11,13 @@ setup() {
 
 range_start() { awk -F: -v u="$(id -un)" '$1 == u { print $2; exit }' /etc/subuid; }
 
+# A sandbox with directories of subordinate ids (0700) can be removed only by that root.
+teardown() {
+    for box in "$work"/box*; do
+        [ ! -e "$box" ] || "$HPC" exec --fakeroot "$APP_SIF" rm -rf "$box"
+    done
+}
+
 @test "exec --fakeroot: root inside, HOME /root without the host home, the subordinate range mapped" {
     echo mine >"$HOME/hpc-fakeroot-marker"
     run "$HPC" exec --fakeroot "$APP_SIF" sh -c 'id -u; id -g; whoami; echo "$HOME"; ls -a /root; echo end'
@@ -68,9 +75,10 @@ EOF
     [[ "$output" == *"1234/1234 squashfs-root/home/researcher"* ]]
     [[ "$output" == *"0/0 squashfs-root/opt/root-file"* ]]
     [[ "$output" == *"0/0 squashfs-root/bin/busybox"* ]]
-    # Without --fakeroot the same definition cannot chown: one id.
-    run "$HPC" build plain.sif app.def
-    [ "$status" -eq 65 ]
+    # Root-mapped (the range ignored), the same definition cannot chown: one id. The failure
+    # says what would have worked.
+    run -65 "$HPC" build --ignore-subuid plain.sif app.def
+    [[ "$output" == *"hpc: %post failed (exit status 1); it ran as root in one id, where package managers such as apt-get cannot change ids: they need --fakeroot with your subordinate ids, which --ignore-subuid left out" ]]
     [ ! -e plain.sif ]
     no_build_left
 }
@@ -92,12 +100,73 @@ EOF
     no_build_left
 }
 
-@test "Bootstrap: debootstrap without --fakeroot is refused before any work" {
+@test "Bootstrap: debootstrap without --fakeroot (none implied) is refused before any work" {
     printf 'Bootstrap: debootstrap\nOSVersion: bookworm\nMirrorURL: http://mirror.invalid/debian\n' >deb.def
-    run -64 "$HPC" build deb.sif deb.def
+    run -64 "$HPC" build --ignore-subuid deb.sif deb.def
     [ "$output" = "hpc: deb.def:1: Bootstrap: debootstrap needs --fakeroot (packages own files as users other than root)" ]
     printf 'Bootstrap: debootstrap\nMirrorURL: http://mirror.invalid/debian\n' >noversion.def
     run -65 "$HPC" build --fakeroot deb.sif noversion.def
     [ "$output" = "hpc: noversion.def:1: Bootstrap: debootstrap needs an OSVersion: (e.g. bookworm)" ]
     [ ! -e deb.sif ]
+}
+
+@test "build from a definition without --fakeroot: --fakeroot implied (as Apptainer), said on one line" {
+    cat >app.def <<EOF
+Bootstrap: localimage
+From: $APP_SIF
+
+%post
+    su -s /bin/sh nobody -c 'id -u' >/opt/su-uid
+    mkdir /srv/data
+    chown 1234:5678 /srv/data
+EOF
+    run --separate-stderr "$HPC" build app.sif app.def
+    [ "$status" -eq 0 ]
+    [ "${stderr_lines[0]}" = "hpc: building as --fakeroot ($(id -un)'s subordinate ids behind root), as Apptainer does for an ordinary user's definition file" ]
+    [ "$(grep -c fakeroot <<<"$stderr")" -eq 1 ]
+    # su changed ids (setgroups, setuid: what apt-get does) and the owners were kept.
+    [ "$("$HPC" exec app.sif cat /opt/su-uid)" = 65534 ]
+    run image_owners app.sif
+    [[ "$output" == *"1234/5678 squashfs-root/srv/data"* ]]
+    [[ "$output" == *"0/0 squashfs-root/opt/su-uid"* ]]
+    # An image or a directory is packed as it is: nothing implied.
+    run --separate-stderr "$HPC" build again.sif app.sif
+    [ "$status" -eq 0 ]
+    [[ "$stderr" != *fakeroot* ]]
+    no_build_left
+}
+
+@test "a sandbox built with --fakeroot (0700 directories of subordinate ids) is packed with --fakeroot; without, the error says so" {
+    cat >box.def <<EOF
+Bootstrap: localimage
+From: $APP_SIF
+
+%post
+    mkdir -p /var/cache/apt/archives/partial
+    touch /var/cache/apt/archives/partial/f
+    chown -R 42:0 /var/cache/apt/archives/partial
+    chmod 0700 /var/cache/apt/archives/partial
+EOF
+    run "$HPC" build --fakeroot --sandbox box/ box.def
+    [ "$status" -eq 0 ]
+    [ "$(stat -c %u box/var/cache/apt/archives/partial)" = $(($(range_start) + 41)) ]
+    run ! ls box/var/cache/apt/archives/partial
+    # Without --fakeroot: the first entry the user cannot read stops it, with what to do.
+    run -77 "$HPC" build box.sif box
+    [ "${lines[-1]}" = "hpc: box/var/cache/apt/archives/partial: cannot open directory: Permission denied (an entry you cannot read: a sandbox built with --fakeroot, whose files belong to your subordinate ids, is packed with --fakeroot)" ]
+    [ ! -e box.sif ]
+    # With it, read as that root: the owners go into the image as the sandbox's root saw them.
+    run "$HPC" build --fakeroot box.sif box
+    [ "$status" -eq 0 ]
+    run image_owners box.sif
+    [[ "$output" == *"42/0 squashfs-root/var/cache/apt/archives/partial"* ]]
+    [[ "$output" == *"42/0 squashfs-root/var/cache/apt/archives/partial/f"* ]]
+    [[ "$output" == *"0/0 squashfs-root/bin/busybox"* ]]
+    # And into another sandbox, the owners kept.
+    run "$HPC" build --fakeroot --sandbox box2 box
+    [ "$status" -eq 0 ]
+    [ "$(stat -c %u box2/var/cache/apt/archives/partial)" = $(($(range_start) + 41)) ]
+    [ "$("$HPC" exec --fakeroot box2 stat -c %u:%g /var/cache/apt/archives/partial/f)" = 42:0 ]
+    [ -z "$(ls -A "$work" | grep hpc-tmp || true)" ]
+    no_build_left
 }

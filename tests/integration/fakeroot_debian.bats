@@ -9,11 +9,19 @@ setup() {
     grep -q "^$(id -un):" /etc/subuid || skip "$(id -un) has no subordinate uid range"
 }
 
-@test "build --fakeroot of a Debian image: debootstrap, apt-get install python3-minimal, useradd" {
+teardown() {
+    # The sandbox below has directories of subordinate ids: only that root removes them.
+    [ ! -e "$work/box" ] || "$HPC" exec --fakeroot "$APP_SIF" rm -rf "$work/box"
+}
+
+@test "build of a Debian image, --fakeroot implied: debootstrap, apt-get install python3-minimal, useradd" {
     mirror=$("$BATS_TEST_DIRNAME/debian-mirror")
-    run "$HPC" build --fakeroot --build-arg "mirror=$mirror" debian.sif "$BATS_TEST_DIRNAME/debian-python.def"
+    # No --fakeroot: an ordinary user's definition build with a subordinate range implies it.
+    run "$HPC" build --build-arg "mirror=$mirror" debian.sif "$BATS_TEST_DIRNAME/debian-python.def"
     [ "$status" -eq 0 ]
-    [[ "${lines[-1]}" == "hpc: writing debian.sif" ]]
+    [ "${lines[0]}" = "hpc: building as --fakeroot ($(id -un)'s subordinate ids behind root), as Apptainer does for an ordinary user's definition file" ]
+    [[ "$output" == *$'\n'"hpc: running %post"$'\n'* ]]
+    [[ "${lines[-1]}" == "hpc: built debian.sif (SIF, "*" MiB)" ]]
     # Its runscript, run as the user.
     run "$HPC" run debian.sif
     [ "$output" = "python3 as uid $(id -u)" ]
@@ -29,5 +37,15 @@ setup() {
     # Under --fakeroot the image shows them as they are.
     run "$HPC" exec --fakeroot debian.sif sh -c 'stat -c "%u %g" /data; id -u researcher; id -un'
     [ "$output" = "1234 5678"$'\n'"1234"$'\n'"root" ]
+    # As a sandbox (apt's partial/ is _apt's, 0700), it packs back only with --fakeroot.
+    run "$HPC" build --fakeroot --sandbox box debian.sif
+    [ "$status" -eq 0 ]
+    run -77 "$HPC" build again.sif box
+    [[ "${lines[-1]}" == "hpc: box/var/cache/apt/archives/partial: cannot open directory: Permission denied (an entry you cannot read: a sandbox built with --fakeroot, "* ]]
+    run "$HPC" build --fakeroot again.sif box
+    [ "$status" -eq 0 ]
+    run image_owners again.sif
+    [[ "$output" == *"42/0 squashfs-root/var/cache/apt/archives/partial"* ]]
+    [[ "$output" == *"1234/5678 squashfs-root/data"* ]]
     no_build_left
 }

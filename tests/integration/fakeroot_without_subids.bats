@@ -38,3 +38,23 @@ EOF
     [ -z "$(echo "$output" | grep -v '^0/0 ' || true)" ]
     no_build_left
 }
+
+@test "build without --fakeroot and without a range: root-mapped, nothing implied; a failed %post says --fakeroot is the answer" {
+    cat >app.def <<EOF
+Bootstrap: localimage
+From: $APP_SIF
+
+%post
+    su -s /bin/sh nobody -c true
+EOF
+    # su's setgroups fails in one id, as apt-get's does.
+    run -65 "$HPC" build app.sif app.def
+    [[ "$output" != *"building as --fakeroot"* ]]
+    [ "${lines[-1]}" = "hpc: %post failed (exit status 1); it ran as root in one id, where package managers such as apt-get cannot change ids: they need --fakeroot, best with a subordinate id range (no subordinate uid range for $(id -un) in /etc/subuid; in one id, give apt-get -o APT::Sandbox::User=root)" ]
+    [ ! -e app.sif ]
+    # What it says works: under --fakeroot's one id, setgroups and setuid succeed without effect.
+    run "$HPC" build --fakeroot app.sif app.def
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "$notice" ]
+    no_build_left
+}
