@@ -3,10 +3,7 @@
 load common
 
 setup() {
-    dir=$(scratch_dir)
-    mkdir -p "$dir/data" "$dir/other"
-    echo data >"$dir/data/file"
-    echo other >"$dir/other/file"
+    make_bind_sources
 }
 
 @test "-B src:dst binds a directory where asked" {

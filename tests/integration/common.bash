@@ -63,3 +63,12 @@ one_failed_reads_warning() {  # one_failed_reads_warning IMAGE
     pattern="^hpc: warning: $image: [1-9][0-9]* reads? failed \((first: )?corrupt data block at byte 96 \(does not decompress\)\)$"
     [[ "$(grep -F "hpc: warning: $image: " <<<"$stderr")" =~ $pattern ]]
 }
+
+# $dir, a fresh scratch directory holding two host directories to bind: data/file says "data",
+# other/file says "other".
+make_bind_sources() {
+    dir=$(scratch_dir)
+    mkdir -p "$dir/data" "$dir/other"
+    echo data >"$dir/data/file"
+    echo other >"$dir/other/file"
+}

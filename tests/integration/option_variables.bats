@@ -5,10 +5,7 @@
 load common
 
 setup() {
-    dir=$(scratch_dir)
-    mkdir -p "$dir/data" "$dir/other"
-    echo data >"$dir/data/file"
-    echo other >"$dir/other/file"
+    make_bind_sources
 }
 
 @test "APPTAINER_BINDPATH and SINGULARITY_BINDPATH bind data, as APPTAINER_BIND does, after -B's" {
