@@ -13,8 +13,6 @@
 
 #include <cerrno>
 #include <csignal>
-#include <fstream>
-#include <iterator>
 #include <memory>
 #include <cstdlib>
 #include <optional>
@@ -41,16 +39,32 @@ std::optional<FileIdentity> identity(const std::string& path) {
     return FileIdentity{status.st_dev, status.st_ino};
 }
 
+// Whether the NUL-separated environment at `environ_path` holds `entry` exactly. Read in pieces,
+// never held whole: a process's environment is as large as its user made it, and root reads it
+// here. Only the entry being compared is kept, at most as long as `entry`.
 bool environment_has(const std::string& environ_path, const std::string& entry) {
-    std::ifstream file(environ_path, std::ios::binary);
-    std::string content((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-    for (size_t start = 0; start < content.size();) {
-        size_t end = content.find('\0', start);
-        if (end == std::string::npos) end = content.size();
-        if (content.compare(start, end - start, entry) == 0) return true;
-        start = end + 1;
+    UniqueFd file(::open(environ_path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!file) return false;
+    std::string current;   // the entry being read, up to entry.size() bytes
+    bool longer = false;   // it went on past that: it cannot be `entry`
+    char buffer[64 * 1024];
+    for (;;) {
+        ssize_t got = ::read(file.get(), buffer, sizeof buffer);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) break;
+        for (const char* byte = buffer; byte < buffer + got; ++byte) {
+            if (*byte == '\0') {
+                if (!longer && current == entry) return true;
+                current.clear();
+                longer = false;
+            } else if (current.size() < entry.size()) {
+                current.push_back(*byte);
+            } else {
+                longer = true;
+            }
+        }
     }
-    return false;
+    return !longer && current == entry;  // a last entry without its NUL
 }
 
 // pidfd_open(2) has no glibc wrapper in Debian 12's headers usable from C++.

@@ -27,6 +27,17 @@ UniqueFd open_stage_directory(const std::string& path) {
     UniqueFd directory(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!directory && errno == ENOTDIR) throw Error(ExitCode::config, path + ": slurm.stage_directory is not a directory");
     if (!directory) throw_errno("open " + path);
+    // The job's folder is made there as root's and then given to the job's user: where others may
+    // rename in it (writable, not sticky) or its owner is another, a user could swap another job's
+    // folder, made a moment earlier and not yet given away, under their own job's name first.
+    struct stat status {};
+    if (::fstat(directory.get(), &status) != 0) throw_errno("stat " + path);
+    if (status.st_uid != ::geteuid())
+        throw Error(ExitCode::config, path + ": slurm.stage_directory is owned by uid " + std::to_string(status.st_uid) +
+                                          ", not by root: its owner could swap the jobs' folders in it");
+    if ((status.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (status.st_mode & S_ISVTX) == 0)
+        throw Error(ExitCode::config, path + ": slurm.stage_directory is writable by others without the sticky bit "
+                                             "(chmod +t): a user could swap the jobs' folders in it");
     return directory;
 }
 

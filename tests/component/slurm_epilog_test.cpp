@@ -14,14 +14,16 @@
 
 namespace {
 
-// A `sleep` with SLURM_JOB_ID=`job` in its environment, in a user namespace of its own or not.
-pid_t start_sleeper(const std::string& job, bool contained) {
+// A `sleep` with SLURM_JOB_ID=`job` in its environment, in a user namespace of its own or not,
+// after a variable of `padding` bytes.
+pid_t start_sleeper(const std::string& job, bool contained, std::size_t padding = 0) {
     pid_t pid = ::fork();
     if (pid == 0) {
         if (contained && ::unshare(CLONE_NEWUSER) != 0) ::_exit(111);
         std::string tag = "SLURM_JOB_ID=" + job;
+        std::string pad = "PAD=" + std::string(padding, 'x');
         char* const argv[] = {const_cast<char*>("sleep"), const_cast<char*>("60"), nullptr};
-        char* const envp[] = {tag.data(), nullptr};
+        char* const envp[] = {pad.data(), tag.data(), nullptr};
         ::execve("/bin/sleep", argv, envp);
         ::_exit(112);
     }
@@ -72,6 +74,24 @@ TEST_CASE("slurm epilog: the job's processes in containers are found and ended, 
     CHECK((WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL));
     for (pid_t pid : {on_host, other}) {
         CHECK(::waitpid(pid, &status, WNOHANG) == 0);  // still running
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, &status, 0);
+    }
+}
+
+TEST_CASE("slurm epilog: the job's variable is found after a large one, across the pieces it is read in", "[slurm]") {
+    std::string job = std::to_string(910000 + ::getpid());
+    // The epilog reads /proc/PID/environ 64 KiB at a time: this puts SLURM_JOB_ID=... across the
+    // first boundary ("PAD=" and its NUL are 5 bytes), and a longer lookalike after it.
+    pid_t split = start_sleeper(job, true, 64 * 1024 - 5 - 6);
+    pid_t lookalike = start_sleeper(job + "0", true, 100 * 1024);
+    for (pid_t pid : {split, lookalike}) REQUIRE(has_exec_finished(pid));
+    std::vector<hpc::slurm::Leftover> found = hpc::slurm::leftover_processes(
+        "/proc", job, ::getuid(), own_link("/proc/self/exe"), own_link("/proc/self/ns/user"));
+    REQUIRE(found.size() == 1);
+    CHECK(found.front().pid == split);
+    int status = 0;
+    for (pid_t pid : {split, lookalike}) {
         ::kill(pid, SIGKILL);
         ::waitpid(pid, &status, 0);
     }

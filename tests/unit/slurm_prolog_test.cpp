@@ -78,3 +78,43 @@ TEST_CASE("slurm prolog: a job directory someone else made is not taken over", "
     REQUIRE(::stat(directory.c_str(), &status) == 0);
     CHECK(status.st_uid == ::getuid());
 }
+
+TEST_CASE("slurm prolog: a stage directory where users could swap the jobs' folders is refused", "[slurm]") {
+    const hpc::test::ImageFixture& fixture = hpc::test::ImageFixture::get();
+    hpc::test::TempDir area;
+    hpc::site::SiteConfig site;
+    site.slurm.stage_directory = area.path() + "/stage";
+    REQUIRE(::mkdir(site.slurm.stage_directory.c_str(), 0755) == 0);
+    SlurmJob job = job_of_mine(fixture.image, true);
+    std::string folder = job_stage_directory(site.slurm.stage_directory, job.id);
+    for (mode_t open_to_others : {0777, 0775}) {
+        REQUIRE(::chmod(site.slurm.stage_directory.c_str(), open_to_others) == 0);
+        CHECK_THROWS_WITH(run_prolog(job, site), site.slurm.stage_directory +
+                                                     ": slurm.stage_directory is writable by others without the "
+                                                     "sticky bit (chmod +t): a user could swap the jobs' folders in it");
+        CHECK_FALSE(exists(folder));  // refused before anything is made in it
+    }
+    // With the sticky bit, no one renames what root made there: a scratch area's 1777 is fine.
+    REQUIRE(::chmod(site.slurm.stage_directory.c_str(), 01777) == 0);
+    CHECK(run_prolog(job, site).empty());
+    CHECK(exists(staged_image_path(site.slurm.stage_directory, job.id, fixture.image)));
+    run_epilog(job, site);
+}
+
+TEST_CASE("slurm prolog: a stage directory another user owns is refused", "[slurm]") {
+    if (::geteuid() != 0) {
+        WARN("SKIPPED: giving the stage directory to another user needs root");
+        return;
+    }
+    const hpc::test::ImageFixture& fixture = hpc::test::ImageFixture::get();
+    hpc::test::TempDir area;
+    hpc::site::SiteConfig site;
+    site.slurm.stage_directory = area.path() + "/stage";
+    REQUIRE(::mkdir(site.slurm.stage_directory.c_str(), 0755) == 0);
+    REQUIRE(::chown(site.slurm.stage_directory.c_str(), 65534, 65534) == 0);
+    SlurmJob job = job_of_mine(fixture.image, true);
+    CHECK_THROWS_WITH(run_prolog(job, site), site.slurm.stage_directory +
+                                                 ": slurm.stage_directory is owned by uid 65534, not by root: its "
+                                                 "owner could swap the jobs' folders in it");
+    CHECK_FALSE(exists(job_stage_directory(site.slurm.stage_directory, job.id)));
+}
