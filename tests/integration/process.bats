@@ -97,7 +97,9 @@ wait_until_gone() {
         launcher=$!
         children=
         for _ in $(seq 20000); do
-            read -r children <"/proc/$launcher/task/$launcher/children" 2>/dev/null || break
+            # Not `read`: the file has no newline, so read fails on it, even when it names a child
+            # (the loop then ended at once, and the kill fell in the staging, not at the payload).
+            children=$(<"/proc/$launcher/task/$launcher/children") 2>/dev/null || break  # gone
             [ -n "$children" ] && break
         done
         kill -KILL "$launcher"
