@@ -3,8 +3,6 @@
 #include "common/error.hpp"
 #include "common/unique_fd.hpp"
 
-#include <sqfs/block.h>
-
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -60,11 +58,10 @@ private:
 
 class Packer {
 public:
-    Packer(sqfs_block_processor_t* processor, uint32_t block_size, SqfsOutput& output, ProgressReporter& progress)
-        : processor_(processor), block_size_(block_size), output_(output), progress_(progress),
-          buffer_(new char[read_size]) {}
+    Packer(SquashfsStream& stream, ProgressReporter& progress)
+        : stream_(stream), progress_(progress), buffer_(new char[read_size]) {}
 
-    void pack(const std::string& path, sqfs_inode_generic_t** inode) {
+    void pack(const std::string& path, uint32_t file_index) {
         // O_NONBLOCK: should the file have been swapped for a fifo since the scan, open must
         // not wait for a writer; fstat below then refuses it.
         UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK));
@@ -74,9 +71,8 @@ public:
         if (!S_ISREG(info.st_mode)) throw_unreadable(path, "changed while packing (no longer a regular file)", EINVAL);
         (void)::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
 
-        // mksquashfs's default (-no-tailends): only files that fit in one block go to fragments.
-        uint32_t flags = static_cast<uint64_t>(info.st_size) > block_size_ ? SQFS_BLK_DONT_FRAGMENT : 0;
-        check(sqfs_block_processor_begin_file(processor_, inode, nullptr, flags), path);
+        if (stream_.begin_file(static_cast<uint64_t>(info.st_size), path) != file_index)
+            throw Error(ExitCode::software, path + ": packed out of order");
         // Read to the end as it is now: the file may have changed since the scan, and what
         // is stored must be what was read.
         for (;;) {
@@ -84,43 +80,31 @@ public:
             if (got < 0 && errno == EINTR) continue;
             if (got < 0) throw_unreadable(path, "cannot read", errno);
             if (got == 0) break;
-            check(sqfs_block_processor_append(processor_, buffer_.get(), static_cast<std::size_t>(got)), path);
+            stream_.append(buffer_.get(), static_cast<std::size_t>(got));
             progress_.add_bytes(static_cast<uint64_t>(got));
         }
-        check(sqfs_block_processor_end_file(processor_), path);
+        stream_.end_file();
         progress_.file_done();
     }
 
 private:
-    void check(int code, const std::string& path) {
-        if (code != 0) throw_sqfs_error(code, "packing " + path, output_);
-    }
-
-    sqfs_block_processor_t* processor_;
-    uint32_t block_size_;
-    SqfsOutput& output_;
+    SquashfsStream& stream_;
     ProgressReporter& progress_;
     std::unique_ptr<char[]> buffer_;
 };
 
 }  // namespace
 
-FileInodes::~FileInodes() {
-    for (sqfs_inode_generic_t* inode : slots_) sqfs_free(inode);
-}
-
-void pack_files(const SourceTree& tree, sqfs_block_processor_t* processor, uint32_t block_size,
-                FileInodes& inodes, SqfsOutput& output,
+void pack_files(const SourceTree& tree, SquashfsStream& stream,
                 const std::function<void(const SquashfsWriteProgress&)>& progress) {
     ProgressReporter reporter(tree, progress);
-    Packer packer(processor, block_size, output, reporter);
+    Packer packer(stream, reporter);
     reporter.start();
     for (uint32_t index = 0; index < tree.nodes.size(); ++index) {
         const SourceNode& node = tree.nodes[index];
         if (!S_ISREG(node.mode) || node.primary != index) continue;
-        packer.pack(tree.path(index), inodes.slot(node.file_index));
+        packer.pack(tree.path(index), node.file_index);
     }
-    if (int code = sqfs_block_processor_finish(processor)) throw_sqfs_error(code, "writing file data", output);
     reporter.finish();
 }
 

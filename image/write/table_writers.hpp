@@ -9,7 +9,7 @@
 // Includes libsquashfs headers: never include this where squashfuse's are.
 #pragma once
 
-#include "image/write/file_data_writer.hpp"
+#include "image/write/file_inodes.hpp"
 #include "image/write/sqfs_output.hpp"
 #include "image/write/tree_scanner.hpp"
 
