@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <vector>
 
 namespace hpc::image {
 namespace {
@@ -56,54 +57,47 @@ private:
     uint64_t bytes_step_ = 1;
 };
 
-class Packer {
-public:
-    Packer(SquashfsStream& stream, ProgressReporter& progress)
-        : stream_(stream), progress_(progress), buffer_(new char[read_size]) {}
-
-    void pack(const std::string& path, uint32_t file_index) {
-        // O_NONBLOCK: should the file have been swapped for a fifo since the scan, open must
-        // not wait for a writer; fstat below then refuses it.
-        UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK));
-        if (!fd) throw_unreadable(path, "cannot open", errno);
-        struct stat info {};
-        if (::fstat(fd.get(), &info) != 0) throw_unreadable(path, "cannot stat", errno);
-        if (!S_ISREG(info.st_mode)) throw_unreadable(path, "changed while packing (no longer a regular file)", EINVAL);
-        (void)::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
-
-        if (stream_.begin_file(static_cast<uint64_t>(info.st_size), path) != file_index)
-            throw Error(ExitCode::software, path + ": packed out of order");
-        // Read to the end as it is now: the file may have changed since the scan, and what
-        // is stored must be what was read.
-        for (;;) {
-            ssize_t got = ::read(fd.get(), buffer_.get(), read_size);
-            if (got < 0 && errno == EINTR) continue;
-            if (got < 0) throw_unreadable(path, "cannot read", errno);
-            if (got == 0) break;
-            stream_.append(buffer_.get(), static_cast<std::size_t>(got));
-            progress_.add_bytes(static_cast<uint64_t>(got));
-        }
-        stream_.end_file();
-        progress_.file_done();
-    }
-
-private:
-    SquashfsStream& stream_;
-    ProgressReporter& progress_;
-    std::unique_ptr<char[]> buffer_;
-};
-
 }  // namespace
+
+uint32_t pack_file(SquashfsStream& stream, const std::string& path, std::span<char> buffer,
+                   const std::function<void(uint64_t)>& on_bytes) {
+    // O_NONBLOCK: should the file have been swapped for a fifo since the scan, open must
+    // not wait for a writer; fstat below then refuses it.
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK));
+    if (!fd) throw_unreadable(path, "cannot open", errno);
+    struct stat info {};
+    if (::fstat(fd.get(), &info) != 0) throw_unreadable(path, "cannot stat", errno);
+    if (!S_ISREG(info.st_mode)) throw_unreadable(path, "changed while packing (no longer a regular file)", EINVAL);
+    (void)::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+
+    uint32_t index = stream.begin_file(static_cast<uint64_t>(info.st_size), path);
+    // Read to the end as it is now: the file may have changed since the scan, and what
+    // is stored must be what was read.
+    for (;;) {
+        ssize_t got = ::read(fd.get(), buffer.data(), buffer.size());
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) throw_unreadable(path, "cannot read", errno);
+        if (got == 0) break;
+        stream.append(buffer.data(), static_cast<std::size_t>(got));
+        if (on_bytes) on_bytes(static_cast<uint64_t>(got));
+    }
+    stream.end_file();
+    return index;
+}
 
 void pack_files(const SourceTree& tree, SquashfsStream& stream,
                 const std::function<void(const SquashfsWriteProgress&)>& progress) {
     ProgressReporter reporter(tree, progress);
-    Packer packer(stream, reporter);
+    std::vector<char> buffer(read_size);
+    auto on_bytes = [&reporter](uint64_t bytes) { reporter.add_bytes(bytes); };
     reporter.start();
     for (uint32_t index = 0; index < tree.nodes.size(); ++index) {
         const SourceNode& node = tree.nodes[index];
         if (!S_ISREG(node.mode) || node.primary != index) continue;
-        packer.pack(tree.path(index), node.file_index);
+        std::string path = tree.path(index);
+        if (pack_file(stream, path, buffer, on_bytes) != node.file_index)
+            throw Error(ExitCode::software, path + ": packed out of order");
+        reporter.file_done();
     }
     reporter.finish();
 }

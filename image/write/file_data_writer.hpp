@@ -8,7 +8,10 @@
 #include "image/write/squashfs_writer.hpp"
 #include "image/write/tree_scanner.hpp"
 
+#include <cstdint>
 #include <functional>
+#include <span>
+#include <string>
 
 namespace hpc::image {
 
@@ -18,5 +21,10 @@ namespace hpc::image {
 // unreadable file, or the output's failure.
 void pack_files(const SourceTree& tree, SquashfsStream& stream,
                 const std::function<void(const SquashfsWriteProgress&)>& progress);
+
+// One host file's data into `stream`, read to its end through `buffer`; returns its index.
+// `on_bytes` (may be empty) hears each read. Throws hpc::Error(no_input) naming the file.
+uint32_t pack_file(SquashfsStream& stream, const std::string& path, std::span<char> buffer,
+                   const std::function<void(uint64_t)>& on_bytes);
 
 }  // namespace hpc::image
