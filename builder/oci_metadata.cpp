@@ -2,6 +2,7 @@
 
 #include "builder/tree_files.hpp"
 #include "common/error.hpp"
+#include "image/tree/image_metadata.hpp"
 #include "sandbox/environment/shell_syntax.hpp"
 
 #include <nlohmann/json.hpp>
@@ -116,8 +117,8 @@ void write_oci_metadata(const std::string& root, const image::oci::Image& image)
     write_in_tree(root, meta + "/env/10-docker2singularity.sh", environment, 0755);
     write_in_tree(root, meta + "/runscript", run, 0755);
     write_in_tree(root, meta + "/labels.json", labels_json(image.run.labels), 0644);
-    write_in_tree(root, meta + "/oci/manifest.json", image.manifest_json, 0644);
-    write_in_tree(root, meta + "/oci/config.json", image.config_json, 0644);
+    write_in_tree(root, image::oci_manifest_path, image.manifest_json, 0644);
+    write_in_tree(root, image::oci_config_path, image.config_json, 0644);
 }
 
 }  // namespace hpc::builder
