@@ -3,13 +3,10 @@
 #include "builder/host_command.hpp"
 #include "builder/tree_files.hpp"
 #include "common/error.hpp"
-#include "common/path_in_root.hpp"
 
 #include <glob.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <climits>
 
 namespace hpc::builder {
 namespace {
@@ -24,17 +21,10 @@ std::vector<std::string> expand(const std::string& pattern) {
     return paths;
 }
 
-std::optional<std::string> read_link(const std::string& path) {
-    char target[PATH_MAX];
-    ssize_t length = ::readlink(path.c_str(), target, sizeof target);
-    if (length < 0) return std::nullopt;
-    return std::string(target, static_cast<std::size_t>(length));
-}
-
 // `path` inside `root`, links followed inside the root; a trailing slash is kept, as `cp` reads
 // it as "into this directory".
 std::string inside(const std::string& root, const std::string& path) {
-    std::string resolved = root + resolve_in_root(path, [&root](const std::string& at) { return read_link(root + at); });
+    std::string resolved = resolve_inside(root, path);
     if (path.size() > 1 && path.back() == '/') resolved += '/';
     return resolved;
 }

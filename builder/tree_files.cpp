@@ -1,6 +1,7 @@
 #include "builder/tree_files.hpp"
 
 #include "common/error.hpp"
+#include "common/path_in_root.hpp"
 #include "common/read_to_end.hpp"
 #include "common/unique_fd.hpp"
 #include "common/write_file.hpp"
@@ -10,9 +11,20 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
 #include <filesystem>
 
 namespace hpc::builder {
+namespace {
+
+std::optional<std::string> read_link(const std::string& path) {
+    char target[PATH_MAX];
+    ssize_t length = ::readlink(path.c_str(), target, sizeof target);
+    if (length < 0) return std::nullopt;
+    return std::string(target, static_cast<std::size_t>(length));
+}
+
+}  // namespace
 
 bool exists(const std::string& path) {
     struct stat status {};
@@ -56,6 +68,10 @@ std::optional<std::string> read_file_if_exists(const std::string& path, std::siz
     if (content.too_large)
         throw Error(ExitCode::data, "read " + path + ": larger than " + std::to_string(max_bytes) + " bytes");
     return std::move(content.bytes);
+}
+
+std::string resolve_inside(const std::string& root, const std::string& path) {
+    return root + resolve_in_root(path, [&root](const std::string& at) { return read_link(root + at); });
 }
 
 }  // namespace hpc::builder

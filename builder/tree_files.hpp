@@ -15,5 +15,9 @@ void append_file(const std::string& path, const std::string& content);
 // nullopt when there is no file; one larger than `max_bytes` is an error.
 std::optional<std::string> read_file_if_exists(const std::string& path, std::size_t max_bytes);
 bool exists(const std::string& path);  // lstat: a dangling link exists
+// `path` (absolute, inside the tree) resolved inside `root` as after chroot: every link followed,
+// an absolute one from the root, ".." never above it; components that do not exist are kept.
+// The result starts with `root`.
+std::string resolve_inside(const std::string& root, const std::string& path);
 
 }  // namespace hpc::builder

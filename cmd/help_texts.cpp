@@ -74,6 +74,7 @@ constexpr CommandHelp texts[] = {
      "  hpc inspect app.sif                 # the labels\n"
      "  hpc inspect -H app.sif              # the runscript's help (Apptainer's run-help)\n"
      "  hpc inspect -d app.sif              # the definition file it was built from\n"
+     "  hpc inspect --oci app.sif           # the OCI manifest and config it was built from\n"
      "  hpc inspect --all app.sif           # everything, as JSON"},
     {"config",
      "the site configuration",

@@ -1,5 +1,6 @@
 #include "cmd/inspect_command.hpp"
 
+#include "common/error.hpp"
 #include "image/serve/squashfs_server.hpp"
 #include "image/tree/image_file.hpp"
 #include "image/tree/image_tree.hpp"
@@ -16,12 +17,17 @@ namespace {
 InspectOptions resolve_selection(InspectOptions options) {
     if (options.all) {
         options.labels = options.deffile = options.runscript = options.startscript = options.test =
-            options.helpfile = options.environment = options.json = true;
+            options.helpfile = options.environment = options.oci = options.json = true;
     }
     if (!(options.deffile || options.runscript || options.startscript || options.test || options.helpfile ||
-          options.environment))
+          options.environment || options.oci))
         options.labels = true;
     return options;
+}
+
+// A file of the image under its path, as the environment files are shown.
+void print_file(const std::string& path, const std::string& content) {
+    std::cout << "=== " << path << " ===\n" << content << "\n\n";
 }
 
 void print_text(const InspectOptions& options, const image::ImageMetadata& metadata) {
@@ -34,12 +40,23 @@ void print_text(const InspectOptions& options, const image::ImageMetadata& metad
     section(options.test, metadata.test);
     section(options.helpfile, metadata.helpfile);
     if (options.environment)
-        for (const auto& [file, content] : metadata.environment) std::cout << "=== " << file << " ===\n" << content << "\n\n";
+        for (const auto& [file, content] : metadata.environment) print_file(file, content);
+    if (options.oci) {
+        if (!metadata.oci_manifest.empty()) print_file(image::oci_manifest_path, metadata.oci_manifest);
+        if (!metadata.oci_config.empty()) print_file(image::oci_config_path, metadata.oci_config);
+    }
     if (options.labels)
         for (const auto& [key, value] : metadata.labels) std::cout << key << ": " << value << "\n";
 }
 
-// Apptainer's inspect.Metadata, fields in its order, empty ones left out.
+// An OCI document for --json: the object itself, its members in the file's order.
+nlohmann::ordered_json oci_document(const std::string& text, const char* path) {
+    nlohmann::ordered_json parsed = nlohmann::ordered_json::parse(text, nullptr, false);
+    if (parsed.is_discarded() || !parsed.is_object()) throw Error(ExitCode::data, std::string(path) + ": not a JSON object");
+    return parsed;
+}
+
+// Apptainer's inspect.Metadata, fields in its order, empty ones left out; hpc's OCI ones last.
 void print_json(const InspectOptions& options, const image::ImageMetadata& metadata) {
     nlohmann::ordered_json attributes = nlohmann::ordered_json::object();
     if (options.environment && !metadata.environment.empty()) attributes["environment"] = metadata.environment;
@@ -52,6 +69,10 @@ void print_json(const InspectOptions& options, const image::ImageMetadata& metad
     text(options.helpfile, "helpfile", metadata.helpfile);
     text(options.deffile, "deffile", metadata.deffile);
     text(options.startscript, "startscript", metadata.startscript);
+    if (options.oci && !metadata.oci_manifest.empty())
+        attributes["oci-manifest"] = oci_document(metadata.oci_manifest, image::oci_manifest_path);
+    if (options.oci && !metadata.oci_config.empty())
+        attributes["oci-config"] = oci_document(metadata.oci_config, image::oci_config_path);
     nlohmann::ordered_json document;
     document["data"]["attributes"] = attributes;
     document["type"] = "container";
@@ -68,6 +89,7 @@ void add_inspect_options(CLI::App& command, InspectOptions& options) {
     command.add_flag("-t,--test", options.test, "show the test script");
     command.add_flag("-H,--helpfile", options.helpfile, "show the runscript's help");
     command.add_flag("-e,--environment", options.environment, "show the environment files");
+    command.add_flag("--oci", options.oci, "show the OCI manifest and config of an image built from one");
     command.add_flag("-j,--json", options.json, "print JSON instead of sections");
     command.add_flag("--all", options.all, "show everything (implies --json)");
     command.add_option("image", options.image, "the image: SIF, squashfs or directory")->required();

@@ -15,6 +15,7 @@ struct InspectOptions {
     bool test = false;
     bool helpfile = false;
     bool environment = false;
+    bool oci = false;
     bool json = false;
     bool all = false;
     std::string image;

@@ -86,6 +86,8 @@ ImageMetadata read_metadata(const ImageFile& image, const ImageTree& tree) {
     for (const std::string& name : tree.list_directory(meta_dir + "/env"))
         if (is_inspected_environment_file(name))
             metadata.environment[meta_dir + "/env/" + name] = file_in_image(tree, meta_dir + "/env/" + name);
+    metadata.oci_manifest = file_in_image(tree, oci_manifest_path);
+    metadata.oci_config = file_in_image(tree, oci_config_path);
     if (image.sif()) merge_sif_objects(image, metadata);
     return metadata;
 }

@@ -1,6 +1,7 @@
 // Apptainer's image metadata, as `inspect` shows it: the labels, the definition file, the
 // scripts and help, and the environment files, read from /.singularity.d/ (and, for a SIF,
-// from its inspect-metadata.json and Def.FILE objects, which Apptainer's builds add).
+// from its inspect-metadata.json and Def.FILE objects, which Apptainer's builds add); and the
+// OCI manifest and config that hpc's builds from an OCI image keep in /.singularity.d/oci/.
 #pragma once
 
 #include "image/tree/image_file.hpp"
@@ -20,7 +21,13 @@ struct ImageMetadata {
     std::string test;
     std::string helpfile;
     std::map<std::string, std::string> environment;  // file path in the image -> content
+    std::string oci_manifest;                        // the file at oci_manifest_path
+    std::string oci_config;                          // the file at oci_config_path
 };
+
+// Where hpc's builds from an OCI image keep its manifest and config, as they were stored.
+inline constexpr const char* oci_manifest_path = "/.singularity.d/oci/manifest.json";
+inline constexpr const char* oci_config_path = "/.singularity.d/oci/config.json";
 
 // Reads everything inspect can show. Missing parts stay empty; unreadable or corrupt ones
 // throw hpc::Error(data) naming the file inside the image.

@@ -49,3 +49,56 @@ load common
     run -65 "$HPC" inspect "$IMAGES/bad-truncated.sif"
     [ "${#lines[@]}" -eq 1 ]
 }
+
+# oci.sif: app-dir's tree with the OCI manifest and config that a build from an OCI image keeps.
+make_oci_sif() {
+    dir=$(scratch_dir)
+    cp -a "$APP_DIR" "$dir/tree"
+    mkdir -p "$dir/tree/.singularity.d/oci"
+    printf '{"schemaVersion":2,"layers":[]}\n' >"$dir/tree/.singularity.d/oci/manifest.json"
+    printf '{"architecture":"amd64","config":{"WorkingDir":"/app"}}' >"$dir/tree/.singularity.d/oci/config.json"
+    run "$HPC" build "$dir/oci.sif" "$dir/tree"
+    [ "$status" -eq 0 ]
+}
+
+@test "--oci shows the OCI manifest and config under their paths, as stored" {
+    make_oci_sif
+    run "$HPC" inspect --oci "$dir/oci.sif"
+    [ "$status" -eq 0 ]
+    expected='=== /.singularity.d/oci/manifest.json ===
+{"schemaVersion":2,"layers":[]}
+
+=== /.singularity.d/oci/config.json ===
+{"architecture":"amd64","config":{"WorkingDir":"/app"}}'
+    [ "$output" = "$expected" ]
+}
+
+@test "--oci --json gives them as objects, members in the files' order, and --all includes them" {
+    make_oci_sif
+    run "$HPC" inspect --oci --json "$dir/oci.sif"
+    [ "$status" -eq 0 ]
+    expected=$(printf '{\n\t"data": {\n\t\t"attributes": {\n\t\t\t"oci-manifest": {\n\t\t\t\t"schemaVersion": 2,\n\t\t\t\t"layers": []\n\t\t\t},\n\t\t\t"oci-config": {\n\t\t\t\t"architecture": "amd64",\n\t\t\t\t"config": {\n\t\t\t\t\t"WorkingDir": "/app"\n\t\t\t\t}\n\t\t\t}\n\t\t}\n\t},\n\t"type": "container"\n}')
+    [ "$output" = "$expected" ]
+    run "$HPC" inspect --all "$dir/oci.sif"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *$'\t\t\t"oci-config": {\n\t\t\t\t"architecture": "amd64",'* ]]
+    [[ "$output" == *'"labels": {'* ]]
+}
+
+@test "--oci of an image not built from an OCI image shows nothing, successfully" {
+    run "$HPC" inspect --oci "$APP_SIF"
+    [ "$status" -eq 0 ]
+    [ "$output" = "" ]
+    run "$HPC" inspect --oci --json "$APP_SIF"
+    [ "$status" -eq 0 ]
+    [ "$output" = $'{\n\t"data": {\n\t\t"attributes": {}\n\t},\n\t"type": "container"\n}' ]
+}
+
+@test "--oci --json of a config that is not JSON: exit 65, one line naming the file" {
+    dir=$(scratch_dir)
+    cp -a "$APP_DIR" "$dir/tree"
+    mkdir -p "$dir/tree/.singularity.d/oci"
+    echo 'not json' >"$dir/tree/.singularity.d/oci/config.json"
+    run -65 "$HPC" inspect --oci --json "$dir/tree"
+    [ "$output" = "hpc: /.singularity.d/oci/config.json: not a JSON object" ]
+}

@@ -73,6 +73,18 @@ TEST_CASE("an image without metadata has none, and that is no error") {
     CHECK(metadata.labels.empty());
     CHECK(metadata.runscript.empty());
     CHECK(metadata.environment.empty());
+    CHECK(metadata.oci_manifest.empty());
+    CHECK(metadata.oci_config.empty());
+}
+
+TEST_CASE("inspect's OCI manifest and config come from /.singularity.d/oci as stored, unparsed") {
+    MetadataImage image;
+    ::mkdir((image.root.path() + "/.singularity.d/oci").c_str(), 0755);
+    image.write("/.singularity.d/oci/manifest.json", "{\"schemaVersion\": 2}\n");
+    image.write("/.singularity.d/oci/config.json", "not JSON: --json refuses it, the text shows it");
+    ImageMetadata metadata = image.read();
+    CHECK(metadata.oci_manifest == "{\"schemaVersion\": 2}");
+    CHECK(metadata.oci_config == "not JSON: --json refuses it, the text shows it");
 }
 
 TEST_CASE("labels that are not a JSON object are an error naming the file") {
