@@ -6,6 +6,7 @@
 #include "builder/debootstrap.hpp"
 #include "builder/file_copies.hpp"
 #include "builder/host_command.hpp"
+#include "builder/oci_image.hpp"
 #include "builder/stage_metadata.hpp"
 #include "builder/build_output.hpp"
 #include "builder/stage_root.hpp"
@@ -78,10 +79,10 @@ std::function<void(const image::SquashfsWriteProgress&)> interruptible(const Bui
     };
 }
 
-PackOptions pack_options(const BuildRequest& request, const BuildHooks& hooks, const BuildIdentity& identity,
+PackOptions pack_options(const BuildRequest& request, const BuildHooks& hooks, bool keep_owners,
                          std::string definition_text) {
     PackOptions options;
-    options.keep_owners = identity.keeps_owners();
+    options.keep_owners = keep_owners;
     options.compression = request.compression;
     options.source_date_epoch = request.source_date_epoch;
     options.definition_text = std::move(definition_text);
@@ -93,7 +94,7 @@ PackOptions pack_options(const BuildRequest& request, const BuildHooks& hooks, c
 void pack(const std::string& tree, const BuildRequest& request, const BuildHooks& hooks, const BuildIdentity& identity,
           std::string definition_text) {
     hooks.notice("writing " + request.destination);
-    PackOptions options = pack_options(request, hooks, identity, std::move(definition_text));
+    PackOptions options = pack_options(request, hooks, identity.keeps_owners(), std::move(definition_text));
     if (request.sandbox)
         pack_directory(tree, request.destination, options);
     else
@@ -170,7 +171,7 @@ void build_from_definition(const BuildRequest& request, const BuildHooks& hooks,
     BuildIdentity identity = choose_build_identity(request.fakeroot, request.ignore_subuid, true, request.site);
     std::vector<Bootstrap> bootstraps;
     for (const image::DefinitionStage& stage : definition.stages) {
-        bootstraps.push_back(Bootstrap::of(stage, request.source));
+        bootstraps.push_back(Bootstrap::of(stage, request.source, request.architecture));
         if (bootstraps.back().needs_fakeroot() && !identity.fakeroot)
             throw Error(ExitCode::usage, request.source + ":" + std::to_string(stage.header_line) + ": Bootstrap: " +
                                              stage.header_value("bootstrap") +
@@ -208,13 +209,35 @@ void build_from_definition(const BuildRequest& request, const BuildHooks& hooks,
     pack(roots.back()->path(), request, hooks, identity, definition.text);
 }
 
-// Another image, repacked: its tree served in place, packed as it is.
-void build_from_image(const BuildRequest& request, const BuildHooks& hooks) {
+// Another image, repacked: its tree served in place, packed as it is. `base` is a localimage
+// or, for a sandbox of an OCI image, that image.
+void build_from_image(const BuildRequest& request, const BuildHooks& hooks, const Bootstrap& base) {
     BuildIdentity identity = choose_build_identity(request.fakeroot, request.ignore_subuid, false, request.site);
     WorkArea area(request.temporary_directory);
     enter_build_namespace(identity, hooks);
-    StageRoot source(area, "source", Bootstrap{Bootstrap::Agent::localimage, request.source, {}}, identity.ids, hooks.warn);
+    StageRoot source(area, "source", base, identity.ids, hooks.warn);
     pack(source.path(), request, hooks, identity, {});
+}
+
+// An OCI image: its layers streamed into the SIF's squashfs, owners as they say, nothing
+// unpacked. A sandbox needs the tree on disk: the image is served and copied like a SIF.
+void build_from_oci(const BuildRequest& request, const BuildHooks& hooks) {
+    OciImageSource source{image::oci::parse_source(request.source), request.architecture};
+    if (request.sandbox) {
+        Bootstrap base;
+        base.agent = Bootstrap::Agent::oci;
+        base.oci = source;
+        build_from_image(request, hooks, base);
+        return;
+    }
+    WorkArea area(request.temporary_directory);
+    hooks.notice("writing " + request.destination);
+    PackOptions options = pack_options(request, hooks, true, {});
+    pack_sif([&](int fd, uint64_t offset, const image::SquashfsWriteOptions& squashfs) {
+        WrittenOciImage written = write_oci_image(source, area.path(), fd, offset, squashfs, hooks.notice);
+        return ProducedSquashfs{written.written,
+                                written.architecture.empty() ? "" : image::sif_arch_code(written.architecture)};
+    }, request.destination, options);
 }
 
 // A directory, packed as it is. With --fakeroot it is read as that root, in its namespace: a
@@ -248,13 +271,18 @@ void run_build(const BuildRequest& asked, const BuildHooks& hooks) {
     // Blocked, so that a ^C during packing is seen (and the build ends cleanly) rather than
     // killing the build with its temporary files and mounts.
     sandbox::take_over_signals();
+    if (image::oci::is_oci_source(request.source)) {
+        build_from_oci(request, hooks);
+        hooks.notice(describe_built(request.destination, request.sandbox));
+        return;
+    }
     Source source = source_of(request.source);
     switch (source.kind) {
     case SourceKind::directory:
         build_from_directory(request, hooks);
         break;
     case SourceKind::image:
-        build_from_image(request, hooks);
+        build_from_image(request, hooks, Bootstrap{Bootstrap::Agent::localimage, request.source, {}, {}});
         break;
     case SourceKind::definition:
         build_from_definition(request, hooks, source.definition);

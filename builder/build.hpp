@@ -21,7 +21,10 @@ namespace hpc::builder {
 
 struct BuildRequest {
     std::string destination;  // a SIF file, or a directory with `sandbox`
-    std::string source;       // a definition file, a SIF or squashfs image, or a directory
+    // A definition file, a SIF or squashfs image, a directory, or an OCI image: oci:DIR[:TAG|@DIGEST],
+    // oci-archive:FILE[:TAG], docker-archive:FILE[:REF].
+    std::string source;
+    std::string architecture;  // --arch: the platform taken from an OCI index ("" this machine's)
     bool sandbox = false;
     bool force = false;       // replace an existing destination
     bool notest = false;      // skip %test

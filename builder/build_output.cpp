@@ -107,6 +107,12 @@ std::string describe_built(const std::string& destination, bool sandbox) {
 }
 
 void pack_sif(const std::string& tree, const std::string& destination, const PackOptions& options) {
+    pack_sif([&tree](int fd, uint64_t offset, const image::SquashfsWriteOptions& squashfs) {
+        return ProducedSquashfs{image::write_squashfs(tree, fd, offset, squashfs), {}};
+    }, destination, options);
+}
+
+void pack_sif(const SquashfsProducer& produce, const std::string& destination, const PackOptions& options) {
     refuse_existing(destination, options.replace);
     Beside output(destination, false);
     image::SifWriter sif(output.fd(), image::SifWriteOptions{options.source_date_epoch});
@@ -117,9 +123,9 @@ void pack_sif(const std::string& tree, const std::string& destination, const Pac
     squashfs.source_date_epoch = options.source_date_epoch;
     squashfs.progress = options.progress;
     squashfs.all_root = !options.keep_owners;
-    image::SquashfsWriteResult written = image::write_squashfs(tree, output.fd(), offset, squashfs);
-    sif.end_partition(written.size, image::SifFsType::squashfs, image::SifPartType::primary_system,
-                      image::host_sif_arch());
+    ProducedSquashfs produced = produce(output.fd(), offset, squashfs);
+    sif.end_partition(produced.written.size, image::SifFsType::squashfs, image::SifPartType::primary_system,
+                      produced.sif_arch.empty() ? image::host_sif_arch() : produced.sif_arch);
     sif.finish(superblock_of(output.fd(), offset) + options.definition_text);
     if (::fsync(output.fd()) != 0) throw_errno("write " + destination);
     if (::fchmod(output.fd(), 0755) != 0) throw_errno("chmod " + output.path());  // runnable, as Apptainer's SIFs

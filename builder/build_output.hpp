@@ -23,9 +23,19 @@ struct PackOptions {
     std::function<void(const image::SquashfsWriteProgress&)> progress;
 };
 
+// What writes the squashfs partition (a tree's packer, or an OCI image's layers), and the
+// architecture its programs are for, as a SIF code ("" for this machine's).
+struct ProducedSquashfs {
+    image::SquashfsWriteResult written;
+    std::string sif_arch;
+};
+using SquashfsProducer =
+    std::function<ProducedSquashfs(int fd, uint64_t offset, const image::SquashfsWriteOptions& options)>;
+
 // Throws hpc::Error(cant_create) for a destination that exists without `replace`, or that
 // cannot be written; the progress callback may throw to abandon the build.
 void pack_sif(const std::string& tree, const std::string& destination, const PackOptions& options);
+void pack_sif(const SquashfsProducer& produce, const std::string& destination, const PackOptions& options);
 void pack_directory(const std::string& tree, const std::string& destination, const PackOptions& options);
 
 // DEST as the build uses it: trailing slashes dropped ("sbox/", as Apptainer's documentation

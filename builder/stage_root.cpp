@@ -13,7 +13,8 @@ std::string lowercase(std::string text) {
 
 }  // namespace
 
-Bootstrap Bootstrap::of(const image::DefinitionStage& stage, const std::string& definition_name) {
+Bootstrap Bootstrap::of(const image::DefinitionStage& stage, const std::string& definition_name,
+                        const std::string& architecture) {
     std::string agent = lowercase(stage.header_value("bootstrap"));
     std::string where = definition_name + ":" + std::to_string(stage.header_line) + ": ";
     Bootstrap bootstrap;
@@ -34,16 +35,33 @@ Bootstrap Bootstrap::of(const image::DefinitionStage& stage, const std::string& 
             throw Error(ExitCode::data, where + "Bootstrap: debootstrap needs a MirrorURL:");
         return bootstrap;
     }
+    if (image::oci::is_oci_agent(agent)) {
+        std::string from = stage.header_value("from");
+        if (from.empty()) throw Error(ExitCode::data, where + "Bootstrap: " + agent + " needs a From: image");
+        bootstrap.agent = Agent::oci;
+        try {
+            bootstrap.oci = {image::oci::parse_bootstrap(agent, from), architecture};
+        } catch (const Error& error) {
+            throw Error(ExitCode::data, where + error.what());
+        }
+        return bootstrap;
+    }
     throw Error(ExitCode::data, where + "bootstrap agent '" + agent +
-                                    "' is not supported by this hpc (localimage, scratch, debootstrap)");
+                                    "' is not supported by this hpc (localimage, scratch, debootstrap, oci, "
+                                    "oci-archive, docker-archive)");
 }
 
 StageRoot::StageRoot(WorkArea& area, const std::string& name, const Bootstrap& bootstrap, const sandbox::FakerootIds& ids,
                      std::function<void(const std::string&)> warn)
     : warn_(std::move(warn)) {
     std::string lower = area.directory(name + "/base");
-    if (bootstrap.agent == Bootstrap::Agent::localimage) {
-        image_ = image::ImageFile::open(bootstrap.from);
+    std::string image_path = bootstrap.from;
+    if (bootstrap.agent == Bootstrap::Agent::oci) {
+        image_path = area.path() + "/" + name + ".squashfs";
+        write_oci_image_file(bootstrap.oci, area.directory(name + "/oci"), image_path);
+    }
+    if (bootstrap.agent == Bootstrap::Agent::localimage || bootstrap.agent == Bootstrap::Agent::oci) {
+        image_ = image::ImageFile::open(image_path);
         if (image_->format() == image::ImageFormat::directory) {
             lower = image_->resolved_path();
         } else {

@@ -1,11 +1,13 @@
-// A stage's root tree: its base (an image served in-process, a directory, or nothing for
-// `Bootstrap: scratch` and `debootstrap`) under a kernel overlay whose upper layer lies in the
+// A stage's root tree: its base (an image served in-process, a directory, an OCI image written
+// as a squashfs into the work area and served, or nothing for `Bootstrap: scratch` and
+// `debootstrap`) under a kernel overlay whose upper layer lies in the
 // build's work area; debootstrap then installs into it.
 // %post then writes anywhere in the tree while the base is neither unpacked nor touched; the
 // merged tree is what gets packed. Made inside the build's user and mount namespace.
 #pragma once
 
 #include "builder/debootstrap.hpp"
+#include "builder/oci_image.hpp"
 #include "builder/work_area.hpp"
 #include "definition/definition.hpp"
 #include "image/tree/image_file.hpp"
@@ -20,14 +22,17 @@ namespace hpc::builder {
 
 // What a stage starts from: its header's `Bootstrap:` and `From:`.
 struct Bootstrap {
-    enum class Agent { localimage, scratch, debootstrap };
+    enum class Agent { localimage, scratch, debootstrap, oci };
     Agent agent = Agent::scratch;
     std::string from;               // localimage: the image's path
     DebootstrapSource debootstrap;  // debootstrap: OSVersion, MirrorURL, Include
+    OciImageSource oci;             // oci, oci-archive, docker-archive: From, and the build's --arch
 
     // Throws hpc::Error(data) for an agent hpc cannot bootstrap, or one without the keys it
-    // needs (localimage's From, debootstrap's OSVersion and MirrorURL).
-    static Bootstrap of(const image::DefinitionStage& stage, const std::string& definition_name);
+    // needs (localimage's and the OCI agents' From, debootstrap's OSVersion and MirrorURL).
+    // `architecture`: the build's --arch, for the OCI agents.
+    static Bootstrap of(const image::DefinitionStage& stage, const std::string& definition_name,
+                        const std::string& architecture);
     // What the build's namespace must have for it: debootstrap needs --fakeroot's.
     bool needs_fakeroot() const { return agent == Agent::debootstrap; }
 };

@@ -46,10 +46,15 @@ public:
         if (!on_terminal_) return;
         double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
         auto mib = [](uint64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); };
-        std::fprintf(stderr, "\rhpc: packing %llu/%llu files, %.1f/%.1f MiB, %.1f MiB/s   ",
-                     static_cast<unsigned long long>(progress.files_done),
-                     static_cast<unsigned long long>(progress.files_total), mib(progress.bytes_done),
-                     mib(progress.bytes_total), seconds > 0 ? mib(progress.bytes_done) / seconds : 0.0);
+        double rate = seconds > 0 ? mib(progress.bytes_done) / seconds : 0.0;
+        if (progress.layers > 0)
+            std::fprintf(stderr, "\rhpc: layer %u/%u, %.1f/%.1f MiB, %.1f MiB/s   ", progress.layer, progress.layers,
+                         mib(progress.bytes_done), mib(progress.bytes_total), rate);
+        else
+            std::fprintf(stderr, "\rhpc: packing %llu/%llu files, %.1f/%.1f MiB, %.1f MiB/s   ",
+                         static_cast<unsigned long long>(progress.files_done),
+                         static_cast<unsigned long long>(progress.files_total), mib(progress.bytes_done),
+                         mib(progress.bytes_total), rate);
         std::fflush(stderr);
         shown_ = true;
     }
@@ -81,6 +86,8 @@ void add_build_options(CLI::App& command, BuildOptions& options) {
     command.add_option("--build-arg-file", options.build_arg_file, "a file of NAME=VALUE lines for {{ NAME }}");
     command.add_flag("--warn-unused-build-args", options.warn_unused_build_args,
                      "a --build-arg the definition does not use is a warning, not an error");
+    command.add_option("--arch", options.arch,
+                       "the architecture to take from an OCI image index (amd64, arm64, ppc64le...; default: this machine's)");
     command.add_option("--tmpdir", options.tmpdir, "where the build's work directory goes (default: $TMPDIR, else /tmp)");
     command.add_option("destination", options.destination, "the SIF file (or directory, with --sandbox) to write")
         ->required();
@@ -99,6 +106,7 @@ int run_build_command(const BuildOptions& options) {
     request.ignore_subuid = options.ignore_subuid;
     request.warn_unused_build_args = options.warn_unused_build_args;
     request.compression = options.compression;
+    request.architecture = options.arch;
     // Absolute: the work area is used from the build's own namespace too.
     if (!options.tmpdir.empty()) request.temporary_directory = std::filesystem::absolute(options.tmpdir).lexically_normal();
     for (const std::string& value : options.binds)

@@ -16,6 +16,7 @@ struct BuildOptions {
     bool fakeroot = false;
     bool ignore_subuid = false;
     std::string compression = "gzip";
+    std::string arch;  // --arch: the platform taken from an OCI image index
     std::vector<std::string> binds;
     std::vector<std::string> build_args;
     std::string build_arg_file;

@@ -246,15 +246,27 @@ std::string_view host_sif_arch() {
 #endif
 }
 
-std::string sif_arch_name(std::string_view code) {
+namespace {
+const std::map<std::string_view, std::string_view>& arch_names() {
     static const std::map<std::string_view, std::string_view> names = {
         {"00", "unknown"}, {"01", "386"},     {"02", "amd64"},   {"03", "arm"},    {"04", "arm64"},
         {"05", "ppc64"},   {"06", "ppc64le"}, {"07", "mips"},    {"08", "mipsle"}, {"09", "mips64"},
         {"10", "mips64le"}, {"11", "s390x"},  {"12", "riscv64"}, {"13", "loong64"},
     };
-    auto found = names.find(code);
-    if (found == names.end()) return "unknown (" + printable(code) + ")";
+    return names;
+}
+}  // namespace
+
+std::string sif_arch_name(std::string_view code) {
+    auto found = arch_names().find(code);
+    if (found == arch_names().end()) return "unknown (" + printable(code) + ")";
     return std::string(found->second);
+}
+
+std::string sif_arch_code(std::string_view name) {
+    for (const auto& [code, known] : arch_names())
+        if (known == name) return std::string(code);
+    return "00";
 }
 
 SifFile read_sif(const ByteSource& source) {

@@ -80,6 +80,8 @@ std::string_view host_sif_arch();
 // The Go name siftool prints: "amd64" for "02", "unknown" for "00", and "unknown (NN)" for a
 // code not in the table (bytes outside printable ASCII shown as \xNN).
 std::string sif_arch_name(std::string_view code);
+// The code of a Go architecture name ("arm64" -> "04"); "00" (unknown) for one not in the table.
+std::string sif_arch_code(std::string_view name);
 
 // Parses and validates the header and descriptor table. Throws hpc::Error(data) whose message
 // says what is wrong, without the file name (the caller adds it).

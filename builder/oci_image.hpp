@@ -1,0 +1,40 @@
+// An OCI source (`oci:`, `oci-archive:`, `docker-archive:`) as the squashfs of an image hpc
+// runs: its layers streamed in (image/layers), then the /.singularity.d every hpc build has,
+// the base one where the layers have none and the config's (Env, Entrypoint and Cmd, Labels,
+// the manifest and config) over it. Owners, modes and times are the layers'.
+#pragma once
+
+#include "image/oci/oci_image.hpp"
+#include "image/write/squashfs_writer.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace hpc::builder {
+
+struct OciImageSource {
+    image::oci::SourceReference reference;
+    std::string architecture;  // a GOARCH name (amd64, arm64...); "" for this machine's
+};
+
+// This machine's architecture as OCI names it.
+std::string host_oci_architecture();
+
+struct WrittenOciImage {
+    image::SquashfsWriteResult written;
+    std::string architecture;  // the config's: what the image's programs run on
+};
+
+// Reads the source's image and writes it at `offset` of `fd`. `work` is a directory of the
+// build's work area for the small metadata trees; `notice` hears what is being read. Throws
+// hpc::Error naming the source (image/oci, image/layers).
+WrittenOciImage write_oci_image(const OciImageSource& source, const std::string& work, int fd,
+                                           uint64_t offset, const image::SquashfsWriteOptions& options,
+                                           const std::function<void(const std::string&)>& notice);
+
+// The image as a squashfs file made at `path` (new), quick to write (lz4): the base of a
+// definition's stage or of a sandbox, read through the in-process server like any image.
+void write_oci_image_file(const OciImageSource& source, const std::string& work, const std::string& path);
+
+}  // namespace hpc::builder
