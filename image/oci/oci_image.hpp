@@ -21,8 +21,9 @@ enum class Transport { oci_layout, oci_archive, docker_archive };
 struct SourceReference {
     Transport transport = Transport::oci_layout;
     std::string path;    // the layout directory or the archive file
-    std::string tag;     // oci/oci-archive: an org.opencontainers.image.ref.name; docker-archive: a RepoTags entry
-    std::string digest;  // oci only: "sha256:HEX" of a manifest or index in the layout
+    std::string tag;     // oci/oci-archive: an org.opencontainers.image.ref.name; docker-archive: a RepoTags entry,
+                         // or "@N": the Nth image (from 0) of its manifest.json
+    std::string digest;  // oci and oci-archive ("PATH@sha256:HEX"): a manifest or index in the layout
     std::string text;    // as written ("oci-archive:x.tar:latest"), for messages
 };
 
