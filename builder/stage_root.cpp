@@ -39,6 +39,7 @@ Bootstrap Bootstrap::of(const image::DefinitionStage& stage, const std::string& 
         std::string from = stage.header_value("from");
         if (from.empty()) throw Error(ExitCode::data, where + "Bootstrap: " + agent + " needs a From: image");
         bootstrap.agent = Agent::oci;
+        bootstrap.from = from;  // for the build's notices; the image is written from `oci`
         try {
             bootstrap.oci = {image::oci::parse_bootstrap(agent, from), architecture};
         } catch (const Error& error) {

@@ -24,7 +24,7 @@ namespace hpc::builder {
 struct Bootstrap {
     enum class Agent { localimage, scratch, debootstrap, oci };
     Agent agent = Agent::scratch;
-    std::string from;               // localimage: the image's path
+    std::string from;               // localimage: the image's path; the OCI agents: From, as written
     DebootstrapSource debootstrap;  // debootstrap: OSVersion, MirrorURL, Include
     OciImageSource oci;             // oci, oci-archive, docker-archive: From, and the build's --arch
 

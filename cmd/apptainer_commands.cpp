@@ -13,6 +13,8 @@ struct Answer {
 constexpr std::string_view registries =
     "registries are not in hpc yet: it runs local SIF, squashfs and directory images and builds "
     "from definition files (pull with Apptainer elsewhere and copy the SIF here)";
+constexpr std::string_view local_oci =
+    "an OCI image is run from the SIF hpc builds of it: hpc build IMAGE.sif SOURCE, then run IMAGE.sif";
 constexpr std::string_view signing = "signing and verifying images is not in hpc yet";
 constexpr std::string_view instances = "instances (containers left running in the background) are not in hpc yet";
 constexpr std::string_view overlays =
@@ -76,9 +78,10 @@ constexpr Answer options[] = {
 };
 
 // Apptainer's transports (internal/pkg/util/uri's validURIs) and its own instance://.
-constexpr std::string_view transports[] = {"library",   "shub", "docker", "docker-archive", "docker-daemon",
-                                           "oci",       "oci-archive", "http", "https", "oras", "buildkit",
-                                           "dockerfile", "ipfs"};
+constexpr std::string_view transports[] = {"library", "shub",     "docker",     "docker-daemon", "http",
+                                           "https",   "oras",     "buildkit",   "dockerfile",    "ipfs"};
+// What `hpc build` reads (image/oci): only actions answer them.
+constexpr std::string_view local_transports[] = {"oci", "oci-archive", "docker-archive"};
 
 template <std::size_t size>
 std::optional<std::string_view> find(const Answer (&table)[size], std::string_view word) {
@@ -98,6 +101,8 @@ std::optional<std::string_view> image_reference_answer(std::string_view word) {
     if (colon == std::string_view::npos) return std::nullopt;
     std::string_view transport = word.substr(0, colon);
     if (transport == "instance") return instances;
+    if (std::find(std::begin(local_transports), std::end(local_transports), transport) != std::end(local_transports))
+        return local_oci;
     if (std::find(std::begin(transports), std::end(transports), transport) != std::end(transports)) return registries;
     return std::nullopt;
 }

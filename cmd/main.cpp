@@ -10,6 +10,7 @@
 #include "cmd/report.hpp"
 #include "cmd/slurm_command.hpp"
 #include "cmd/usage_errors.hpp"
+#include "image/oci/oci_image.hpp"
 #include "common/error.hpp"
 #include "common/process_environment.hpp"
 #include "common/version.hpp"
@@ -146,7 +147,8 @@ int main(int argc, char** argv) {
         if (config->parsed()) return hpc::cmd::run_config_check(config_options);
         if (slurm->parsed()) return hpc::cmd::run_slurm_command(slurm_options);
         if (build->parsed()) {
-            hpc::cmd::check_image_word(app, *build, build_options.source, false);
+            if (!hpc::image::oci::is_oci_source(build_options.source))
+                hpc::cmd::check_image_word(app, *build, build_options.source, false);
             return hpc::cmd::run_build_command(build_options);
         }
         if (!action_options.image_and_args.empty())
