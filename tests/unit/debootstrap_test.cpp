@@ -29,7 +29,7 @@ TEST_CASE("debootstrap: OSVersion, MirrorURL and Include from the header, any ca
 
 TEST_CASE("debootstrap: a header without OSVersion or MirrorURL is refused with its line", "[debootstrap]") {
     auto error_of_bootstrap = [](const std::string& text) {
-        return hpc::test::error_message([&] { Bootstrap::of(hpc::test::single_stage(text), "app.def"); },
+        return hpc::test::error_message([&] { Bootstrap::of(hpc::test::single_stage(text), "app.def", "amd64"); },
                                         hpc::ExitCode::data);
     };
     CHECK(error_of_bootstrap("Bootstrap: debootstrap\nMirrorURL: http://m/debian\n") ==
