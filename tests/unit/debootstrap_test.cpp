@@ -15,7 +15,7 @@ TEST_CASE("debootstrap: OSVersion, MirrorURL and Include from the header, any ca
     Bootstrap bootstrap = Bootstrap::of(
         hpc::test::single_stage("BootStrap: DebootStrap\nosversion: bookworm\nMIRRORURL: http://m/debian\n"
                                 "Include: netbase, less  vim\n"),
-        "app.def");
+        "app.def", "amd64");
     CHECK(bootstrap.agent == Bootstrap::Agent::debootstrap);
     CHECK(bootstrap.needs_fakeroot());
     CHECK(bootstrap.debootstrap.os_version == "bookworm");
