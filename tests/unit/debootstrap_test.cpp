@@ -37,5 +37,7 @@ TEST_CASE("debootstrap: a header without OSVersion or MirrorURL is refused with 
     CHECK(error_of_bootstrap("Bootstrap: debootstrap\nOSVersion: bookworm\n") ==
           "app.def:1: Bootstrap: debootstrap needs a MirrorURL:");
     CHECK(error_of_bootstrap("Bootstrap: yum\n") ==
-          "app.def:1: bootstrap agent 'yum' is not supported by this hpc (localimage, scratch, debootstrap)");
+          "app.def:1: bootstrap agent 'yum' is not supported by this hpc (localimage, scratch, debootstrap, oci, "
+          "oci-archive, docker-archive)");
+    CHECK(error_of_bootstrap("Bootstrap: oci-archive\n") == "app.def:1: Bootstrap: oci-archive needs a From: image");
 }
