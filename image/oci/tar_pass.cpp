@@ -24,9 +24,9 @@ TarPass::TarPass(int fd, uint64_t file_size, std::string path)
     archive_read_set_read_callback(handle_, read_callback);
     archive_read_set_skip_callback(handle_, skip_callback);
     if (archive_read_open1(handle_) != ARCHIVE_OK) {
-        std::string cause = archive_error_string(handle_) ? archive_error_string(handle_) : "cannot be read";
+        std::string cause = archive_error_string(handle_) ? archive_error_string(handle_) : "unreadable";
         archive_read_free(handle_);
-        throw Error(ExitCode::data, path_ + ": not a tar archive (" + cause + ")");
+        throw Error(ExitCode::data, path_ + ": reading the tar: " + cause);
     }
 }
 
