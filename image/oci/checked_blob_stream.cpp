@@ -65,21 +65,4 @@ void CheckedBlobStream::finish() {
     }
 }
 
-std::string read_whole_blob(BlobStream& stream, const Descriptor& descriptor, const std::string& where,
-                            std::size_t max_bytes) {
-    if (descriptor.size > max_bytes)
-        throw Error(ExitCode::data, where + ": blob " + short_digest(descriptor.digest) + ": " +
-                                        std::to_string(descriptor.size) + " bytes, more than the " +
-                                        std::to_string(max_bytes) + " a JSON document may have");
-    std::string bytes(static_cast<std::size_t>(descriptor.size), '\0');
-    std::size_t have = 0;
-    while (have < bytes.size()) {
-        std::size_t got = stream.read(bytes.data() + have, bytes.size() - have);
-        if (got == 0) break;  // the stream has thrown unless the size was right
-        have += got;
-    }
-    stream.finish();
-    return bytes;
-}
-
 }  // namespace hpc::image::oci

@@ -129,7 +129,14 @@ Compression sniff_compression(ByteReader& reader) {
 
 class DockerArchiveSource final : public ImageSource {
 public:
-    explicit DockerArchiveSource(const SourceReference& reference) : reference_(reference), archive_(reference.path) {}
+    // manifest.json is read when the archive is opened: a tar without one is no docker save.
+    explicit DockerArchiveSource(const SourceReference& reference)
+        : reference_(reference),
+          archive_(reference.path),
+          listing_(archive_.read_member(member("manifest.json", "member"), max_json_bytes)) {}
+
+    // A docker save's images are of one platform each; the caller compares the config's
+    // architecture with the one it wants.
 
     Image read_image(const std::string& architecture) override;
     std::unique_ptr<BlobStream> open_layer(const Layer& layer) override;
@@ -141,6 +148,7 @@ private:
 
     SourceReference reference_;
     TarArchive archive_;
+    std::string listing_;  // manifest.json
 };
 
 const TarMember& DockerArchiveSource::member(const std::string& name, std::string_view what) const {
@@ -184,8 +192,7 @@ Layer DockerArchiveSource::layer_of(const std::string& name, std::size_t index, 
 
 Image DockerArchiveSource::read_image(const std::string&) {
     std::string manifest_context = reference_.path + ": manifest.json";
-    std::string listing = archive_.read_member(member("manifest.json", "member"), max_json_bytes);
-    std::vector<ArchivedImage> images = parse_manifest_json(listing, manifest_context);
+    std::vector<ArchivedImage> images = parse_manifest_json(listing_, manifest_context);
     const ArchivedImage& chosen = choose_image(images, reference_.tag, manifest_context);
 
     Image image;

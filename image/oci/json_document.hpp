@@ -15,6 +15,10 @@ namespace hpc::image::oci {
 
 using Json = nlohmann::json;
 
+// The most a JSON document of an image may have (index, manifest, config, manifest.json):
+// real ones are kilobytes; the bound keeps a hostile one from costing memory.
+constexpr std::size_t max_json_bytes = 4 * 1024 * 1024;
+
 [[noreturn]] void bad_document(const std::string& context, const std::string& cause);
 
 // The JSON document in `bytes`.

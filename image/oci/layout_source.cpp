@@ -5,6 +5,7 @@
 #include "image/oci/checked_blob_stream.hpp"
 #include "image/oci/image_index.hpp"
 #include "image/oci/image_sources.hpp"
+#include "image/oci/json_document.hpp"
 
 #include "common/error.hpp"
 #include "common/read_to_end.hpp"
@@ -27,7 +28,7 @@ public:
     std::unique_ptr<BlobStream> open_layer(const Layer& layer) override { return open_blob(layer.descriptor); }
 
     const std::string& where() const override { return reference_.path; }
-    std::string read_index_json() override;
+    std::string read_index_json() override { return index_json_; }
     std::unique_ptr<BlobStream> open_blob(const Descriptor& descriptor) override;
 
 private:
@@ -35,9 +36,11 @@ private:
     // cannot be opened. O_NOFOLLOW: a blob is the layout's own file, not a link to elsewhere;
     // O_NONBLOCK: a FIFO planted as a blob opens at once, and is refused as no regular file.
     UniqueFd open_file(const std::string& relative) const;
+    std::string read_index() const;
 
     SourceReference reference_;
     UniqueFd directory_;
+    std::string index_json_;  // read when the layout is opened: a directory without one is no layout
 };
 
 LayoutSource::LayoutSource(const SourceReference& reference) : reference_(reference) {
@@ -47,6 +50,7 @@ LayoutSource::LayoutSource(const SourceReference& reference) : reference_(refere
             throw Error(ExitCode::data, reference_.path + ": not a directory (an oci: source is an OCI image layout)");
         throw_errno(reference_.path);
     }
+    index_json_ = read_index();
 }
 
 UniqueFd LayoutSource::open_file(const std::string& relative) const {
@@ -58,7 +62,7 @@ UniqueFd LayoutSource::open_file(const std::string& relative) const {
     return fd;
 }
 
-std::string LayoutSource::read_index_json() {
+std::string LayoutSource::read_index() const {
     UniqueFd fd = open_file("index.json");
     if (!fd && errno == ENOENT)
         throw Error(ExitCode::data, reference_.path + ": not an OCI image layout (no index.json)");

@@ -32,10 +32,12 @@ bool is_regular_file(archive_entry* entry) {
     return !archive_entry_hardlink(entry) && archive_entry_filetype(entry) == AE_IFREG;
 }
 
+// Reads through a descriptor of its own (a dup: the same open file, read with pread), so that it
+// may outlive the TarArchive that made it.
 class MemberReader final : public ByteReader {
 public:
-    MemberReader(int fd, uint64_t file_size, const std::string& path, const std::string& name)
-        : pass_(fd, file_size, path) {
+    MemberReader(UniqueFd fd, uint64_t file_size, const std::string& path, const std::string& name)
+        : fd_(std::move(fd)), pass_(fd_.get(), file_size, path) {
         while (archive_entry* entry = pass_.next())
             if (is_regular_file(entry) && normal_member_name(pathname(entry)) == name) return;
         // The headers were read once already; a member gone now means the file changed.
@@ -44,6 +46,7 @@ public:
     std::size_t read_some(void* buffer, std::size_t size) override { return pass_.read(buffer, size); }
 
 private:
+    UniqueFd fd_;
     TarPass pass_;
 };
 
@@ -131,7 +134,9 @@ std::vector<std::string> TarArchive::names() const {
 }
 
 std::unique_ptr<ByteReader> TarArchive::open_member(const TarMember& member) const {
-    return std::make_unique<MemberReader>(fd_.get(), file_size_, path_, member.name);
+    UniqueFd copy(::fcntl(fd_.get(), F_DUPFD_CLOEXEC, 0));
+    if (!copy) throw_errno(path_ + ": dup");
+    return std::make_unique<MemberReader>(std::move(copy), file_size_, path_, member.name);
 }
 
 std::string TarArchive::read_member(const TarMember& member, std::size_t max_bytes) const {

@@ -69,6 +69,25 @@ TEST_CASE("an oci archive is read as its layout", "[oci]") {
     }
 }
 
+TEST_CASE("a layer stream outlives the source that opened it", "[oci]") {
+    hpc::test::TempDir root("hpc-oci");
+    OciLayoutFiles files;
+    files.set_index_json({files.add_image("amd64")});
+    std::string tar = root.path() + "/image.tar";
+    files.write_archive(tar);
+    files.write_directory(root.path() + "/layout");
+    for (std::string source_text : {"oci-archive:" + tar, "oci:" + root.path() + "/layout"}) {
+        auto source = ImageSource::open(parse_source(source_text));
+        Image image = source->read_image("amd64");
+        auto stream = source->open_layer(image.layers.at(0));
+        source.reset();
+        std::string bytes;
+        char buffer[100];
+        while (std::size_t got = stream->read(buffer, sizeof buffer)) bytes.append(buffer, got);
+        CHECK(bytes == files.files.at(image.layers[0].location));
+    }
+}
+
 TEST_CASE("an oci archive's members may start with ./", "[oci]") {
     hpc::test::TempDir root("hpc-oci");
     OciLayoutFiles files;
