@@ -206,10 +206,7 @@ Image DockerArchiveSource::read_image(const std::string&) {
     for (std::size_t i = 0; i < chosen.layers.size(); ++i) image.layers.push_back(layer_of(chosen.layers[i], i, config.diff_ids));
     image.manifest_json = chosen.entry.dump();
     image.manifest_digest = digest_of(image.manifest_json);
-    image.architecture = std::move(config.architecture);
-    image.os = std::move(config.os);
-    image.variant = std::move(config.variant);
-    image.run = std::move(config.run);
+    take_config(image, std::move(config));
     return image;
 }
 

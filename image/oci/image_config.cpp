@@ -67,4 +67,11 @@ ImageConfig parse_image_config(std::string_view bytes, const std::string& contex
     return config;
 }
 
+void take_config(Image& image, ImageConfig config) {
+    image.architecture = std::move(config.architecture);
+    image.os = std::move(config.os);
+    image.variant = std::move(config.variant);
+    image.run = std::move(config.run);
+}
+
 }  // namespace hpc::image::oci

@@ -93,10 +93,7 @@ Image LayoutWalk::image_of_manifest(const Descriptor& descriptor, std::string by
     ImageConfig config = parse_image_config(image.config_json, context("config", manifest.config));
     image.manifest_digest = digest_of(bytes);
     image.manifest_json = std::move(bytes);
-    image.architecture = std::move(config.architecture);
-    image.os = std::move(config.os);
-    image.variant = std::move(config.variant);
-    image.run = std::move(config.run);
+    take_config(image, std::move(config));
     image.layers = std::move(manifest.layers);
     return image;
 }
