@@ -18,7 +18,9 @@ public:
     explicit OciArchiveSource(const SourceReference& reference)
         : reference_(reference), archive_(reference.path), index_json_(read_index()) {}
 
-    Image read_image(const std::string& architecture) override { return read_layout_image(*this, reference_, architecture); }
+    Image read_image(const std::string& architecture) override {
+        return read_layout_image(*this, reference_, architecture);
+    }
     std::unique_ptr<BlobStream> open_layer(const Layer& layer) override { return open_blob(layer.descriptor); }
 
     const std::string& where() const override { return reference_.path; }

@@ -11,7 +11,8 @@ namespace {
 
 std::string_view algorithm_of(const Descriptor& descriptor, const std::string& where) {
     auto parts = split_digest(descriptor.digest);
-    if (!parts) throw Error(ExitCode::data, where + ": blob " + quoted_text(descriptor.digest) + ": not a valid digest");
+    if (!parts)
+        throw Error(ExitCode::data, where + ": blob " + quoted_text(descriptor.digest) + ": not a valid digest");
     return parts->algorithm;
 }
 
@@ -54,8 +55,7 @@ void CheckedBlobStream::check_end() {
     if (position_ < descriptor_.size)
         fail("truncated: " + std::to_string(position_) + " of " + std::to_string(descriptor_.size) + " bytes");
     std::string actual = hasher_.digest();
-    if (actual != descriptor_.digest)
-        fail("digest mismatch (expected " + descriptor_.digest + ", got " + actual + ")");
+    if (actual != descriptor_.digest) fail("digest mismatch (expected " + descriptor_.digest + ", got " + actual + ")");
     ended_ = true;
 }
 

@@ -24,7 +24,9 @@ class LayoutSource final : public ImageSource, public BlobStore {
 public:
     explicit LayoutSource(const SourceReference& reference);
 
-    Image read_image(const std::string& architecture) override { return read_layout_image(*this, reference_, architecture); }
+    Image read_image(const std::string& architecture) override {
+        return read_layout_image(*this, reference_, architecture);
+    }
     std::unique_ptr<BlobStream> open_layer(const Layer& layer) override { return open_blob(layer.descriptor); }
 
     const std::string& where() const override { return reference_.path; }
@@ -54,11 +56,13 @@ LayoutSource::LayoutSource(const SourceReference& reference) : reference_(refere
 }
 
 UniqueFd LayoutSource::open_file(const std::string& relative) const {
-    UniqueFd fd(::openat(directory_.get(), relative.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+    UniqueFd fd(
+        ::openat(directory_.get(), relative.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
     if (!fd) return fd;
     struct stat status {};
     if (::fstat(fd.get(), &status) != 0) throw_errno(reference_.path + ": " + relative);
-    if (!S_ISREG(status.st_mode)) throw Error(ExitCode::data, reference_.path + ": " + relative + ": not a regular file");
+    if (!S_ISREG(status.st_mode))
+        throw Error(ExitCode::data, reference_.path + ": " + relative + ": not a regular file");
     return fd;
 }
 
@@ -70,7 +74,8 @@ std::string LayoutSource::read_index() const {
     BoundedRead content = read_to_end(fd.get(), max_json_bytes);
     if (content.error) throw_errno(reference_.path + ": index.json", content.error);
     if (content.too_large)
-        throw Error(ExitCode::data, reference_.path + ": index.json: more than " + std::to_string(max_json_bytes) + " bytes");
+        throw Error(ExitCode::data,
+                    reference_.path + ": index.json: more than " + std::to_string(max_json_bytes) + " bytes");
     return std::move(content.bytes);
 }
 
@@ -86,11 +91,13 @@ std::unique_ptr<BlobStream> LayoutSource::open_blob(const Descriptor& descriptor
         int err = errno;
         std::string blob = reference_.path + ": blob " + short_digest(descriptor.digest) + ": ";
         // A blob the layout lacks, or a link in its place, is a broken image, not a missing input.
-        if (err == ENOENT || err == ENOTDIR) throw Error(ExitCode::data, blob + "not in the layout (" + path + ")", err);
+        if (err == ENOENT || err == ENOTDIR)
+            throw Error(ExitCode::data, blob + "not in the layout (" + path + ")", err);
         if (err == ELOOP) throw Error(ExitCode::data, blob + path + " is a symbolic link, not a regular file", err);
         throw_errno(blob + path, err);
     }
-    return std::make_unique<CheckedBlobStream>(std::make_unique<FileReader>(std::move(fd)), descriptor, reference_.path);
+    return std::make_unique<CheckedBlobStream>(std::make_unique<FileReader>(std::move(fd)), descriptor,
+                                               reference_.path);
 }
 
 }  // namespace

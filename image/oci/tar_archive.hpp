@@ -52,8 +52,8 @@ private:
     std::string path_;
     UniqueFd fd_;
     uint64_t file_size_ = 0;
-    std::map<std::string, TarMember, std::less<>> files_;        // regular files by name
-    std::map<std::string, std::string, std::less<>> links_;      // a link's name -> a file's name
+    std::map<std::string, TarMember, std::less<>> files_;    // regular files by name
+    std::map<std::string, std::string, std::less<>> links_;  // a link's name -> a file's name
 };
 
 // `name` as a member's name is compared: "./a//b" is "a/b"; empty when it leaves the archive's

@@ -74,7 +74,8 @@ archive_entry* TarPass::next() {
 
 std::size_t TarPass::read(void* buffer, std::size_t size) {
     la_ssize_t got = archive_read_data(handle_, buffer, size);
-    if (got < 0) throw Error(ExitCode::data, archive_error_string(handle_) ? archive_error_string(handle_) : "unreadable");
+    if (got < 0)
+        throw Error(ExitCode::data, archive_error_string(handle_) ? archive_error_string(handle_) : "unreadable");
     return static_cast<std::size_t>(got);
 }
 

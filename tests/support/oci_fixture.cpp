@@ -41,13 +41,15 @@ std::string ustar_header(const TarEntry& entry) {
     };
     auto octal = [&](std::size_t offset, std::size_t length, uint64_t value) {
         char text[32];
-        std::snprintf(text, sizeof text, "%0*llo", static_cast<int>(length - 1), static_cast<unsigned long long>(value));
+        std::snprintf(text, sizeof text, "%0*llo", static_cast<int>(length - 1),
+                      static_cast<unsigned long long>(value));
         field(offset, length - 1, text);
     };
     std::string name = entry.name, prefix;
     if (name.size() > 100) {
         std::size_t slash = name.rfind('/', 155);
-        if (slash == std::string::npos || name.size() - slash - 1 > 100) throw std::runtime_error("tar name too long: " + name);
+        if (slash == std::string::npos || name.size() - slash - 1 > 100)
+            throw std::runtime_error("tar name too long: " + name);
         prefix = name.substr(0, slash);
         name = name.substr(slash + 1);
     }
@@ -82,7 +84,8 @@ std::string compressed(const std::string& bytes, image::oci::Compression compres
     check(archive_write_set_format_raw(writer), writer, "raw format");
     if (compression == image::oci::Compression::gzip) {
         check(archive_write_add_filter_gzip(writer), writer, "gzip");
-        check(archive_write_set_options(writer, "gzip:!timestamp"), writer, "gzip options");  // the same bytes every time
+        check(archive_write_set_options(writer, "gzip:!timestamp"), writer,
+              "gzip options");  // the same bytes every time
     } else {
         check(archive_write_add_filter_zstd(writer), writer, "zstd");
     }
@@ -154,7 +157,8 @@ Json OciLayoutFiles::add_manifest(const Json& config, const std::vector<Json>& l
 
 Json OciLayoutFiles::add_image(const std::string& architecture, bool gzip, const std::string& variant) {
     std::string tar = layer_tar({{"hello", "hello from " + architecture + "\n"}});
-    std::string stored = gzip ? layer_tar({{"hello", "hello from " + architecture + "\n"}}, image::oci::Compression::gzip) : tar;
+    std::string stored =
+        gzip ? layer_tar({{"hello", "hello from " + architecture + "\n"}}, image::oci::Compression::gzip) : tar;
     Json layer = add_blob(gzip ? oci_gzip_layer_type : oci_layer_type, stored);
     Json config = add_blob(oci_config_type, config_document(architecture, {sha256_of(tar)}, variant).dump());
     return add_manifest(config, {layer});
@@ -184,7 +188,8 @@ void OciLayoutFiles::write_archive(const std::string& file, image::oci::Compress
     write_host_file(file, tar_bytes(entries, compression));
 }
 
-Json with_platform(Json descriptor, const std::string& architecture, const std::string& variant, const std::string& os) {
+Json with_platform(Json descriptor, const std::string& architecture, const std::string& variant,
+                   const std::string& os) {
     descriptor["platform"] = {{"architecture", architecture}, {"os", os}};
     if (!variant.empty()) descriptor["platform"]["variant"] = variant;
     return descriptor;

@@ -24,7 +24,7 @@ struct TarEntry {
     std::string name;
     std::string content;  // a file's bytes
     Kind kind = Kind::file;
-    std::string target;   // a link's
+    std::string target;  // a link's
 };
 
 // The bytes of a tar (ustar) of `entries`, compressed as asked.

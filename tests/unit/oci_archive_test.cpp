@@ -40,7 +40,8 @@ TEST_CASE("an oci archive is read as its layout", "[oci]") {
         OciLayoutFiles files;
         Json amd64 = files.add_image("amd64", true);
         Json arm64 = files.add_image("arm64");
-        Json index = files.add_index({hpc::test::with_platform(amd64, "amd64"), hpc::test::with_platform(arm64, "arm64")});
+        Json index =
+            files.add_index({hpc::test::with_platform(amd64, "amd64"), hpc::test::with_platform(arm64, "arm64")});
         files.set_index_json({hpc::test::with_tag(index, "latest")});
         std::string tar = root.path() + "/image.tar";
         files.write_archive(tar, compression);
@@ -97,7 +98,8 @@ TEST_CASE("an oci archive's members may start with ./", "[oci]") {
     for (const auto& [name, content] : files.files) entries.push_back({"./" + name, content});
     std::string tar = root.path() + "/dot.tar";
     hpc::test::write_host_file(tar, hpc::test::tar_bytes(entries));
-    CHECK(ImageSource::open(parse_source("oci-archive:" + tar))->read_image("amd64").manifest_digest == manifest.at("digest"));
+    CHECK(ImageSource::open(parse_source("oci-archive:" + tar))->read_image("amd64").manifest_digest ==
+          manifest.at("digest"));
 }
 
 TEST_CASE("a missing, empty or foreign oci archive is refused", "[oci]") {
@@ -144,7 +146,8 @@ TEST_CASE("an oci archive cut after it was opened fails as its blob streams", "[
     hpc::test::TempDir root("hpc-oci");
     OciLayoutFiles files;
     Json manifest = Json::parse(files.files[hpc::test::blob_file(files.add_image("amd64"))]);
-    Json layer = files.add_blob(hpc::test::oci_layer_type, hpc::test::layer_tar({{"big", hpc::test::random_bytes(100000, 4)}}));
+    Json layer =
+        files.add_blob(hpc::test::oci_layer_type, hpc::test::layer_tar({{"big", hpc::test::random_bytes(100000, 4)}}));
     files.set_index_json({files.add_manifest(manifest["config"], {layer})});
     std::string tar = root.path() + "/image.tar";
     files.write_archive(tar);
@@ -167,9 +170,9 @@ TEST_CASE("an oci archive's blob that is missing is named", "[oci]") {
     files.files.erase(hpc::test::blob_file(manifest));
     std::string tar = root.path() + "/image.tar";
     files.write_archive(tar);
-    CHECK(error_message([&] { ImageSource::open(parse_source("oci-archive:" + tar))->read_image("amd64"); }, ExitCode::data) ==
-          tar + ": blob " + short_digest(manifest.at("digest").get<std::string>()) + ": not in the archive (" +
-              hpc::test::blob_file(manifest) + ")");
+    CHECK(error_message([&] { ImageSource::open(parse_source("oci-archive:" + tar))->read_image("amd64"); },
+                        ExitCode::data) == tar + ": blob " + short_digest(manifest.at("digest").get<std::string>()) +
+                                               ": not in the archive (" + hpc::test::blob_file(manifest) + ")");
 }
 
 TEST_CASE("tar members are found through links and refused twice", "[oci]") {

@@ -120,7 +120,9 @@ TEST_CASE("a blob longer than its descriptor fails at its first extra byte", "[o
 TEST_CASE("a reader's failure is named with the blob", "[oci]") {
     class FailingReader final : public ByteReader {
     public:
-        std::size_t read_some(void*, std::size_t) override { throw hpc::Error(ExitCode::data, "Truncated tar archive"); }
+        std::size_t read_some(void*, std::size_t) override {
+            throw hpc::Error(ExitCode::data, "Truncated tar archive");
+        }
     };
     Descriptor descriptor = descriptor_of("x");
     CheckedBlobStream stream(std::make_unique<FailingReader>(), descriptor, "x.tar");

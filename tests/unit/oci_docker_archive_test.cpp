@@ -30,22 +30,22 @@ struct DockerSave {
     std::string layer_two = hpc::test::layer_tar({{"two", "2"}});
     std::string config_one = hpc::test::config_document("amd64", {hpc::test::sha256_of(layer_one)}).dump();
     std::string config_two =
-        hpc::test::config_document("arm64", {hpc::test::sha256_of(layer_one), hpc::test::sha256_of(layer_two)}, "v8").dump();
+        hpc::test::config_document("arm64", {hpc::test::sha256_of(layer_one), hpc::test::sha256_of(layer_two)}, "v8")
+            .dump();
     std::string config_one_name = hex_of(hpc::test::sha256_of(config_one)) + ".json";
     std::string config_two_name = hex_of(hpc::test::sha256_of(config_two)) + ".json";
     Json manifest = Json::array({
         {{"Config", config_one_name}, {"RepoTags", {"busybox:latest"}}, {"Layers", {"aaa/layer.tar"}}},
-        {{"Config", config_two_name}, {"RepoTags", {"example.org/tool:2", "tool:2"}}, {"Layers", {"bbb/layer.tar", "ccc/layer.tar"}}},
+        {{"Config", config_two_name},
+         {"RepoTags", {"example.org/tool:2", "tool:2"}},
+         {"Layers", {"bbb/layer.tar", "ccc/layer.tar"}}},
     });
 
     std::vector<TarEntry> entries() const {
         return {
-            {"aaa/layer.tar", layer_one},
-            {"bbb/layer.tar", "", TarEntry::Kind::symlink, "../aaa/layer.tar"},
-            {"ccc/layer.tar", layer_two},
-            {config_one_name, config_one},
-            {config_two_name, config_two},
-            {"manifest.json", manifest.dump()},
+            {"aaa/layer.tar", layer_one},  {"bbb/layer.tar", "", TarEntry::Kind::symlink, "../aaa/layer.tar"},
+            {"ccc/layer.tar", layer_two},  {config_one_name, config_one},
+            {config_two_name, config_two}, {"manifest.json", manifest.dump()},
         };
     }
 };
@@ -54,7 +54,9 @@ struct Archive {
     hpc::test::TempDir root{"hpc-oci"};
     std::string path = root.path() + "/save.tar";
 
-    void write(const std::vector<TarEntry>& entries) { hpc::test::write_host_file(path, hpc::test::tar_bytes(entries)); }
+    void write(const std::vector<TarEntry>& entries) {
+        hpc::test::write_host_file(path, hpc::test::tar_bytes(entries));
+    }
     Image read(const std::string& suffix = "") {
         return ImageSource::open(parse_source("docker-archive:" + path + suffix))->read_image("amd64");
     }
@@ -131,7 +133,9 @@ TEST_CASE("a docker archive saved as an OCI layout names layers by digest", "[oc
     std::string gzip = hpc::test::layer_tar({{"one", "1"}}, Compression::gzip);
     std::string zstd = hpc::test::layer_tar({{"two", "2"}}, Compression::zstd);
     std::string config =
-        hpc::test::config_document("amd64", {hpc::test::sha256_of(tar), hpc::test::sha256_of(hpc::test::layer_tar({{"two", "2"}}))}).dump();
+        hpc::test::config_document(
+            "amd64", {hpc::test::sha256_of(tar), hpc::test::sha256_of(hpc::test::layer_tar({{"two", "2"}}))})
+            .dump();
     std::string gzip_name = "blobs/sha256/" + hex_of(hpc::test::sha256_of(gzip));
     std::string zstd_name = "blobs/sha256/" + hex_of(hpc::test::sha256_of(zstd));
     std::string config_name = "blobs/sha256/" + hex_of(hpc::test::sha256_of(config));
@@ -178,9 +182,9 @@ TEST_CASE("a broken docker archive is refused naming what is wrong", "[oci]") {
     entries = save.entries();
     entries[3].content = save.config_two;
     archive.write(entries);
-    CHECK(archive.failure(":busybox") == archive.path + ": config '" + save.config_one_name + "': digest mismatch (expected " +
-                                             hpc::test::sha256_of(save.config_one) + ", got " +
-                                             hpc::test::sha256_of(save.config_two) + ")");
+    CHECK(archive.failure(":busybox") == archive.path + ": config '" + save.config_one_name +
+                                             "': digest mismatch (expected " + hpc::test::sha256_of(save.config_one) +
+                                             ", got " + hpc::test::sha256_of(save.config_two) + ")");
 
     // A layer that does not match its diff id fails as it streams.
     entries = save.entries();
@@ -189,22 +193,27 @@ TEST_CASE("a broken docker archive is refused naming what is wrong", "[oci]") {
     auto source = ImageSource::open(parse_source("docker-archive:" + archive.path + ":busybox"));
     Image image = source->read_image("amd64");
     CHECK(error_message([&] { read_layer(*source, image.layers[0]); }, ExitCode::data)
-              .starts_with(archive.path + ": blob " + short_digest(hpc::test::sha256_of(save.layer_one)) + ": digest mismatch"));
+              .starts_with(archive.path + ": blob " + short_digest(hpc::test::sha256_of(save.layer_one)) +
+                           ": digest mismatch"));
 
     // Layers and diff ids that do not pair.
     save.manifest[0]["Layers"] = {"aaa/layer.tar", "ccc/layer.tar"};
     archive.write(save.entries());
-    CHECK(archive.failure(":busybox") == archive.path + ": config " + short_digest(hpc::test::sha256_of(save.config_one)) +
+    CHECK(archive.failure(":busybox") == archive.path + ": config " +
+                                             short_digest(hpc::test::sha256_of(save.config_one)) +
                                              ": 1 diff_ids for the 2 layers manifest.json lists");
 }
 
 TEST_CASE("a compressed docker layer named by no digest cannot be checked", "[oci]") {
     std::string gzip = hpc::test::layer_tar({{"one", "1"}}, Compression::gzip);
-    std::string config = hpc::test::config_document("amd64", {hpc::test::sha256_of(hpc::test::layer_tar({{"one", "1"}}))}).dump();
+    std::string config =
+        hpc::test::config_document("amd64", {hpc::test::sha256_of(hpc::test::layer_tar({{"one", "1"}}))}).dump();
     std::string config_name = hex_of(hpc::test::sha256_of(config)) + ".json";
     Json manifest = Json::array({{{"Config", config_name}, {"Layers", {"abc/layer.tar"}}}});
     Archive archive;
     archive.write({{config_name, config}, {"abc/layer.tar", gzip}, {"manifest.json", manifest.dump()}});
-    CHECK(archive.failure() == archive.path +
-                                   ": layer 'abc/layer.tar' is compressed and not named by its digest: there is nothing to check it against");
+    CHECK(
+        archive.failure() ==
+        archive.path +
+            ": layer 'abc/layer.tar' is compressed and not named by its digest: there is nothing to check it against");
 }

@@ -33,7 +33,8 @@ struct Layout {
         files.write_directory(path());
         return ImageSource::open(parse_source("oci:" + path() + suffix))->read_image(architecture);
     }
-    std::string failure(const std::string& suffix = "", ExitCode code = ExitCode::data, const std::string& architecture = "amd64") {
+    std::string failure(const std::string& suffix = "", ExitCode code = ExitCode::data,
+                        const std::string& architecture = "amd64") {
         return error_message([&] { read(suffix, architecture); }, code);
     }
     // A blob's JSON, changed by `edit` and stored again under its new digest (the descriptor
@@ -103,8 +104,9 @@ TEST_CASE("an oci layout's gzip layer is said to be gzip", "[oci]") {
 
 TEST_CASE("an oci layout's config fields may be null or absent", "[oci]") {
     Layout layout;
-    Json config = layout.files.add_blob(hpc::test::oci_config_type,
-                                        R"({"architecture":"amd64","os":"linux","config":{"Env":null,"Cmd":null,"Labels":null}})");
+    Json config = layout.files.add_blob(
+        hpc::test::oci_config_type,
+        R"({"architecture":"amd64","os":"linux","config":{"Env":null,"Cmd":null,"Labels":null}})");
     layout.files.set_index_json({layout.files.add_manifest(config, {})});
     Image image = layout.read();
     CHECK(image.run.env.empty());
@@ -142,7 +144,8 @@ TEST_CASE("an oci layout's nested index is chosen from by platform", "[oci]") {
     Json amd64 = layout.files.add_image("amd64");
     Json arm64 = layout.files.add_image("arm64", false, "v8");
     Json arm = layout.files.add_image("arm", false, "v7");
-    Json index = layout.files.add_index({hpc::test::with_platform(amd64, "amd64"), hpc::test::with_platform(arm64, "arm64", "v8"),
+    Json index = layout.files.add_index({hpc::test::with_platform(amd64, "amd64"),
+                                         hpc::test::with_platform(arm64, "arm64", "v8"),
                                          hpc::test::with_platform(arm, "arm", "v7")});
     layout.files.set_index_json({hpc::test::with_tag(index, "latest")});
 
@@ -160,8 +163,9 @@ TEST_CASE("platforms listed in index.json itself are chosen from", "[oci]") {
     Json amd64 = layout.files.add_image("amd64", true);
     Json arm64_v9 = layout.files.add_image("arm64", false, "v9");
     Json arm64 = layout.files.add_image("arm64");
-    layout.files.set_index_json({hpc::test::with_platform(windows, "amd64", "", "windows"), hpc::test::with_platform(amd64, "amd64"),
-                                 hpc::test::with_platform(arm64_v9, "arm64", "v9"), hpc::test::with_platform(arm64, "arm64")});
+    layout.files.set_index_json(
+        {hpc::test::with_platform(windows, "amd64", "", "windows"), hpc::test::with_platform(amd64, "amd64"),
+         hpc::test::with_platform(arm64_v9, "arm64", "v9"), hpc::test::with_platform(arm64, "arm64")});
     CHECK(layout.read().manifest_digest == amd64.at("digest"));
     // arm64 with no variant (or "v8") before a newer variant, wherever it is listed.
     CHECK(layout.read("", "arm64").manifest_digest == arm64.at("digest"));
@@ -173,15 +177,17 @@ TEST_CASE("several images without platforms cannot be chosen from", "[oci]") {
     Json second = layout.files.add_image("arm64");
     layout.files.set_index_json({first, second});
     CHECK(layout.failure("", ExitCode::no_input) ==
-          layout.path() + ": index.json: no image for linux/amd64 (there are: " + short_digest(first.at("digest").get<std::string>()) +
-              " (no platform), " + short_digest(second.at("digest").get<std::string>()) + " (no platform))");
+          layout.path() + ": index.json: no image for linux/amd64 (there are: " +
+              short_digest(first.at("digest").get<std::string>()) + " (no platform), " +
+              short_digest(second.at("digest").get<std::string>()) + " (no platform))");
 }
 
 TEST_CASE("an oci layout's digest names a manifest or an index, nested or not", "[oci]") {
     Layout layout;
     Json amd64 = layout.files.add_image("amd64");
     Json arm64 = layout.files.add_image("arm64");
-    Json index = layout.files.add_index({hpc::test::with_platform(amd64, "amd64"), hpc::test::with_platform(arm64, "arm64")});
+    Json index =
+        layout.files.add_index({hpc::test::with_platform(amd64, "amd64"), hpc::test::with_platform(arm64, "arm64")});
     Json other = layout.files.add_image("amd64", true);
     layout.files.set_index_json({hpc::test::with_tag(index, "multi"), hpc::test::with_tag(other, "single")});
 
@@ -204,7 +210,8 @@ TEST_CASE("an index or manifest without a media type is known by its content", "
     untyped_index.erase("mediaType");
     layout.files.set_index_json({untyped_index});
     CHECK(layout.read().manifest_digest == untyped_manifest.at("digest"));
-    CHECK(layout.read("@" + untyped_manifest.at("digest").get<std::string>()).manifest_digest == untyped_manifest.at("digest"));
+    CHECK(layout.read("@" + untyped_manifest.at("digest").get<std::string>()).manifest_digest ==
+          untyped_manifest.at("digest"));
 }
 
 TEST_CASE("indexes nested deeper than four are refused", "[oci]") {
@@ -232,8 +239,8 @@ TEST_CASE("a missing or wrong oci layout path is refused", "[oci]") {
           file + ": not a directory (an oci: source is an OCI image layout)");
     std::string empty = root.path() + "/empty";
     ::mkdir(empty.c_str(), 0755);
-    CHECK(error_message([&] { ImageSource::open(parse_source("oci:" + empty))->read_image("amd64"); }, ExitCode::data) ==
-          empty + ": not an OCI image layout (no index.json)");
+    CHECK(error_message([&] { ImageSource::open(parse_source("oci:" + empty))->read_image("amd64"); },
+                        ExitCode::data) == empty + ": not an OCI image layout (no index.json)");
 }
 
 TEST_CASE("broken JSON in an oci layout is named with its file", "[oci]") {
@@ -243,14 +250,18 @@ TEST_CASE("broken JSON in an oci layout is named with its file", "[oci]") {
     layout.files.files["index.json"] = "[]";
     CHECK(layout.failure() == layout.path() + ": index.json: not a JSON object");
     layout.files.files["index.json"] = R"({"schemaVersion":2})";
-    CHECK(layout.failure() == layout.path() + ": index.json: neither an image manifest (no config) nor an index (no manifests)");
+    CHECK(layout.failure() ==
+          layout.path() + ": index.json: neither an image manifest (no config) nor an index (no manifests)");
     layout.files.files["index.json"] = R"({"schemaVersion":2,"manifests":[{"mediaType":"x","size":1}]})";
     CHECK(layout.failure() == layout.path() + ": index.json: manifests[0]: no digest");
-    layout.files.files["index.json"] = R"({"schemaVersion":2,"manifests":[{"digest":"sha256:../../etc/passwd","size":1}]})";
-    CHECK(layout.failure() == layout.path() +
-                                  ": index.json: manifests[0]: digest 'sha256:../../etc/passwd' is not sha256:<64 hex> or sha512:<128 hex>");
-    layout.files.files["index.json"] = R"({"schemaVersion":2,"manifests":[{"digest":"sha256:)" + std::string(64, 'a') +
-                                       R"(","size":-1}]})";
+    layout.files.files["index.json"] =
+        R"({"schemaVersion":2,"manifests":[{"digest":"sha256:../../etc/passwd","size":1}]})";
+    CHECK(
+        layout.failure() ==
+        layout.path() +
+            ": index.json: manifests[0]: digest 'sha256:../../etc/passwd' is not sha256:<64 hex> or sha512:<128 hex>");
+    layout.files.files["index.json"] =
+        R"({"schemaVersion":2,"manifests":[{"digest":"sha256:)" + std::string(64, 'a') + R"(","size":-1}]})";
     CHECK(layout.failure() == layout.path() + ": index.json: manifests[0]: size is not a non-negative integer");
     layout.files.files["index.json"] = R"({"schemaVersion":3,"manifests":[]})";
     CHECK(layout.failure() == layout.path() + ": index.json: schemaVersion is not 2");
@@ -264,22 +275,26 @@ TEST_CASE("unknown media types in an oci layout are refused by name", "[oci]") {
     Json artifact = manifest;
     artifact["mediaType"] = "application/vnd.example.thing";
     layout.files.set_index_json({artifact});
-    CHECK(layout.failure() == layout.path() + ": blob " + short_manifest +
-                                  ": unknown media type 'application/vnd.example.thing' (not an image manifest or index)");
+    CHECK(layout.failure() ==
+          layout.path() + ": blob " + short_manifest +
+              ": unknown media type 'application/vnd.example.thing' (not an image manifest or index)");
 
-    Json odd_layer = layout.edited(manifest, [](Json& document) { document["layers"][0]["mediaType"] = "application/x-tar"; });
+    Json odd_layer =
+        layout.edited(manifest, [](Json& document) { document["layers"][0]["mediaType"] = "application/x-tar"; });
     layout.files.set_index_json({odd_layer});
     CHECK(layout.failure() == layout.path() + ": manifest " + short_digest(odd_layer.at("digest").get<std::string>()) +
                                   ": layers[0]: unknown media type 'application/x-tar' (not a layer hpc can apply)");
 
-    Json odd_config = layout.edited(manifest, [](Json& document) { document["config"]["mediaType"] = "application/json"; });
+    Json odd_config =
+        layout.edited(manifest, [](Json& document) { document["config"]["mediaType"] = "application/json"; });
     layout.files.set_index_json({odd_config});
     CHECK(layout.failure() == layout.path() + ": manifest " + short_digest(odd_config.at("digest").get<std::string>()) +
                                   ": config: unknown media type 'application/json' (not an image config)");
 
     Json no_config = layout.edited(manifest, [](Json& document) { document.erase("config"); });
     layout.files.set_index_json({no_config});
-    CHECK(layout.failure() == layout.path() + ": manifest " + short_digest(no_config.at("digest").get<std::string>()) + ": no config");
+    CHECK(layout.failure() ==
+          layout.path() + ": manifest " + short_digest(no_config.at("digest").get<std::string>()) + ": no config");
 }
 
 TEST_CASE("a manifest blob that does not match its digest is refused", "[oci]") {
@@ -289,11 +304,12 @@ TEST_CASE("a manifest blob that does not match its digest is refused", "[oci]") 
     std::string& stored = layout.files.files.at(hpc::test::blob_file(manifest));
     stored[stored.size() - 1] = ' ';  // the same size, another digest
     std::string digest = manifest.at("digest");
-    CHECK(layout.failure() == layout.path() + ": blob " + short_digest(digest) + ": digest mismatch (expected " + digest +
-                                  ", got " + hpc::test::sha256_of(stored) + ")");
+    CHECK(layout.failure() == layout.path() + ": blob " + short_digest(digest) + ": digest mismatch (expected " +
+                                  digest + ", got " + hpc::test::sha256_of(stored) + ")");
     stored += " ";
     CHECK(layout.failure() == layout.path() + ": blob " + short_digest(digest) + ": larger than the " +
-                                  std::to_string(manifest.at("size").get<std::size_t>()) + " bytes its descriptor gives");
+                                  std::to_string(manifest.at("size").get<std::size_t>()) +
+                                  " bytes its descriptor gives");
 }
 
 TEST_CASE("a missing blob and a blob of the wrong size are refused", "[oci]") {
@@ -303,8 +319,8 @@ TEST_CASE("a missing blob and a blob of the wrong size are refused", "[oci]") {
     wrong_size["size"] = manifest.at("size").get<std::size_t>() + 5;
     layout.files.set_index_json({wrong_size});
     std::string digest = manifest.at("digest");
-    CHECK(layout.failure() == layout.path() + ": blob " + short_digest(digest) + ": truncated: " +
-                                  std::to_string(manifest.at("size").get<std::size_t>()) + " of " +
+    CHECK(layout.failure() == layout.path() + ": blob " + short_digest(digest) +
+                                  ": truncated: " + std::to_string(manifest.at("size").get<std::size_t>()) + " of " +
                                   std::to_string(wrong_size.at("size").get<std::size_t>()) + " bytes");
 
     Json config = manifest_of(layout.files, manifest)["config"];
@@ -313,9 +329,9 @@ TEST_CASE("a missing blob and a blob of the wrong size are refused", "[oci]") {
     hpc::test::TempDir root("hpc-oci");
     layout.files.write_directory(root.path() + "/l");
     CHECK(error_message([&] { ImageSource::open(parse_source("oci:" + root.path() + "/l"))->read_image("amd64"); },
-                        ExitCode::data) ==
-          root.path() + "/l: blob " + short_digest(config.at("digest").get<std::string>()) + ": not in the layout (" +
-              hpc::test::blob_file(config) + ")");
+                        ExitCode::data) == root.path() + "/l: blob " +
+                                               short_digest(config.at("digest").get<std::string>()) +
+                                               ": not in the layout (" + hpc::test::blob_file(config) + ")");
 }
 
 TEST_CASE("a truncated or altered layer fails while it streams", "[oci]") {
@@ -336,7 +352,8 @@ TEST_CASE("a truncated or altered layer fails while it streams", "[oci]") {
     bytes[600] = static_cast<char>(bytes[600] ^ 1);
     hpc::test::write_host_file(file, bytes);
     CHECK(error_message([&] { read_layer(*source, layer); }, ExitCode::data)
-              .starts_with(layout.path() + ": blob " + short_digest(layer.descriptor.digest) + ": digest mismatch (expected "));
+              .starts_with(layout.path() + ": blob " + short_digest(layer.descriptor.digest) +
+                           ": digest mismatch (expected "));
 }
 
 TEST_CASE("a blob that is a link or no regular file is refused", "[oci]") {
@@ -371,10 +388,13 @@ TEST_CASE("an oci layout's config of wrong types is refused by field", "[oci]") 
     };
     CHECK(failure_of(R"({"os":"linux"})") == "no architecture");
     CHECK(failure_of(R"({"architecture":"amd64"})") == "no os");
-    CHECK(failure_of(R"({"architecture":"amd64","os":"linux","config":{"Env":"PATH=/bin"}})") == "config: Env is not an array");
-    CHECK(failure_of(R"({"architecture":"amd64","os":"linux","config":{"Cmd":[1]}})") == "config: Cmd is not an array of strings");
+    CHECK(failure_of(R"({"architecture":"amd64","os":"linux","config":{"Env":"PATH=/bin"}})") ==
+          "config: Env is not an array");
+    CHECK(failure_of(R"({"architecture":"amd64","os":"linux","config":{"Cmd":[1]}})") ==
+          "config: Cmd is not an array of strings");
     CHECK(failure_of(R"({"architecture":"amd64","os":"linux","config":{"User":0}})") == "config: User is not a string");
-    CHECK(failure_of(R"({"architecture":"amd64","os":"linux","config":{"Labels":{"a":1}}})") == "config: Labels: 'a' is not a string");
+    CHECK(failure_of(R"({"architecture":"amd64","os":"linux","config":{"Labels":{"a":1}}})") ==
+          "config: Labels: 'a' is not a string");
     CHECK(failure_of(R"({"architecture":"amd64","os":"linux","config":[]})") == "config is not a JSON object");
     CHECK(failure_of(R"({"architecture":"amd64","os":"linux","rootfs":{"diff_ids":["sha256:x"]}})") ==
           "rootfs: diff_ids: 'sha256:x' is not a valid digest");

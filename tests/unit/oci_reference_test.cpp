@@ -85,8 +85,9 @@ TEST_CASE("malformed oci sources are usage errors naming the source", "[oci]") {
           "'oci-archive:x.tar:': nothing after the ':' that ends the path");
     CHECK(error_message([] { parse_source("oci:dir@sha256:abc"); }) ==
           "'oci:dir@sha256:abc': 'sha256:abc' is not sha256:<64 lower-case hex> or sha512:<128>");
-    CHECK(error_message([] { parse_source("oci:dir@sha256:" + std::string(64, 'A')); })
-              .find("is not sha256:<64 lower-case hex>") != std::string::npos);
+    CHECK(error_message([] {
+              parse_source("oci:dir@sha256:" + std::string(64, 'A'));
+          }).find("is not sha256:<64 lower-case hex>") != std::string::npos);
     CHECK(error_message([] { parse_source("oci:dir@sha256:../../etc"); }).find("is not sha256:") != std::string::npos);
     CHECK(error_message([] { parse_source("docker-archive:x.tar:@one"); }) ==
           "'docker-archive:x.tar:@one': '@one' is neither NAME:TAG nor @N (an image's place in manifest.json)");
