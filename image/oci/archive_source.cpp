@@ -4,6 +4,7 @@
 #include "image/oci/checked_blob_stream.hpp"
 #include "image/oci/image_index.hpp"
 #include "image/oci/image_sources.hpp"
+#include "image/oci/json_document.hpp"
 #include "image/oci/tar_archive.hpp"
 
 #include "common/error.hpp"
@@ -13,17 +14,17 @@ namespace {
 
 class OciArchiveSource final : public ImageSource, public BlobStore {
 public:
-    explicit OciArchiveSource(const SourceReference& reference) : reference_(reference), archive_(reference.path) {}
+    // index.json is read when the archive is opened: a tar without one is no layout's.
+    explicit OciArchiveSource(const SourceReference& reference)
+        : reference_(reference), archive_(reference.path), index_json_(read_index()) {}
 
-    Image read_image(const std::string& architecture) override { return read_layout_image(*this, reference_, architecture); }
+    Image read_image(const std::string& architecture) override {
+        return read_layout_image(*this, reference_, architecture);
+    }
     std::unique_ptr<BlobStream> open_layer(const Layer& layer) override { return open_blob(layer.descriptor); }
 
     const std::string& where() const override { return reference_.path; }
-    std::string read_index_json() override {
-        const TarMember* index = archive_.find("index.json");
-        if (!index) throw Error(ExitCode::data, reference_.path + ": not an OCI image layout's tar (no index.json)");
-        return archive_.read_member(*index, max_json_bytes);
-    }
+    std::string read_index_json() override { return index_json_; }
     std::unique_ptr<BlobStream> open_blob(const Descriptor& descriptor) override {
         std::string path;
         try {
@@ -39,8 +40,15 @@ public:
     }
 
 private:
+    std::string read_index() const {
+        const TarMember* index = archive_.find("index.json");
+        if (!index) throw Error(ExitCode::data, reference_.path + ": not an OCI image layout's tar (no index.json)");
+        return archive_.read_member(*index, max_json_bytes);
+    }
+
     SourceReference reference_;
     TarArchive archive_;
+    std::string index_json_;
 };
 
 }  // namespace

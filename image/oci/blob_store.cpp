@@ -3,6 +3,7 @@
 #include "common/error.hpp"
 #include "image/oci/checked_blob_stream.hpp"
 #include "image/oci/digest_text.hpp"
+#include "image/oci/json_document.hpp"
 #include "image/oci/message_text.hpp"
 
 namespace hpc::image::oci {
@@ -21,7 +22,15 @@ std::string read_json_blob(BlobStore& store, const Descriptor& descriptor) {
                                         std::to_string(descriptor.size) + " bytes, more than the " +
                                         std::to_string(max_json_bytes) + " a JSON document may have");
     auto stream = store.open_blob(descriptor);
-    return read_whole_blob(*stream, descriptor, store.where(), max_json_bytes);
+    std::string bytes(static_cast<std::size_t>(descriptor.size), '\0');
+    std::size_t have = 0;
+    while (have < bytes.size()) {
+        std::size_t got = stream->read(bytes.data() + have, bytes.size() - have);
+        if (got == 0) break;  // not before the end: the stream throws "truncated" first
+        have += got;
+    }
+    stream->finish();
+    return bytes;
 }
 
 }  // namespace hpc::image::oci

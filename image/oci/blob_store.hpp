@@ -16,7 +16,7 @@ public:
     virtual ~BlobStore() = default;
     // The layout's directory or the archive, as the user named it: every message starts with it.
     virtual const std::string& where() const = 0;
-    // index.json, at most max_json_bytes.
+    // index.json (at most max_json_bytes), read when the store was opened.
     virtual std::string read_index_json() = 0;
     // The blob `descriptor` names, checked against it as it streams. Throws hpc::Error(data)
     // naming the blob when the store has no such blob, or it is no regular file.

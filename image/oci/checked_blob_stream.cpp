@@ -11,7 +11,8 @@ namespace {
 
 std::string_view algorithm_of(const Descriptor& descriptor, const std::string& where) {
     auto parts = split_digest(descriptor.digest);
-    if (!parts) throw Error(ExitCode::data, where + ": blob " + quoted_text(descriptor.digest) + ": not a valid digest");
+    if (!parts)
+        throw Error(ExitCode::data, where + ": blob " + quoted_text(descriptor.digest) + ": not a valid digest");
     return parts->algorithm;
 }
 
@@ -54,8 +55,7 @@ void CheckedBlobStream::check_end() {
     if (position_ < descriptor_.size)
         fail("truncated: " + std::to_string(position_) + " of " + std::to_string(descriptor_.size) + " bytes");
     std::string actual = hasher_.digest();
-    if (actual != descriptor_.digest)
-        fail("digest mismatch (expected " + descriptor_.digest + ", got " + actual + ")");
+    if (actual != descriptor_.digest) fail("digest mismatch (expected " + descriptor_.digest + ", got " + actual + ")");
     ended_ = true;
 }
 
@@ -63,23 +63,6 @@ void CheckedBlobStream::finish() {
     std::array<char, 64 * 1024> scratch{};
     while (read(scratch.data(), scratch.size()) != 0) {
     }
-}
-
-std::string read_whole_blob(BlobStream& stream, const Descriptor& descriptor, const std::string& where,
-                            std::size_t max_bytes) {
-    if (descriptor.size > max_bytes)
-        throw Error(ExitCode::data, where + ": blob " + short_digest(descriptor.digest) + ": " +
-                                        std::to_string(descriptor.size) + " bytes, more than the " +
-                                        std::to_string(max_bytes) + " a JSON document may have");
-    std::string bytes(static_cast<std::size_t>(descriptor.size), '\0');
-    std::size_t have = 0;
-    while (have < bytes.size()) {
-        std::size_t got = stream.read(bytes.data() + have, bytes.size() - have);
-        if (got == 0) break;  // the stream has thrown unless the size was right
-        have += got;
-    }
-    stream.finish();
-    return bytes;
 }
 
 }  // namespace hpc::image::oci

@@ -37,13 +37,4 @@ private:
     std::optional<std::string> failure_;  // the first failure, thrown again by any later read
 };
 
-// The whole of a small blob (an index, a manifest, a config), checked like any other: at most
-// `max_bytes`, which its descriptor's size is held to before anything is read.
-std::string read_whole_blob(BlobStream& stream, const Descriptor& descriptor, const std::string& where,
-                            std::size_t max_bytes);
-
-// The most a JSON document of an image may have (index, manifest, config, manifest.json):
-// real ones are kilobytes; the bound keeps a hostile one from costing memory.
-constexpr std::size_t max_json_bytes = 4 * 1024 * 1024;
-
 }  // namespace hpc::image::oci

@@ -11,7 +11,8 @@ Descriptor parse_descriptor(const Json& value, const std::string& context) {
     descriptor.media_type = string_member(value, "mediaType", context);
     descriptor.digest = string_member(value, "digest", context, true);
     if (!is_valid_digest(descriptor.digest))
-        bad_document(context, "digest " + quoted_text(descriptor.digest) + " is not sha256:<64 hex> or sha512:<128 hex>");
+        bad_document(context,
+                     "digest " + quoted_text(descriptor.digest) + " is not sha256:<64 hex> or sha512:<128 hex>");
     const Json* size = member(value, "size");
     if (!size) bad_document(context, "no size");
     // nlohmann keeps a non-negative integer as unsigned: a negative, fractional or textual size is refused.

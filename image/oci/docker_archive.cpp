@@ -35,7 +35,8 @@ std::vector<ArchivedImage> parse_manifest_json(std::string_view bytes, const std
     Json document = parse_json(bytes, context);
     if (!document.is_array()) bad_document(context, "not a JSON array");
     if (document.size() > max_entries)
-        bad_document(context, "lists " + std::to_string(document.size()) + " images, more than " + std::to_string(max_entries));
+        bad_document(context,
+                     "lists " + std::to_string(document.size()) + " images, more than " + std::to_string(max_entries));
     std::vector<ArchivedImage> images;
     for (std::size_t i = 0; i < document.size(); ++i) {
         std::string entry_context = context + "[" + std::to_string(i) + "]";
@@ -75,24 +76,28 @@ std::string listed_images(const std::vector<ArchivedImage>& images) {
     return text;
 }
 
-const ArchivedImage& choose_image(const std::vector<ArchivedImage>& images, const std::string& ref, const std::string& context) {
+const ArchivedImage& choose_image(const std::vector<ArchivedImage>& images, const std::string& ref,
+                                  const std::string& context) {
     if (images.empty()) throw Error(ExitCode::data, context + ": lists no image");
     if (ref.empty()) {
         if (images.size() == 1) return images.front();
         throw Error(ExitCode::no_input, context + ": holds " + std::to_string(images.size()) +
-                                            " images; name one as FILE:NAME:TAG or FILE:@N (" + listed_images(images) + ")");
+                                            " images; name one as FILE:NAME:TAG or FILE:@N (" + listed_images(images) +
+                                            ")");
     }
     if (ref.starts_with('@')) {
         std::size_t index = 0;
         auto [end, error] = std::from_chars(ref.data() + 1, ref.data() + ref.size(), index);
         if (error == std::errc() && end == ref.data() + ref.size() && index < images.size()) return images[index];
-        throw Error(ExitCode::no_input, context + ": no image " + quoted_text(ref) + " (" + listed_images(images) + ")");
+        throw Error(ExitCode::no_input,
+                    context + ": no image " + quoted_text(ref) + " (" + listed_images(images) + ")");
     }
     std::string wanted = normal_reference(ref);
     for (const ArchivedImage& image : images)
         for (const std::string& tag : image.repo_tags)
             if (normal_reference(tag) == wanted) return image;
-    throw Error(ExitCode::no_input, context + ": no image tagged " + quoted_text(ref) + " (" + listed_images(images) + ")");
+    throw Error(ExitCode::no_input,
+                context + ": no image tagged " + quoted_text(ref) + " (" + listed_images(images) + ")");
 }
 
 // The digest a member's name gives: "blobs/ALG/HEX" (an OCI layout inside, as Docker 25 saves),
@@ -123,13 +128,21 @@ Compression sniff_compression(ByteReader& reader) {
         have += got;
     }
     if (have >= 2 && magic[0] == 0x1f && magic[1] == 0x8b) return Compression::gzip;
-    if (have == 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd) return Compression::zstd;
+    if (have == 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd)
+        return Compression::zstd;
     return Compression::none;
 }
 
 class DockerArchiveSource final : public ImageSource {
 public:
-    explicit DockerArchiveSource(const SourceReference& reference) : reference_(reference), archive_(reference.path) {}
+    // manifest.json is read when the archive is opened: a tar without one is no docker save.
+    explicit DockerArchiveSource(const SourceReference& reference)
+        : reference_(reference),
+          archive_(reference.path),
+          listing_(archive_.read_member(member("manifest.json", "member"), max_json_bytes)) {}
+
+    // A docker save's images are of one platform each; the caller compares the config's
+    // architecture with the one it wants.
 
     Image read_image(const std::string& architecture) override;
     std::unique_ptr<BlobStream> open_layer(const Layer& layer) override;
@@ -141,12 +154,14 @@ private:
 
     SourceReference reference_;
     TarArchive archive_;
+    std::string listing_;  // manifest.json
 };
 
 const TarMember& DockerArchiveSource::member(const std::string& name, std::string_view what) const {
     const TarMember* found = archive_.find(name);
     if (!found)
-        throw Error(ExitCode::data, reference_.path + ": " + std::string(what) + " " + quoted_text(name) + ": not in the archive");
+        throw Error(ExitCode::data,
+                    reference_.path + ": " + std::string(what) + " " + quoted_text(name) + ": not in the archive");
     return *found;
 }
 
@@ -158,12 +173,13 @@ std::string DockerArchiveSource::read_config(const std::string& name, std::strin
     auto named = digest_in_name(config.name, ".json");
     digest = digest_of(bytes, named ? split_digest(*named)->algorithm : "sha256");
     if (named && *named != digest)
-        throw Error(ExitCode::data, reference_.path + ": config " + quoted_text(name) + ": digest mismatch (expected " + *named +
-                                        ", got " + digest + ")");
+        throw Error(ExitCode::data, reference_.path + ": config " + quoted_text(name) + ": digest mismatch (expected " +
+                                        *named + ", got " + digest + ")");
     return bytes;
 }
 
-Layer DockerArchiveSource::layer_of(const std::string& name, std::size_t index, const std::vector<std::string>& diff_ids) const {
+Layer DockerArchiveSource::layer_of(const std::string& name, std::size_t index,
+                                    const std::vector<std::string>& diff_ids) const {
     const TarMember& file = member(name, "layer");
     Layer layer;
     layer.compression = sniff_compression(*archive_.open_member(file));
@@ -176,33 +192,32 @@ Layer DockerArchiveSource::layer_of(const std::string& name, std::size_t index, 
         layer.descriptor.digest = diff_ids[index];
     } else {
         // A diff id is the digest of the uncompressed tar: it says nothing of compressed bytes.
-        throw Error(ExitCode::data, reference_.path + ": layer " + quoted_text(name) +
-                                        " is compressed and not named by its digest: there is nothing to check it against");
+        throw Error(ExitCode::data,
+                    reference_.path + ": layer " + quoted_text(name) +
+                        " is compressed and not named by its digest: there is nothing to check it against");
     }
     return layer;
 }
 
 Image DockerArchiveSource::read_image(const std::string&) {
     std::string manifest_context = reference_.path + ": manifest.json";
-    std::string listing = archive_.read_member(member("manifest.json", "member"), max_json_bytes);
-    std::vector<ArchivedImage> images = parse_manifest_json(listing, manifest_context);
+    std::vector<ArchivedImage> images = parse_manifest_json(listing_, manifest_context);
     const ArchivedImage& chosen = choose_image(images, reference_.tag, manifest_context);
 
     Image image;
     std::string config_digest;
     image.config_json = read_config(chosen.config, config_digest);
-    ImageConfig config = parse_image_config(image.config_json, reference_.path + ": config " + short_digest(config_digest));
+    ImageConfig config =
+        parse_image_config(image.config_json, reference_.path + ": config " + short_digest(config_digest));
     if (config.diff_ids.size() != chosen.layers.size())
         throw Error(ExitCode::data, reference_.path + ": config " + short_digest(config_digest) + ": " +
                                         std::to_string(config.diff_ids.size()) + " diff_ids for the " +
                                         std::to_string(chosen.layers.size()) + " layers manifest.json lists");
-    for (std::size_t i = 0; i < chosen.layers.size(); ++i) image.layers.push_back(layer_of(chosen.layers[i], i, config.diff_ids));
+    for (std::size_t i = 0; i < chosen.layers.size(); ++i)
+        image.layers.push_back(layer_of(chosen.layers[i], i, config.diff_ids));
     image.manifest_json = chosen.entry.dump();
     image.manifest_digest = digest_of(image.manifest_json);
-    image.architecture = std::move(config.architecture);
-    image.os = std::move(config.os);
-    image.variant = std::move(config.variant);
-    image.run = std::move(config.run);
+    take_config(image, std::move(config));
     return image;
 }
 

@@ -18,7 +18,8 @@ std::vector<std::pair<std::string, std::string>> parse_labels(const Json& run, c
     const Json* labels = member(run, "Labels");
     if (!labels) return {};
     if (!labels->is_object()) bad_document(context, "Labels is not a JSON object");
-    if (labels->size() > max_strings) bad_document(context, "Labels has more than " + std::to_string(max_strings) + " entries");
+    if (labels->size() > max_strings)
+        bad_document(context, "Labels has more than " + std::to_string(max_strings) + " entries");
     // nlohmann's object keeps its keys sorted: the pairs come out by name, as RunConfig says.
     std::vector<std::pair<std::string, std::string>> sorted;
     for (const auto& [name, value] : labels->items()) {
@@ -50,7 +51,8 @@ std::vector<std::string> parse_diff_ids(const Json& document, const std::string&
     if (!rootfs->is_object()) bad_document(context, "rootfs is not a JSON object");
     std::vector<std::string> diff_ids = string_array_member(*rootfs, "diff_ids", rootfs_context, max_entries);
     for (const std::string& digest : diff_ids)
-        if (!is_valid_digest(digest)) bad_document(rootfs_context, "diff_ids: " + quoted_text(digest) + " is not a valid digest");
+        if (!is_valid_digest(digest))
+            bad_document(rootfs_context, "diff_ids: " + quoted_text(digest) + " is not a valid digest");
     return diff_ids;
 }
 
@@ -65,6 +67,13 @@ ImageConfig parse_image_config(std::string_view bytes, const std::string& contex
     config.run = parse_run_config(document, context);
     config.diff_ids = parse_diff_ids(document, context);
     return config;
+}
+
+void take_config(Image& image, ImageConfig config) {
+    image.architecture = std::move(config.architecture);
+    image.os = std::move(config.os);
+    image.variant = std::move(config.variant);
+    image.run = std::move(config.run);
 }
 
 }  // namespace hpc::image::oci

@@ -21,4 +21,7 @@ struct ImageConfig {
 // "config" are empty.
 ImageConfig parse_image_config(std::string_view bytes, const std::string& context);
 
+// The image's platform and run config, from its config.
+void take_config(Image& image, ImageConfig config);
+
 }  // namespace hpc::image::oci

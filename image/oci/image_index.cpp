@@ -42,7 +42,8 @@ const IndexEntry& choose_by_tag(const std::vector<IndexEntry>& entries, const st
         for (const IndexEntry& entry : entries)
             if (entry.ref_name == tag) candidates.push_back(&entry);
         if (candidates.empty())
-            throw Error(ExitCode::no_input, context + ": no image tagged " + quoted_text(tag) + " (" + listed_tags(entries) + ")");
+            throw Error(ExitCode::no_input,
+                        context + ": no image tagged " + quoted_text(tag) + " (" + listed_tags(entries) + ")");
     } else {
         // Entries of one tag (or of none) are one image's platforms; entries of several tags are
         // several images, and choosing one is the user's to do.
@@ -93,10 +94,7 @@ Image LayoutWalk::image_of_manifest(const Descriptor& descriptor, std::string by
     ImageConfig config = parse_image_config(image.config_json, context("config", manifest.config));
     image.manifest_digest = digest_of(bytes);
     image.manifest_json = std::move(bytes);
-    image.architecture = std::move(config.architecture);
-    image.os = std::move(config.os);
-    image.variant = std::move(config.variant);
-    image.run = std::move(config.run);
+    take_config(image, std::move(config));
     image.layers = std::move(manifest.layers);
     return image;
 }
@@ -133,7 +131,8 @@ Image read_layout_image(BlobStore& store, const SourceReference& reference, cons
     if (kind_of_document(document, "", context) != DocumentKind::index) bad_document(context, "not an image index");
     std::vector<IndexEntry> entries = parse_index(document, context);
     LayoutWalk walk(store, architecture);
-    if (reference.digest.empty()) return walk.image_of(choose_by_tag(entries, reference.tag, architecture, context).descriptor, 0);
+    if (reference.digest.empty())
+        return walk.image_of(choose_by_tag(entries, reference.tag, architecture, context).descriptor, 0);
     auto found = walk.find_digest(entries, reference.digest, 0);
     if (!found) throw Error(ExitCode::no_input, context + ": no manifest or index " + reference.digest);
     return walk.image_of(*found, 0);

@@ -13,7 +13,8 @@ std::optional<Platform> parse_platform(const Json& entry, const std::string& con
     if (!value) return std::nullopt;
     if (!value->is_object()) bad_document(context, "platform is not a JSON object");
     std::string platform_context = context + ": platform";
-    return Platform{string_member(*value, "os", platform_context), string_member(*value, "architecture", platform_context),
+    return Platform{string_member(*value, "os", platform_context),
+                    string_member(*value, "architecture", platform_context),
                     string_member(*value, "variant", platform_context)};
 }
 
@@ -26,7 +27,8 @@ std::string parse_ref_name(const Json& entry, const std::string& context) {
 
 DocumentKind known_kind(std::string_view media_type, const std::string& context) {
     auto kind = document_kind(media_type);
-    if (!kind) bad_document(context, "unknown media type " + quoted_text(media_type) + " (not an image manifest or index)");
+    if (!kind)
+        bad_document(context, "unknown media type " + quoted_text(media_type) + " (not an image manifest or index)");
     return *kind;
 }
 

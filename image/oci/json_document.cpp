@@ -21,7 +21,8 @@ Json parse_json(std::string_view bytes, const std::string& context) {
         // nlohmann's text starts with "[json.exception.parse_error.101] "; the rest says where.
         std::string_view what = error.what();
         std::size_t bracket = what.find("] ");
-        bad_document(context, "invalid JSON: " + std::string(bracket == std::string_view::npos ? what : what.substr(bracket + 2)));
+        bad_document(context, "invalid JSON: " +
+                                  std::string(bracket == std::string_view::npos ? what : what.substr(bracket + 2)));
     }
     return document;
 }

@@ -15,6 +15,10 @@ namespace hpc::image::oci {
 
 using Json = nlohmann::json;
 
+// The most a JSON document of an image may have (index, manifest, config, manifest.json):
+// real ones are kilobytes; the bound keeps a hostile one from costing memory.
+constexpr std::size_t max_json_bytes = 4 * 1024 * 1024;
+
 [[noreturn]] void bad_document(const std::string& context, const std::string& cause);
 
 // The JSON document in `bytes`.
@@ -25,8 +29,7 @@ Json parse_json_object(std::string_view bytes, const std::string& context);
 // The member `key` of `object`, or null when it is absent or null.
 const Json* member(const Json& object, std::string_view key);
 // A string member; "" when absent or null and not `required`.
-std::string string_member(const Json& object, std::string_view key, const std::string& context,
-                          bool required = false);
+std::string string_member(const Json& object, std::string_view key, const std::string& context, bool required = false);
 // An array of strings, of at most `max_count`; empty when absent or null.
 std::vector<std::string> string_array_member(const Json& object, std::string_view key, const std::string& context,
                                              std::size_t max_count);

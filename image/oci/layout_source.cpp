@@ -5,6 +5,7 @@
 #include "image/oci/checked_blob_stream.hpp"
 #include "image/oci/image_index.hpp"
 #include "image/oci/image_sources.hpp"
+#include "image/oci/json_document.hpp"
 
 #include "common/error.hpp"
 #include "common/read_to_end.hpp"
@@ -23,11 +24,13 @@ class LayoutSource final : public ImageSource, public BlobStore {
 public:
     explicit LayoutSource(const SourceReference& reference);
 
-    Image read_image(const std::string& architecture) override { return read_layout_image(*this, reference_, architecture); }
+    Image read_image(const std::string& architecture) override {
+        return read_layout_image(*this, reference_, architecture);
+    }
     std::unique_ptr<BlobStream> open_layer(const Layer& layer) override { return open_blob(layer.descriptor); }
 
     const std::string& where() const override { return reference_.path; }
-    std::string read_index_json() override;
+    std::string read_index_json() override { return index_json_; }
     std::unique_ptr<BlobStream> open_blob(const Descriptor& descriptor) override;
 
 private:
@@ -35,9 +38,11 @@ private:
     // cannot be opened. O_NOFOLLOW: a blob is the layout's own file, not a link to elsewhere;
     // O_NONBLOCK: a FIFO planted as a blob opens at once, and is refused as no regular file.
     UniqueFd open_file(const std::string& relative) const;
+    std::string read_index() const;
 
     SourceReference reference_;
     UniqueFd directory_;
+    std::string index_json_;  // read when the layout is opened: a directory without one is no layout
 };
 
 LayoutSource::LayoutSource(const SourceReference& reference) : reference_(reference) {
@@ -47,18 +52,21 @@ LayoutSource::LayoutSource(const SourceReference& reference) : reference_(refere
             throw Error(ExitCode::data, reference_.path + ": not a directory (an oci: source is an OCI image layout)");
         throw_errno(reference_.path);
     }
+    index_json_ = read_index();
 }
 
 UniqueFd LayoutSource::open_file(const std::string& relative) const {
-    UniqueFd fd(::openat(directory_.get(), relative.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+    UniqueFd fd(
+        ::openat(directory_.get(), relative.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
     if (!fd) return fd;
     struct stat status {};
     if (::fstat(fd.get(), &status) != 0) throw_errno(reference_.path + ": " + relative);
-    if (!S_ISREG(status.st_mode)) throw Error(ExitCode::data, reference_.path + ": " + relative + ": not a regular file");
+    if (!S_ISREG(status.st_mode))
+        throw Error(ExitCode::data, reference_.path + ": " + relative + ": not a regular file");
     return fd;
 }
 
-std::string LayoutSource::read_index_json() {
+std::string LayoutSource::read_index() const {
     UniqueFd fd = open_file("index.json");
     if (!fd && errno == ENOENT)
         throw Error(ExitCode::data, reference_.path + ": not an OCI image layout (no index.json)");
@@ -66,7 +74,8 @@ std::string LayoutSource::read_index_json() {
     BoundedRead content = read_to_end(fd.get(), max_json_bytes);
     if (content.error) throw_errno(reference_.path + ": index.json", content.error);
     if (content.too_large)
-        throw Error(ExitCode::data, reference_.path + ": index.json: more than " + std::to_string(max_json_bytes) + " bytes");
+        throw Error(ExitCode::data,
+                    reference_.path + ": index.json: more than " + std::to_string(max_json_bytes) + " bytes");
     return std::move(content.bytes);
 }
 
@@ -82,11 +91,13 @@ std::unique_ptr<BlobStream> LayoutSource::open_blob(const Descriptor& descriptor
         int err = errno;
         std::string blob = reference_.path + ": blob " + short_digest(descriptor.digest) + ": ";
         // A blob the layout lacks, or a link in its place, is a broken image, not a missing input.
-        if (err == ENOENT || err == ENOTDIR) throw Error(ExitCode::data, blob + "not in the layout (" + path + ")", err);
+        if (err == ENOENT || err == ENOTDIR)
+            throw Error(ExitCode::data, blob + "not in the layout (" + path + ")", err);
         if (err == ELOOP) throw Error(ExitCode::data, blob + path + " is a symbolic link, not a regular file", err);
         throw_errno(blob + path, err);
     }
-    return std::make_unique<CheckedBlobStream>(std::make_unique<FileReader>(std::move(fd)), descriptor, reference_.path);
+    return std::make_unique<CheckedBlobStream>(std::make_unique<FileReader>(std::move(fd)), descriptor,
+                                               reference_.path);
 }
 
 }  // namespace

@@ -51,12 +51,12 @@ std::string_view media_type_name(DocumentKind kind) {
 
 std::string_view docker_layer_media_type(Compression compression) {
     switch (compression) {
-    case Compression::gzip:
-        return "application/vnd.docker.image.rootfs.diff.tar.gzip";
-    case Compression::zstd:
-        return "application/vnd.docker.image.rootfs.diff.tar.zst";
-    case Compression::none:
-        break;
+        case Compression::gzip:
+            return "application/vnd.docker.image.rootfs.diff.tar.gzip";
+        case Compression::zstd:
+            return "application/vnd.docker.image.rootfs.diff.tar.zst";
+        case Compression::none:
+            break;
     }
     return "application/vnd.docker.image.rootfs.diff.tar";
 }

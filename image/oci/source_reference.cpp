@@ -37,8 +37,8 @@ const TransportName* transport_of(std::string_view source) {
 }
 
 bool is_algorithm_word(std::string_view word) {
-    return !word.empty() &&
-           std::all_of(word.begin(), word.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); });
+    return !word.empty() && std::all_of(word.begin(), word.end(),
+                                        [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); });
 }
 
 // "PATH@ALG:HEX": an '@' before the first ':' followed by an algorithm's name. A path with an
@@ -58,7 +58,8 @@ bool split_digest_reference(std::string_view rest, SourceReference& reference) {
 bool is_oci_source(std::string_view source) { return transport_of(source) != nullptr; }
 
 bool is_oci_agent(std::string_view agent) {
-    return std::any_of(transports.begin(), transports.end(), [&](const TransportName& entry) { return entry.name == agent; });
+    return std::any_of(transports.begin(), transports.end(),
+                       [&](const TransportName& entry) { return entry.name == agent; });
 }
 
 SourceReference parse_source(std::string_view source) {
@@ -84,7 +85,8 @@ SourceReference parse_source(std::string_view source) {
     if (!layout && reference.tag.starts_with('@')) {
         std::string_view number = std::string_view(reference.tag).substr(1);
         if (number.empty() || !std::all_of(number.begin(), number.end(), [](char c) { return c >= '0' && c <= '9'; }))
-            malformed(source, quoted_text(reference.tag) + " is neither NAME:TAG nor @N (an image's place in manifest.json)");
+            malformed(source,
+                      quoted_text(reference.tag) + " is neither NAME:TAG nor @N (an image's place in manifest.json)");
     }
     return reference;
 }

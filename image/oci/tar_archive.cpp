@@ -32,18 +32,22 @@ bool is_regular_file(archive_entry* entry) {
     return !archive_entry_hardlink(entry) && archive_entry_filetype(entry) == AE_IFREG;
 }
 
+// Reads through a descriptor of its own (a dup: the same open file, read with pread), so that it
+// may outlive the TarArchive that made it.
 class MemberReader final : public ByteReader {
 public:
-    MemberReader(int fd, uint64_t file_size, const std::string& path, const std::string& name)
-        : pass_(fd, file_size, path) {
+    MemberReader(UniqueFd fd, uint64_t file_size, const std::string& path, const std::string& name)
+        : fd_(std::move(fd)), pass_(fd_.get(), file_size, path) {
         while (archive_entry* entry = pass_.next())
             if (is_regular_file(entry) && normal_member_name(pathname(entry)) == name) return;
         // The headers were read once already; a member gone now means the file changed.
-        throw Error(ExitCode::data, path + ": member " + quoted_text(name) + " is gone (the file changed while hpc read it)");
+        throw Error(ExitCode::data,
+                    path + ": member " + quoted_text(name) + " is gone (the file changed while hpc read it)");
     }
     std::size_t read_some(void* buffer, std::size_t size) override { return pass_.read(buffer, size); }
 
 private:
+    UniqueFd fd_;
     TarPass pass_;
 };
 
@@ -100,15 +104,16 @@ void TarArchive::read_headers() {
         if (files_.count(name) || links_.count(name) || symlinks.count(name))
             throw Error(ExitCode::data, path_ + ": member " + quoted_text(name) + " is in the archive twice");
         if (is_file)
-            files_.emplace(name, TarMember{name, static_cast<uint64_t>(std::max<la_int64_t>(archive_entry_size(entry), 0))});
+            files_.emplace(name,
+                           TarMember{name, static_cast<uint64_t>(std::max<la_int64_t>(archive_entry_size(entry), 0))});
         else if (hardlink)
             links_.emplace(name, normal_member_name(hardlink));  // a hard link's target is named from the root
         else
             symlinks.emplace(name, symlink);
     }
     for (const auto& [name, target] : symlinks) {
-        std::string resolved = target.starts_with('/') ? normal_member_name(target)
-                                                       : normal_member_name(parent_of(name) + "/" + target);
+        std::string resolved =
+            target.starts_with('/') ? normal_member_name(target) : normal_member_name(parent_of(name) + "/" + target);
         links_.emplace(name, resolved);
     }
 }
@@ -131,7 +136,9 @@ std::vector<std::string> TarArchive::names() const {
 }
 
 std::unique_ptr<ByteReader> TarArchive::open_member(const TarMember& member) const {
-    return std::make_unique<MemberReader>(fd_.get(), file_size_, path_, member.name);
+    UniqueFd copy(::fcntl(fd_.get(), F_DUPFD_CLOEXEC, 0));
+    if (!copy) throw_errno(path_ + ": dup");
+    return std::make_unique<MemberReader>(std::move(copy), file_size_, path_, member.name);
 }
 
 std::string TarArchive::read_member(const TarMember& member, std::size_t max_bytes) const {
@@ -145,7 +152,9 @@ std::string TarArchive::read_member(const TarMember& member, std::size_t max_byt
         std::size_t have = 0;
         while (have < bytes.size()) {
             std::size_t got = reader->read_some(bytes.data() + have, bytes.size() - have);
-            if (got == 0) throw Error(ExitCode::data, "truncated: " + std::to_string(have) + " of " + std::to_string(bytes.size()) + " bytes");
+            if (got == 0)
+                throw Error(ExitCode::data,
+                            "truncated: " + std::to_string(have) + " of " + std::to_string(bytes.size()) + " bytes");
             have += got;
         }
     } catch (const Error& error) {

@@ -39,7 +39,8 @@ public:
     // The names of the archive's regular files, for messages.
     std::vector<std::string> names() const;
 
-    // The member's bytes, read independently of any other reader. Its read_some throws
+    // The member's bytes, read independently of any other reader, through a descriptor of the
+    // reader's own (it may outlive the archive). Its read_some throws
     // hpc::Error(data) with libarchive's words when the archive is truncated or corrupt.
     std::unique_ptr<ByteReader> open_member(const TarMember& member) const;
     // The whole member, of at most `max_bytes` (hpc::Error(data) naming it otherwise).
@@ -51,8 +52,8 @@ private:
     std::string path_;
     UniqueFd fd_;
     uint64_t file_size_ = 0;
-    std::map<std::string, TarMember, std::less<>> files_;        // regular files by name
-    std::map<std::string, std::string, std::less<>> links_;      // a link's name -> a file's name
+    std::map<std::string, TarMember, std::less<>> files_;    // regular files by name
+    std::map<std::string, std::string, std::less<>> links_;  // a link's name -> a file's name
 };
 
 // `name` as a member's name is compared: "./a//b" is "a/b"; empty when it leaves the archive's

@@ -24,9 +24,9 @@ TarPass::TarPass(int fd, uint64_t file_size, std::string path)
     archive_read_set_read_callback(handle_, read_callback);
     archive_read_set_skip_callback(handle_, skip_callback);
     if (archive_read_open1(handle_) != ARCHIVE_OK) {
-        std::string cause = archive_error_string(handle_) ? archive_error_string(handle_) : "cannot be read";
+        std::string cause = archive_error_string(handle_) ? archive_error_string(handle_) : "unreadable";
         archive_read_free(handle_);
-        throw Error(ExitCode::data, path_ + ": not a tar archive (" + cause + ")");
+        throw Error(ExitCode::data, path_ + ": reading the tar: " + cause);
     }
 }
 
@@ -74,7 +74,8 @@ archive_entry* TarPass::next() {
 
 std::size_t TarPass::read(void* buffer, std::size_t size) {
     la_ssize_t got = archive_read_data(handle_, buffer, size);
-    if (got < 0) throw Error(ExitCode::data, archive_error_string(handle_) ? archive_error_string(handle_) : "unreadable");
+    if (got < 0)
+        throw Error(ExitCode::data, archive_error_string(handle_) ? archive_error_string(handle_) : "unreadable");
     return static_cast<std::size_t>(got);
 }
 

@@ -17,7 +17,8 @@ namespace hpc::image::oci {
 class TarPass {
 public:
     // `fd` must outlive the pass; `path` names the file in messages. Throws hpc::Error(data)
-    // when the file is no tar (or no gzip- or zstd-compressed one).
+    // "<path>: reading the tar: <libarchive's words>" for a file that is no tar (nor a gzip- or
+    // zstd-compressed one), or a truncated one.
     TarPass(int fd, uint64_t file_size, std::string path);
     ~TarPass();
     TarPass(const TarPass&) = delete;
