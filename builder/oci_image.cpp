@@ -33,15 +33,29 @@ void make_directory(const std::string& path) {
 
 std::string host_oci_architecture() { return image::sif_arch_name(image::host_sif_arch()); }
 
-WrittenOciImage write_oci_image(const OciImageSource& source, const std::string& work, int fd,
-                                           uint64_t offset, const image::SquashfsWriteOptions& options,
-                                           const std::function<void(const std::string&)>& notice) {
+namespace {
+
+// An index chose the platform already; a lone manifest (a docker-archive's always) may be for
+// another machine, which only running it would otherwise tell.
+void check_architecture(const OciImageSource& source, const image::oci::Image& image, const OciImageHooks& hooks) {
+    std::string wanted = source.architecture.empty() ? host_oci_architecture() : source.architecture;
+    if (image.architecture.empty() || image.architecture == wanted) return;
+    if (!source.architecture.empty())
+        throw Error(ExitCode::no_input, "the image is for " + image.architecture + ", not " + wanted + " (--arch)");
+    if (hooks.warn) hooks.warn(source.reference.text + ": the image is for " + image.architecture + ", this machine is " + wanted);
+}
+
+}  // namespace
+
+WrittenOciImage write_oci_image(const OciImageSource& source, const std::string& work, int fd, uint64_t offset,
+                                const image::SquashfsWriteOptions& options, const OciImageHooks& hooks) {
     const std::string& name = source.reference.text;
     try {
         std::unique_ptr<image::oci::ImageSource> opened = image::oci::ImageSource::open(source.reference);
         image::oci::Image image =
             opened->read_image(source.architecture.empty() ? host_oci_architecture() : source.architecture);
-        if (notice) notice("reading " + name + ": " + describe(image));
+        check_architecture(source, image, hooks);
+        if (hooks.notice) hooks.notice("reading " + name + ": " + describe(image));
         // The /.singularity.d of every hpc build, then the config's over it: two small host
         // trees, merged after the layers.
         std::string base = work + "/oci-base", config = work + "/oci-config";
@@ -58,12 +72,13 @@ WrittenOciImage write_oci_image(const OciImageSource& source, const std::string&
     }
 }
 
-void write_oci_image_file(const OciImageSource& source, const std::string& work, const std::string& path) {
+void write_oci_image_file(const OciImageSource& source, const std::string& work, const std::string& path,
+                          const OciImageHooks& hooks) {
     UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
     if (!fd) throw_errno("create " + path);
     image::SquashfsWriteOptions options;
     options.compression = "lz4";
-    write_oci_image(source, work, fd.get(), 0, options, {});
+    write_oci_image(source, work, fd.get(), 0, options, hooks);
 }
 
 }  // namespace hpc::builder

@@ -26,15 +26,21 @@ struct WrittenOciImage {
     std::string architecture;  // the config's: what the image's programs run on
 };
 
+struct OciImageHooks {
+    std::function<void(const std::string&)> notice;  // what is being read
+    std::function<void(const std::string&)> warn;    // an image for another architecture than this machine's
+};
+
 // Reads the source's image and writes it at `offset` of `fd`. `work` is a directory of the
-// build's work area for the small metadata trees; `notice` hears what is being read. Throws
-// hpc::Error naming the source (image/oci, image/layers).
-WrittenOciImage write_oci_image(const OciImageSource& source, const std::string& work, int fd,
-                                           uint64_t offset, const image::SquashfsWriteOptions& options,
-                                           const std::function<void(const std::string&)>& notice);
+// build's work area for the small metadata trees. Throws hpc::Error naming the source
+// (image/oci, image/layers), and no_input for an image whose config is for another
+// architecture than an --arch asked for.
+WrittenOciImage write_oci_image(const OciImageSource& source, const std::string& work, int fd, uint64_t offset,
+                                const image::SquashfsWriteOptions& options, const OciImageHooks& hooks);
 
 // The image as a squashfs file made at `path` (new), quick to write (lz4): the base of a
 // definition's stage or of a sandbox, read through the in-process server like any image.
-void write_oci_image_file(const OciImageSource& source, const std::string& work, const std::string& path);
+void write_oci_image_file(const OciImageSource& source, const std::string& work, const std::string& path,
+                          const OciImageHooks& hooks);
 
 }  // namespace hpc::builder

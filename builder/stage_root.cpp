@@ -59,7 +59,7 @@ StageRoot::StageRoot(WorkArea& area, const std::string& name, const Bootstrap& b
     std::string image_path = bootstrap.from;
     if (bootstrap.agent == Bootstrap::Agent::oci) {
         image_path = area.path() + "/" + name + ".squashfs";
-        write_oci_image_file(bootstrap.oci, area.directory(name + "/oci"), image_path);
+        write_oci_image_file(bootstrap.oci, area.directory(name + "/oci"), image_path, {{}, warn_});
     }
     if (bootstrap.agent == Bootstrap::Agent::localimage || bootstrap.agent == Bootstrap::Agent::oci) {
         image_ = image::ImageFile::open(image_path);

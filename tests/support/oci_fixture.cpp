@@ -55,11 +55,12 @@ std::string ustar_header(const TarEntry& entry) {
     }
     bool is_file = entry.kind == TarEntry::Kind::file;
     field(0, 100, name);
-    octal(100, 8, entry.kind == TarEntry::Kind::directory ? 0755 : entry.kind == TarEntry::Kind::symlink ? 0777 : 0644);
-    octal(108, 8, 0);
-    octal(116, 8, 0);
+    unsigned fallback = entry.kind == TarEntry::Kind::directory ? 0755 : entry.kind == TarEntry::Kind::symlink ? 0777 : 0644;
+    octal(100, 8, entry.mode != 0 ? entry.mode : fallback);
+    octal(108, 8, entry.uid);
+    octal(116, 8, entry.gid);
     octal(124, 12, is_file ? entry.content.size() : 0);
-    octal(136, 12, 0);
+    octal(136, 12, static_cast<uint64_t>(entry.mtime));
     const char types[] = {'0', '2', '1', '5'};  // in the order of TarEntry::Kind
     header[156] = types[static_cast<int>(entry.kind)];
     field(157, 100, entry.target);

@@ -25,6 +25,9 @@ struct TarEntry {
     std::string content;  // a file's bytes
     Kind kind = Kind::file;
     std::string target;  // a link's
+    unsigned mode = 0;   // permission bits, setuid and the like; 0: 0644, 0755 for a directory, 0777 for a link
+    unsigned uid = 0, gid = 0;
+    int64_t mtime = 0;
 };
 
 // The bytes of a tar (ustar) of `entries`, compressed as asked.
