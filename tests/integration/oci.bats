@@ -304,9 +304,10 @@ EOF
     [ "$(stat -c %s out/big.sif)" -lt $((16 * MIB)) ]
     run "$HPC" exec out/big.sif stat -c %s /big
     [ "$output" = 10737418240 ]
-    # block NUMBER (of 4 KiB) of /big, as "CHARACTER COUNT" of its only byte value.
+    # block NUMBER: the 4 KiB block NUMBER of /big, read by the image's dd, as "CHARACTER COUNT"
+    # for each byte value in it.
     block() {
-        "$HPC" exec out/big.sif sh -c "dd if=/big bs=4096 skip=$1 count=1 2>/dev/null | od -An -c -v" |
+        "$HPC" exec out/big.sif dd if=/big bs=4096 skip="$1" count=1 2>/dev/null | od -An -c -v |
             tr -s ' \n' '\n\n' | grep -v '^$' | sort | uniq -c | awk '{ print $2, $1 }'
     }
     [ "$(block 0)" = "H 4096" ]
