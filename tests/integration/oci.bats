@@ -55,13 +55,13 @@ for entry in json.load(open(sys.argv[1] + "/index.json"))["manifests"]:
 }
 
 # short_digest LAYOUT INDEX: "sha256:" and the first 12 hex digits of layer INDEX (0: base) of
-# LAYOUT's image tagged latest; "config" and "manifest" for those.
+# the image of a crafted LAYOUT (its index names one); "config" and "manifest" for those.
 short_digest() {
     python3 -c '
 import json, sys
 layout, which = sys.argv[1], sys.argv[2]
 def blob(digest): return layout + "/blobs/sha256/" + digest.split(":")[1]
-entry = [e for e in json.load(open(layout + "/index.json"))["manifests"]][0]
+entry = json.load(open(layout + "/index.json"))["manifests"][0]
 if which == "manifest":
     digest = entry["digest"]
 else:
