@@ -88,7 +88,7 @@ void LayerTree::remove(uint32_t entry) {
     entries_[entries_[entry].parent].children.erase(entries_[entry].name);
 }
 
-uint32_t LayerTree::walk(uint32_t from, const std::vector<std::string>& components, bool make, int64_t mtime,
+uint32_t LayerTree::walk(uint32_t from, const std::vector<std::string>& components, Walk mode, int64_t mtime,
                          unsigned& links_followed) {
     uint32_t at = from;
     for (const std::string& component : components) {
@@ -99,7 +99,7 @@ uint32_t LayerTree::walk(uint32_t from, const std::vector<std::string>& componen
         }
         uint32_t next = child(at, component);
         if (next == none) {
-            if (!make) return none;
+            if (mode != Walk::make) return none;
             EntryAttributes made;
             made.mode = S_IFDIR | 0755;
             made.mtime = mtime;
@@ -107,29 +107,37 @@ uint32_t LayerTree::walk(uint32_t from, const std::vector<std::string>& componen
             continue;
         }
         if (is_symlink(next)) {
-            if (++links_followed > max_links_followed)
+            if (++links_followed > max_links_followed) {
+                if (mode == Walk::probe) return none;
                 refuse("more than " + std::to_string(max_links_followed) + " symbolic links on the way to '" +
                        component + "'");
+            }
             const std::string& target = inodes_[entries_[next].inode].attributes.link_target;
-            at = walk(target.starts_with('/') ? 0 : at, split(target), make, mtime, links_followed);
+            at = walk(target.starts_with('/') ? 0 : at, split(target), mode, mtime, links_followed);
             if (at == none) return none;
-            if (!is_directory(at)) refuse("'" + component + "' leads to something that is not a directory");
+            if (!is_directory(at)) {
+                if (mode == Walk::probe) return none;
+                refuse("'" + component + "' leads to something that is not a directory");
+            }
             continue;
         }
-        if (!is_directory(next)) refuse("'" + component + "' on the way is not a directory");
+        if (!is_directory(next)) {
+            if (mode == Walk::probe) return none;
+            refuse("'" + component + "' on the way is not a directory");
+        }
         at = next;
     }
     return at;
 }
 
-uint32_t LayerTree::directory(const std::vector<std::string>& components, bool make, int64_t mtime) {
+uint32_t LayerTree::directory(const std::vector<std::string>& components, Walk mode, int64_t mtime) {
     unsigned links_followed = 0;
-    return walk(0, components, make, mtime, links_followed);
+    return walk(0, components, mode, mtime, links_followed);
 }
 
 // A walk that makes nothing changes nothing: the cast does not let anything be written.
-uint32_t LayerTree::find_directory(const std::vector<std::string>& components) const {
-    return const_cast<LayerTree*>(this)->directory(components, false, 0);
+uint32_t LayerTree::find_directory(const std::vector<std::string>& components, Walk mode) const {
+    return const_cast<LayerTree*>(this)->directory(components, mode, 0);
 }
 
 namespace {
@@ -144,7 +152,7 @@ void LayerTree::add(const std::vector<std::string>& path, const EntryAttributes&
         inodes_[entries_[0].inode].attributes = attributes;
         return;
     }
-    uint32_t parent = directory(parents_of(path), true, attributes.mtime);
+    uint32_t parent = directory(parents_of(path), Walk::make, attributes.mtime);
     uint32_t existing = child(parent, path.back());
     if (existing != none) {
         if (S_ISDIR(attributes.mode) && is_directory(existing)) {
@@ -163,7 +171,7 @@ void LayerTree::hard_link(const std::vector<std::string>& path, const std::vecto
     uint32_t linked = target_directory == none ? none : child(target_directory, target.back());
     if (linked == none) refuse("a hard link to a file that is not there");
     if (is_directory(linked)) refuse("a hard link to a directory");
-    uint32_t parent = directory(parents_of(path), true, inodes_[entries_[linked].inode].attributes.mtime);
+    uint32_t parent = directory(parents_of(path), Walk::make, inodes_[entries_[linked].inode].attributes.mtime);
     uint32_t existing = child(parent, path.back());
     if (existing == linked) return;
     if (existing != none) remove(existing);
@@ -171,14 +179,14 @@ void LayerTree::hard_link(const std::vector<std::string>& path, const std::vecto
 }
 
 void LayerTree::whiteout(const std::vector<std::string>& directory_path, std::string_view name) {
-    uint32_t at = find_directory(directory_path);
+    uint32_t at = find_directory(directory_path, Walk::probe);
     if (at == none) return;
     uint32_t hidden = child(at, name);
     if (hidden != none && entries_[hidden].layer < layer_) remove(hidden);
 }
 
 void LayerTree::opaque(const std::vector<std::string>& directory_path) {
-    uint32_t at = find_directory(directory_path);
+    uint32_t at = find_directory(directory_path, Walk::probe);
     if (at == none) return;
     auto& children = entries_[at].children;
     for (auto it = children.begin(); it != children.end();)

@@ -57,9 +57,11 @@ public:
     void add(const std::vector<std::string>& path, const EntryAttributes& attributes);
     // A hard link at `path` to what `target` names now (not a directory).
     void hard_link(const std::vector<std::string>& path, const std::vector<std::string>& target);
-    // `.wh.NAME` in `directory`: NAME of earlier layers goes; absent, nothing happens.
+    // `.wh.NAME` in `directory`: NAME of earlier layers goes. Where there is nothing to hide (no
+    // NAME, no such directory, or a file there: umoci writes whiteouts of a directory's old
+    // entries under the file that replaced it), nothing happens.
     void whiteout(const std::vector<std::string>& directory, std::string_view name);
-    // `.wh..wh..opq` in `directory`: every entry of earlier layers there goes.
+    // `.wh..wh..opq` in `directory`: every entry of earlier layers there goes; likewise.
     void opaque(const std::vector<std::string>& directory);
     // Whether `path` names an entry now (parents followed as add does).
     bool exists(const std::vector<std::string>& path) const;
@@ -84,11 +86,14 @@ private:
 
     bool is_directory(uint32_t entry) const;
     bool is_symlink(uint32_t entry) const;
-    // The directory `components` name, symbolic links followed inside the tree; missing ones
-    // made when `make`, else `none`. Throws for a component that is neither.
-    uint32_t directory(const std::vector<std::string>& components, bool make, int64_t mtime);
-    uint32_t find_directory(const std::vector<std::string>& components) const;
-    uint32_t walk(uint32_t from, const std::vector<std::string>& components, bool make, int64_t mtime,
+    // How a walk meets a missing component or one that is not a directory: `make` makes the
+    // missing ones and throws for the others, `find` returns `none` for a missing one and throws
+    // for the others, `probe` returns `none` for both.
+    enum class Walk { make, find, probe };
+    // The directory `components` name, symbolic links followed inside the tree.
+    uint32_t directory(const std::vector<std::string>& components, Walk walk, int64_t mtime);
+    uint32_t find_directory(const std::vector<std::string>& components, Walk walk = Walk::find) const;
+    uint32_t walk(uint32_t from, const std::vector<std::string>& components, Walk mode, int64_t mtime,
                   unsigned& links_followed);
     uint32_t child(uint32_t directory, std::string_view name) const;
     uint32_t new_entry(uint32_t parent, const std::string& name, uint32_t inode);

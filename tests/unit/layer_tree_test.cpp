@@ -101,6 +101,20 @@ TEST_CASE("whiteouts hide lower entries, opaque markers a lower directory's cont
     CHECK(listed["/opt/later"] == "file 644 #5");
 }
 
+TEST_CASE("whiteouts under a file that replaced a directory hide nothing (umoci writes them)", "[layers]") {
+    LayerTree tree;
+    tree.start_layer(0);
+    tree.add(path("d/sub/x"), file(0));
+    tree.start_layer(1);
+    tree.add(path("d"), file(1));
+    tree.whiteout(path("d"), "sub");
+    tree.whiteout(path("d/sub"), "x");
+    tree.opaque(path("d"));
+    auto listed = listing(tree);
+    CHECK(listed["/d"] == "file 644 #1");
+    CHECK(listed.size() == 1);
+}
+
 TEST_CASE("a whiteout does not hide what its own layer added", "[layers]") {
     LayerTree tree;
     tree.start_layer(2);
