@@ -2,6 +2,8 @@
 
 #include "common/error.hpp"
 
+#include <libdeflate.h>
+
 #include <cerrno>
 #include <cstring>
 #include <new>
@@ -39,11 +41,19 @@ sqfs_compressor_t* create(const std::string& name, uint32_t block_size, sqfs_u16
     return compressor;
 }
 
+// gzip blocks (zlib streams, as squashfs's gzip is) are made by libdeflate rather than by
+// libsquashfs's zlib: on 100 MB of a Debian /usr in 128 KiB blocks, zlib's level 9 (what
+// libsquashfs and mksquashfs use) made 9.8 MB/s at a ratio of 0.418, libdeflate's level 6 81.6
+// MB/s at 0.414 (its level 9: 26.1 MB/s at 0.412). Any zlib reader reads them.
+constexpr int deflate_level = 6;
+
 // A libsquashfs compressor behind one that answers "store it as it is" (0) whenever the
-// compressed block would be no smaller. libsquashfs copies it for each worker thread.
+// compressed block would be no smaller, and that deflates gzip's blocks with libdeflate.
+// libsquashfs copies it for each worker thread: each copy has a libdeflate compressor of its own.
 struct ShrinkingCompressor {
     sqfs_compressor_t base;  // first: libsquashfs sees only this
     sqfs_compressor_t* inner;
+    libdeflate_compressor* deflate;  // gzip's; null for the others
 
     static ShrinkingCompressor* self(const void* object) {
         return const_cast<ShrinkingCompressor*>(static_cast<const ShrinkingCompressor*>(object));
@@ -52,13 +62,21 @@ struct ShrinkingCompressor {
     static sqfs_compressor_t* wrap(sqfs_compressor_t* inner) {
         if (inner == nullptr) return nullptr;
         auto* wrapper = new (std::nothrow) ShrinkingCompressor{};
-        if (wrapper == nullptr) {
+        sqfs_compressor_config_t inner_config{};
+        inner->get_configuration(inner, &inner_config);
+        bool gzip = inner_config.id == SQFS_COMP_GZIP;
+        libdeflate_compressor* deflate = gzip ? libdeflate_alloc_compressor(deflate_level) : nullptr;
+        if (wrapper == nullptr || (gzip && deflate == nullptr)) {
+            libdeflate_free_compressor(deflate);
+            delete wrapper;
             sqfs_destroy(inner);
             return nullptr;
         }
         wrapper->inner = inner;
+        wrapper->deflate = deflate;
         wrapper->base.base.destroy = [](sqfs_object_t* object) {
             sqfs_destroy(self(object)->inner);
+            libdeflate_free_compressor(self(object)->deflate);
             delete self(object);
         };
         wrapper->base.base.copy = [](const sqfs_object_t* object) -> sqfs_object_t* {
@@ -78,8 +96,12 @@ struct ShrinkingCompressor {
         };
         wrapper->base.do_block = [](sqfs_compressor_t* compressor, const sqfs_u8* in, sqfs_u32 size, sqfs_u8* out,
                                     sqfs_u32 outsize) -> sqfs_s32 {
-            sqfs_compressor_t* wrapped = self(compressor)->inner;
-            sqfs_s32 written = wrapped->do_block(wrapped, in, size, out, outsize);
+            ShrinkingCompressor* wrapper_self = self(compressor);
+            sqfs_s32 written = 0;
+            if (wrapper_self->deflate != nullptr)  // 0: it did not fit in `outsize`
+                written = static_cast<sqfs_s32>(libdeflate_zlib_compress(wrapper_self->deflate, in, size, out, outsize));
+            else
+                written = wrapper_self->inner->do_block(wrapper_self->inner, in, size, out, outsize);
             return written > 0 && static_cast<sqfs_u32>(written) >= size ? 0 : written;
         };
         return &wrapper->base;

@@ -5,8 +5,8 @@
 // Why the image itself and not its digest: it is 20 KiB, and when the test fails the two can be
 // compared with `sqfsdiff -a expected -b actual` or `unsquashfs -lln`, which says what changed
 // (an inode's numbering, a table's order, a flag); a digest only says that something did.
-// It depends on the compressor's exact output: zlib's at level 9 has not changed in decades,
-// but a different deflate (zlib-ng) would change it. After a deliberate change of the format,
+// It depends on the compressor's exact output: gzip's blocks are libdeflate's at level 6
+// (image/write/sqfs_compressor.cpp), whose output a libdeflate release could change. After a deliberate change of the format,
 // rewrite it with HPC_UPDATE_GOLDEN=1 and say why in the commit.
 #include "image/write/squashfs_writer.hpp"
 #include "image_fixture.hpp"
