@@ -48,8 +48,9 @@ public:
         auto mib = [](uint64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); };
         double rate = seconds > 0 ? mib(progress.bytes_done) / seconds : 0.0;
         if (progress.layers > 0)
-            std::fprintf(stderr, "\rhpc: layer %u/%u, %.1f/%.1f MiB, %.1f MiB/s   ", progress.layer, progress.layers,
-                         mib(progress.bytes_done), mib(progress.bytes_total), rate);
+            std::fprintf(stderr, "\rhpc: layer %u/%u (%s), %.1f/%.1f MiB, %.1f MiB/s   ", progress.layer,
+                         progress.layers, progress.layer_data ? "packing" : "reading", mib(progress.bytes_done),
+                         mib(progress.bytes_total), rate);
         else
             std::fprintf(stderr, "\rhpc: packing %llu/%llu files, %.1f/%.1f MiB, %.1f MiB/s   ",
                          static_cast<unsigned long long>(progress.files_done),

@@ -28,7 +28,7 @@ struct ArchiveFree {
 // it waits here and is thrown again once libarchive has returned.
 struct BlobFeed {
     oci::BlobStream& blob;
-    std::vector<char> buffer = std::vector<char>(read_size);
+    std::vector<char> buffer;
     std::exception_ptr failure;
 
     static la_ssize_t read(archive* handle, void* self_pointer, const void** data) {
@@ -57,14 +57,30 @@ uint32_t id_of(la_int64_t id, const char* what) {
     return static_cast<uint32_t>(id);
 }
 
-class LayerApplier {
-public:
-    LayerApplier(const LayerInput& layer, LayerTree& tree, SquashfsStream& stream,
-                 const std::function<void(uint64_t)>& on_progress)
-        : layer_(layer), tree_(tree), stream_(stream), on_progress_(on_progress), feed_{layer.blob, std::vector<char>(read_size), nullptr},
-          zeros_(read_size, '\0') {}
+// A hard link's target, or null for any other entry.
+const char* hard_link_target(archive_entry* entry) {
+    const char* target = archive_entry_hardlink_utf8(entry);
+    return target != nullptr ? target : archive_entry_hardlink(entry);
+}
 
-    void run() {
+// What an entry is, by its name and header: both passes must count regular files alike.
+enum class EntryKind { whiteout, hard_link, regular, other };
+
+EntryKind kind_of(archive_entry* entry, const std::vector<std::string>& path) {
+    if (!path.empty() && path.back().starts_with(whiteout_prefix)) return EntryKind::whiteout;
+    if (hard_link_target(entry) != nullptr) return EntryKind::hard_link;
+    return (archive_entry_mode(entry) & S_IFMT) == S_IFREG ? EntryKind::regular : EntryKind::other;
+}
+
+// One pass over a layer's tar: each entry handed to `visit` with its name's components; errors
+// given the layer and the entry; the blob read to its end and its digest checked.
+class TarPass {
+public:
+    explicit TarPass(const LayerInput& layer)
+        : layer_(layer), feed_{layer.blob, std::vector<char>(read_size), nullptr} {}
+
+    template <typename Visit>
+    void run(Visit&& visit) {
         std::unique_ptr<archive, ArchiveFree> handle(archive_read_new());
         if (!handle) throw Error(ExitCode::os, layer_.label + ": cannot start the tar reader");
         archive_ = handle.get();
@@ -76,102 +92,31 @@ public:
         if (archive_read_open(archive_, &feed_, nullptr, BlobFeed::read, nullptr) != ARCHIVE_OK)
             throw failure().within(layer_.label);
         archive_entry* entry = nullptr;
+        uint64_t entries = 0;
         for (;;) {
             int status = archive_read_next_header(archive_, &entry);
             if (status == ARCHIVE_EOF) break;
             if (status < ARCHIVE_WARN)
-                throw failure().within(entries_ == 0 ? layer_.label : layer_.label + ": after entry '" + last_name_ + "'");
-            ++entries_;
-            last_name_ = entry_name(entry);
+                throw failure().within(entries == 0 ? layer_.label : layer_.label + ": after entry '" + name_ + "'");
+            ++entries;
+            name_ = entry_name(entry);
             try {
-                apply(entry);
+                visit(entry, entry_path(name_));
             } catch (const Error& error) {
                 if (feed_.failure) std::rethrow_exception(feed_.failure);
-                throw error.within(layer_.label + ": entry '" + last_name_ + "'");
+                throw error.within(layer_.label + ": entry '" + name_ + "'");
             }
-            on_progress_(layer_.blob.position());
+            progress();
         }
         layer_.blob.finish();
-        on_progress_(layer_.blob.position());
+        progress();
     }
 
-private:
-    // What libarchive says went wrong, or the blob's own failure when reading it was the cause.
-    Error failure() {
-        if (feed_.failure) std::rethrow_exception(feed_.failure);
-        const char* cause = archive_error_string(archive_);
-        return Error(ExitCode::data, cause ? cause : "not a readable tar stream");
-    }
-
-    void apply(archive_entry* entry) {
-        std::vector<std::string> path = entry_path(last_name_);
-        if (!path.empty() && path.back().starts_with(whiteout_prefix)) {
-            std::string name = path.back();
-            path.pop_back();
-            if (name == opaque_marker)
-                tree_.opaque(path);
-            else
-                tree_.whiteout(path, std::string_view(name).substr(whiteout_prefix.size()));
-            return;
-        }
-        if (const char* target = archive_entry_hardlink(entry)) {
-            tree_.hard_link(path, entry_path(target));
-            return;
-        }
-        EntryAttributes attributes;
-        attributes.mode = static_cast<uint32_t>(archive_entry_mode(entry));
-        attributes.uid = id_of(archive_entry_uid(entry), "owner");
-        attributes.gid = id_of(archive_entry_gid(entry), "group");
-        attributes.mtime = archive_entry_mtime(entry);
-        attributes.xattrs = record_xattrs(entry);
-        switch (attributes.mode & S_IFMT) {
-        case S_IFREG:
-            attributes.size = static_cast<uint64_t>(std::max<la_int64_t>(archive_entry_size(entry), 0));
-            attributes.file_index = stream_data(attributes.size);
-            break;
-        case S_IFLNK: {
-            const char* target = archive_entry_symlink(entry);
-            attributes.link_target = target ? target : "";
-            if (attributes.link_target.empty()) throw Error(ExitCode::data, "a symbolic link without a target");
-            break;
-        }
-        case S_IFBLK:
-        case S_IFCHR:
-            attributes.device = squashfs_device_number(archive_entry_rdev(entry));
-            break;
-        case S_IFDIR:
-        case S_IFIFO:
-        case S_IFSOCK:
-            break;
-        default:
-            throw Error(ExitCode::data, "an entry of unknown type");
-        }
-        tree_.add(path, attributes);
-    }
-
-    // user.*, trusted.* and security.* (file capabilities): what a squashfs stores.
-    uint32_t record_xattrs(archive_entry* entry) {
-        if (archive_entry_xattr_reset(entry) == 0) return no_xattrs;
-        std::vector<std::pair<std::string, std::string>> found;
-        const char* name = nullptr;
-        const void* value = nullptr;
-        std::size_t size = 0;
-        while (archive_entry_xattr_next(entry, &name, &value, &size) == ARCHIVE_OK) {
-            std::string_view key = name ? name : "";
-            if (key.starts_with("user.") || key.starts_with("trusted.") || key.starts_with("security."))
-                found.emplace_back(key, std::string(static_cast<const char*>(value), size));
-        }
-        if (found.empty()) return no_xattrs;
-        std::sort(found.begin(), found.end());
-        std::vector<Xattr> view;
-        for (const auto& [key, bytes] : found) view.push_back({key, bytes});
-        return stream_.record_xattrs(view);
-    }
-
-    // The entry's data into the squashfs, holes of a sparse file as zeros (which the squashfs
-    // stores as sparse blocks, taking no room).
-    uint32_t stream_data(uint64_t size) {
-        uint32_t index = stream_.begin_file(size, layer_.label + ": " + last_name_);
+    // The current entry's data into `stream`, holes of a sparse file as zeros (which the
+    // squashfs stores as sparse blocks, taking no room). Returns its index there.
+    uint32_t stream_data(archive_entry* entry, SquashfsStream& stream) {
+        uint64_t size = static_cast<uint64_t>(std::max<la_int64_t>(archive_entry_size(entry), 0));
+        uint32_t index = stream.begin_file(size, layer_.label + ": " + name_);
         uint64_t written = 0;
         for (;;) {
             const void* block = nullptr;
@@ -182,40 +127,137 @@ private:
             if (status < ARCHIVE_WARN) throw failure();
             if (offset < 0 || static_cast<uint64_t>(offset) < written || static_cast<uint64_t>(offset) + length > size)
                 throw Error(ExitCode::data, "data outside the entry's size");
-            append_zeros(static_cast<uint64_t>(offset) - written);
-            stream_.append(block, length);
+            append_zeros(stream, static_cast<uint64_t>(offset) - written);
+            stream.append(block, length);
             written = static_cast<uint64_t>(offset) + length;
-            on_progress_(layer_.blob.position());
+            progress();
         }
-        append_zeros(size - written);
-        stream_.end_file();
+        append_zeros(stream, size - written);
+        stream.end_file();
         return index;
     }
 
-    void append_zeros(uint64_t count) {
+private:
+    // What libarchive says went wrong, or the blob's own failure when reading it was the cause.
+    Error failure() {
+        if (feed_.failure) std::rethrow_exception(feed_.failure);
+        const char* cause = archive_error_string(archive_);
+        return Error(ExitCode::data, cause ? cause : "not a readable tar stream");
+    }
+
+    void append_zeros(SquashfsStream& stream, uint64_t count) {
+        if (count > 0 && zeros_.empty()) zeros_.assign(read_size, '\0');
         while (count > 0) {
             std::size_t now = static_cast<std::size_t>(std::min<uint64_t>(count, zeros_.size()));
-            stream_.append(zeros_.data(), now);
+            stream.append(zeros_.data(), now);
             count -= now;
         }
     }
 
+    void progress() {
+        if (layer_.on_progress) layer_.on_progress(layer_.blob.position());
+    }
+
     const LayerInput& layer_;
-    LayerTree& tree_;
-    SquashfsStream& stream_;
-    const std::function<void(uint64_t)>& on_progress_;
     BlobFeed feed_;
     std::vector<char> zeros_;
     archive* archive_ = nullptr;
-    uint64_t entries_ = 0;
-    std::string last_name_;
+    std::string name_;
 };
+
+// user.*, trusted.* and security.* (file capabilities): what a squashfs stores.
+uint32_t record_xattrs(archive_entry* entry, SquashfsStream& stream) {
+    if (archive_entry_xattr_reset(entry) == 0) return no_xattrs;
+    std::vector<std::pair<std::string, std::string>> found;
+    const char* name = nullptr;
+    const void* value = nullptr;
+    std::size_t size = 0;
+    while (archive_entry_xattr_next(entry, &name, &value, &size) == ARCHIVE_OK) {
+        std::string_view key = name ? name : "";
+        if (key.starts_with("user.") || key.starts_with("trusted.") || key.starts_with("security."))
+            found.emplace_back(key, std::string(static_cast<const char*>(value), size));
+    }
+    if (found.empty()) return no_xattrs;
+    std::sort(found.begin(), found.end());
+    std::vector<Xattr> view;
+    for (const auto& [key, bytes] : found) view.push_back({key, bytes});
+    return stream.record_xattrs(view);
+}
+
+EntryAttributes attributes_of(archive_entry* entry, SquashfsStream& stream) {
+    EntryAttributes attributes;
+    attributes.mode = static_cast<uint32_t>(archive_entry_mode(entry));
+    attributes.uid = id_of(archive_entry_uid(entry), "owner");
+    attributes.gid = id_of(archive_entry_gid(entry), "group");
+    attributes.mtime = archive_entry_mtime(entry);
+    switch (attributes.mode & S_IFMT) {
+    case S_IFREG:
+        attributes.size = static_cast<uint64_t>(std::max<la_int64_t>(archive_entry_size(entry), 0));
+        break;
+    case S_IFLNK: {
+        const char* target = archive_entry_symlink_utf8(entry);
+        if (target == nullptr) target = archive_entry_symlink(entry);
+        attributes.link_target = target ? target : "";
+        if (attributes.link_target.empty()) throw Error(ExitCode::data, "a symbolic link without a target");
+        break;
+    }
+    case S_IFBLK:
+    case S_IFCHR:
+        attributes.device = squashfs_device_number(archive_entry_rdev(entry));
+        break;
+    case S_IFDIR:
+    case S_IFIFO:
+    case S_IFSOCK:
+        break;
+    default:
+        throw Error(ExitCode::data, "an entry of unknown type");
+    }
+    attributes.xattrs = record_xattrs(entry, stream);
+    return attributes;
+}
 
 }  // namespace
 
-void apply_layer(const LayerInput& layer, LayerTree& tree, SquashfsStream& stream,
-                 const std::function<void(uint64_t)>& on_progress) {
-    LayerApplier(layer, tree, stream, on_progress).run();
+uint32_t read_layer_tree(const LayerInput& layer, LayerTree& tree, SquashfsStream& stream, uint32_t first_origin) {
+    uint32_t regular = 0;
+    TarPass(layer).run([&](archive_entry* entry, std::vector<std::string> path) {
+        switch (kind_of(entry, path)) {
+        case EntryKind::whiteout: {
+            std::string name = path.back();
+            path.pop_back();
+            if (name == opaque_marker)
+                tree.opaque(path);
+            else
+                tree.whiteout(path, std::string_view(name).substr(whiteout_prefix.size()));
+            return;
+        }
+        case EntryKind::hard_link:
+            tree.hard_link(path, entry_path(hard_link_target(entry)));
+            return;
+        case EntryKind::regular: {
+            EntryAttributes attributes = attributes_of(entry, stream);
+            attributes.file_index = first_origin + regular++;
+            tree.add(path, attributes);
+            return;
+        }
+        case EntryKind::other:
+            tree.add(path, attributes_of(entry, stream));
+            return;
+        }
+    });
+    return regular;
+}
+
+void read_layer_data(const LayerInput& layer, SquashfsStream& stream, uint32_t first_origin,
+                     const std::vector<bool>& live, std::vector<uint32_t>& file_index) {
+    uint32_t origin = first_origin;
+    TarPass pass(layer);
+    pass.run([&](archive_entry* entry, const std::vector<std::string>& path) {
+        if (kind_of(entry, path) != EntryKind::regular) return;
+        uint32_t current = origin++;
+        if (current >= live.size()) throw Error(ExitCode::data, "more files than when it was first read");
+        if (live[current]) file_index[current] = pass.stream_data(entry, stream);
+    });
 }
 
 }  // namespace hpc::image::layers

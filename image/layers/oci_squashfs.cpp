@@ -9,32 +9,38 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <vector>
 
 namespace hpc::image::layers {
 namespace {
 
 constexpr std::size_t read_size = 1 << 20;
+constexpr uint32_t unwritten = 0xFFFFFFFF;
 
-// Reports at most every 1% of the layers' bytes (and at each layer's start and end), so that a
-// terminal line is not rewritten for every block.
+// Each layer is read twice (its tree, then its data): bytes count over both passes. Reports at
+// most every 1% (and at each layer's start and end), so that a terminal line is not rewritten
+// for every block.
 class LayerProgress {
 public:
     LayerProgress(const oci::Image& image, const SquashfsWriteOptions& options) : callback_(options.progress) {
         state_.layers = static_cast<uint32_t>(image.layers.size());
-        for (const oci::Layer& layer : image.layers) state_.bytes_total += layer.descriptor.size;
+        for (const oci::Layer& layer : image.layers) state_.bytes_total += 2 * layer.descriptor.size;
         step_ = std::max<uint64_t>(state_.bytes_total / 100, 1);
     }
 
-    void start_layer(uint32_t number) {
+    // `number` from 1; the data pass after the tree pass.
+    std::function<void(uint64_t)> start_layer(uint32_t number, bool data_pass) {
         state_.layer = number;
+        state_.layer_data = data_pass;
         layer_start_ = state_.bytes_done;
         report();
+        return [this](uint64_t read) {
+            state_.bytes_done = layer_start_ + read;
+            if (state_.bytes_done - reported_ >= step_) report();
+        };
     }
-    void layer_bytes(uint64_t read) {
-        state_.bytes_done = layer_start_ + read;
-        if (state_.bytes_done - reported_ >= step_) report();
-    }
+    void skip_layer(uint64_t bytes) { state_.bytes_done += bytes; }
     void finish() { report(); }
 
 private:
@@ -55,7 +61,14 @@ std::vector<std::string> components(const SourceTree& tree, uint32_t index) {
     return {path.rbegin(), path.rend()};
 }
 
-void merge_host_tree(const HostTree& host, LayerTree& layers, SquashfsStream& stream, std::vector<char>& buffer) {
+struct HostFile {
+    uint32_t origin;
+    std::string path;
+};
+
+// A host tree's entries into the layer tree, its files numbered from `origins` on (their data
+// is streamed once the tree is known, as the layers' is).
+void merge_host_tree(const HostTree& host, LayerTree& layers, uint32_t& origins, std::vector<HostFile>& files) {
     SourceTree tree = scan_tree(host.directory, {.all_root = true, .record_xattrs = {}});
     for (uint32_t index = 1; index < tree.nodes.size(); ++index) {
         const SourceNode& node = tree.nodes[index];
@@ -66,7 +79,8 @@ void merge_host_tree(const HostTree& host, LayerTree& layers, SquashfsStream& st
         attributes.mtime = node.mtime;
         if (S_ISREG(node.mode)) {
             attributes.size = node.size;
-            attributes.file_index = pack_file(stream, tree.path(index), buffer, {});
+            attributes.file_index = origins++;
+            files.push_back({attributes.file_index, tree.path(index)});
         } else if (S_ISLNK(node.mode)) {
             attributes.link_target = std::string(tree.link_target(node));
         } else if (S_ISBLK(node.mode) || S_ISCHR(node.mode)) {
@@ -76,28 +90,68 @@ void merge_host_tree(const HostTree& host, LayerTree& layers, SquashfsStream& st
     }
 }
 
+LayerInput layer_input(oci::BlobStream& blob, const oci::Layer& layer, uint32_t index,
+                       std::function<void(uint64_t)> on_progress) {
+    return {blob, layer.compression,
+            "layer " + std::to_string(index + 1) + " (" + oci::short_digest(layer.descriptor.digest) + ")",
+            std::move(on_progress)};
+}
+
 }  // namespace
 
 SquashfsWriteResult write_oci_squashfs(const OciSquashfsRequest& request, int fd, uint64_t offset,
                                        const SquashfsWriteOptions& options) {
     SquashfsStream stream(fd, offset, options);
-    LayerTree tree;
     LayerProgress progress(request.image, options);
     const auto& layers = request.image.layers;
+
+    // Pass 1: the tree, every regular file numbered by its origin.
+    LayerTree tree;
+    std::vector<uint32_t> first_origin;
+    uint32_t origins = 0;
     for (uint32_t index = 0; index < layers.size(); ++index) {
-        const oci::Layer& layer = layers[index];
-        progress.start_layer(index + 1);
         tree.start_layer(index);
-        std::unique_ptr<oci::BlobStream> blob = request.source.open_layer(layer);
-        LayerInput input{*blob, layer.compression,
-                         "layer " + std::to_string(index + 1) + " (" + oci::short_digest(layer.descriptor.digest) + ")"};
-        apply_layer(input, tree, stream, [&progress](uint64_t read) { progress.layer_bytes(read); });
+        std::unique_ptr<oci::BlobStream> blob = request.source.open_layer(layers[index]);
+        first_origin.push_back(origins);
+        origins += read_layer_tree(layer_input(*blob, layers[index], index, progress.start_layer(index + 1, false)),
+                                   tree, stream, origins);
+    }
+    tree.start_layer(static_cast<uint32_t>(layers.size()));
+    std::vector<HostFile> host_files;
+    for (const HostTree& host : request.host_trees) merge_host_tree(host, tree, origins, host_files);
+    SourceTree written = tree.source_tree();
+
+    // Pass 2: the data of the files the tree names, and of no other.
+    std::vector<bool> live(origins, false);
+    for (uint32_t index = 0; index < written.nodes.size(); ++index) {
+        const SourceNode& node = written.nodes[index];
+        if (S_ISREG(node.mode) && node.primary == index) live[node.file_index] = true;
+    }
+    std::vector<uint32_t> file_index(origins, unwritten);
+    first_origin.push_back(origins);
+    for (uint32_t index = 0; index < layers.size(); ++index) {
+        auto begin = live.begin() + first_origin[index], end = live.begin() + first_origin[index + 1];
+        if (std::find(begin, end, true) == end) {  // nothing of it is left: not read again
+            progress.skip_layer(layers[index].descriptor.size);
+            continue;
+        }
+        std::unique_ptr<oci::BlobStream> blob = request.source.open_layer(layers[index]);
+        read_layer_data(layer_input(*blob, layers[index], index, progress.start_layer(index + 1, true)), stream,
+                        first_origin[index], live, file_index);
     }
     progress.finish();
     std::vector<char> buffer(read_size);
-    tree.start_layer(static_cast<uint32_t>(layers.size()));
-    for (const HostTree& host : request.host_trees) merge_host_tree(host, tree, stream, buffer);
-    return stream.finish(tree.source_tree());
+    for (const HostFile& file : host_files)
+        if (live[file.origin]) file_index[file.origin] = pack_file(stream, file.path, buffer, {});
+
+    for (uint32_t index = 0; index < written.nodes.size(); ++index) {
+        SourceNode& node = written.nodes[index];
+        if (!S_ISREG(node.mode) || node.primary != index) continue;
+        node.file_index = file_index[node.file_index];
+        if (node.file_index == unwritten)
+            throw Error(ExitCode::data, std::string(written.name(node)) + ": its data was not found again in its layer");
+    }
+    return stream.finish(written);
 }
 
 }  // namespace hpc::image::layers

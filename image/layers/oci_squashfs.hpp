@@ -1,10 +1,10 @@
-// An OCI image written as a squashfs straight from its layer streams: each layer applied in
-// order (layer_reader), file data streamed into the squashfs as its tar entry goes by, then the
-// host's small trees merged on top (the /.singularity.d a build adds), then the tables. Nothing
-// is unpacked: the only bytes written are the squashfs's. A file a later layer deletes has had
-// its data written already and stays in the squashfs unreferenced (files a later layer
-// rewrites unchanged, as `chown -R` in a Dockerfile does, are stored once: libsquashfs finds
-// the duplicate blocks); one pass over the layers is worth that.
+// An OCI image written as a squashfs straight from its layer streams, nothing unpacked: the
+// layers' tars read once for the tree they make (layer_reader), the host's small trees merged
+// on top (the /.singularity.d a build adds), then read again for the data of the files that tree
+// still names, streamed into the squashfs as their entries go by, then the tables. The only
+// bytes written are the squashfs's, and no file a later layer deletes or replaces is among them:
+// reading a layer twice (inflating it again) costs less than compressing and storing the dead
+// files (on bench/oci's 3-layer Debian image, whose last layer deletes the documentation, 14% of the SIF, for 0.5 s more).
 #pragma once
 
 #include "image/oci/oci_image.hpp"

@@ -15,8 +15,10 @@ namespace hpc::image {
 struct SquashfsWriteProgress {
     uint64_t files_done = 0, files_total = 0, bytes_done = 0, bytes_total = 0;
     // Written from an OCI image's layers (image/layers): the layer being read, counted from 1,
-    // and how many; bytes are then the layers' stored (compressed) bytes. 0 for a directory.
+    // and how many; bytes are then the layers' stored (compressed) bytes, read twice (the tree,
+    // then with `layer_data` the files' data). 0 for a directory.
     uint32_t layer = 0, layers = 0;
+    bool layer_data = false;
 };
 
 struct SquashfsWriteOptions {
