@@ -4,7 +4,8 @@
 // still names, streamed into the squashfs as their entries go by, then the tables. The only
 // bytes written are the squashfs's, and no file a later layer deletes or replaces is among them:
 // reading a layer twice (inflating it again) costs less than compressing and storing the dead
-// files (on bench/oci's 3-layer Debian image, whose last layer deletes the documentation, 14% of the SIF, for 0.5 s more).
+// files (on bench/oci's 3-layer Debian image, whose last layer deletes the documentation, 14%
+// of the SIF, for 0.5 s more).
 #pragma once
 
 #include "image/oci/oci_image.hpp"
