@@ -1,6 +1,7 @@
 #include "image/layers/layer_reader.hpp"
 
 #include "common/error.hpp"
+#include "common/printable.hpp"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -97,14 +98,15 @@ public:
             int status = archive_read_next_header(archive_, &entry);
             if (status == ARCHIVE_EOF) break;
             if (status < ARCHIVE_WARN)
-                throw failure().within(entries == 0 ? layer_.label : layer_.label + ": after entry '" + name_ + "'");
+                throw failure().within(entries == 0 ? layer_.label
+                                                    : layer_.label + ": after entry '" + printable(name_) + "'");
             ++entries;
             name_ = entry_name(entry);
             try {
                 visit(entry, entry_path(name_));
             } catch (const Error& error) {
                 if (feed_.failure) std::rethrow_exception(feed_.failure);
-                throw error.within(layer_.label + ": entry '" + name_ + "'");
+                throw error.within(layer_.label + ": entry '" + printable(name_) + "'");
             }
             progress();
         }
@@ -116,7 +118,7 @@ public:
     // squashfs stores as sparse blocks, taking no room). Returns its index there.
     uint32_t stream_data(archive_entry* entry, SquashfsStream& stream) {
         uint64_t size = static_cast<uint64_t>(std::max<la_int64_t>(archive_entry_size(entry), 0));
-        uint32_t index = stream.begin_file(size, layer_.label + ": " + name_);
+        uint32_t index = stream.begin_file(size, layer_.label + ": " + printable(name_));
         uint64_t written = 0;
         for (;;) {
             const void* block = nullptr;

@@ -1,6 +1,7 @@
 #include "image/layers/layer_tree.hpp"
 
 #include "common/error.hpp"
+#include "common/printable.hpp"
 
 #include <sys/stat.h>
 
@@ -110,20 +111,20 @@ uint32_t LayerTree::walk(uint32_t from, const std::vector<std::string>& componen
             if (++links_followed > max_links_followed) {
                 if (mode == Walk::probe) return none;
                 refuse("more than " + std::to_string(max_links_followed) + " symbolic links on the way to '" +
-                       component + "'");
+                       printable(component) + "'");
             }
             const std::string& target = inodes_[entries_[next].inode].attributes.link_target;
             at = walk(target.starts_with('/') ? 0 : at, split(target), mode, mtime, links_followed);
             if (at == none) return none;
             if (!is_directory(at)) {
                 if (mode == Walk::probe) return none;
-                refuse("'" + component + "' leads to something that is not a directory");
+                refuse("'" + printable(component) + "' leads to something that is not a directory");
             }
             continue;
         }
         if (!is_directory(next)) {
             if (mode == Walk::probe) return none;
-            refuse("'" + component + "' on the way is not a directory");
+            refuse("'" + printable(component) + "' on the way is not a directory");
         }
         at = next;
     }

@@ -1,6 +1,7 @@
 #include "image/layers/oci_squashfs.hpp"
 
 #include "common/error.hpp"
+#include "common/printable.hpp"
 #include "image/layers/layer_reader.hpp"
 #include "image/layers/layer_tree.hpp"
 #include "image/write/file_data_writer.hpp"
@@ -149,7 +150,7 @@ SquashfsWriteResult write_oci_squashfs(const OciSquashfsRequest& request, int fd
         if (!S_ISREG(node.mode) || node.primary != index) continue;
         node.file_index = file_index[node.file_index];
         if (node.file_index == unwritten)
-            throw Error(ExitCode::data, std::string(written.name(node)) + ": its data was not found again in its layer");
+            throw Error(ExitCode::data, "'" + printable(written.name(node)) + "': its data was not found again in its layer");
     }
     return stream.finish(written);
 }

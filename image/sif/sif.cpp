@@ -1,6 +1,7 @@
 #include "image/sif/sif.hpp"
 
 #include "common/error.hpp"
+#include "common/printable.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -42,22 +43,6 @@ private:
 };
 
 static_assert(std::endian::native == std::endian::little, "SIF fields are read as host integers");
-
-// Text from the file, fit for a message: bytes outside printable ASCII become \xNN, so a
-// hostile header cannot put control characters on the user's terminal.
-std::string printable(std::string_view text) {
-    std::string out;
-    for (unsigned char c : text) {
-        if (c >= 0x20 && c < 0x7f && c != '\\') {
-            out += static_cast<char>(c);
-        } else {
-            char escaped[5];
-            std::snprintf(escaped, sizeof escaped, "\\x%02x", c);
-            out += escaped;
-        }
-    }
-    return out;
-}
 
 std::string read_bytes(const ByteSource& source, uint64_t offset, uint64_t length) {
     std::string bytes(length, '\0');

@@ -105,42 +105,36 @@ refused() {
     nothing_left out/x.sif
 }
 
+# builds_as_reference SIF SOURCE: hpc builds SOURCE, a copy of the rules image, into SIF, and
+# SIF holds the tree umoci's root unpack of that image has.
+builds_as_reference() {
+    run "$HPC" build "$1" "$2"
+    [ "$status" -eq 0 ]
+    same_tree "$OCI/rules.listing" "$1"
+}
+
 # peak_rss_kib FILE: what GNU time's %M wrote there.
 peak_rss_kib() { tail -n 1 "$1"; }
 
 @test "oci: a layout, built as umoci unpacks it as root: owners, modes, links, whiteouts, times, devices" {
-    run "$HPC" build out/rules.sif "oci:$OCI/rules:rules"
-    [ "$status" -eq 0 ]
-    same_tree "$OCI/rules.listing" out/rules.sif
+    builds_as_reference out/rules.sif "oci:$OCI/rules:rules"
 }
 
 @test "oci: a layout by manifest digest, and by its only tag when none is given" {
     local digest
     digest=$(manifest_digest "$OCI/rules" rules)
-    run "$HPC" build out/by-digest.sif "oci:$OCI/rules@$digest"
-    [ "$status" -eq 0 ]
-    same_tree "$OCI/rules.listing" out/by-digest.sif
-    run "$HPC" build out/untagged.sif "oci:$OCI/rules"
-    [ "$status" -eq 0 ]
-    same_tree "$OCI/rules.listing" out/untagged.sif
+    builds_as_reference out/by-digest.sif "oci:$OCI/rules@$digest"
+    builds_as_reference out/untagged.sif "oci:$OCI/rules"
 }
 
 @test "oci-archive: the same image from skopeo's archive, by tag and without one" {
-    run "$HPC" build out/tagged.sif "oci-archive:$OCI/rules.oci.tar:rules"
-    [ "$status" -eq 0 ]
-    same_tree "$OCI/rules.listing" out/tagged.sif
-    run "$HPC" build out/untagged.sif "oci-archive:$OCI/rules.oci.tar"
-    [ "$status" -eq 0 ]
-    same_tree "$OCI/rules.listing" out/untagged.sif
+    builds_as_reference out/tagged.sif "oci-archive:$OCI/rules.oci.tar:rules"
+    builds_as_reference out/untagged.sif "oci-archive:$OCI/rules.oci.tar"
 }
 
 @test "docker-archive: the same image as docker save writes it, by reference and without one" {
-    run "$HPC" build out/ref.sif "docker-archive:$OCI/rules.docker.tar:example.org/rules:1"
-    [ "$status" -eq 0 ]
-    same_tree "$OCI/rules.listing" out/ref.sif
-    run "$HPC" build out/plain.sif "docker-archive:$OCI/rules.docker.tar"
-    [ "$status" -eq 0 ]
-    same_tree "$OCI/rules.listing" out/plain.sif
+    builds_as_reference out/ref.sif "docker-archive:$OCI/rules.docker.tar:example.org/rules:1"
+    builds_as_reference out/plain.sif "docker-archive:$OCI/rules.docker.tar"
 }
 
 @test "the image config: Entrypoint then Cmd, arguments replace Cmd, Env, labels" {

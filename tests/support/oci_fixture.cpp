@@ -206,4 +206,13 @@ std::string blob_file(const Json& descriptor) {
     return "blobs/sha256/" + digest.substr(7);
 }
 
+std::string read_layer(image::oci::ImageSource& source, const image::oci::Layer& layer) {
+    auto stream = source.open_layer(layer);
+    std::string bytes;
+    char buffer[300];  // smaller than a tar block: reads that end inside one
+    while (std::size_t got = stream->read(buffer, sizeof buffer)) bytes.append(buffer, got);
+    stream->finish();
+    return bytes;
+}
+
 }  // namespace hpc::test

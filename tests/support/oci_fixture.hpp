@@ -76,6 +76,9 @@ Json with_platform(Json descriptor, const std::string& architecture, const std::
                    const std::string& os = "linux");
 Json with_tag(Json descriptor, const std::string& tag);
 
+// A layer's bytes as stored, read through its checked stream in small pieces, to the end.
+std::string read_layer(image::oci::ImageSource& source, const image::oci::Layer& layer);
+
 // "blobs/sha256/HEX" of a descriptor.
 std::string blob_file(const Json& descriptor);
 

@@ -24,14 +24,6 @@ using hpc::test::TarEntry;
 
 namespace {
 
-std::string read_layer(ImageSource& source, const hpc::image::oci::Layer& layer) {
-    auto stream = source.open_layer(layer);
-    std::string bytes;
-    char buffer[300];
-    while (std::size_t got = stream->read(buffer, sizeof buffer)) bytes.append(buffer, got);
-    return bytes;
-}
-
 }  // namespace
 
 TEST_CASE("an oci archive is read as its layout", "[oci]") {
@@ -51,7 +43,7 @@ TEST_CASE("an oci archive is read as its layout", "[oci]") {
         CHECK(image.manifest_digest == arm64.at("digest"));
         CHECK(image.architecture == "arm64");
         REQUIRE(image.layers.size() == 1);
-        CHECK(read_layer(*source, image.layers[0]) == files.files.at(image.layers[0].location));
+        CHECK(hpc::test::read_layer(*source, image.layers[0]) == files.files.at(image.layers[0].location));
 
         // Two streams of one archive at once do not disturb each other.
         Image other = source->read_image("amd64");
@@ -158,7 +150,7 @@ TEST_CASE("an oci archive cut after it was opened fails as its blob streams", "[
     std::size_t layer_at = bytes.find(files.files.at(hpc::test::blob_file(layer)));
     REQUIRE(layer_at != std::string::npos);
     REQUIRE(::truncate(tar.c_str(), static_cast<off_t>(layer_at + 5000)) == 0);
-    std::string message = error_message([&] { read_layer(*source, image.layers.at(0)); }, ExitCode::data);
+    std::string message = error_message([&] { hpc::test::read_layer(*source, image.layers.at(0)); }, ExitCode::data);
     CHECK(message == tar + ": blob " + short_digest(layer.at("digest").get<std::string>()) + ": Truncated tar archive");
 }
 

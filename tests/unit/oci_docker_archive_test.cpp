@@ -65,14 +65,6 @@ struct Archive {
     }
 };
 
-std::string read_layer(ImageSource& source, const hpc::image::oci::Layer& layer) {
-    auto stream = source.open_layer(layer);
-    std::string bytes;
-    char buffer[512];
-    while (std::size_t got = stream->read(buffer, sizeof buffer)) bytes.append(buffer, got);
-    return bytes;
-}
-
 }  // namespace
 
 TEST_CASE("a docker archive's image is chosen by RepoTags or place", "[oci]") {
@@ -107,8 +99,8 @@ TEST_CASE("a docker archive's image is chosen by RepoTags or place", "[oci]") {
 
     auto source = ImageSource::open(parse_source("docker-archive:" + archive.path + ":@1"));
     Image image = source->read_image("amd64");
-    CHECK(read_layer(*source, image.layers[0]) == save.layer_one);
-    CHECK(read_layer(*source, image.layers[1]) == save.layer_two);
+    CHECK(hpc::test::read_layer(*source, image.layers[0]) == save.layer_one);
+    CHECK(hpc::test::read_layer(*source, image.layers[1]) == save.layer_two);
 }
 
 TEST_CASE("a docker archive of several images needs a name", "[oci]") {
@@ -150,7 +142,7 @@ TEST_CASE("a docker archive saved as an OCI layout names layers by digest", "[oc
     CHECK(image.layers[0].descriptor.digest == hpc::test::sha256_of(gzip));
     CHECK(image.layers[0].descriptor.media_type == "application/vnd.docker.image.rootfs.diff.tar.gzip");
     CHECK(image.layers[1].compression == Compression::zstd);
-    CHECK(read_layer(*source, image.layers[1]) == zstd);
+    CHECK(hpc::test::read_layer(*source, image.layers[1]) == zstd);
 }
 
 TEST_CASE("a broken docker archive is refused naming what is wrong", "[oci]") {
@@ -192,7 +184,7 @@ TEST_CASE("a broken docker archive is refused naming what is wrong", "[oci]") {
     archive.write(entries);
     auto source = ImageSource::open(parse_source("docker-archive:" + archive.path + ":busybox"));
     Image image = source->read_image("amd64");
-    CHECK(error_message([&] { read_layer(*source, image.layers[0]); }, ExitCode::data)
+    CHECK(error_message([&] { hpc::test::read_layer(*source, image.layers[0]); }, ExitCode::data)
               .starts_with(archive.path + ": blob " + short_digest(hpc::test::sha256_of(save.layer_one)) +
                            ": digest mismatch"));
 

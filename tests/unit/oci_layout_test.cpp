@@ -47,15 +47,6 @@ struct Layout {
     }
 };
 
-std::string read_layer(ImageSource& source, const hpc::image::oci::Layer& layer) {
-    auto stream = source.open_layer(layer);
-    std::string bytes;
-    char buffer[1000];
-    while (std::size_t got = stream->read(buffer, sizeof buffer)) bytes.append(buffer, got);
-    stream->finish();
-    return bytes;
-}
-
 // The config and layer descriptors of a stored manifest.
 Json manifest_of(const OciLayoutFiles& files, const Json& descriptor) {
     return Json::parse(files.files.at(hpc::test::blob_file(descriptor)));
@@ -90,7 +81,7 @@ TEST_CASE("an oci layout of one image is read whole", "[oci]") {
     CHECK(layer.descriptor.digest == stored_manifest["layers"][0]["digest"]);
     CHECK(layer.location == hpc::test::blob_file(stored_manifest["layers"][0]));
     auto source = ImageSource::open(parse_source("oci:" + layout.path()));
-    CHECK(read_layer(*source, layer) == layout.files.files.at(layer.location));
+    CHECK(hpc::test::read_layer(*source, layer) == layout.files.files.at(layer.location));
 }
 
 TEST_CASE("an oci layout's gzip layer is said to be gzip", "[oci]") {
@@ -345,13 +336,13 @@ TEST_CASE("a truncated or altered layer fails while it streams", "[oci]") {
     std::string bytes = layout.files.files.at(layer.location);
 
     REQUIRE(::truncate(file.c_str(), 1000) == 0);
-    CHECK(error_message([&] { read_layer(*source, layer); }, ExitCode::data) ==
+    CHECK(error_message([&] { hpc::test::read_layer(*source, layer); }, ExitCode::data) ==
           layout.path() + ": blob " + short_digest(layer.descriptor.digest) + ": truncated: 1000 of " +
               std::to_string(bytes.size()) + " bytes");
 
     bytes[600] = static_cast<char>(bytes[600] ^ 1);
     hpc::test::write_host_file(file, bytes);
-    CHECK(error_message([&] { read_layer(*source, layer); }, ExitCode::data)
+    CHECK(error_message([&] { hpc::test::read_layer(*source, layer); }, ExitCode::data)
               .starts_with(layout.path() + ": blob " + short_digest(layer.descriptor.digest) +
                            ": digest mismatch (expected "));
 }
