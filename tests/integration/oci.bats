@@ -105,36 +105,36 @@ refused() {
     nothing_left out/x.sif
 }
 
-# builds_as_reference SIF SOURCE: hpc builds SOURCE, a copy of the rules image, into SIF, and
-# SIF holds the tree umoci's root unpack of that image has.
-builds_as_reference() {
-    run "$HPC" build "$1" "$2"
+# builds_as LISTING SIF SOURCE: hpc builds SOURCE into SIF, which holds the tree LISTING lists
+# (the reference: umoci's root unpack of the same image).
+builds_as() {
+    run "$HPC" build "$2" "$3"
     [ "$status" -eq 0 ]
-    same_tree "$OCI/rules.listing" "$1"
+    same_tree "$1" "$2"
 }
 
 # peak_rss_kib FILE: what GNU time's %M wrote there.
 peak_rss_kib() { tail -n 1 "$1"; }
 
 @test "oci: a layout, built as umoci unpacks it as root: owners, modes, links, whiteouts, times, devices" {
-    builds_as_reference out/rules.sif "oci:$OCI/rules:rules"
+    builds_as "$OCI/rules.listing" out/rules.sif "oci:$OCI/rules:rules"
 }
 
 @test "oci: a layout by manifest digest, and by its only tag when none is given" {
     local digest
     digest=$(manifest_digest "$OCI/rules" rules)
-    builds_as_reference out/by-digest.sif "oci:$OCI/rules@$digest"
-    builds_as_reference out/untagged.sif "oci:$OCI/rules"
+    builds_as "$OCI/rules.listing" out/by-digest.sif "oci:$OCI/rules@$digest"
+    builds_as "$OCI/rules.listing" out/untagged.sif "oci:$OCI/rules"
 }
 
 @test "oci-archive: the same image from skopeo's archive, by tag and without one" {
-    builds_as_reference out/tagged.sif "oci-archive:$OCI/rules.oci.tar:rules"
-    builds_as_reference out/untagged.sif "oci-archive:$OCI/rules.oci.tar"
+    builds_as "$OCI/rules.listing" out/tagged.sif "oci-archive:$OCI/rules.oci.tar:rules"
+    builds_as "$OCI/rules.listing" out/untagged.sif "oci-archive:$OCI/rules.oci.tar"
 }
 
 @test "docker-archive: the same image as docker save writes it, by reference and without one" {
-    builds_as_reference out/ref.sif "docker-archive:$OCI/rules.docker.tar:example.org/rules:1"
-    builds_as_reference out/plain.sif "docker-archive:$OCI/rules.docker.tar"
+    builds_as "$OCI/rules.listing" out/ref.sif "docker-archive:$OCI/rules.docker.tar:example.org/rules:1"
+    builds_as "$OCI/rules.listing" out/plain.sif "docker-archive:$OCI/rules.docker.tar"
 }
 
 @test "the image config: Entrypoint then Cmd, arguments replace Cmd, Env, labels" {
@@ -241,41 +241,29 @@ EOF
 }
 
 @test "a directory with entries replaced by a file: the whiteouts umoci writes under the file remove nothing" {
-    run "$HPC" build out/x.sif "oci:$OCI/replaced:latest"
-    [ "$status" -eq 0 ]
-    same_tree "$OCI/replaced.listing" out/x.sif
+    builds_as "$OCI/replaced.listing" out/x.sif "oci:$OCI/replaced:latest"
 }
 
 @test "crafted: an opaque directory (.wh..wh..opq) hides what lower layers had in it" {
-    run "$HPC" build out/x.sif "oci:$CRAFTED/opaque:latest"
-    [ "$status" -eq 0 ]
-    same_tree "$CRAFTED/opaque.listing" out/x.sif
+    builds_as "$CRAFTED/opaque.listing" out/x.sif "oci:$CRAFTED/opaque:latest"
 }
 
 @test "crafted: PAX and GNU long names and link targets, big ids, UTF-8, ./ // and /./ in names" {
-    run "$HPC" build out/x.sif "oci:$CRAFTED/names:latest"
-    [ "$status" -eq 0 ]
-    same_tree "$CRAFTED/names.listing" out/x.sif
+    builds_as "$CRAFTED/names.listing" out/x.sif "oci:$CRAFTED/names:latest"
 }
 
 @test "crafted: hard links to an earlier layer's files keep their content when the target goes or changes" {
-    run "$HPC" build out/x.sif "oci:$CRAFTED/hardlinks:latest"
-    [ "$status" -eq 0 ]
-    same_tree "$CRAFTED/hardlinks.listing" out/x.sif
+    builds_as "$CRAFTED/hardlinks.listing" out/x.sif "oci:$CRAFTED/hardlinks:latest"
     [ "$(image_cat out/x.sif h/link-to-deleted)" = "content of the deleted" ]
     [ "$(image_cat out/x.sif h/link-to-replaced)" = "old content" ]
 }
 
 @test "crafted: sparse files in GNU's old format and PAX 1.0" {
-    run "$HPC" build out/x.sif "oci:$CRAFTED/sparse:latest"
-    [ "$status" -eq 0 ]
-    same_tree "$CRAFTED/sparse.listing" out/x.sif
+    builds_as "$CRAFTED/sparse.listing" out/x.sif "oci:$CRAFTED/sparse:latest"
 }
 
 @test "crafted: zstd-compressed layers" {
-    run "$HPC" build out/x.sif "oci:$CRAFTED/zstd:latest"
-    [ "$status" -eq 0 ]
-    same_tree "$CRAFTED/zstd.listing" out/x.sif
+    builds_as "$CRAFTED/zstd.listing" out/x.sif "oci:$CRAFTED/zstd:latest"
 }
 
 @test "crafted: a file through a symlink to a directory lands inside the root, as umoci puts it" {
