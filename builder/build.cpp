@@ -222,11 +222,12 @@ void build_from_image(const BuildRequest& request, const BuildHooks& hooks, cons
 // An OCI image: its layers streamed into the SIF's squashfs, owners as they say, nothing
 // unpacked. A sandbox needs the tree on disk: the image is served and copied like a SIF.
 void build_from_oci(const BuildRequest& request, const BuildHooks& hooks) {
-    OciImageSource source{image::oci::parse_source(request.source), request.architecture};
+    OciImageSource source{image::oci::parse_source(request.source), request.architecture, false};
     if (request.sandbox) {
         Bootstrap base;
         base.agent = Bootstrap::Agent::oci;
         base.oci = source;
+        base.oci.devices_as_files = true;
         build_from_image(request, hooks, base);
         return;
     }

@@ -63,7 +63,8 @@ WrittenOciImage write_oci_image(const OciImageSource& source, const std::string&
         make_base_environment(base);
         make_directory(config);
         write_oci_metadata(config, image);
-        image::layers::OciSquashfsRequest request{*opened, image, {{base, false}, {config, true}}};
+        image::layers::OciSquashfsRequest request{
+            *opened, image, {{base, false}, {config, true}}, source.devices_as_files, hooks.warn};
         return {image::layers::write_oci_squashfs(request, fd, offset, options), image.architecture};
     } catch (const Error& error) {
         std::string_view message = error.what();

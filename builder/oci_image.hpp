@@ -16,6 +16,9 @@ namespace hpc::builder {
 struct OciImageSource {
     image::oci::SourceReference reference;
     std::string architecture;  // a GOARCH name (amd64, arm64...); "" for this machine's
+    // Devices as empty files, with a warning: the image becomes a sandbox, copied out by an
+    // ordinary user who cannot make device nodes.
+    bool devices_as_files = false;
 };
 
 // This machine's architecture as OCI names it.

@@ -64,12 +64,18 @@ const char* hard_link_target(archive_entry* entry) {
     return target != nullptr ? target : archive_entry_hardlink(entry);
 }
 
+bool is_device(archive_entry* entry) {
+    auto type = archive_entry_mode(entry) & S_IFMT;
+    return type == S_IFBLK || type == S_IFCHR;
+}
+
 // What an entry is, by its name and header: both passes must count regular files alike.
 enum class EntryKind { whiteout, hard_link, regular, other };
 
-EntryKind kind_of(archive_entry* entry, const std::vector<std::string>& path) {
+EntryKind kind_of(archive_entry* entry, const std::vector<std::string>& path, bool devices_as_files) {
     if (!path.empty() && path.back().starts_with(whiteout_prefix)) return EntryKind::whiteout;
     if (hard_link_target(entry) != nullptr) return EntryKind::hard_link;
+    if (devices_as_files && is_device(entry)) return EntryKind::regular;
     return (archive_entry_mode(entry) & S_IFMT) == S_IFREG ? EntryKind::regular : EntryKind::other;
 }
 
@@ -220,10 +226,10 @@ EntryAttributes attributes_of(archive_entry* entry, SquashfsStream& stream) {
 
 }  // namespace
 
-uint32_t read_layer_tree(const LayerInput& layer, LayerTree& tree, SquashfsStream& stream, uint32_t first_origin) {
-    uint32_t regular = 0;
+LayerTreeRead read_layer_tree(const LayerInput& layer, LayerTree& tree, SquashfsStream& stream, uint32_t first_origin) {
+    LayerTreeRead read;
     TarPass(layer).run([&](archive_entry* entry, std::vector<std::string> path) {
-        switch (kind_of(entry, path)) {
+        switch (kind_of(entry, path, layer.devices_as_files)) {
         case EntryKind::whiteout: {
             std::string name = path.back();
             path.pop_back();
@@ -238,7 +244,12 @@ uint32_t read_layer_tree(const LayerInput& layer, LayerTree& tree, SquashfsStrea
             return;
         case EntryKind::regular: {
             EntryAttributes attributes = attributes_of(entry, stream);
-            attributes.file_index = first_origin + regular++;
+            if (is_device(entry)) {  // its data pass finds no data: an empty file
+                attributes.mode = S_IFREG | (attributes.mode & 07777);
+                attributes.device = 0;
+                read.devices_as_files++;
+            }
+            attributes.file_index = first_origin + read.regular_files++;
             tree.add(path, attributes);
             return;
         }
@@ -247,7 +258,7 @@ uint32_t read_layer_tree(const LayerInput& layer, LayerTree& tree, SquashfsStrea
             return;
         }
     });
-    return regular;
+    return read;
 }
 
 void read_layer_data(const LayerInput& layer, SquashfsStream& stream, uint32_t first_origin,
@@ -255,7 +266,7 @@ void read_layer_data(const LayerInput& layer, SquashfsStream& stream, uint32_t f
     uint32_t origin = first_origin;
     TarPass pass(layer);
     pass.run([&](archive_entry* entry, const std::vector<std::string>& path) {
-        if (kind_of(entry, path) != EntryKind::regular) return;
+        if (kind_of(entry, path, layer.devices_as_files) != EntryKind::regular) return;
         uint32_t current = origin++;
         if (current >= live.size()) throw Error(ExitCode::data, "more files than when it was first read");
         if (live[current]) file_index[current] = pass.stream_data(entry, stream);

@@ -92,10 +92,10 @@ void merge_host_tree(const HostTree& host, LayerTree& layers, uint32_t& origins,
 }
 
 LayerInput layer_input(oci::BlobStream& blob, const oci::Layer& layer, uint32_t index,
-                       std::function<void(uint64_t)> on_progress) {
+                       std::function<void(uint64_t)> on_progress, bool devices_as_files) {
     return {blob, layer.compression,
             "layer " + std::to_string(index + 1) + " (" + oci::short_digest(layer.descriptor.digest) + ")",
-            std::move(on_progress)};
+            std::move(on_progress), devices_as_files};
 }
 
 }  // namespace
@@ -109,14 +109,20 @@ SquashfsWriteResult write_oci_squashfs(const OciSquashfsRequest& request, int fd
     // Pass 1: the tree, every regular file numbered by its origin.
     LayerTree tree;
     std::vector<uint32_t> first_origin;
-    uint32_t origins = 0;
+    uint32_t origins = 0, devices = 0;
     for (uint32_t index = 0; index < layers.size(); ++index) {
         tree.start_layer(index);
         std::unique_ptr<oci::BlobStream> blob = request.source.open_layer(layers[index]);
         first_origin.push_back(origins);
-        origins += read_layer_tree(layer_input(*blob, layers[index], index, progress.start_layer(index + 1, false)),
-                                   tree, stream, origins);
+        LayerTreeRead read = read_layer_tree(layer_input(*blob, layers[index], index, progress.start_layer(index + 1, false),
+                                                         request.devices_as_files),
+                                             tree, stream, origins);
+        origins += read.regular_files;
+        devices += read.devices_as_files;
     }
+    if (devices > 0 && request.warn)
+        request.warn(std::to_string(devices) + (devices == 1 ? " device node" : " device nodes") +
+                     " written as empty files: an ordinary user cannot make them (as umoci --rootless does)");
     tree.start_layer(static_cast<uint32_t>(layers.size()));
     std::vector<HostFile> host_files;
     for (const HostTree& host : request.host_trees) merge_host_tree(host, tree, origins, host_files);
@@ -137,8 +143,9 @@ SquashfsWriteResult write_oci_squashfs(const OciSquashfsRequest& request, int fd
             continue;
         }
         std::unique_ptr<oci::BlobStream> blob = request.source.open_layer(layers[index]);
-        read_layer_data(layer_input(*blob, layers[index], index, progress.start_layer(index + 1, true)), stream,
-                        first_origin[index], live, file_index);
+        read_layer_data(layer_input(*blob, layers[index], index, progress.start_layer(index + 1, true),
+                                    request.devices_as_files),
+                        stream, first_origin[index], live, file_index);
     }
     progress.finish();
     std::vector<char> buffer(read_size);

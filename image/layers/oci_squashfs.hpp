@@ -12,6 +12,7 @@
 #include "image/write/squashfs_writer.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,10 @@ struct OciSquashfsRequest {
     oci::ImageSource& source;
     const oci::Image& image;
     std::vector<HostTree> host_trees;  // merged in order, after the layers
+    // For a tree an ordinary user copies out (a sandbox): devices written as empty files, as
+    // umoci's rootless unpack does; `warn` hears how many.
+    bool devices_as_files = false;
+    std::function<void(const std::string&)> warn;
 };
 
 // Writes at `offset` of `fd` as write_squashfs does, owners as the layers say (options.all_root

@@ -204,6 +204,18 @@ EOF
     [[ "$output" == *"org.label-schema.usage.singularity.deffile.bootstrap: oci-archive"* ]]
 }
 
+@test "--sandbox: an OCI image as a directory the user can run and change, devices as empty files" {
+    run "$HPC" build --sandbox out/box "oci-archive:$OCI/rules.oci.tar:rules"
+    [ "$status" -eq 0 ]
+    [ -d out/box/.singularity.d ]
+    [[ "$output" == *"hpc: warning: 2 device nodes written as empty files"* ]]
+    [ -f out/box/rules/char-device ] && [ ! -s out/box/rules/char-device ]
+    run "$HPC" run out/box
+    [ "$output" = "|from-entrypoint|from-cmd|two words|" ]
+    run --separate-stderr "$HPC" exec --writable out/box sh -c 'echo changed >/rules/new-file && cat /rules/new-file'
+    [ "$output" = changed ]
+}
+
 @test "a definition: Bootstrap: oci and docker-archive, %runscript replacing the image's" {
     for source in "oci|$OCI/rules:rules" "docker-archive|$OCI/rules.docker.tar:example.org/rules:1"; do
         printf 'Bootstrap: %s\nFrom: %s\n\n%%runscript\n    echo "own runscript: $*"\n' "${source%%|*}" "${source#*|}" >image.def

@@ -50,7 +50,7 @@ struct Written {
         int fd = ::open(image().c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         REQUIRE(fd >= 0);
         try {
-            hpc::image::layers::write_oci_squashfs({*source, read, host_trees}, fd, 0, {});
+            hpc::image::layers::write_oci_squashfs({*source, read, host_trees, false, {}}, fd, 0, {});
         } catch (...) {
             ::close(fd);
             throw;
