@@ -18,6 +18,8 @@ namespace hpc::image::layers {
 namespace {
 
 constexpr std::size_t read_size = 1 << 20;
+constexpr std::size_t max_link_target_bytes = 4096;  // PATH_MAX: what a link can lead to
+constexpr std::size_t max_xattr_value_bytes = 65536; // XATTR_SIZE_MAX: what Linux can hold
 constexpr std::string_view whiteout_prefix = ".wh.";
 constexpr std::string_view opaque_marker = ".wh..wh..opq";
 
@@ -182,8 +184,11 @@ uint32_t record_xattrs(archive_entry* entry, SquashfsStream& stream) {
     std::size_t size = 0;
     while (archive_entry_xattr_next(entry, &name, &value, &size) == ARCHIVE_OK) {
         std::string_view key = name ? name : "";
-        if (key.starts_with("user.") || key.starts_with("trusted.") || key.starts_with("security."))
-            found.emplace_back(key, std::string(static_cast<const char*>(value), size));
+        if (!key.starts_with("user.") && !key.starts_with("trusted.") && !key.starts_with("security.")) continue;
+        if (size > max_xattr_value_bytes)
+            throw Error(ExitCode::data, "extended attribute " + printable(key) + " is longer than " +
+                                            std::to_string(max_xattr_value_bytes) + " bytes");
+        found.emplace_back(key, std::string(static_cast<const char*>(value), size));
     }
     if (found.empty()) return no_xattrs;
     std::sort(found.begin(), found.end());
@@ -207,6 +212,9 @@ EntryAttributes attributes_of(archive_entry* entry, SquashfsStream& stream) {
         if (target == nullptr) target = archive_entry_symlink(entry);
         attributes.link_target = target ? target : "";
         if (attributes.link_target.empty()) throw Error(ExitCode::data, "a symbolic link without a target");
+        if (attributes.link_target.size() > max_link_target_bytes)
+            throw Error(ExitCode::data,
+                        "a symbolic link whose target is longer than " + std::to_string(max_link_target_bytes) + " bytes");
         break;
     }
     case S_IFBLK:

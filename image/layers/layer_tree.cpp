@@ -11,6 +11,7 @@ namespace hpc::image::layers {
 namespace {
 
 constexpr std::size_t max_name_bytes = 4096;          // PATH_MAX
+constexpr std::size_t max_component_bytes = 255;      // NAME_MAX: what a squashfs directory entry holds
 constexpr std::size_t max_name_components = 1024;
 constexpr unsigned max_links_followed = 40;           // the kernel's MAXSYMLINKS
 
@@ -37,6 +38,8 @@ std::vector<std::string> entry_path(std::string_view name) {
     for (std::string& part : split(name)) {
         if (part == ".") continue;
         if (part == "..") refuse("a '..' component, which would escape the image's root");
+        if (part.size() > max_component_bytes)
+            refuse("a component longer than " + std::to_string(max_component_bytes) + " bytes");
         path.push_back(std::move(part));
     }
     if (path.size() > max_name_components)

@@ -34,7 +34,8 @@ struct EntryAttributes {
 
 // The components of a tar entry's name, "./usr//bin/" as {"usr", "bin"}; {} is the root.
 // Throws hpc::Error(data) for a name that escapes the root ("..", a leading "/") or is too long
-// or deep (4096 bytes, 1024 components), the cause only: the caller names layer and entry.
+// or deep (4096 bytes, a component of 255, 1024 components), the cause only: the caller names
+// layer and entry.
 std::vector<std::string> entry_path(std::string_view name);
 
 class LayerTree {

@@ -22,6 +22,12 @@ setup() {
     export TMPDIR=$work/tmp
 }
 
+# A sandbox keeps the image's modes (a read-only directory, a mode-000 one): opened up for
+# bats to remove.
+teardown() {
+    [ -z "${work:-}" ] || chmod -R u+rwX "$work" 2>/dev/null || true
+}
+
 # The SIF's tree as tree-listing writes it, without what hpc adds to every image.
 listing_of() { "$LISTING" --except-hpc --sif "$1"; }
 

@@ -73,6 +73,9 @@ TEST_CASE("entry names are normalized and names that escape the root are refused
                Catch::Contains("absolute"));
     CHECK_THAT(hpc::test::error_message([] { entry_path(std::string(5000, 'a')); }, ExitCode::data),
                Catch::Contains("longer than"));
+    CHECK(entry_path("d/" + std::string(255, 'n')).size() == 2);
+    CHECK_THAT(hpc::test::error_message([] { entry_path("d/" + std::string(256, 'n')); }, ExitCode::data),
+               Catch::Contains("a component longer than 255 bytes"));
 }
 
 TEST_CASE("whiteouts hide lower entries, opaque markers a lower directory's contents", "[layers]") {
