@@ -55,12 +55,15 @@ constexpr CommandHelp texts[] = {
      "  hpc test app.sif\n"
      "  hpc test --containall app.sif"},
     {"build",
-     "build a SIF image (or a directory) from a definition file, an image or a directory",
+     "build a SIF image (or a directory) from a definition file, an image, a directory or an OCI image",
      "hpc build [options] DEST SOURCE",
      "Builds DEST, a SIF file (with --sandbox, a directory), from SOURCE: a definition file\n"
-     "(Bootstrap: localimage, scratch or debootstrap), a SIF or squashfs image, or a directory.\n"
-     "Registries (docker://, library://, oras://) are not in hpc yet.",
+     "(Bootstrap: localimage, scratch, debootstrap, oci, oci-archive or docker-archive), a SIF or\n"
+     "squashfs image, a directory, or an OCI image: oci:DIR[:TAG|@DIGEST] (an OCI layout),\n"
+     "oci-archive:FILE[:TAG], docker-archive:FILE[:REF] (docker save), its layers streamed into\n"
+     "the SIF. Registries (docker://, library://, oras://) are not in hpc yet.",
      "  hpc build app.sif app.def\n"
+     "  hpc build py.sif oci-archive:python.tar          # an image skopeo or podman saved\n"
      "  hpc build --fakeroot deb.sif deb.def              # apt-get in %post; Bootstrap: debootstrap\n"
      "  hpc build --sandbox sbox/ app.def                 # a directory, to change with shell --writable\n"
      "  hpc build app.sif sbox/                           # then a SIF from it\n"

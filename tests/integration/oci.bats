@@ -133,6 +133,15 @@ peak_rss_kib() { tail -n 1 "$1"; }
     builds_as "$OCI/rules.listing" out/untagged.sif "oci:$OCI/rules"
 }
 
+@test "oci-archive: a Debian minbase in two layers, as umoci unpacks it as root, and it runs" {
+    builds_as "$OCI/debian.listing" out/debian.sif "oci-archive:$OCI/debian.oci.tar:latest"
+    run "$HPC" exec out/debian.sif sh -c 'cat /etc/layer-two; ls /usr/share/doc 2>&1 || true; dpkg-query -W -f "\${Status}\n" dpkg'
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "made by layer 2" ]
+    [[ "${lines[1]}" == *"No such file or directory"* ]]
+    [ "${lines[2]}" = "install ok installed" ]
+}
+
 @test "oci-archive: the same image from skopeo's archive, by tag and without one" {
     builds_as "$OCI/rules.listing" out/tagged.sif "oci-archive:$OCI/rules.oci.tar:rules"
     builds_as "$OCI/rules.listing" out/untagged.sif "oci-archive:$OCI/rules.oci.tar"
