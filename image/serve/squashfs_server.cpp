@@ -3,6 +3,7 @@
 
 #include "common/error.hpp"
 #include "common/unique_fd.hpp"
+#include "image/serve/fuse_kill_guard.hpp"
 #include "image/serve/fuse_mount.hpp"
 #include "image/serve/fuse_operations.hpp"
 #include "image/serve/fuse_workers.hpp"
@@ -62,6 +63,7 @@ struct SquashfsServer::State {
     fuse_session* session = nullptr;
     std::optional<FuseMount> mounted;
     std::unique_ptr<FuseWorkers> workers;
+    std::optional<FuseKillGuard> guard;  // aborts the connection should the process be killed
     std::unique_ptr<Prefetcher> prefetcher;
 
     ~State() { stop(); }
@@ -69,6 +71,7 @@ struct SquashfsServer::State {
     std::unique_ptr<SquashfsVolume> new_volume() const { return std::make_unique<SquashfsVolume>(image.get(), offset); }
 
     void stop() noexcept {
+        guard.reset();  // first: it would abort the connection when its thread ends
         // Unmount while the workers still answer, in case the kernel asks them something.
         if (mounted) mounted->detach();
         if (session) fuse_session_exit(session);
@@ -148,6 +151,7 @@ void SquashfsServer::mount(const std::string& mountpoint) {
             s.context->prefetch_bytes = s.options.prefetch_bytes;
         }
         s.workers->start(*s.probe);
+        s.guard.emplace(s.mounted->root(), mountpoint);
         // The kernel made the root inode at mount time owned by uid 0, and checks that owner
         // before it asks the server anything when something is created in the root: for an
         // unprivileged user (0 unmapped) that is EACCES. A stat fetches the root's real

@@ -108,7 +108,15 @@ slirp_leftovers() {
         launcher=$!
         sleep "$delay"
         kill -KILL "$launcher"
-        wait "$launcher" 2>/dev/null || true
+        # Gone within seconds, or stuck for good on its own FUSE mount (state D), which its
+        # guard prevents (image/serve/fuse_kill_guard.hpp): said, not waited for forever.
+        for _ in $(seq 50); do kill -0 "$launcher" 2>/dev/null || break; sleep 0.1; done
+        if kill -0 "$launcher" 2>/dev/null; then
+            echo "killed after $delay s: the launcher did not end: $(ps -o stat=,wchan:24= -p "$launcher")"
+            left=$((left + 1))
+        else
+            wait "$launcher" 2>/dev/null || true
+        fi
         sleep 0.3  # slirp4netns ends once its exit pipe closes
         if [ -n "$(pgrep -u "$(id -u)" -f "slirp4netns .* $launcher tap0" || true)" ]; then
             echo "killed after $delay s: slirp4netns still runs"
