@@ -247,9 +247,17 @@ LayerTreeRead read_layer_tree(const LayerInput& layer, LayerTree& tree, Squashfs
                 tree.whiteout(path, std::string_view(name).substr(whiteout_prefix.size()));
             return;
         }
-        case EntryKind::hard_link:
-            tree.hard_link(path, entry_path(hard_link_target(entry)));
+        case EntryKind::hard_link: {
+            std::string_view target = hard_link_target(entry);
+            std::vector<std::string> target_path;
+            try {
+                target_path = entry_path(target);
+            } catch (const Error& error) {
+                throw error.within("a hard link to '" + printable(target) + "'");
+            }
+            tree.hard_link(path, target_path);
             return;
+        }
         case EntryKind::regular: {
             EntryAttributes attributes = attributes_of(entry, stream);
             if (is_device(entry)) {  // its data pass finds no data: an empty file

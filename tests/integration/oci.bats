@@ -337,7 +337,7 @@ EOF
     refused 65 "oci:$CRAFTED/dotdot:latest" "$CRAFTED/dotdot" "$(short_digest "$CRAFTED/dotdot" 1)" "../escape"
     refused 65 "oci:$CRAFTED/absolute:latest" "$CRAFTED/absolute" "$(short_digest "$CRAFTED/absolute" 1)" "/etc/absolute"
     refused 65 "oci:$CRAFTED/hardlink-escape:latest" "$CRAFTED/hardlink-escape" \
-        "$(short_digest "$CRAFTED/hardlink-escape" 1)" "fine/link"
+        "$(short_digest "$CRAFTED/hardlink-escape" 1)" "fine/link" "a hard link to '../../etc/shadow'"
 }
 
 @test "refused (65): a truncated blob, a truncated tar in a whole gzip stream, a digest mismatch" {
