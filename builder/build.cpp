@@ -235,7 +235,8 @@ void build_from_oci(const BuildRequest& request, const BuildHooks& hooks) {
     hooks.notice("writing " + request.destination);
     PackOptions options = pack_options(request, hooks, true, {});
     pack_sif([&](int fd, uint64_t offset, const image::SquashfsWriteOptions& squashfs) {
-        WrittenOciImage written = write_oci_image(source, area.path(), fd, offset, squashfs, {hooks.notice, hooks.warn});
+        WrittenOciImage written =
+            write_oci_image(source, area.path(), fd, offset, squashfs, {hooks.notice, hooks.warn});
         return ProducedSquashfs{written.written,
                                 written.architecture.empty() ? "" : image::sif_arch_code(written.architecture)};
     }, request.destination, options);

@@ -42,7 +42,8 @@ void check_architecture(const OciImageSource& source, const image::oci::Image& i
     if (image.architecture.empty() || image.architecture == wanted) return;
     if (!source.architecture.empty())
         throw Error(ExitCode::no_input, "the image is for " + image.architecture + ", not " + wanted + " (--arch)");
-    if (hooks.warn) hooks.warn(source.reference.text + ": the image is for " + image.architecture + ", this machine is " + wanted);
+    if (hooks.warn)
+        hooks.warn(source.reference.text + ": the image is for " + image.architecture + ", this machine is " + wanted);
 }
 
 }  // namespace

@@ -88,7 +88,8 @@ void add_build_options(CLI::App& command, BuildOptions& options) {
     command.add_flag("--warn-unused-build-args", options.warn_unused_build_args,
                      "a --build-arg the definition does not use is a warning, not an error");
     command.add_option("--arch", options.arch,
-                       "the architecture to take from an OCI image index (amd64, arm64, ppc64le...; default: this machine's)");
+                       "the architecture to take from an OCI image index (amd64, arm64, ppc64le...; "
+                       "default: this machine's)");
     command.add_option("--tmpdir", options.tmpdir, "where the build's work directory goes (default: $TMPDIR, else /tmp)");
     command.add_option("destination", options.destination, "the SIF file (or directory, with --sandbox) to write")
         ->required();
