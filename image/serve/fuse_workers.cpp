@@ -7,13 +7,16 @@
 #include <fcntl.h>
 #include <fuse_lowlevel.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
+#include <future>
 #include <system_error>
 
 namespace hpc::image {
@@ -39,10 +42,26 @@ UniqueFd make_worker_poll(int device, int stop) {
     return poll;
 }
 
+// In a table of one's own: every descriptor closed but the standard ones and `keep`, so that
+// the workers hold no pipe end or socket the rest of the process closes to say something.
+void close_all_but(std::vector<int> keep) {
+    keep.insert(keep.end(), {0, 1, 2});
+    std::sort(keep.begin(), keep.end());
+    unsigned from = 0;
+    for (int fd : keep) {
+        if (fd < 0 || static_cast<unsigned>(fd) < from) continue;
+        if (static_cast<unsigned>(fd) > from) ::syscall(SYS_close_range, from, static_cast<unsigned>(fd) - 1, 0);
+        from = static_cast<unsigned>(fd) + 1;
+    }
+    ::syscall(SYS_close_range, from, ~0U, 0);
+}
+
 }  // namespace
 
-FuseWorkers::FuseWorkers(fuse_session* session, int device, VolumeFactory make_volume, unsigned max_workers)
-    : session_(session), device_(device), make_volume_(std::move(make_volume)), max_workers_(std::max(max_workers, 1u)) {
+FuseWorkers::FuseWorkers(fuse_session* session, int device, VolumeFactory make_volume, unsigned max_workers,
+                         std::vector<int> keep)
+    : session_(session), device_(device), make_volume_(std::move(make_volume)), max_workers_(std::max(max_workers, 1u)),
+      keep_(std::move(keep)) {
     // Non-blocking, so that a worker woken for a request another one took goes back to waiting.
     if (::fcntl(device_, F_SETFL, ::fcntl(device_, F_GETFL) | O_NONBLOCK) != 0) throw_errno("configuring /dev/fuse");
     stop_event_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
@@ -53,14 +72,32 @@ void FuseWorkers::start(SquashfsVolume& first_volume) {
     sigset_t all, previous;
     ::sigfillset(&all);
     ::pthread_sigmask(SIG_SETMASK, &all, &previous);
+    std::promise<bool> taken;
+    std::future<bool> device_taken = taken.get_future();
     try {
         std::lock_guard lock(mutex_);
-        threads_.emplace_back([this, &first_volume] { run(&first_volume); });
+        threads_.emplace_back([this, &first_volume, &taken] {
+            taken.set_value(take_device());
+            run(&first_volume);
+        });
     } catch (const std::system_error& error) {
         ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
         throw Error(ExitCode::os, std::string("starting a FUSE worker thread: ") + error.what(), error.code().value());
     }
     ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    if (!device_taken.get()) return;
+    // The number stays taken (the session closes it at the end), by a file that is not /dev/fuse.
+    UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
+    if (null) ::dup3(null.get(), device_, O_CLOEXEC);
+}
+
+bool FuseWorkers::take_device() {
+    if (::unshare(CLONE_FILES) != 0) return false;
+    std::vector<int> keep = keep_;
+    keep.push_back(device_);
+    keep.push_back(stop_event_.get());
+    close_all_but(std::move(keep));
+    return true;
 }
 
 void FuseWorkers::stop() noexcept {

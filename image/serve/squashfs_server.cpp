@@ -3,7 +3,6 @@
 
 #include "common/error.hpp"
 #include "common/unique_fd.hpp"
-#include "image/serve/fuse_kill_guard.hpp"
 #include "image/serve/fuse_mount.hpp"
 #include "image/serve/fuse_operations.hpp"
 #include "image/serve/fuse_workers.hpp"
@@ -63,7 +62,6 @@ struct SquashfsServer::State {
     fuse_session* session = nullptr;
     std::optional<FuseMount> mounted;
     std::unique_ptr<FuseWorkers> workers;
-    std::optional<FuseKillGuard> guard;  // aborts the connection should the process be killed
     std::unique_ptr<Prefetcher> prefetcher;
 
     ~State() { stop(); }
@@ -71,7 +69,6 @@ struct SquashfsServer::State {
     std::unique_ptr<SquashfsVolume> new_volume() const { return std::make_unique<SquashfsVolume>(image.get(), offset); }
 
     void stop() noexcept {
-        guard.reset();  // first: it would abort the connection when its thread ends
         // Unmount while the workers still answer, in case the kernel asks them something.
         if (mounted) mounted->detach();
         if (session) fuse_session_exit(session);
@@ -142,7 +139,7 @@ void SquashfsServer::mount(const std::string& mountpoint) {
                                   errno);
         s.mounted->release_device();  // fuse_session_destroy closes it
         s.workers = std::make_unique<FuseWorkers>(
-            s.session, device, [&s] { return s.new_volume(); }, threads);
+            s.session, device, [&s] { return s.new_volume(); }, threads, std::vector<int>{s.image.get()});
         unsigned prefetch_threads = s.options.prefetch_threads ? s.options.prefetch_threads : default_prefetch_threads();
         if (s.options.prefetch_bytes > 0 && prefetch_threads > 0) {
             s.prefetcher = std::make_unique<Prefetcher>(s.context->cache, [&s] { return s.new_volume(); }, s.offset,
@@ -151,7 +148,6 @@ void SquashfsServer::mount(const std::string& mountpoint) {
             s.context->prefetch_bytes = s.options.prefetch_bytes;
         }
         s.workers->start(*s.probe);
-        s.guard.emplace(s.mounted->root(), mountpoint);
         // The kernel made the root inode at mount time owned by uid 0, and checks that owner
         // before it asks the server anything when something is created in the root: for an
         // unprivileged user (0 unmapped) that is EACCES. A stat fetches the root's real

@@ -108,8 +108,9 @@ slirp_leftovers() {
         launcher=$!
         sleep "$delay"
         kill -KILL "$launcher"
-        # Gone within seconds, or stuck for good on its own FUSE mount (state D), which its
-        # guard prevents (image/serve/fuse_kill_guard.hpp): said, not waited for forever.
+        # Gone within seconds, or stuck for good on its own FUSE mount (state D), which holding
+        # /dev/fuse in the workers' table alone prevents (image/serve/fuse_workers.hpp): said,
+        # not waited for forever.
         for _ in $(seq 50); do kill -0 "$launcher" 2>/dev/null || break; sleep 0.1; done
         if kill -0 "$launcher" 2>/dev/null; then
             echo "killed after $delay s: the launcher did not end: $(ps -o stat=,wchan:24= -p "$launcher")"

@@ -1,6 +1,8 @@
-// image/serve/fuse_kill_guard.hpp: a server process killed while its connection is held open
-// elsewhere (as a thread of its own, stuck waiting on the mount, holds it) leaves no mount that
-// hangs whoever touches it: its guard aborts the connection.
+// image/serve/fuse_workers.hpp: /dev/fuse is in the workers' descriptor table alone, so that
+// when the serving process is killed the connection ends with them, whatever the rest of the
+// process's table is held by: a thread of its own stuck waiting on the mount, or, here, a
+// process forked from it. Before, such a holder kept the connection open with no one to answer,
+// and whoever touched the mount waited forever.
 #include "common/unique_fd.hpp"
 #include "fuse_test_support.hpp"
 #include "image/serve/squashfs_server.hpp"
@@ -16,12 +18,12 @@
 using hpc::image::SquashfsServer;
 using namespace hpc::test;
 
-TEST_CASE("squashfs server: killed while its /dev/fuse is held elsewhere, its guard aborts the connection",
+TEST_CASE("squashfs server: killed, its connection ends though its process's descriptor table lives on",
           "[fuse]") {
     ImageFixture::get();
     Mountpoint mountpoint;
     const std::string mnt = mountpoint.path;
-    // A hang is what the guard prevents: the check is given 30 s, then killed and failed.
+    // A hang is what this prevents: the check is given 30 s, then killed and failed.
     report(run_in_user_namespace(
         [&](ChildReport& child) {
             int mounted[2];
@@ -31,9 +33,8 @@ TEST_CASE("squashfs server: killed while its /dev/fuse is held elsewhere, its gu
                 ::close(mounted[0]);
                 ChildReport inner;
                 with_server(inner, ImageFixture::get().image, mnt, [&](SquashfsServer&) {
-                    // The holder keeps a copy of every descriptor, /dev/fuse among them: the
-                    // connection cannot end by its last close, as when a thread of the server waits
-                    // on the mount.
+                    // The holder keeps a copy of the server's descriptor table (the main
+                    // thread's), as a thread of the server stuck on the mount keeps it.
                     pid_t holder = ::fork();
                     if (holder == 0) {
                         ::pause();
@@ -52,8 +53,8 @@ TEST_CASE("squashfs server: killed while its /dev/fuse is held elsewhere, its gu
             ::waitpid(server, &status, 0);
             if (!served) return child.skip("the server could not mount here");
             child.expect(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "the server was killed");
-            // Aborted (ENOTCONN, ECONNABORTED) or unmounted (the empty mount point: ENOENT), but
-            // answered: without the guard this stat would wait forever.
+            // Aborted (ENOTCONN, ECONNABORTED), but answered: with /dev/fuse in the holder's
+            // copy this stat would wait forever.
             struct stat st {};
             int err = error_of(::stat((mnt + "/small.txt").c_str(), &st));
             child.expect(err != 0, "a file of the killed server's mount is no longer there");
