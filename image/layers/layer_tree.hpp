@@ -40,9 +40,10 @@ std::vector<std::string> entry_path(std::string_view name);
 
 class LayerTree {
 public:
-    // At most this many entries, all layers together (each costs ~250 bytes of memory), and
-    // directories at most this deep (the tree is walked recursively).
-    static constexpr std::size_t max_entries = 4'000'000;
+    // At most this many entries, all layers together (each costs ~350 bytes of memory, so a
+    // hostile archive of tiny entries stays under 1 GiB; the largest images people run hold a
+    // few hundred thousand), and directories at most this deep (the tree is walked recursively).
+    static constexpr std::size_t max_entries = 2'000'000;
     static constexpr uint32_t max_depth = 2048;
 
     LayerTree();
