@@ -19,4 +19,8 @@ std::string printable(std::string_view text) {
     return out;
 }
 
+std::string quoted_printable(std::string_view text, std::size_t shown) {
+    return "'" + printable(text.substr(0, shown)) + (text.size() > shown ? "..." : "") + "'";
+}
+
 }  // namespace hpc

@@ -3,13 +3,13 @@
 #include "common/error.hpp"
 #include "common/printable.hpp"
 
-#include <archive.h>
+#include "image/tar/tar_pass.hpp"
+
 #include <archive_entry.h>
 
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <exception>
 #include <limits>
 #include <memory>
 #include <vector>
@@ -23,29 +23,27 @@ constexpr std::size_t max_xattr_value_bytes = 65536; // XATTR_SIZE_MAX: what Lin
 constexpr std::string_view whiteout_prefix = ".wh.";
 constexpr std::string_view opaque_marker = ".wh..wh..opq";
 
-struct ArchiveFree {
-    void operator()(archive* handle) const { archive_read_free(handle); }
+// The layer's blob as the tar reader's source of bytes.
+class BlobBytes final : public tar::ByteReader {
+public:
+    explicit BlobBytes(oci::BlobStream& blob) : blob_(blob) {}
+    std::size_t read_some(void* buffer, std::size_t size) override { return blob_.read(buffer, size); }
+
+private:
+    oci::BlobStream& blob_;
 };
 
-// libarchive pulls the blob through this callback; an exception may not cross its C frames, so
-// it waits here and is thrown again once libarchive has returned.
-struct BlobFeed {
-    oci::BlobStream& blob;
-    std::vector<char> buffer;
-    std::exception_ptr failure;
-
-    static la_ssize_t read(archive* handle, void* self_pointer, const void** data) {
-        auto* self = static_cast<BlobFeed*>(self_pointer);
-        try {
-            *data = self->buffer.data();
-            return static_cast<la_ssize_t>(self->blob.read(self->buffer.data(), self->buffer.size()));
-        } catch (...) {
-            self->failure = std::current_exception();
-            archive_set_error(handle, EIO, "reading the blob failed");
-            return -1;
-        }
+tar::Compression tar_compression(oci::Compression compression) {
+    switch (compression) {
+    case oci::Compression::gzip:
+        return tar::Compression::gzip;
+    case oci::Compression::zstd:
+        return tar::Compression::zstd;
+    case oci::Compression::none:
+        break;
     }
-};
+    return tar::Compression::none;
+}
 
 std::string entry_name(archive_entry* entry) {
     // PAX names are UTF-8 whatever the locale; ustar and GNU names are bytes, kept as they are.
@@ -83,37 +81,18 @@ EntryKind kind_of(archive_entry* entry, const std::vector<std::string>& path, bo
 
 // One pass over a layer's tar: each entry handed to `visit` with its name's components; errors
 // given the layer and the entry; the blob read to its end and its digest checked.
-class TarPass {
+class LayerPass {
 public:
-    explicit TarPass(const LayerInput& layer)
-        : layer_(layer), feed_{layer.blob, std::vector<char>(read_size), nullptr} {}
+    explicit LayerPass(const LayerInput& layer)
+        : layer_(layer), bytes_(layer.blob), tar_(bytes_, tar_compression(layer.compression), layer.label) {}
 
     template <typename Visit>
     void run(Visit&& visit) {
-        std::unique_ptr<archive, ArchiveFree> handle(archive_read_new());
-        if (!handle) throw Error(ExitCode::os, layer_.label + ": cannot start the tar reader");
-        archive_ = handle.get();
-        archive_read_support_format_tar(archive_);
-        // Only the decompressor the media type names: a layer whose bytes are something else
-        // is then not a tar, and says so.
-        if (layer_.compression == oci::Compression::gzip) archive_read_support_filter_gzip(archive_);
-        if (layer_.compression == oci::Compression::zstd) archive_read_support_filter_zstd(archive_);
-        if (archive_read_open(archive_, &feed_, nullptr, BlobFeed::read, nullptr) != ARCHIVE_OK)
-            throw failure().within(layer_.label);
-        archive_entry* entry = nullptr;
-        uint64_t entries = 0;
-        for (;;) {
-            int status = archive_read_next_header(archive_, &entry);
-            if (status == ARCHIVE_EOF) break;
-            if (status < ARCHIVE_WARN)
-                throw failure().within(entries == 0 ? layer_.label
-                                                    : layer_.label + ": after entry '" + printable(name_) + "'");
-            ++entries;
+        while (archive_entry* entry = tar_.next()) {
             name_ = entry_name(entry);
             try {
                 visit(entry, entry_path(name_));
             } catch (const Error& error) {
-                if (feed_.failure) std::rethrow_exception(feed_.failure);
                 throw error.within(layer_.label + ": entry '" + printable(name_) + "'");
             }
             progress();
@@ -128,13 +107,10 @@ public:
         uint64_t size = static_cast<uint64_t>(std::max<la_int64_t>(archive_entry_size(entry), 0));
         uint32_t index = stream.begin_file(size, layer_.label + ": " + printable(name_));
         uint64_t written = 0;
-        for (;;) {
-            const void* block = nullptr;
-            std::size_t length = 0;
-            la_int64_t offset = 0;
-            int status = archive_read_data_block(archive_, &block, &length, &offset);
-            if (status == ARCHIVE_EOF) break;
-            if (status < ARCHIVE_WARN) throw failure();
+        const void* block = nullptr;
+        std::size_t length = 0;
+        int64_t offset = 0;
+        while (tar_.read_block(&block, &length, &offset)) {
             if (offset < 0 || static_cast<uint64_t>(offset) < written || static_cast<uint64_t>(offset) + length > size)
                 throw Error(ExitCode::data, "data outside the entry's size");
             append_zeros(stream, static_cast<uint64_t>(offset) - written);
@@ -148,13 +124,6 @@ public:
     }
 
 private:
-    // What libarchive says went wrong, or the blob's own failure when reading it was the cause.
-    Error failure() {
-        if (feed_.failure) std::rethrow_exception(feed_.failure);
-        const char* cause = archive_error_string(archive_);
-        return Error(ExitCode::data, cause ? cause : "not a readable tar stream");
-    }
-
     void append_zeros(SquashfsStream& stream, uint64_t count) {
         if (count > 0 && zeros_.empty()) zeros_.assign(read_size, '\0');
         while (count > 0) {
@@ -169,9 +138,9 @@ private:
     }
 
     const LayerInput& layer_;
-    BlobFeed feed_;
+    BlobBytes bytes_;
+    tar::TarPass tar_;
     std::vector<char> zeros_;
-    archive* archive_ = nullptr;
     std::string name_;
 };
 
@@ -236,7 +205,7 @@ EntryAttributes attributes_of(archive_entry* entry, SquashfsStream& stream) {
 
 LayerTreeRead read_layer_tree(const LayerInput& layer, LayerTree& tree, SquashfsStream& stream, uint32_t first_origin) {
     LayerTreeRead read;
-    TarPass(layer).run([&](archive_entry* entry, std::vector<std::string> path) {
+    LayerPass(layer).run([&](archive_entry* entry, std::vector<std::string> path) {
         switch (kind_of(entry, path, layer.devices_as_files)) {
         case EntryKind::whiteout: {
             std::string name = path.back();
@@ -280,7 +249,7 @@ LayerTreeRead read_layer_tree(const LayerInput& layer, LayerTree& tree, Squashfs
 void read_layer_data(const LayerInput& layer, SquashfsStream& stream, uint32_t first_origin,
                      const std::vector<bool>& live, std::vector<uint32_t>& file_index) {
     uint32_t origin = first_origin;
-    TarPass pass(layer);
+    LayerPass pass(layer);
     pass.run([&](archive_entry* entry, const std::vector<std::string>& path) {
         if (kind_of(entry, path, layer.devices_as_files) != EntryKind::regular) return;
         uint32_t current = origin++;

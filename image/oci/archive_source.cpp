@@ -5,7 +5,7 @@
 #include "image/oci/image_index.hpp"
 #include "image/oci/image_sources.hpp"
 #include "image/oci/json_document.hpp"
-#include "image/oci/tar_archive.hpp"
+#include "image/tar/tar_archive.hpp"
 
 #include "common/error.hpp"
 
@@ -32,7 +32,7 @@ public:
         } catch (const Error& error) {
             throw error.within(reference_.path);
         }
-        const TarMember* member = archive_.find(path);
+        const tar::TarMember* member = archive_.find(path);
         if (!member)
             throw Error(ExitCode::data, reference_.path + ": blob " + short_digest(descriptor.digest) +
                                             ": not in the archive (" + path + ")");
@@ -41,13 +41,13 @@ public:
 
 private:
     std::string read_index() const {
-        const TarMember* index = archive_.find("index.json");
+        const tar::TarMember* index = archive_.find("index.json");
         if (!index) throw Error(ExitCode::data, reference_.path + ": not an OCI image layout's tar (no index.json)");
         return archive_.read_member(*index, max_json_bytes);
     }
 
     SourceReference reference_;
-    TarArchive archive_;
+    tar::TarArchive archive_;
     std::string index_json_;
 };
 

@@ -4,13 +4,13 @@
 #include "image/oci/checked_blob_stream.hpp"
 #include "image/oci/digest_text.hpp"
 #include "image/oci/json_document.hpp"
-#include "image/oci/message_text.hpp"
+#include "common/printable.hpp"
 
 namespace hpc::image::oci {
 
 std::string blob_path(std::string_view digest) {
     auto parts = split_digest(digest);
-    if (!parts) throw Error(ExitCode::data, "blob " + quoted_text(digest) + ": not a valid digest");
+    if (!parts) throw Error(ExitCode::data, "blob " + quoted_printable(digest) + ": not a valid digest");
     return "blobs/" + std::string(parts->algorithm) + "/" + std::string(parts->hex);
 }
 

@@ -2,7 +2,7 @@
 
 #include "common/error.hpp"
 #include "image/oci/digest_text.hpp"
-#include "image/oci/message_text.hpp"
+#include "common/printable.hpp"
 
 #include <array>
 
@@ -12,13 +12,13 @@ namespace {
 std::string_view algorithm_of(const Descriptor& descriptor, const std::string& where) {
     auto parts = split_digest(descriptor.digest);
     if (!parts)
-        throw Error(ExitCode::data, where + ": blob " + quoted_text(descriptor.digest) + ": not a valid digest");
+        throw Error(ExitCode::data, where + ": blob " + quoted_printable(descriptor.digest) + ": not a valid digest");
     return parts->algorithm;
 }
 
 }  // namespace
 
-CheckedBlobStream::CheckedBlobStream(std::unique_ptr<ByteReader> bytes, Descriptor descriptor, std::string where)
+CheckedBlobStream::CheckedBlobStream(std::unique_ptr<tar::ByteReader> bytes, Descriptor descriptor, std::string where)
     : bytes_(std::move(bytes)),
       descriptor_(std::move(descriptor)),
       where_(std::move(where)),

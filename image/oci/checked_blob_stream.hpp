@@ -5,7 +5,7 @@
 #pragma once
 
 #include "image/oci/blob_digest.hpp"
-#include "image/oci/byte_reader.hpp"
+#include "image/tar/byte_reader.hpp"
 #include "image/oci/oci_image.hpp"
 
 #include <memory>
@@ -18,7 +18,7 @@ class CheckedBlobStream final : public BlobStream {
 public:
     // `where` names the layout or archive in messages ("img.tar: blob sha256:ab12cd34ef56: ...").
     // Throws hpc::Error(data) when the descriptor's digest is not a valid one.
-    CheckedBlobStream(std::unique_ptr<ByteReader> bytes, Descriptor descriptor, std::string where);
+    CheckedBlobStream(std::unique_ptr<tar::ByteReader> bytes, Descriptor descriptor, std::string where);
 
     std::size_t read(void* buffer, std::size_t size) override;
     void finish() override;
@@ -28,7 +28,7 @@ private:
     [[noreturn]] void fail(const std::string& cause);
     void check_end();
 
-    std::unique_ptr<ByteReader> bytes_;
+    std::unique_ptr<tar::ByteReader> bytes_;
     Descriptor descriptor_;
     std::string where_;
     DigestHasher hasher_;

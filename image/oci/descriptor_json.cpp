@@ -1,7 +1,7 @@
 #include "image/oci/descriptor_json.hpp"
 
 #include "image/oci/digest_text.hpp"
-#include "image/oci/message_text.hpp"
+#include "common/printable.hpp"
 
 namespace hpc::image::oci {
 
@@ -12,7 +12,7 @@ Descriptor parse_descriptor(const Json& value, const std::string& context) {
     descriptor.digest = string_member(value, "digest", context, true);
     if (!is_valid_digest(descriptor.digest))
         bad_document(context,
-                     "digest " + quoted_text(descriptor.digest) + " is not sha256:<64 hex> or sha512:<128 hex>");
+                     "digest " + quoted_printable(descriptor.digest) + " is not sha256:<64 hex> or sha512:<128 hex>");
     const Json* size = member(value, "size");
     if (!size) bad_document(context, "no size");
     // nlohmann keeps a non-negative integer as unsigned: a negative, fractional or textual size is refused.

@@ -12,8 +12,8 @@
 #include "image/oci/index_document.hpp"
 #include "image/oci/json_document.hpp"
 #include "image/oci/media_types.hpp"
-#include "image/oci/message_text.hpp"
-#include "image/oci/tar_archive.hpp"
+#include "common/printable.hpp"
+#include "image/tar/tar_archive.hpp"
 
 #include "common/error.hpp"
 
@@ -71,7 +71,7 @@ std::string listed_images(const std::vector<ArchivedImage>& images) {
     std::string text;
     for (std::size_t i = 0; i < images.size(); ++i) {
         text += (i ? ", @" : "@") + std::to_string(i);
-        for (const std::string& tag : images[i].repo_tags) text += " " + quoted_text(tag);
+        for (const std::string& tag : images[i].repo_tags) text += " " + quoted_printable(tag);
     }
     return text;
 }
@@ -90,14 +90,14 @@ const ArchivedImage& choose_image(const std::vector<ArchivedImage>& images, cons
         auto [end, error] = std::from_chars(ref.data() + 1, ref.data() + ref.size(), index);
         if (error == std::errc() && end == ref.data() + ref.size() && index < images.size()) return images[index];
         throw Error(ExitCode::no_input,
-                    context + ": no image " + quoted_text(ref) + " (" + listed_images(images) + ")");
+                    context + ": no image " + quoted_printable(ref) + " (" + listed_images(images) + ")");
     }
     std::string wanted = normal_reference(ref);
     for (const ArchivedImage& image : images)
         for (const std::string& tag : image.repo_tags)
             if (normal_reference(tag) == wanted) return image;
     throw Error(ExitCode::no_input,
-                context + ": no image tagged " + quoted_text(ref) + " (" + listed_images(images) + ")");
+                context + ": no image tagged " + quoted_printable(ref) + " (" + listed_images(images) + ")");
 }
 
 // The digest a member's name gives: "blobs/ALG/HEX" (an OCI layout inside, as Docker 25 saves),
@@ -119,7 +119,7 @@ std::optional<std::string> digest_in_name(const std::string& name, std::string_v
 }
 
 // A layer's compression from its first bytes: Docker's archives have no media types.
-Compression sniff_compression(ByteReader& reader) {
+Compression sniff_compression(tar::ByteReader& reader) {
     std::array<unsigned char, 4> magic{};
     std::size_t have = 0;
     while (have < magic.size()) {
@@ -148,39 +148,39 @@ public:
     std::unique_ptr<BlobStream> open_layer(const Layer& layer) override;
 
 private:
-    const TarMember& member(const std::string& name, std::string_view what) const;
+    const tar::TarMember& member(const std::string& name, std::string_view what) const;
     std::string read_config(const std::string& name, std::string& digest) const;
     Layer layer_of(const std::string& name, std::size_t index, const std::vector<std::string>& diff_ids) const;
 
     SourceReference reference_;
-    TarArchive archive_;
+    tar::TarArchive archive_;
     std::string listing_;  // manifest.json
 };
 
-const TarMember& DockerArchiveSource::member(const std::string& name, std::string_view what) const {
-    const TarMember* found = archive_.find(name);
+const tar::TarMember& DockerArchiveSource::member(const std::string& name, std::string_view what) const {
+    const tar::TarMember* found = archive_.find(name);
     if (!found)
         throw Error(ExitCode::data,
-                    reference_.path + ": " + std::string(what) + " " + quoted_text(name) + ": not in the archive");
+                    reference_.path + ": " + std::string(what) + " " + quoted_printable(name) + ": not in the archive");
     return *found;
 }
 
 // The config's bytes, checked against the digest its name gives when it gives one (Docker
 // itself identifies a loaded image by its config's content, whatever the name).
 std::string DockerArchiveSource::read_config(const std::string& name, std::string& digest) const {
-    const TarMember& config = member(name, "config");
+    const tar::TarMember& config = member(name, "config");
     std::string bytes = archive_.read_member(config, max_json_bytes);
     auto named = digest_in_name(config.name, ".json");
     digest = digest_of(bytes, named ? split_digest(*named)->algorithm : "sha256");
     if (named && *named != digest)
-        throw Error(ExitCode::data, reference_.path + ": config " + quoted_text(name) + ": digest mismatch (expected " +
+        throw Error(ExitCode::data, reference_.path + ": config " + quoted_printable(name) + ": digest mismatch (expected " +
                                         *named + ", got " + digest + ")");
     return bytes;
 }
 
 Layer DockerArchiveSource::layer_of(const std::string& name, std::size_t index,
                                     const std::vector<std::string>& diff_ids) const {
-    const TarMember& file = member(name, "layer");
+    const tar::TarMember& file = member(name, "layer");
     Layer layer;
     layer.compression = sniff_compression(*archive_.open_member(file));
     layer.location = file.name;
@@ -193,7 +193,7 @@ Layer DockerArchiveSource::layer_of(const std::string& name, std::size_t index,
     } else {
         // A diff id is the digest of the uncompressed tar: it says nothing of compressed bytes.
         throw Error(ExitCode::data,
-                    reference_.path + ": layer " + quoted_text(name) +
+                    reference_.path + ": layer " + quoted_printable(name) +
                         " is compressed and not named by its digest: there is nothing to check it against");
     }
     return layer;

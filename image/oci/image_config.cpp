@@ -3,7 +3,7 @@
 #include "image/oci/digest_text.hpp"
 #include "image/oci/index_document.hpp"
 #include "image/oci/json_document.hpp"
-#include "image/oci/message_text.hpp"
+#include "common/printable.hpp"
 
 #include <map>
 
@@ -23,7 +23,7 @@ std::vector<std::pair<std::string, std::string>> parse_labels(const Json& run, c
     // nlohmann's object keeps its keys sorted: the pairs come out by name, as RunConfig says.
     std::vector<std::pair<std::string, std::string>> sorted;
     for (const auto& [name, value] : labels->items()) {
-        if (!value.is_string()) bad_document(context, "Labels: " + quoted_text(name) + " is not a string");
+        if (!value.is_string()) bad_document(context, "Labels: " + quoted_printable(name) + " is not a string");
         sorted.emplace_back(name, value.get<std::string>());
     }
     return sorted;
@@ -52,7 +52,7 @@ std::vector<std::string> parse_diff_ids(const Json& document, const std::string&
     std::vector<std::string> diff_ids = string_array_member(*rootfs, "diff_ids", rootfs_context, max_entries);
     for (const std::string& digest : diff_ids)
         if (!is_valid_digest(digest))
-            bad_document(rootfs_context, "diff_ids: " + quoted_text(digest) + " is not a valid digest");
+            bad_document(rootfs_context, "diff_ids: " + quoted_printable(digest) + " is not a valid digest");
     return diff_ids;
 }
 

@@ -6,7 +6,7 @@
 #include "image/oci/index_document.hpp"
 #include "image/oci/json_document.hpp"
 #include "image/oci/manifest_document.hpp"
-#include "image/oci/message_text.hpp"
+#include "common/printable.hpp"
 #include "image/oci/platform_choice.hpp"
 
 #include <set>
@@ -29,7 +29,7 @@ std::string listed_tags(const std::vector<IndexEntry>& entries) {
     for (const IndexEntry& entry : entries)
         if (!entry.ref_name.empty()) tags.insert(entry.ref_name);
     std::string text;
-    for (const std::string& tag : tags) text += (text.empty() ? "" : ", ") + quoted_text(tag);
+    for (const std::string& tag : tags) text += (text.empty() ? "" : ", ") + quoted_printable(tag);
     return text.empty() ? "it has none" : "tags: " + text;
 }
 
@@ -43,7 +43,7 @@ const IndexEntry& choose_by_tag(const std::vector<IndexEntry>& entries, const st
             if (entry.ref_name == tag) candidates.push_back(&entry);
         if (candidates.empty())
             throw Error(ExitCode::no_input,
-                        context + ": no image tagged " + quoted_text(tag) + " (" + listed_tags(entries) + ")");
+                        context + ": no image tagged " + quoted_printable(tag) + " (" + listed_tags(entries) + ")");
     } else {
         // Entries of one tag (or of none) are one image's platforms; entries of several tags are
         // several images, and choosing one is the user's to do.

@@ -1,7 +1,7 @@
 #include "image/oci/index_document.hpp"
 
 #include "image/oci/descriptor_json.hpp"
-#include "image/oci/message_text.hpp"
+#include "common/printable.hpp"
 
 namespace hpc::image::oci {
 namespace {
@@ -28,7 +28,7 @@ std::string parse_ref_name(const Json& entry, const std::string& context) {
 DocumentKind known_kind(std::string_view media_type, const std::string& context) {
     auto kind = document_kind(media_type);
     if (!kind)
-        bad_document(context, "unknown media type " + quoted_text(media_type) + " (not an image manifest or index)");
+        bad_document(context, "unknown media type " + quoted_printable(media_type) + " (not an image manifest or index)");
     return *kind;
 }
 
@@ -62,7 +62,7 @@ DocumentKind kind_of_document(const Json& document, std::string_view described_a
     if (!declared.empty()) {
         DocumentKind own = known_kind(declared, context);
         if (kind && *kind != own)
-            bad_document(context, "mediaType " + quoted_text(declared) + " is not the " + quoted_text(described_as) +
+            bad_document(context, "mediaType " + quoted_printable(declared) + " is not the " + quoted_printable(described_as) +
                                       " its descriptor gives");
         kind = own;
     }

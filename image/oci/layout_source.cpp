@@ -96,7 +96,7 @@ std::unique_ptr<BlobStream> LayoutSource::open_blob(const Descriptor& descriptor
         if (err == ELOOP) throw Error(ExitCode::data, blob + path + " is a symbolic link, not a regular file", err);
         throw_errno(blob + path, err);
     }
-    return std::make_unique<CheckedBlobStream>(std::make_unique<FileReader>(std::move(fd)), descriptor,
+    return std::make_unique<CheckedBlobStream>(std::make_unique<tar::FileReader>(std::move(fd)), descriptor,
                                                reference_.path);
 }
 

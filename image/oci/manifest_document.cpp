@@ -4,7 +4,7 @@
 #include "image/oci/descriptor_json.hpp"
 #include "image/oci/index_document.hpp"
 #include "image/oci/media_types.hpp"
-#include "image/oci/message_text.hpp"
+#include "common/printable.hpp"
 
 namespace hpc::image::oci {
 
@@ -15,7 +15,7 @@ ManifestDocument parse_manifest(const Json& document, const std::string& context
     if (!config) bad_document(context, "no config");
     manifest.config = parse_descriptor(*config, context + ": config");
     if (!is_config_media_type(manifest.config.media_type))
-        bad_document(context, "config: unknown media type " + quoted_text(manifest.config.media_type) +
+        bad_document(context, "config: unknown media type " + quoted_printable(manifest.config.media_type) +
                                   " (not an image config)");
     const auto& layers = array_member(document, "layers", context, max_entries, true);
     for (std::size_t i = 0; i < layers.size(); ++i) {
@@ -24,7 +24,7 @@ ManifestDocument parse_manifest(const Json& document, const std::string& context
         layer.descriptor = parse_descriptor(layers[i], layer_context);
         auto compression = layer_compression(layer.descriptor.media_type);
         if (!compression)
-            bad_document(layer_context, "unknown media type " + quoted_text(layer.descriptor.media_type) +
+            bad_document(layer_context, "unknown media type " + quoted_printable(layer.descriptor.media_type) +
                                             " (not a layer hpc can apply)");
         layer.compression = *compression;
         layer.location = blob_path(layer.descriptor.digest);

@@ -1,7 +1,7 @@
 #include "image/oci/platform_choice.hpp"
 
 #include "common/error.hpp"
-#include "image/oci/message_text.hpp"
+#include "common/printable.hpp"
 
 namespace hpc::image::oci {
 namespace {
@@ -15,7 +15,7 @@ std::string_view baseline_variant(std::string_view architecture) {
 
 std::string described(const IndexEntry& entry) {
     if (!entry.platform) return short_digest(entry.descriptor.digest) + " (no platform)";
-    return quoted_text(platform_text(*entry.platform));
+    return quoted_printable(platform_text(*entry.platform));
 }
 
 }  // namespace

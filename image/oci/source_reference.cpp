@@ -6,7 +6,7 @@
 #include "common/error.hpp"
 #include "common/text.hpp"
 #include "image/oci/digest_text.hpp"
-#include "image/oci/message_text.hpp"
+#include "common/printable.hpp"
 
 #include <algorithm>
 #include <array>
@@ -33,7 +33,7 @@ const TransportName* transport_of(std::string_view source) {
 }
 
 [[noreturn]] void malformed(std::string_view source, const std::string& cause) {
-    throw Error(ExitCode::usage, quoted_text(source) + ": " + cause);
+    throw Error(ExitCode::usage, quoted_printable(source) + ": " + cause);
 }
 
 bool is_algorithm_word(std::string_view word) {
@@ -81,19 +81,19 @@ SourceReference parse_source(std::string_view source) {
     }
     if (reference.path.empty()) malformed(source, "no path");
     if (!reference.digest.empty() && !is_valid_digest(reference.digest))
-        malformed(source, quoted_text(reference.digest) + " is not sha256:<64 lower-case hex> or sha512:<128>");
+        malformed(source, quoted_printable(reference.digest) + " is not sha256:<64 lower-case hex> or sha512:<128>");
     if (!layout && reference.tag.starts_with('@')) {
         std::string_view number = std::string_view(reference.tag).substr(1);
         if (number.empty() || !std::all_of(number.begin(), number.end(), [](char c) { return c >= '0' && c <= '9'; }))
             malformed(source,
-                      quoted_text(reference.tag) + " is neither NAME:TAG nor @N (an image's place in manifest.json)");
+                      quoted_printable(reference.tag) + " is neither NAME:TAG nor @N (an image's place in manifest.json)");
     }
     return reference;
 }
 
 SourceReference parse_bootstrap(std::string_view agent, std::string_view from) {
     if (!is_oci_agent(agent))
-        throw Error(ExitCode::usage, "Bootstrap: " + quoted_text(agent) + " is not oci, oci-archive or docker-archive");
+        throw Error(ExitCode::usage, "Bootstrap: " + quoted_printable(agent) + " is not oci, oci-archive or docker-archive");
     from = trim(from);
     if (from.empty()) throw Error(ExitCode::usage, "Bootstrap: " + std::string(agent) + ": From: is empty");
     return parse_source(std::string(agent) + ":" + std::string(from));

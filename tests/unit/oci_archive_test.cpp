@@ -1,7 +1,7 @@
 // oci-archive: sources, the tar of a layout: read as the directory is, through one descriptor,
 // plain or compressed, and refused with the archive's name when truncated or not a tar.
 #include "image/oci/oci_image.hpp"
-#include "image/oci/tar_archive.hpp"
+#include "image/tar/tar_archive.hpp"
 
 #include "image_fixture.hpp"
 #include "oci_fixture.hpp"
@@ -177,7 +177,7 @@ TEST_CASE("tar members are found through links and refused twice", "[oci]") {
                                         {"d/escape", "", TarEntry::Kind::symlink, "../../etc/passwd"},
                                         {"e/loop", "", TarEntry::Kind::symlink, "loop"},
                                     }));
-    hpc::image::oci::TarArchive archive(tar);
+    hpc::image::tar::TarArchive archive(tar);
     REQUIRE(archive.find("b/layer.tar"));
     CHECK(archive.find("b/layer.tar")->name == "a/layer.tar");
     REQUIRE(archive.find("./c/layer.tar"));
@@ -190,12 +190,12 @@ TEST_CASE("tar members are found through links and refused twice", "[oci]") {
 
     std::string twice = root.path() + "/twice.tar";
     hpc::test::write_host_file(twice, hpc::test::tar_bytes({{"index.json", "{}"}, {"./index.json", "{}"}}));
-    CHECK(error_message([&] { hpc::image::oci::TarArchive{twice}; }, ExitCode::data) ==
+    CHECK(error_message([&] { hpc::image::tar::TarArchive{twice}; }, ExitCode::data) ==
           twice + ": member 'index.json' is in the archive twice");
 }
 
 TEST_CASE("member names are compared in one spelling", "[oci]") {
-    using hpc::image::oci::normal_member_name;
+    using hpc::image::tar::normal_member_name;
     CHECK(normal_member_name("./a//b/./c") == "a/b/c");
     CHECK(normal_member_name("a/../b") == "b");
     CHECK(normal_member_name("../b").empty());

@@ -12,7 +12,7 @@
 #include <cstring>
 
 using hpc::ExitCode;
-using hpc::image::oci::ByteReader;
+using hpc::image::tar::ByteReader;
 using hpc::image::oci::CheckedBlobStream;
 using hpc::image::oci::Descriptor;
 using hpc::image::oci::digest_of;

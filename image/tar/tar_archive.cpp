@@ -1,15 +1,15 @@
-#include "image/oci/tar_archive.hpp"
+#include "image/tar/tar_archive.hpp"
 
 #include "common/error.hpp"
-#include "image/oci/message_text.hpp"
-#include "image/oci/tar_pass.hpp"
+#include "common/printable.hpp"
+#include "image/tar/tar_pass.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
 
 #include <cerrno>
 
-namespace hpc::image::oci {
+namespace hpc::image::tar {
 namespace {
 
 // Members an archive may have: an image's tar has a few per layer; the bound keeps the index of
@@ -42,7 +42,7 @@ public:
             if (is_regular_file(entry) && normal_member_name(pathname(entry)) == name) return;
         // The headers were read once already; a member gone now means the file changed.
         throw Error(ExitCode::data,
-                    path + ": member " + quoted_text(name) + " is gone (the file changed while hpc read it)");
+                    path + ": member " + quoted_printable(name) + " is gone (the file changed while hpc read it)");
     }
     std::size_t read_some(void* buffer, std::size_t size) override { return pass_.read(buffer, size); }
 
@@ -102,7 +102,7 @@ void TarArchive::read_headers() {
         if (!is_file && !is_link) continue;
         // Tar lets a later member replace an earlier one; hpc would have to choose, so it refuses.
         if (files_.count(name) || links_.count(name) || symlinks.count(name))
-            throw Error(ExitCode::data, path_ + ": member " + quoted_text(name) + " is in the archive twice");
+            throw Error(ExitCode::data, path_ + ": member " + quoted_printable(name) + " is in the archive twice");
         if (is_file)
             files_.emplace(name,
                            TarMember{name, static_cast<uint64_t>(std::max<la_int64_t>(archive_entry_size(entry), 0))});
@@ -163,4 +163,4 @@ std::string TarArchive::read_member(const TarMember& member, std::size_t max_byt
     return bytes;
 }
 
-}  // namespace hpc::image::oci
+}  // namespace hpc::image::tar

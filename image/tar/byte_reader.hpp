@@ -1,12 +1,16 @@
-// Where a blob's bytes come from, before anything checks them: a file of a layout, or a member
-// of an archive. CheckedBlobStream (checked_blob_stream.hpp) checks what these give.
+// image/tar/: files and the members of tar files, as streams of bytes (libarchive's tar reader,
+// its gzip and zstd filters, nothing else of it). No image format here: image/oci reads OCI
+// layouts and archives through it.
+//
+// Where bytes come from: a file, or a member of an archive (tar_archive.hpp). image/oci's
+// CheckedBlobStream checks what these give against a blob's digest.
 #pragma once
 
 #include "common/unique_fd.hpp"
 
 #include <cstddef>
 
-namespace hpc::image::oci {
+namespace hpc::image::tar {
 
 class ByteReader {
 public:
@@ -26,4 +30,4 @@ private:
     UniqueFd fd_;
 };
 
-}  // namespace hpc::image::oci
+}  // namespace hpc::image::tar

@@ -1,4 +1,4 @@
-#include "image/oci/byte_reader.hpp"
+#include "image/tar/byte_reader.hpp"
 
 #include "common/error.hpp"
 
@@ -6,7 +6,7 @@
 
 #include <cerrno>
 
-namespace hpc::image::oci {
+namespace hpc::image::tar {
 
 std::size_t FileReader::read_some(void* buffer, std::size_t size) {
     for (;;) {
@@ -16,4 +16,4 @@ std::size_t FileReader::read_some(void* buffer, std::size_t size) {
     }
 }
 
-}  // namespace hpc::image::oci
+}  // namespace hpc::image::tar

@@ -10,7 +10,7 @@
 #pragma once
 
 #include "common/unique_fd.hpp"
-#include "image/oci/byte_reader.hpp"
+#include "image/tar/byte_reader.hpp"
 
 #include <cstdint>
 #include <map>
@@ -19,7 +19,7 @@
 #include <string_view>
 #include <vector>
 
-namespace hpc::image::oci {
+namespace hpc::image::tar {
 
 struct TarMember {
     std::string name;  // as stored, less any leading "./"
@@ -60,4 +60,4 @@ private:
 // root ("../x") or names nothing.
 std::string normal_member_name(std::string_view name);
 
-}  // namespace hpc::image::oci
+}  // namespace hpc::image::tar
