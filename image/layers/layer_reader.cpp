@@ -88,14 +88,22 @@ public:
 
     template <typename Visit>
     void run(Visit&& visit) {
-        while (archive_entry* entry = tar_.next()) {
-            name_ = entry_name(entry);
-            try {
-                visit(entry, entry_path(name_));
-            } catch (const Error& error) {
-                throw error.within(layer_.label + ": entry '" + printable(name_) + "'");
+        try {
+            while (archive_entry* entry = tar_.next()) {
+                name_ = entry_name(entry);
+                try {
+                    visit(entry, entry_path(name_));
+                } catch (const Error& error) {
+                    throw error.within(layer_.label + ": entry '" + printable(name_) + "'");
+                }
+                progress();
             }
-            progress();
+        } catch (const Error& error) {
+            if (error.code() != ExitCode::data) throw;
+            // A tar or a stream that breaks off may be a blob that is not what its descriptor
+            // says: its digest, checked over the rest of it, is then the cause to name.
+            layer_.blob.finish();
+            throw;
         }
         layer_.blob.finish();
         progress();

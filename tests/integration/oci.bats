@@ -344,7 +344,7 @@ EOF
     refused 65 "oci:$CRAFTED/truncated-blob:latest" "$CRAFTED/truncated-blob" "$(short_digest "$CRAFTED/truncated-blob" 1)"
     refused 65 "oci:$CRAFTED/truncated-tar:latest" "$CRAFTED/truncated-tar" "$(short_digest "$CRAFTED/truncated-tar" 1)"
     refused 65 "oci:$CRAFTED/digest-mismatch:latest" "$CRAFTED/digest-mismatch" \
-        "$(short_digest "$CRAFTED/digest-mismatch" 1)" "digest"
+        "$(short_digest "$CRAFTED/digest-mismatch" 1)" "digest mismatch"
     refused 65 "oci:$CRAFTED/missing-blob:latest" "$CRAFTED/missing-blob" "$(short_digest "$CRAFTED/missing-blob" 1)"
 }
 

@@ -169,7 +169,7 @@ TEST_CASE("a layer whose bytes are not what its digest says is refused naming th
     written.files.files[name] = other;
     std::string message = hpc::test::error_message([&] { written.write(); }, ExitCode::data);
     CHECK_THAT(message, Catch::Contains(hpc::image::oci::short_digest(written.layers[0]["digest"].get<std::string>())));
-    CHECK_THAT(message, Catch::Contains("digest"));
+    CHECK_THAT(message, Catch::Contains("digest mismatch"));
 }
 
 TEST_CASE("a hard link to a file no layer has is refused", "[oci-squashfs]") {
