@@ -19,12 +19,11 @@ public:
         : reference_(reference), archive_(reference.path), index_json_(read_index()) {}
 
     Image read_image(const std::string& architecture) override {
-        return read_layout_image(*this, reference_, architecture);
+        return read_layout_image(*this, index_json_, reference_, architecture);
     }
     std::unique_ptr<BlobStream> open_layer(const Layer& layer) override { return open_blob(layer.descriptor); }
 
     const std::string& where() const override { return reference_.path; }
-    std::string read_index_json() override { return index_json_; }
     std::unique_ptr<BlobStream> open_blob(const Descriptor& descriptor) override {
         std::string path;
         try {

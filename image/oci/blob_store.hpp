@@ -1,6 +1,6 @@
-// What an OCI image layout is to its readers, whether a directory or a tar of one: index.json
-// and blobs by digest. image_index.cpp walks it; layout_source.cpp and archive_source.cpp each
-// make one.
+// Blobs by digest, as an image's readers see them: an OCI image layout's, whether a directory or
+// a tar of one (layout_source.cpp, archive_source.cpp), or a registry's through the cache
+// (image/registry). image_index.cpp walks the documents in one.
 #pragma once
 
 #include "image/oci/oci_image.hpp"
@@ -16,8 +16,6 @@ public:
     virtual ~BlobStore() = default;
     // The layout's directory or the archive, as the user named it: every message starts with it.
     virtual const std::string& where() const = 0;
-    // index.json (at most max_json_bytes), read when the store was opened.
-    virtual std::string read_index_json() = 0;
     // The blob `descriptor` names, checked against it as it streams. Throws hpc::Error(data)
     // naming the blob when the store has no such blob, or it is no regular file.
     virtual std::unique_ptr<BlobStream> open_blob(const Descriptor& descriptor) = 0;

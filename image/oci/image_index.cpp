@@ -125,9 +125,10 @@ std::optional<Descriptor> LayoutWalk::find_digest(const std::vector<IndexEntry>&
 
 }  // namespace
 
-Image read_layout_image(BlobStore& store, const SourceReference& reference, const std::string& architecture) {
+Image read_layout_image(BlobStore& store, std::string_view index_json, const SourceReference& reference,
+                        const std::string& architecture) {
     std::string context = store.where() + ": index.json";
-    Json document = parse_json_object(store.read_index_json(), context);
+    Json document = parse_json_object(index_json, context);
     if (kind_of_document(document, "", context) != DocumentKind::index) bad_document(context, "not an image index");
     std::vector<IndexEntry> entries = parse_index(document, context);
     LayoutWalk walk(store, architecture);
@@ -136,6 +137,10 @@ Image read_layout_image(BlobStore& store, const SourceReference& reference, cons
     auto found = walk.find_digest(entries, reference.digest, 0);
     if (!found) throw Error(ExitCode::no_input, context + ": no manifest or index " + reference.digest);
     return walk.image_of(*found, 0);
+}
+
+Image read_image_at(BlobStore& store, const Descriptor& descriptor, const std::string& architecture) {
+    return LayoutWalk(store, architecture).image_of(descriptor, 0);
 }
 
 }  // namespace hpc::image::oci

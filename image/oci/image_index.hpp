@@ -13,7 +13,13 @@ namespace hpc::image::oci {
 // How deep indexes may nest below index.json (an index of multi-platform images is 1).
 constexpr int max_index_depth = 4;
 
-// ImageSource::read_image for a layout (oci_image.hpp says what it throws).
-Image read_layout_image(BlobStore& store, const SourceReference& reference, const std::string& architecture);
+// ImageSource::read_image for a layout whose index.json is `index_json` (oci_image.hpp says
+// what it throws).
+Image read_layout_image(BlobStore& store, std::string_view index_json, const SourceReference& reference,
+                        const std::string& architecture);
+// The image `descriptor` names in `store`: a manifest, or an index whose entry for the
+// architecture leads to one (the same rules and bounds as a layout's). A registry's tag or digest
+// resolves to such a descriptor.
+Image read_image_at(BlobStore& store, const Descriptor& descriptor, const std::string& architecture);
 
 }  // namespace hpc::image::oci
