@@ -222,7 +222,7 @@ void build_from_image(const BuildRequest& request, const BuildHooks& hooks, cons
 // An OCI image: its layers streamed into the SIF's squashfs, owners as they say, nothing
 // unpacked. A sandbox needs the tree on disk: the image is served and copied like a SIF.
 void build_from_oci(const BuildRequest& request, const BuildHooks& hooks) {
-    OciImageSource source{image::oci::parse_source(request.source), request.architecture, false};
+    OciImageSource source = local_oci_source(image::oci::parse_source(request.source), request.architecture);
     if (request.sandbox) {
         Bootstrap base;
         base.agent = Bootstrap::Agent::oci;

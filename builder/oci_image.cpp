@@ -31,6 +31,11 @@ void make_directory(const std::string& path) {
 
 }  // namespace
 
+OciImageSource local_oci_source(const image::oci::SourceReference& reference, const std::string& architecture) {
+    return {reference.text, reference.path, [reference] { return image::oci::ImageSource::open(reference); },
+            architecture, false};
+}
+
 std::string host_oci_architecture() { return image::sif_arch_name(image::host_sif_arch()); }
 
 namespace {
@@ -43,16 +48,16 @@ void check_architecture(const OciImageSource& source, const image::oci::Image& i
     if (!source.architecture.empty())
         throw Error(ExitCode::no_input, "the image is for " + image.architecture + ", not " + wanted + " (--arch)");
     if (hooks.warn)
-        hooks.warn(source.reference.text + ": the image is for " + image.architecture + ", this machine is " + wanted);
+        hooks.warn(source.name + ": the image is for " + image.architecture + ", this machine is " + wanted);
 }
 
 }  // namespace
 
 WrittenOciImage write_oci_image(const OciImageSource& source, const std::string& work, int fd, uint64_t offset,
                                 const image::SquashfsWriteOptions& options, const OciImageHooks& hooks) {
-    const std::string& name = source.reference.text;
+    const std::string& name = source.name;
     try {
-        std::unique_ptr<image::oci::ImageSource> opened = image::oci::ImageSource::open(source.reference);
+        std::unique_ptr<image::oci::ImageSource> opened = source.open();
         image::oci::Image image =
             opened->read_image(source.architecture.empty() ? host_oci_architecture() : source.architecture);
         check_architecture(source, image, hooks);
@@ -69,7 +74,7 @@ WrittenOciImage write_oci_image(const OciImageSource& source, const std::string&
         return {image::layers::write_oci_squashfs(request, fd, offset, options), image.architecture};
     } catch (const Error& error) {
         std::string_view message = error.what();
-        if (message.starts_with(source.reference.path)) throw;  // names the file already
+        if (!source.names_itself.empty() && message.starts_with(source.names_itself)) throw;  // named already
         throw error.within(name);
     }
 }

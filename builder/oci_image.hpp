@@ -9,17 +9,23 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 namespace hpc::builder {
 
 struct OciImageSource {
-    image::oci::SourceReference reference;
+    std::string name;        // as the user wrote it ("oci-archive:x.tar", "docker://alpine"), for messages
+    std::string names_itself;  // what the source's own messages start with (a layout's path), not named twice
+    std::function<std::unique_ptr<image::oci::ImageSource>()> open;
     std::string architecture;  // a GOARCH name (amd64, arm64...); "" for this machine's
     // Devices as empty files, with a warning: the image becomes a sandbox, copied out by an
     // ordinary user who cannot make device nodes.
     bool devices_as_files = false;
 };
+
+// An `oci:`, `oci-archive:` or `docker-archive:` source; the registries' are in registry_image.hpp.
+OciImageSource local_oci_source(const image::oci::SourceReference& reference, const std::string& architecture);
 
 // This machine's architecture as OCI names it.
 std::string host_oci_architecture();

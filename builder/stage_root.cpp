@@ -41,7 +41,7 @@ Bootstrap Bootstrap::of(const image::DefinitionStage& stage, const std::string& 
         bootstrap.agent = Agent::oci;
         bootstrap.from = from;  // for the build's notices; the image is written from `oci`
         try {
-            bootstrap.oci = {image::oci::parse_bootstrap(agent, from), architecture, false};
+            bootstrap.oci = local_oci_source(image::oci::parse_bootstrap(agent, from), architecture);
         } catch (const Error& error) {
             throw Error(ExitCode::data, where + error.what());
         }
