@@ -14,13 +14,13 @@ std::optional<std::string> dns_name_problem(std::string_view name) {
     if (name.empty()) return "no host name";
     for (size_t start = 0;;) {
         size_t dot = name.find('.', start);
-        std::string_view component = name.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+        std::string_view component =
+            name.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
         if (component.empty()) return "an empty name component";
-        auto bad = std::find_if(component.begin(), component.end(), [](char c) { return !is_letter_or_digit(c) && c != '-'; });
-        if (bad != component.end())
-            return quoted_printable(std::string_view(&*bad, 1)) + " in the host name";
-        if (component.front() == '-' || component.back() == '-')
-            return "a name component starts or ends with '-'";
+        auto bad =
+            std::find_if(component.begin(), component.end(), [](char c) { return !is_letter_or_digit(c) && c != '-'; });
+        if (bad != component.end()) return quoted_printable(std::string_view(&*bad, 1)) + " in the host name";
+        if (component.front() == '-' || component.back() == '-') return "a name component starts or ends with '-'";
         if (dot == std::string_view::npos) return std::nullopt;
         start = dot + 1;
     }

@@ -312,7 +312,8 @@ std::vector<std::pair<std::string, std::string>> read_mirrors(const Field& field
         std::string registry(key->str());
         Field entry{field.file_name, field.key + ".\"" + printable(registry) + "\"", *key, *node};
         if (auto problem = host_port_problem(registry))
-            fail_at_line(field.file_name, key->source().begin.line, entry.key, "the registry is not HOST[:PORT]: " + *problem);
+            fail_at_line(field.file_name, key->source().begin.line, entry.key,
+                         "the registry is not HOST[:PORT]: " + *problem);
         const auto* mirror = node->as_string();
         if (!mirror) entry.fail("must be a string, not " + std::string(type_phrase(node->type())));
         registry = ascii_lower(registry);

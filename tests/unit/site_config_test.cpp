@@ -286,14 +286,19 @@ TEST_CASE("site config: [oci] mistakes", "[site]") {
           "hpc.toml:2: oci.allow: '' is not HOST[:PORT]: no host name");
     CHECK(config_error("[oci]\ndeny = [\"-bad.org\"]\n") ==
           "hpc.toml:2: oci.deny: '-bad.org' is not HOST[:PORT]: a name component starts or ends with '-'");
-    CHECK(config_error("[oci]\ndeny = [\"[fe80::1\"]\n") == "hpc.toml:2: oci.deny: '[fe80::1' is not HOST[:PORT]: '[' without ']'");
+    CHECK(config_error("[oci]\ndeny = [\"[fe80::1\"]\n") ==
+          "hpc.toml:2: oci.deny: '[fe80::1' is not HOST[:PORT]: '[' without ']'");
     CHECK(config_error("[oci]\ndeny = [\"[zz]\"]\n") ==
           "hpc.toml:2: oci.deny: '[zz]' is not HOST[:PORT]: not an IPv6 address in brackets");
-    CHECK(config_error("[oci]\ndeny = \"docker.io\"\n") == "hpc.toml:2: oci.deny: must be a list of strings, not a string");
-    CHECK(config_error("[oci]\ncache_dir = \"cache\"\n") == "hpc.toml:2: oci.cache_dir: 'cache' is not an absolute path");
-    CHECK(config_error("[oci]\ncache_dir = \"/a/../b\"\n") == "hpc.toml:2: oci.cache_dir: '/a/../b' must not contain '..'");
+    CHECK(config_error("[oci]\ndeny = \"docker.io\"\n") ==
+          "hpc.toml:2: oci.deny: must be a list of strings, not a string");
+    CHECK(config_error("[oci]\ncache_dir = \"cache\"\n") ==
+          "hpc.toml:2: oci.cache_dir: 'cache' is not an absolute path");
+    CHECK(config_error("[oci]\ncache_dir = \"/a/../b\"\n") ==
+          "hpc.toml:2: oci.cache_dir: '/a/../b' must not contain '..'");
     CHECK(config_error("[oci]\ncache_dir = false\n") == "hpc.toml:2: oci.cache_dir: must be a string, not a boolean");
-    CHECK(config_error("[oci]\ntag_check_seconds = -1\n") == "hpc.toml:2: oci.tag_check_seconds: must be from 0 to 86400, not -1");
+    CHECK(config_error("[oci]\ntag_check_seconds = -1\n") ==
+          "hpc.toml:2: oci.tag_check_seconds: must be from 0 to 86400, not -1");
     CHECK(config_error("[oci]\ntag_check_seconds = 86401\n") ==
           "hpc.toml:2: oci.tag_check_seconds: must be from 0 to 86400, not 86401");
     CHECK(config_error("[oci]\ntag_check_seconds = 1.5\n") ==
