@@ -74,6 +74,15 @@ std::string describe(const SiteConfig& config) {
     line("library", quoted(config.mpi.library));
     out += "\n[slurm]\n";
     line("stage_directory", quoted(config.slurm.stage_directory));
+    out += "\n[oci]\n";
+    std::string mirrors;
+    for (const auto& [registry, mirror] : config.oci.mirrors)
+        mirrors += (mirrors.empty() ? " " : ", ") + quoted(registry) + " = " + quoted(mirror);
+    line("mirrors", "{" + mirrors + (mirrors.empty() ? "}" : " }"));
+    line("allow", string_list(config.oci.allow));
+    line("deny", string_list(config.oci.deny));
+    line("cache_dir", quoted(config.oci.cache_dir));
+    line("tag_check_seconds", std::to_string(config.oci.tag_check_seconds));
     return out;
 }
 

@@ -4,13 +4,16 @@
 
 #include "common/bind_syntax.hpp"
 #include "common/error.hpp"
+#include "common/host_port.hpp"
 #include "common/path_in_root.hpp"
+#include "common/printable.hpp"
 #include "common/text.hpp"
 
 #include <toml++/toml.h>
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <optional>
 #include <span>
 
@@ -285,6 +288,75 @@ void read_slurm(const std::string& file_name, const toml::table& table, SlurmPol
     });
 }
 
+// A registry's name or a mirror's (common/host_port), kept in lower case as references keep it.
+std::string read_host_port(const Field& field, const std::string& text, const toml::node& node) {
+    if (auto problem = host_port_problem(text))
+        field.fail(node, quoted_printable(text) + " is not HOST[:PORT]: " + *problem);
+    return ascii_lower(text);
+}
+
+std::vector<std::string> read_registries(const Field& field) {
+    std::vector<std::string> registries;
+    for (const auto& [text, node] : read_string_list(field)) registries.push_back(read_host_port(field, text, *node));
+    return registries;
+}
+
+// oci.mirrors, "registry" = "mirror" entries, sorted by the registry's name so that the policy
+// does not depend on how the file ordered them (describe writes them back in that order).
+std::vector<std::pair<std::string, std::string>> read_mirrors(const Field& field) {
+    const toml::table* table = field.value.as_table();
+    if (!table)
+        field.fail("must be a table of \"registry\" = \"mirror\", not " + std::string(type_phrase(field.value.type())));
+    std::vector<std::pair<std::string, std::string>> mirrors;
+    for (const auto& [key, node] : in_file_order(*table)) {
+        std::string registry(key->str());
+        Field entry{field.file_name, field.key + ".\"" + printable(registry) + "\"", *key, *node};
+        if (auto problem = host_port_problem(registry))
+            fail_at_line(field.file_name, key->source().begin.line, entry.key,
+                         "the registry is not HOST[:PORT]: " + *problem);
+        const auto* mirror = node->as_string();
+        if (!mirror) entry.fail("must be a string, not " + std::string(type_phrase(node->type())));
+        registry = ascii_lower(registry);
+        // TOML refuses a key given twice; these two differ only in case, which host names do not.
+        for (const auto& [earlier, unused] : mirrors)
+            if (earlier == registry) entry.fail("the same registry as another key of oci.mirrors, in another case");
+        mirrors.emplace_back(registry, read_host_port(entry, mirror->get(), *node));
+    }
+    std::sort(mirrors.begin(), mirrors.end());
+    return mirrors;
+}
+
+void read_oci(const std::string& file_name, const toml::table& table, OciPolicy& oci) {
+    static constexpr std::array known{"mirrors", "allow", "deny", "cache_dir", "tag_check_seconds"};
+    // A day: long enough for any site's wish, short enough that a moved tag is noticed at all.
+    constexpr int64_t max_tag_check_seconds = 86400;
+    for_each_field(file_name, "oci", table, [&](const Field& field) {
+        std::string_view name = field.written_key.str();
+        if (name == "mirrors") {
+            oci.mirrors = read_mirrors(field);
+        } else if (name == "allow") {
+            oci.allow = read_registries(field);
+        } else if (name == "deny") {
+            oci.deny = read_registries(field);
+        } else if (name == "cache_dir") {
+            const auto* text = field.value.as_string();
+            if (!text) field.fail("must be a string, not " + std::string(type_phrase(field.value.type())));
+            if (text->get().empty()) return oci.cache_dir.clear();  // "": the user's ~/.cache/hpc
+            if (auto problem = absolute_path_problem(text->get())) field.fail(*problem);
+            oci.cache_dir = normalize_absolute(text->get());
+        } else if (name == "tag_check_seconds") {
+            const auto* number = field.value.as_integer();
+            if (!number) field.fail("must be an integer, not " + std::string(type_phrase(field.value.type())));
+            if (number->get() < 0 || number->get() > max_tag_check_seconds)
+                field.fail("must be from 0 to " + std::to_string(max_tag_check_seconds) + ", not " +
+                           std::to_string(number->get()));
+            oci.tag_check_seconds = static_cast<int>(number->get());
+        } else {
+            field.unknown(known);
+        }
+    });
+}
+
 // TOML's blanks, and the '\r' of a CRLF file's lines.
 constexpr std::string_view line_blanks = " \t\r";
 
@@ -347,7 +419,7 @@ SiteConfig parse_site_config(std::string_view toml_text, const std::string& file
     toml::parse_result parsed = toml::parse(toml_text, std::string_view(file_name));
     if (!parsed) report_syntax_error(toml_text, file_name, parsed.error());
 
-    static constexpr std::array sections{"binds", "images", "fakeroot", "network", "mount", "mpi", "slurm"};
+    static constexpr std::array sections{"binds", "images", "fakeroot", "network", "mount", "mpi", "slurm", "oci"};
     SiteConfig config;
     for (const auto& [key, node] : in_file_order(parsed.table())) {
         std::string name(key->str());
@@ -366,6 +438,7 @@ SiteConfig parse_site_config(std::string_view toml_text, const std::string& file
         if (name == "mount") read_mount(file_name, *table, config.mount);
         if (name == "mpi") read_mpi(file_name, *table, config.mpi);
         if (name == "slurm") read_slurm(file_name, *table, config.slurm);
+        if (name == "oci") read_oci(file_name, *table, config.oci);
     }
     return config;
 }

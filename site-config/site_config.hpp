@@ -7,6 +7,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace hpc::site {
@@ -86,6 +87,22 @@ struct SlurmPolicy {
     bool operator==(const SlurmPolicy&) const = default;
 };
 
+// [oci]: pulling images from registries (docker://, oras://). Registry names are written as
+// references write them, HOST[:PORT] in lower case ("docker.io", "127.0.0.1:5000").
+struct OciPolicy {
+    // oci.mirrors: a registry's name -> the HOST[:PORT] hpc contacts instead
+    // ("docker.io" = "mirror.site.org:5000"), sorted by the registry's name.
+    std::vector<std::pair<std::string, std::string>> mirrors;
+    std::vector<std::string> allow;  // registries users may pull from; empty: any
+    std::vector<std::string> deny;   // registries users may never pull from, whatever allow says
+    // The cache's root when the user sets neither HPC_CACHEDIR nor APPTAINER_CACHEDIR; "": ~/.cache/hpc.
+    std::string cache_dir;
+    // A tag resolved this recently is run from the cache without asking the registry; 0: always ask.
+    int tag_check_seconds = 60;
+
+    bool operator==(const OciPolicy&) const = default;
+};
+
 // Every path in it is absolute and lexically normal ("/a/b", no "." or "//", no trailing
 // slash); a default-constructed SiteConfig is the built-in policy.
 struct SiteConfig {
@@ -96,6 +113,7 @@ struct SiteConfig {
     MountPolicy mount;
     MpiPolicy mpi;
     SlurmPolicy slurm;
+    OciPolicy oci;
 
     bool operator==(const SiteConfig&) const = default;
 };

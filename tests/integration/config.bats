@@ -47,7 +47,14 @@ default = \"image\"
 library = \"\"
 
 [slurm]
-stage_directory = \"\""
+stage_directory = \"\"
+
+[oci]
+mirrors = {}
+allow = []
+deny = []
+cache_dir = \"\"
+tag_check_seconds = 60"
     [ "$output" = "$expected" ]
 }
 
@@ -88,5 +95,5 @@ stage_directory = \"\""
     [ "$status" -eq 0 ]
     [[ "${lines[0]}" == /*": ok" || "${lines[0]}" == /*": no such file; the built-in defaults apply" ]]
     [ "${lines[1]}" = "[binds]" ]
-    [[ "${lines[-1]}" == "stage_directory = \""*"\"" ]]
+    [[ "${lines[-1]}" == "tag_check_seconds = "* ]]
 }

@@ -48,6 +48,11 @@ TEST_CASE("site config: the built-in policy", "[site]") {
     CHECK(config.network.allow == Strings{"host", "none", "slirp"});
     CHECK(config.network.default_network == "host");
     CHECK(config.mount.share_per_node);
+    CHECK(config.oci.mirrors.empty());
+    CHECK(config.oci.allow.empty());
+    CHECK(config.oci.deny.empty());
+    CHECK(config.oci.cache_dir.empty());
+    CHECK(config.oci.tag_check_seconds == 60);
 }
 
 TEST_CASE("site config: an empty file, or one of comments and empty tables, is the built-in policy", "[site]") {
@@ -104,9 +109,9 @@ TEST_CASE("site config: keys left out keep their defaults, dotted keys and inlin
 
 TEST_CASE("site config: unknown tables and keys, with file, line and dotted key", "[site]") {
     CHECK(config_error("[binds]\nallow = []\n\n[container]\nx = 1\n") ==
-          "hpc.toml:4: container: unknown table (known tables: binds, images, fakeroot, network, mount, mpi, slurm)");
+          "hpc.toml:4: container: unknown table (known tables: binds, images, fakeroot, network, mount, mpi, slurm, oci)");
     CHECK(config_error("verbose = true\n") ==
-          "hpc.toml:1: verbose: unknown key (known tables: binds, images, fakeroot, network, mount, mpi, slurm)");
+          "hpc.toml:1: verbose: unknown key (known tables: binds, images, fakeroot, network, mount, mpi, slurm, oci)");
     CHECK(config_error("[network]\nallow = [\"host\"]\nspeed = 10\n") ==
           "hpc.toml:3: network.speed: unknown key (known: allow, default)");
     CHECK(config_error("[fakeroot]\nallow_without_subuids = true\n") ==
@@ -229,6 +234,79 @@ TEST_CASE("site config: [mpi] takes an MPI it knows and an absolute library path
     CHECK(config_error("[mpi]\nprefix = \"/opt\"\n") == "hpc.toml:2: mpi.prefix: unknown key (known: default, library)");
 }
 
+TEST_CASE("site config: [oci] mirrors, allow and deny name registries as references do", "[site]") {
+    hpc::site::OciPolicy oci = parse(R"([oci]
+allow = ["docker.io", "GHCR.io", "127.0.0.1:5000", "localhost:5000", "[::1]:5000"]
+deny = ["evil.example.org"]
+cache_dir = "/scratch//hpc-cache/"
+tag_check_seconds = 0
+
+[oci.mirrors]
+"quay.io" = "quay-mirror.site.org"
+"Docker.io" = "Mirror.Site.org:5000"
+)")
+                                 .oci;
+    // Sorted by the registry's name, host names in lower case.
+    CHECK(oci.mirrors == std::vector<std::pair<std::string, std::string>>{{"docker.io", "mirror.site.org:5000"},
+                                                                          {"quay.io", "quay-mirror.site.org"}});
+    CHECK(oci.allow == Strings{"docker.io", "ghcr.io", "127.0.0.1:5000", "localhost:5000", "[::1]:5000"});
+    CHECK(oci.deny == Strings{"evil.example.org"});
+    CHECK(oci.cache_dir == "/scratch/hpc-cache");
+    CHECK(oci.tag_check_seconds == 0);
+    // An inline table is the same table; describe writes one, and it reads back.
+    SiteConfig config = parse("oci.mirrors = { \"docker.io\" = \"m.site.org\", \"ghcr.io\" = \"g.site.org:443\" }\n");
+    CHECK(config.oci.mirrors == std::vector<std::pair<std::string, std::string>>{{"docker.io", "m.site.org"},
+                                                                                 {"ghcr.io", "g.site.org:443"}});
+    std::string text = describe(config);
+    CHECK(text.find("mirrors = { \"docker.io\" = \"m.site.org\", \"ghcr.io\" = \"g.site.org:443\" }\n") !=
+          std::string::npos);
+    CHECK(parse(text) == config);
+    CHECK(parse("[oci]\ntag_check_seconds = 86400\ncache_dir = \"\"\n").oci.tag_check_seconds == 86400);
+}
+
+TEST_CASE("site config: [oci] mistakes", "[site]") {
+    CHECK(config_error("[oci]\nmirror = {}\n") ==
+          "hpc.toml:2: oci.mirror: unknown key (known: mirrors, allow, deny, cache_dir, tag_check_seconds)");
+    CHECK(config_error("[oci]\nmirrors = [\"docker.io\"]\n") ==
+          "hpc.toml:2: oci.mirrors: must be a table of \"registry\" = \"mirror\", not a list");
+    CHECK(config_error("[oci.mirrors]\n\"docker.io\" = 5000\n") ==
+          "hpc.toml:2: oci.mirrors.\"docker.io\": must be a string, not an integer");
+    CHECK(config_error("[oci.mirrors]\n\"docker..io\" = \"m.org\"\n") ==
+          "hpc.toml:2: oci.mirrors.\"docker..io\": the registry is not HOST[:PORT]: an empty name component");
+    CHECK(config_error("[oci.mirrors]\n\"https://docker.io\" = \"m.org\"\n") ==
+          "hpc.toml:2: oci.mirrors.\"https://docker.io\": the registry is not HOST[:PORT]: "
+          "a URL, not a host name (write the host alone)");
+    CHECK(config_error("[oci.mirrors]\n\"docker.io\" = \"m.org:0\"\n") ==
+          "hpc.toml:2: oci.mirrors.\"docker.io\": 'm.org:0' is not HOST[:PORT]: port '0' is not a number from 1 to 65535");
+    CHECK(config_error("[oci.mirrors]\n\"docker.io\" = \"m.org/v2\"\n") ==
+          "hpc.toml:2: oci.mirrors.\"docker.io\": 'm.org/v2' is not HOST[:PORT]: '/' in the host name");
+    CHECK(config_error("[oci.mirrors]\n\"docker.io\" = \"m.org\"\n\"DOCKER.IO\" = \"n.org\"\n") ==
+          "hpc.toml:3: oci.mirrors.\"DOCKER.IO\": the same registry as another key of oci.mirrors, in another case");
+    CHECK(config_error("[oci]\nallow = [\"ghcr.io\", \"\"]\n") ==
+          "hpc.toml:2: oci.allow: '' is not HOST[:PORT]: no host name");
+    CHECK(config_error("[oci]\ndeny = [\"-bad.org\"]\n") ==
+          "hpc.toml:2: oci.deny: '-bad.org' is not HOST[:PORT]: a name component starts or ends with '-'");
+    CHECK(config_error("[oci]\ndeny = [\"[fe80::1\"]\n") ==
+          "hpc.toml:2: oci.deny: '[fe80::1' is not HOST[:PORT]: '[' without ']'");
+    CHECK(config_error("[oci]\ndeny = [\"[zz]\"]\n") ==
+          "hpc.toml:2: oci.deny: '[zz]' is not HOST[:PORT]: not an IPv6 address in brackets");
+    CHECK(config_error("[oci]\ndeny = \"docker.io\"\n") ==
+          "hpc.toml:2: oci.deny: must be a list of strings, not a string");
+    CHECK(config_error("[oci]\ncache_dir = \"cache\"\n") ==
+          "hpc.toml:2: oci.cache_dir: 'cache' is not an absolute path");
+    CHECK(config_error("[oci]\ncache_dir = \"/a/../b\"\n") ==
+          "hpc.toml:2: oci.cache_dir: '/a/../b' must not contain '..'");
+    CHECK(config_error("[oci]\ncache_dir = false\n") == "hpc.toml:2: oci.cache_dir: must be a string, not a boolean");
+    CHECK(config_error("[oci]\ntag_check_seconds = -1\n") ==
+          "hpc.toml:2: oci.tag_check_seconds: must be from 0 to 86400, not -1");
+    CHECK(config_error("[oci]\ntag_check_seconds = 86401\n") ==
+          "hpc.toml:2: oci.tag_check_seconds: must be from 0 to 86400, not 86401");
+    CHECK(config_error("[oci]\ntag_check_seconds = 1.5\n") ==
+          "hpc.toml:2: oci.tag_check_seconds: must be an integer, not a number");
+    CHECK(config_error("[oci]\ntag_check_seconds = \"60\"\n") ==
+          "hpc.toml:2: oci.tag_check_seconds: must be an integer, not a string");
+}
+
 TEST_CASE("site config: describe shows every key, defaults included, as TOML that reads back", "[site]") {
     CHECK(describe(SiteConfig{}) == R"([binds]
 default = []
@@ -257,6 +335,13 @@ library = ""
 
 [slurm]
 stage_directory = ""
+
+[oci]
+mirrors = {}
+allow = []
+deny = []
+cache_dir = ""
+tag_check_seconds = 60
 )");
     SiteConfig config = parse(R"(binds.default = ["/a", "/b:/c", "/d:/d:ro"]
 binds.deny = ["/odd\"name\\"]
@@ -353,7 +438,7 @@ TEST_CASE("site config: the shipped hpc.toml shows every key at its default", "[
         live += line + "\n";
         start = end + 1;
     }
-    CHECK(settings == 14);  // binds 3, images 3, fakeroot 2, network 2, mount 1, mpi 2, slurm 1
+    CHECK(settings == 19);  // binds 3, images 3, fakeroot 2, network 2, mount 1, mpi 2, slurm 1, oci 5
     CHECK(parse(live) == SiteConfig{});
     CHECK(describe(parse(live)) == describe(SiteConfig{}));
 }
