@@ -57,6 +57,63 @@ make_minbase() {
     debootstrap --variant=minbase bookworm "$minbase" "$mirror" >"$bench_cache/debootstrap.log" 2>&1
 }
 
+# The layered Debian image of bench/oci and bench/pull, an oci-archive (tag "debian") made by
+# make_debian_image (as root) when missing and kept in $bench_cache/oci: bookworm minbase
+# (make_minbase's tree) as the first layer, the packages below installed over it as the second,
+# and a clean-up as the third (documentation deleted: whiteouts), as a Dockerfile's FROM, RUN
+# apt-get install and RUN rm would make it. Like Docker's Debian images, the layers hold no apt
+# lists or caches and no device nodes.
+debian_packages=python3,perl,curl,xz-utils,less
+debian_image_cache=$bench_cache/oci
+debian_archive=$debian_image_cache/debian.oci.tar
+make_debian_image() {
+    if [ ! -f "$debian_archive" ]; then
+        make_minbase
+        local cache=$debian_image_cache tree=$debian_image_cache/tree mirror
+        local excludes=(--exclude=./dev/* --exclude=./proc/* --exclude=./sys/* --exclude=./var/lib/apt/lists/*
+                        --exclude=./var/cache/apt/* --exclude=./var/cache/debconf/*-old --exclude=./var/log/*)
+        mirror=$(debian_mirror)
+        echo "making a layered Debian image (minbase + $debian_packages) from $mirror in $cache (kept for later runs)"
+        rm -rf "$cache"
+        mkdir -p "$cache"
+        debootstrap --variant=minbase --include="$debian_packages" bookworm "$tree" "$mirror" >"$cache/debootstrap.log" 2>&1
+        local layout=$cache/layout bundle=$cache/bundle
+        umoci init --layout "$layout"
+        umoci new --image "$layout:debian"
+        umoci unpack --image "$layout:debian" "$bundle" >/dev/null
+        tar -C "$minbase" "${excludes[@]}" -c . | tar -C "$bundle/rootfs" -x -p --same-owner
+        umoci repack --refresh-bundle --image "$layout:debian" --history.created_by "debootstrap --variant=minbase" "$bundle"
+        tar -C "$tree" "${excludes[@]}" -c . | tar -C "$bundle/rootfs" -x -p --same-owner
+        umoci repack --refresh-bundle --image "$layout:debian" --history.created_by "apt-get install ${debian_packages//,/ }" "$bundle"
+        rm -rf "$bundle"/rootfs/usr/share/doc/* "$bundle"/rootfs/usr/share/man/*
+        echo "made for bench/oci" >"$bundle/rootfs/etc/bench-oci"
+        umoci repack --refresh-bundle --image "$layout:debian" --history.created_by "rm -rf /usr/share/doc/* /usr/share/man/*" "$bundle"
+        umoci config --image "$layout:debian" --config.env PATH=/usr/local/bin:/usr/bin:/bin --config.cmd /bin/bash
+        skopeo copy --quiet "oci:$layout:debian" "oci-archive:$debian_archive.part:debian"
+        mv "$debian_archive.part" "$debian_archive"
+        rm -rf "$tree" "$bundle" "$layout"
+    fi
+    chmod a+rx "$bench_cache" "$debian_image_cache"
+    chmod a+r "$debian_archive"
+}
+
+# debian_image_sizes: "LAYERS TAR_BYTES BLOB_BYTES" of make_debian_image's archive: the number of
+# layers, their bytes uncompressed, and the bytes of the blobs a pull fetches (the compressed
+# layers and the config), as its manifest says.
+debian_image_sizes() {
+    python3 - "$debian_archive" <<'PY'
+import json, sys, tarfile, zlib
+archive = tarfile.open(sys.argv[1])
+def blob(digest):
+    return archive.extractfile("blobs/sha256/" + digest.split(":")[1]).read()
+index = json.loads(archive.extractfile("index.json").read())
+manifest = json.loads(blob(index["manifests"][0]["digest"]))
+tar_bytes = sum(len(zlib.decompress(blob(layer["digest"]), 47)) for layer in manifest["layers"])
+blob_bytes = manifest["config"]["size"] + sum(layer["size"] for layer in manifest["layers"])
+print(len(manifest["layers"]), tar_bytes, blob_bytes)
+PY
+}
+
 # make_minbase_images DIR: DIR/minbase.sif of the minbase tree and DIR/minbase.sqfs, the same
 # squashfs bytes bare (for ch-run), both world-readable: hpc's own packing where this $HPC
 # builds, else mksquashfs. Call make_minbase first.
