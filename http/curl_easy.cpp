@@ -31,6 +31,11 @@ long CurlEasy::info_number(CURLINFO info) const {
     return curl_.easy_getinfo(handle_, info, &value) == CURLE_OK ? value : 0;
 }
 
+curl_off_t CurlEasy::info_size(CURLINFO info) const {
+    curl_off_t value = 0;
+    return curl_.easy_getinfo(handle_, info, &value) == CURLE_OK ? value : 0;
+}
+
 std::string CurlEasy::info_text(CURLINFO info) const {
     const char* value = nullptr;
     return curl_.easy_getinfo(handle_, info, &value) == CURLE_OK && value ? value : "";

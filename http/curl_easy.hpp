@@ -35,6 +35,7 @@ public:
     }
 
     long info_number(CURLINFO info) const;
+    curl_off_t info_size(CURLINFO info) const;
     std::string info_text(CURLINFO info) const;  // "" where libcurl has none
 
 private:

@@ -70,10 +70,10 @@ Response Client::send(const Request& request) {
         std::optional<double> delay;
         std::string reason;
         if (outcome.code != CURLE_OK && !outcome.body_cut) {
-            TransferFailure failure = classify_failure(outcome.code, outcome.response.status != 0);
+            TransferFailure failure = classify_failure(outcome.code, outcome.connected);
             if (!failure.transient || last)
-                throw Error(failure.exit_code,
-                            where(request, outcome) + ": " + std::string(failure.what) + ": " + outcome.message);
+                throw Error(failure.exit_code, where(request, outcome) + ": " + std::string(failure.what) + ": " +
+                                                   (failure.instead.empty() ? outcome.message : std::string(failure.instead)));
             delay = retry_delay(attempt, options_.first_backoff_seconds, nullptr);
             reason = outcome.message;
         } else {

@@ -223,6 +223,7 @@ TransferOutcome perform_transfer(CurlEasy& easy, const ClientOptions& options, c
     outcome.code = easy.curl().easy_perform(easy.get());
     if (outcome.code != CURLE_OK) outcome.message = error_text[0] ? error_text : easy.curl().easy_strerror(outcome.code);
     outcome.response.status = easy.info_number(CURLINFO_RESPONSE_CODE);
+    outcome.connected = easy.info_size(CURLINFO_CONNECT_TIME_T) > 0;
     outcome.response.url = easy.info_text(CURLINFO_EFFECTIVE_URL);
     outcome.response.headers = std::move(state.headers.fields());
     return outcome;

@@ -17,6 +17,7 @@ struct TransferOutcome {
     CURLcode code = CURLE_OK;
     std::string message;       // libcurl's own words for a failure, its detail where it gave one
     Response response;         // status, final headers, body, effective URL, as far as it came
+    bool connected = false;    // a connection to the server was made (the last one tried, after redirects)
     bool sink_used = false;    // the sink was given bytes: the request cannot be tried again
     bool body_too_large = false;     // a 2xx body to keep passed max_body
     bool body_cut = false;           // a non-2xx body passed max_body: its start is kept, the rest not read

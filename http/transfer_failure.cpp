@@ -2,7 +2,7 @@
 
 namespace hpc::http {
 
-TransferFailure classify_failure(CURLcode code, bool answered) {
+TransferFailure classify_failure(CURLcode code, bool connected) {
     switch (code) {
     // A name that does not resolve is not tried again: most often a mistyped registry, and a
     // resolver that fails for a moment has retried on its own.
@@ -12,7 +12,7 @@ TransferFailure classify_failure(CURLcode code, bool answered) {
     case CURLE_COULDNT_CONNECT:
         return {true, ExitCode::unavailable, "cannot connect"};
     case CURLE_OPERATION_TIMEDOUT:
-        return {true, ExitCode::unavailable, answered ? "connection failed" : "cannot connect"};
+        return {true, ExitCode::unavailable, connected ? "connection failed" : "cannot connect"};
     case CURLE_SEND_ERROR:
     case CURLE_RECV_ERROR:
     case CURLE_GOT_NOTHING:
@@ -41,7 +41,8 @@ TransferFailure classify_failure(CURLcode code, bool answered) {
     // The scheme was checked before: what libcurl refuses now is where a redirect led (ftp:,
     // or http: from https).
     case CURLE_UNSUPPORTED_PROTOCOL:
-        return {false, ExitCode::data, "redirect refused"};
+        return {false, ExitCode::data, "redirect refused",
+                "redirects are followed to https, and to http from http alone"};
     case CURLE_URL_MALFORMAT:
         return {false, ExitCode::usage, "not a valid URL"};
     default:

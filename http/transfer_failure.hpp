@@ -14,9 +14,10 @@ struct TransferFailure {
     bool transient;     // a refused or broken connection, a timeout: worth another try
     ExitCode exit_code;
     std::string_view what;  // "cannot connect", "TLS", ...: the phrase before libcurl's message
+    std::string_view instead = {};  // where libcurl's message would mislead: what to say instead
 };
 
-// `code` from curl_easy_perform, other than CURLE_OK; `answered` when a response had begun.
-TransferFailure classify_failure(CURLcode code, bool answered);
+// `code` from curl_easy_perform, other than CURLE_OK; `connected` when a connection was made.
+TransferFailure classify_failure(CURLcode code, bool connected);
 
 }  // namespace hpc::http
