@@ -21,18 +21,21 @@ void resolve(void* library, const char* file_name, const char* name, Function& f
         throw Error(ExitCode::unavailable, std::string(file_name) + " lacks " + name + " (an unexpected libcurl)");
 }
 
-CurlLibrary load() {
+}  // namespace
+
+CurlLibrary load_curl_library(std::initializer_list<const char*> file_names) {
     // RTLD_LOCAL: libcurl's symbols, and those of the TLS library it brings, stay out of the
     // global namespace, where they could meet a library another part of hpc loads.
     CurlLibrary curl{};
-    curl.file_name = "libcurl.so.4";
-    void* library = ::dlopen(curl.file_name, RTLD_LAZY | RTLD_LOCAL);
-    if (!library) {
-        std::string first_error = ::dlerror();
-        curl.file_name = "libcurl-gnutls.so.4";
-        library = ::dlopen(curl.file_name, RTLD_LAZY | RTLD_LOCAL);
-        if (!library) throw Error(ExitCode::unavailable, "registries need libcurl (Debian's libcurl4): " + first_error);
+    void* library = nullptr;
+    std::string first_error;
+    for (const char* file_name : file_names) {
+        curl.file_name = file_name;
+        library = ::dlopen(file_name, RTLD_LAZY | RTLD_LOCAL);
+        if (library) break;
+        if (first_error.empty()) first_error = ::dlerror();
     }
+    if (!library) throw Error(ExitCode::unavailable, "registries need libcurl (Debian's libcurl4): " + first_error);
     // Closed again only when what it offers does not do (below).
     std::unique_ptr<void, int (*)(void*)> unless_kept(library, ::dlclose);
     decltype(&::curl_global_init) global_init = nullptr;
@@ -65,10 +68,9 @@ CurlLibrary load() {
     return curl;
 }
 
-}  // namespace
-
 const CurlLibrary& curl_library() {
-    static const CurlLibrary curl = load();
+    // Debian's libcurl4 (OpenSSL) first, then libcurl3-gnutls's, the one more systems have.
+    static const CurlLibrary curl = load_curl_library({"libcurl.so.4", "libcurl-gnutls.so.4"});
     return curl;
 }
 

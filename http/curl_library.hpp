@@ -9,6 +9,8 @@
 
 #include <curl/curl.h>
 
+#include <initializer_list>
+
 namespace hpc::http {
 
 // The functions of libcurl's ABI 4 that http/ uses, each typed as curl.h declares it.
@@ -31,5 +33,10 @@ struct CurlLibrary {
 // libcurl3-gnutls. Throws hpc::Error(unavailable) "registries need libcurl (Debian's libcurl4):
 // <dlerror>" when neither is installed, or names what the one found lacks; a later call tries again.
 const CurlLibrary& curl_library();
+
+// What curl_library does once: loads the first of `file_names` that dlopen finds (the error is
+// the first's when none is found), resolves the functions and initialises libcurl. For tests
+// of a missing library: a second initialisation of a loaded libcurl is not allowed.
+CurlLibrary load_curl_library(std::initializer_list<const char*> file_names);
 
 }  // namespace hpc::http

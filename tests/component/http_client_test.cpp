@@ -75,6 +75,13 @@ TEST_CASE("http client: libcurl is loaded at run time, once", "[http]") {
     CHECK(curl.easy_init != nullptr);
 }
 
+TEST_CASE("http client: without libcurl, registries say what to install", "[http]") {
+    Error error = thrown_error([] { hpc::http::load_curl_library({"libhpc-test-no-curl.so.4", "libhpc-test-none.so.4"}); });
+    CHECK(error.code() == ExitCode::unavailable);
+    CHECK(std::string(error.what()) == "registries need libcurl (Debian's libcurl4): libhpc-test-no-curl.so.4: cannot open "
+                                       "shared object file: No such file or directory");
+}
+
 TEST_CASE("http client: a GET sends the caller's headers and gives the final response", "[http]") {
     LocalHttpServer server({reply(200, R"({"ok":true})", {"Content-Type:  application/json ", "Docker-Content-Digest: sha256:ab"})});
     QuickClient quick;
