@@ -55,13 +55,13 @@ CurlLibrary load_curl_library(std::initializer_list<const char*> file_names) {
     const curl_version_info_data* info = version_info(CURLVERSION_NOW);
     curl.version = info && info->version ? info->version : "unknown";
     if (!info || info->version_num < oldest_version)
-        throw Error(ExitCode::unavailable, std::string("registries need libcurl 7.85 or later; ") + curl.file_name +
-                                               " is " + curl.version);
+        throw Error(ExitCode::unavailable,
+                    std::string("registries need libcurl 7.85 or later; ") + curl.file_name + " is " + curl.version);
     // Once, before any handle, as libcurl asks of a program (curl_global_init(3)): it sets up
     // the TLS library. Called from the thread-safe initialisation of curl_library's static.
     if (CURLcode code = global_init(CURL_GLOBAL_DEFAULT); code != CURLE_OK)
-        throw Error(ExitCode::unavailable, std::string(curl.file_name) + ": curl_global_init failed (error " +
-                                               std::to_string(code) + ")");
+        throw Error(ExitCode::unavailable,
+                    std::string(curl.file_name) + ": curl_global_init failed (error " + std::to_string(code) + ")");
     // Kept open for good: its functions are used until the process ends, and curl_global_cleanup
     // at exit would race threads still in a transfer.
     unless_kept.release();

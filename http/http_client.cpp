@@ -50,6 +50,8 @@ struct Client::Handle {
 Client::Client(ClientOptions options) : options_(std::move(options)), handle_(std::make_unique<Handle>()) {}
 
 Client::~Client() = default;
+Client::Client(Client&&) noexcept = default;
+Client& Client::operator=(Client&&) noexcept = default;
 
 const ClientOptions& Client::options() const { return options_; }
 
@@ -72,8 +74,9 @@ Response Client::send(const Request& request) {
         if (outcome.code != CURLE_OK && !outcome.body_cut) {
             TransferFailure failure = classify_failure(outcome.code, outcome.connected);
             if (!failure.transient || last)
-                throw Error(failure.exit_code, where(request, outcome) + ": " + std::string(failure.what) + ": " +
-                                                   (failure.instead.empty() ? outcome.message : std::string(failure.instead)));
+                throw Error(failure.exit_code,
+                            where(request, outcome) + ": " + std::string(failure.what) + ": " +
+                                (failure.instead.empty() ? outcome.message : std::string(failure.instead)));
             delay = retry_delay(attempt, options_.first_backoff_seconds, nullptr);
             reason = outcome.message;
         } else {
@@ -84,7 +87,8 @@ Response Client::send(const Request& request) {
             reason = std::to_string(response.status);
         }
         if (options_.notice)
-            options_.notice("retrying " + printable(request.url) + " in " + seconds_text(*delay) + " s (" + reason + ")");
+            options_.notice("retrying " + printable(request.url) + " in " + seconds_text(*delay) + " s (" + reason +
+                            ")");
         std::this_thread::sleep_for(std::chrono::duration<double>(*delay));
     }
 }

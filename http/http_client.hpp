@@ -23,17 +23,17 @@
 namespace hpc::http {
 
 struct Request {
-    std::string method = "GET";              // GET, HEAD, PUT, POST, PATCH, DELETE
+    std::string method = "GET";  // GET, HEAD, PUT, POST, PATCH, DELETE
     std::string url;
-    std::vector<std::string> headers;        // "Name: value", sent as given
-    std::string body;                        // sent when body_fd < 0 (PUT/POST/PATCH); may be empty
-    int body_fd = -1;                        // else: body_size bytes read with pread from body_offset (so a retry can read them again)
+    std::vector<std::string> headers;  // "Name: value", sent as given
+    std::string body;                  // sent when body_fd < 0 (PUT/POST/PATCH); may be empty
+    int body_fd = -1;  // else: body_size bytes read with pread from body_offset (so a retry can read them again)
     uint64_t body_offset = 0, body_size = 0;
     // When set, a 2xx response's body goes here as it arrives (not into Response::body); the
     // callback may throw hpc::Error to abort the transfer (the error is rethrown by send).
     std::function<void(const char* data, std::size_t size)> sink;
-    std::size_t max_body = 4u << 20;         // a body kept in Response::body larger than this: Error(data) naming the URL
-    bool follow_redirects = true;            // at most 5, to http(s) only; never from https to http
+    std::size_t max_body = 4u << 20;  // a body kept in Response::body larger than this: Error(data) naming the URL
+    bool follow_redirects = true;     // at most 5, to http(s) only; never from https to http
 };
 
 struct Response {
@@ -42,7 +42,7 @@ struct Response {
     // Non-2xx bodies are always kept here, for error messages: their first max_body bytes (the
     // transfer stops there, and the rest is not needed to say what went wrong).
     std::string body;
-    std::string url;                         // the effective URL after redirects
+    std::string url;  // the effective URL after redirects
     const std::string* header(std::string_view lower_case_name) const;  // first with that name, or nullptr
 };
 
@@ -51,8 +51,8 @@ struct ClientOptions {
     std::string ca_file;            // "" : libcurl's default (system CAs); else CURLOPT_CAINFO
     bool verify_tls = true;
     int connect_timeout_seconds = 30;
-    int low_speed_seconds = 60;     // abort when under 1 byte/s for this long (CURLOPT_LOW_SPEED_*)
-    int attempts = 4;               // tries for 429, 5xx and transient connection errors
+    int low_speed_seconds = 60;                      // abort when under 1 byte/s for this long (CURLOPT_LOW_SPEED_*)
+    int attempts = 4;                                // tries for 429, 5xx and transient connection errors
     std::function<void(const std::string&)> notice;  // "retrying <url> in 2 s (503)", may be empty
     std::string user_agent = "hpc/" HPC_VERSION;
     double first_backoff_seconds = 0.5;  // the wait before the first retry, doubled before each next one
@@ -60,10 +60,13 @@ struct ClientOptions {
 
 class Client {
 public:
-    explicit Client(ClientOptions options);   // loads libcurl (throws as above); one easy handle reused (connection reuse)
+    // Loads libcurl (throws as above); one easy handle reused (connection reuse).
+    explicit Client(ClientOptions options);
     ~Client();
     Client(const Client&) = delete;
     Client& operator=(const Client&) = delete;
+    Client(Client&&) noexcept;  // a Client moved from may only be destroyed or assigned to
+    Client& operator=(Client&&) noexcept;
 
     // Sends the request, retrying 429/5xx/transient failures with back-off (0.5 s, 1 s, 2 s...,
     // a Retry-After of at most 30 s honoured) while nothing was yet given to the sink. Returns the

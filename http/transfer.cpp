@@ -35,12 +35,9 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
             // A response after a redirect or a 100 Continue: what came of the one before is not its.
             state.outcome.response.body.clear();
             break;
-        case HeaderLine::too_large:
-            state.outcome.headers_too_large = true;
-            return 0;
+        case HeaderLine::too_large: state.outcome.headers_too_large = true; return 0;
         case HeaderLine::field:
-        case HeaderLine::other:
-            break;
+        case HeaderLine::other: break;
         }
         return size * count;
     } catch (...) {
@@ -221,7 +218,8 @@ TransferOutcome perform_transfer(CurlEasy& easy, const ClientOptions& options, c
     set_method(easy, state);
 
     outcome.code = easy.curl().easy_perform(easy.get());
-    if (outcome.code != CURLE_OK) outcome.message = error_text[0] ? error_text : easy.curl().easy_strerror(outcome.code);
+    if (outcome.code != CURLE_OK)
+        outcome.message = error_text[0] ? error_text : easy.curl().easy_strerror(outcome.code);
     outcome.response.status = easy.info_number(CURLINFO_RESPONSE_CODE);
     outcome.connected = easy.info_size(CURLINFO_CONNECT_TIME_T) > 0;
     outcome.response.url = easy.info_text(CURLINFO_EFFECTIVE_URL);

@@ -15,13 +15,13 @@ inline constexpr std::size_t max_header_bytes = 64u << 10;
 
 struct TransferOutcome {
     CURLcode code = CURLE_OK;
-    std::string message;       // libcurl's own words for a failure, its detail where it gave one
-    Response response;         // status, final headers, body, effective URL, as far as it came
-    bool connected = false;    // a connection to the server was made (the last one tried, after redirects)
-    bool sink_used = false;    // the sink was given bytes: the request cannot be tried again
-    bool body_too_large = false;     // a 2xx body to keep passed max_body
-    bool body_cut = false;           // a non-2xx body passed max_body: its start is kept, the rest not read
-    bool headers_too_large = false;  // passed max_header_bytes
+    std::string message;                // libcurl's own words for a failure, its detail where it gave one
+    Response response;                  // status, final headers, body, effective URL, as far as it came
+    bool connected = false;             // a connection to the server was made (the last one tried, after redirects)
+    bool sink_used = false;             // the sink was given bytes: the request cannot be tried again
+    bool body_too_large = false;        // a 2xx body to keep passed max_body
+    bool body_cut = false;              // a non-2xx body passed max_body: its start is kept, the rest not read
+    bool headers_too_large = false;     // passed max_header_bytes
     std::exception_ptr callback_error;  // what the sink threw, or the reading of the body
 };
 

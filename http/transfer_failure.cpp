@@ -7,10 +7,8 @@ TransferFailure classify_failure(CURLcode code, bool connected) {
     // A name that does not resolve is not tried again: most often a mistyped registry, and a
     // resolver that fails for a moment has retried on its own.
     case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY:
-        return {false, ExitCode::unavailable, "cannot connect"};
-    case CURLE_COULDNT_CONNECT:
-        return {true, ExitCode::unavailable, "cannot connect"};
+    case CURLE_COULDNT_RESOLVE_PROXY: return {false, ExitCode::unavailable, "cannot connect"};
+    case CURLE_COULDNT_CONNECT: return {true, ExitCode::unavailable, "cannot connect"};
     case CURLE_OPERATION_TIMEDOUT:
         return {true, ExitCode::unavailable, connected ? "connection failed" : "cannot connect"};
     case CURLE_SEND_ERROR:
@@ -18,8 +16,7 @@ TransferFailure classify_failure(CURLcode code, bool connected) {
     case CURLE_GOT_NOTHING:
     case CURLE_PARTIAL_FILE:
     case CURLE_HTTP2:
-    case CURLE_HTTP2_STREAM:
-        return {true, ExitCode::unavailable, "connection failed"};
+    case CURLE_HTTP2_STREAM: return {true, ExitCode::unavailable, "connection failed"};
     // Not tried again: a certificate that fails now fails the next time too.
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_PEER_FAILED_VERIFICATION:
@@ -34,19 +31,15 @@ TransferFailure classify_failure(CURLcode code, bool connected) {
     case CURLE_SSL_ENGINE_NOTFOUND:
     case CURLE_SSL_ENGINE_SETFAILED:
     case CURLE_SSL_ENGINE_INITFAILED:
-    case CURLE_USE_SSL_FAILED:
-        return {false, ExitCode::unavailable, "TLS"};
-    case CURLE_TOO_MANY_REDIRECTS:
-        return {false, ExitCode::data, "too many redirects"};
+    case CURLE_USE_SSL_FAILED: return {false, ExitCode::unavailable, "TLS"};
+    case CURLE_TOO_MANY_REDIRECTS: return {false, ExitCode::data, "too many redirects"};
     // The scheme was checked before: what libcurl refuses now is where a redirect led (ftp:,
     // or http: from https).
     case CURLE_UNSUPPORTED_PROTOCOL:
         return {false, ExitCode::data, "redirect refused",
                 "redirects are followed to https, and to http from http alone"};
-    case CURLE_URL_MALFORMAT:
-        return {false, ExitCode::usage, "not a valid URL"};
-    default:
-        return {false, ExitCode::unavailable, "failed"};
+    case CURLE_URL_MALFORMAT: return {false, ExitCode::usage, "not a valid URL"};
+    default: return {false, ExitCode::unavailable, "failed"};
     }
 }
 

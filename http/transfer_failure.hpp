@@ -11,9 +11,9 @@
 namespace hpc::http {
 
 struct TransferFailure {
-    bool transient;     // a refused or broken connection, a timeout: worth another try
+    bool transient;  // a refused or broken connection, a timeout: worth another try
     ExitCode exit_code;
-    std::string_view what;  // "cannot connect", "TLS", ...: the phrase before libcurl's message
+    std::string_view what;          // "cannot connect", "TLS", ...: the phrase before libcurl's message
     std::string_view instead = {};  // where libcurl's message would mislead: what to say instead
 };
 

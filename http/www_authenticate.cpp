@@ -90,8 +90,8 @@ public:
     }
 
     [[noreturn]] void fail(const std::string& cause) const {
-        throw Error(ExitCode::data, "WWW-Authenticate header " + quoted_printable(text_) + ": " + cause +
-                                        " (at byte " + std::to_string(position_) + ")");
+        throw Error(ExitCode::data, "WWW-Authenticate header " + quoted_printable(text_) + ": " + cause + " (at byte " +
+                                        std::to_string(position_) + ")");
     }
 
 private:
@@ -111,7 +111,8 @@ std::pair<std::string, std::string> parse_param(Cursor& cursor) {
     std::string value = quoted ? cursor.quoted_string() : std::string(cursor.token());
     if (value.empty() && !quoted) {
         // An empty token: nothing, or a character neither a token nor a quote may start with.
-        if (cursor.at_end() || cursor.peek() == ',') cursor.fail("parameter " + quoted_printable(name) + " has no value");
+        if (cursor.at_end() || cursor.peek() == ',')
+            cursor.fail("parameter " + quoted_printable(name) + " has no value");
         cursor.fail("unexpected " + quoted_printable(std::string(1, cursor.peek())) + " in parameter " +
                     quoted_printable(name));
     }
@@ -130,7 +131,8 @@ void parse_params(Cursor& cursor, Challenge& challenge) {
         challenge.params.push_back(std::move(param));
         cursor.skip_blanks();
         if (cursor.at_end()) return;
-        if (cursor.peek() != ',') cursor.fail("expected ',' after parameter " + quoted_printable(challenge.params.back().first));
+        if (cursor.peek() != ',')
+            cursor.fail("expected ',' after parameter " + quoted_printable(challenge.params.back().first));
         // After the commas, a parameter of this challenge or the scheme of the next one.
         std::size_t comma = cursor.position();
         cursor.skip_separators();
@@ -162,7 +164,8 @@ std::vector<Challenge> parse_www_authenticate(std::string_view value) {
             cursor.fail("more than " + std::to_string(max_challenges) + " challenges");
         // The scheme alone, or one space at least and then its token68 or its parameters.
         if (!cursor.at_end() && cursor.peek() != ',') {
-            if (!cursor.skip_blanks()) cursor.fail("expected a space after scheme " + quoted_printable(challenge.scheme));
+            if (!cursor.skip_blanks())
+                cursor.fail("expected a space after scheme " + quoted_printable(challenge.scheme));
             if (cursor.at_end() || cursor.peek() == ',') {
                 // A scheme followed by blanks alone.
             } else if (std::string_view token68 = cursor.token68(); !token68.empty()) {

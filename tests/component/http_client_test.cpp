@@ -76,14 +76,18 @@ TEST_CASE("http client: libcurl is loaded at run time, once", "[http]") {
 }
 
 TEST_CASE("http client: without libcurl, registries say what to install", "[http]") {
-    Error error = thrown_error([] { hpc::http::load_curl_library({"libhpc-test-no-curl.so.4", "libhpc-test-none.so.4"}); });
+    Error error = thrown_error([] {
+        hpc::http::load_curl_library({"libhpc-test-no-curl.so.4", "libhpc-test-none.so.4"});
+    });
     CHECK(error.code() == ExitCode::unavailable);
-    CHECK(std::string(error.what()) == "registries need libcurl (Debian's libcurl4): libhpc-test-no-curl.so.4: cannot open "
-                                       "shared object file: No such file or directory");
+    CHECK(std::string(error.what()) ==
+          "registries need libcurl (Debian's libcurl4): libhpc-test-no-curl.so.4: cannot open "
+          "shared object file: No such file or directory");
 }
 
 TEST_CASE("http client: a GET sends the caller's headers and gives the final response", "[http]") {
-    LocalHttpServer server({reply(200, R"({"ok":true})", {"Content-Type:  application/json ", "Docker-Content-Digest: sha256:ab"})});
+    LocalHttpServer server(
+        {reply(200, R"({"ok":true})", {"Content-Type:  application/json ", "Docker-Content-Digest: sha256:ab"})});
     QuickClient quick;
     Request request = get(server.url("/v2/"));
     request.headers = {"Accept: application/vnd.oci.image.index.v1+json", "Authorization: Bearer token"};
@@ -149,7 +153,8 @@ TEST_CASE("http client: a 4xx is returned with its body, not tried again", "[htt
     CHECK(response.body == R"({"errors":[{"code":"UNAUTHORIZED"}]})");
     CHECK_FALSE(sink_called);  // only a 2xx body is the payload
     REQUIRE(response.header("www-authenticate"));
-    std::vector<hpc::http::Challenge> challenges = hpc::http::parse_www_authenticate(*response.header("www-authenticate"));
+    std::vector<hpc::http::Challenge> challenges =
+        hpc::http::parse_www_authenticate(*response.header("www-authenticate"));
     REQUIRE(challenges.size() == 1);
     CHECK(*challenges[0].param("service") == "local");
     CHECK(server.requests().size() == 1);
@@ -186,8 +191,8 @@ TEST_CASE("http client: a redirect not followed is returned, and more than 5 are
     CHECK(*response.header("location") == "/elsewhere");
     Error error = thrown_error([&] { quick.client.send(get(server.url("/0"))); });
     CHECK(error.code() == ExitCode::data);
-    CHECK_THAT(error.what(), Catch::StartsWith(server.url("/0") + " (redirected to " + server.url("/5") +
-                                               "): too many redirects: "));
+    CHECK_THAT(error.what(),
+               Catch::StartsWith(server.url("/0") + " (redirected to " + server.url("/5") + "): too many redirects: "));
 }
 
 TEST_CASE("http client: a redirect to another scheme than http(s) is refused", "[http]") {
@@ -294,7 +299,8 @@ TEST_CASE("http client: plain http and other schemes are refused before any conn
     Client client(ClientOptions{});
     Error error = thrown_error([&] { client.send(get(server.url("/v2/"))); });
     CHECK(error.code() == ExitCode::usage);
-    CHECK(std::string(error.what()) == server.url("/v2/") + ": plain HTTP is refused (registries are reached over https)");
+    CHECK(std::string(error.what()) ==
+          server.url("/v2/") + ": plain HTTP is refused (registries are reached over https)");
     Error other = thrown_error([&] { client.send(get("ftp://127.0.0.1/v2/")); });
     CHECK(other.code() == ExitCode::usage);
     CHECK(std::string(other.what()) == "ftp://127.0.0.1/v2/: not an http or https URL");
@@ -364,7 +370,8 @@ TEST_CASE("http client: a body file shorter than said, a header with a line brea
     put.body_size = 10;
     Error short_body = thrown_error([&] { quick.client.send(put); });
     CHECK(short_body.code() == ExitCode::data);
-    CHECK(std::string(short_body.what()) == "the body to send to " + server.url("/v2/uploads/1") + " ends after 3 of its 10 bytes");
+    CHECK(std::string(short_body.what()) ==
+          "the body to send to " + server.url("/v2/uploads/1") + " ends after 3 of its 10 bytes");
 
     Request injected = get(server.url("/v2/"));
     injected.headers = {"Authorization: Bearer x\r\nX-Evil: 1"};

@@ -64,9 +64,10 @@ public:
         char name[] = "/tmp/hpc-http-tls-XXXXXX";
         REQUIRE(::mkdtemp(name));
         directory_ = name;
-        std::string make_certificate = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
-                                       "-days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout '" +
-                                       directory_ + "/key.pem' -out '" + certificate() + "' >/dev/null 2>&1";
+        std::string make_certificate =
+            "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+            "-days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout '" +
+            directory_ + "/key.pem' -out '" + certificate() + "' >/dev/null 2>&1";
         REQUIRE(std::system(make_certificate.c_str()) == 0);
         std::ofstream(directory_ + "/server.py") << server_script;
 
@@ -101,7 +102,9 @@ public:
     }
 
     std::string certificate() const { return directory_ + "/cert.pem"; }
-    std::string url(std::string_view path) const { return "https://127.0.0.1:" + std::to_string(port_) + std::string(path); }
+    std::string url(std::string_view path) const {
+        return "https://127.0.0.1:" + std::to_string(port_) + std::string(path);
+    }
 
 private:
     std::string directory_;
@@ -154,7 +157,8 @@ TEST_CASE("http client over TLS: the certificate is checked, against the given C
     Client downgrading(allowing);
     Error downgrade = thrown_error([&] { downgrading.send(get(server.url("/to-http"))); });
     CHECK(downgrade.code() == ExitCode::data);
-    CHECK(std::string(downgrade.what()) == server.url("/to-http") + " (redirected to " + plain.url("/") +
-                                               "): redirect refused: redirects are followed to https, and to http from http alone");
+    CHECK(std::string(downgrade.what()) ==
+          server.url("/to-http") + " (redirected to " + plain.url("/") +
+              "): redirect refused: redirects are followed to https, and to http from http alone");
     CHECK(plain.requests().empty());
 }

@@ -109,7 +109,8 @@ void LocalHttpServer::serve() {
     while (wait_readable(listener_.get(), -1)) {
         int connection = ::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC);
         if (connection >= 0)
-            connections.emplace_back([this, owned = std::make_shared<UniqueFd>(connection)] { serve_connection(owned->get()); });
+            connections.emplace_back(
+                [this, owned = std::make_shared<UniqueFd>(connection)] { serve_connection(owned->get()); });
     }
     for (std::thread& thread : connections) thread.join();
 }

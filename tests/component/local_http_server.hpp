@@ -24,8 +24,8 @@ struct ScriptedReply {
 ScriptedReply reply(int status, std::string_view body = "", const std::vector<std::string>& headers = {});
 
 struct ReceivedRequest {
-    std::string head;  // request line and header lines, each ending in "\r\n"
-    std::string body;  // Content-Length bytes
+    std::string head;                                 // request line and header lines, each ending in "\r\n"
+    std::string body;                                 // Content-Length bytes
     std::string request_line() const;                 // "GET /v2/ HTTP/1.1"
     std::string header(std::string_view name) const;  // the value of the first field so named (any case), or ""
     bool has_header(std::string_view name) const;

@@ -54,7 +54,8 @@ TEST_CASE("http: one response's header lines are bounded, the next response coun
 
 TEST_CASE("http: 429 and 5xx but 501 and 505 are retried", "[http]") {
     for (long status : {429L, 500L, 502L, 503L, 504L, 599L}) CHECK(status_is_retried(status));
-    for (long status : {0L, 200L, 301L, 400L, 401L, 404L, 428L, 501L, 505L, 600L}) CHECK_FALSE(status_is_retried(status));
+    for (long status : {0L, 200L, 301L, 400L, 401L, 404L, 428L, 501L, 505L, 600L})
+        CHECK_FALSE(status_is_retried(status));
 }
 
 TEST_CASE("http: the back-off doubles, and a Retry-After of at most 30 s replaces it", "[http]") {

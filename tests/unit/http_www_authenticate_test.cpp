@@ -41,12 +41,14 @@ TEST_CASE("www-authenticate: Docker Hub's bearer challenge", "[http]") {
 }
 
 TEST_CASE("www-authenticate: ghcr's, quay's and an insufficient scope with a comma in a quoted value", "[http]") {
-    CHECK(only_challenge(R"(Bearer realm="https://ghcr.io/token",service="ghcr.io",scope="repository:owner/image:pull")")
-              .params == Params{{"realm", "https://ghcr.io/token"}, {"service", "ghcr.io"},
-                                {"scope", "repository:owner/image:pull"}});
+    CHECK(
+        only_challenge(R"(Bearer realm="https://ghcr.io/token",service="ghcr.io",scope="repository:owner/image:pull")")
+            .params ==
+        Params{{"realm", "https://ghcr.io/token"}, {"service", "ghcr.io"}, {"scope", "repository:owner/image:pull"}});
     CHECK(only_challenge(R"(Bearer realm="https://quay.io/v2/auth",service="quay.io")").params ==
           Params{{"realm", "https://quay.io/v2/auth"}, {"service", "quay.io"}});
-    Challenge scoped = only_challenge(R"(Bearer realm="https://r/token",scope="repository:a/b:pull,push",error="insufficient_scope")");
+    Challenge scoped =
+        only_challenge(R"(Bearer realm="https://r/token",scope="repository:a/b:pull,push",error="insufficient_scope")");
     CHECK(*scoped.param("scope") == "repository:a/b:pull,push");
     CHECK(*scoped.param("error") == "insufficient_scope");
 }
@@ -70,8 +72,8 @@ TEST_CASE("www-authenticate: quoted-pairs are undone", "[http]") {
 }
 
 TEST_CASE("www-authenticate: several challenges in one value, and token68", "[http]") {
-    std::vector<Challenge> challenges =
-        parse_www_authenticate(R"(Negotiate abc+/==, Basic realm="r", charset="UTF-8", Bearer realm="https://t",service=s,,)");
+    std::vector<Challenge> challenges = parse_www_authenticate(
+        R"(Negotiate abc+/==, Basic realm="r", charset="UTF-8", Bearer realm="https://t",service=s,,)");
     REQUIRE(challenges.size() == 3);
     CHECK(challenges[0].scheme == "negotiate");
     CHECK(challenges[0].token68 == "abc+/==");
@@ -89,8 +91,9 @@ TEST_CASE("www-authenticate: several challenges in one value, and token68", "[ht
 
 TEST_CASE("www-authenticate: malformed text is refused with the header and the place", "[http]") {
     CHECK(refusal("") == "WWW-Authenticate header '': no challenge (at byte 0)");
-    CHECK(refusal(R"(Bearer realm="https://t)") ==
-          R"(WWW-Authenticate header 'Bearer realm="https://t': a quoted value without its closing quote (at byte 23))");
+    CHECK(
+        refusal(R"(Bearer realm="https://t)") ==
+        R"(WWW-Authenticate header 'Bearer realm="https://t': a quoted value without its closing quote (at byte 23))");
     CHECK(refusal(R"(Bearer service="s",realm=)") ==
           R"(WWW-Authenticate header 'Bearer service="s",realm=': parameter 'realm' has no value (at byte 25))");
     // Alone after its scheme, "realm=" is a token68 (RFC 7235 2.1), not a parameter without value.
@@ -100,7 +103,7 @@ TEST_CASE("www-authenticate: malformed text is refused with the header and the p
     CHECK(refusal(R"(Bearer realm=@)").find("unexpected '@' in parameter 'realm'") != std::string::npos);
     CHECK(refusal(R"("Bearer")").find("expected an authentication scheme") != std::string::npos);
     CHECK(refusal("Bearer realm=\"a\nb\"").find("a control character in a quoted value") != std::string::npos);
-    CHECK(refusal("Bearer realm=\"a\\") .find("without its closing quote") != std::string::npos);
+    CHECK(refusal("Bearer realm=\"a\\").find("without its closing quote") != std::string::npos);
     // A hostile header's control characters do not reach the terminal.
     CHECK(refusal("Bearer\x1b[2J").find("\\x1b") != std::string::npos);
 }
