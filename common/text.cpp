@@ -28,4 +28,11 @@ std::vector<std::string_view> split_lines(std::string_view text) {
     return lines;
 }
 
+std::string ascii_lower_case(std::string_view text) {
+    std::string lower(text);
+    for (char& c : lower)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return lower;
+}
+
 }  // namespace hpc

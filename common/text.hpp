@@ -2,6 +2,7 @@
 // splitting a text into lines. Views in, views into the same text out: nothing is copied.
 #pragma once
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -24,5 +25,9 @@ std::string_view trim_end(std::string_view text, std::string_view set = ascii_wh
 // handle). A last line without '\n' counts; an empty text has no lines, and a text ending in
 // '\n' no empty line after it. The views point into `text`.
 std::vector<std::string_view> split_lines(std::string_view text);
+
+// `text` with ASCII's capitals in lower case and every other byte as it was, whatever the locale:
+// for names that protocols compare without case (HTTP's header fields, authentication schemes).
+std::string ascii_lower_case(std::string_view text);
 
 }  // namespace hpc

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+using hpc::ascii_lower_case;
 using hpc::split_lines;
 using hpc::trim;
 using hpc::trim_end;
@@ -59,4 +60,11 @@ TEST_CASE("split_lines: the lines are views into the text", "[text]") {
     Lines lines = split_lines(text);
     REQUIRE(lines.size() == 2);
     CHECK(lines[1].data() == text.data() + 4);
+}
+
+TEST_CASE("ascii_lower_case: ASCII's capitals alone, whatever the locale", "[text]") {
+    CHECK(ascii_lower_case("Content-Type: X") == "content-type: x");
+    CHECK(ascii_lower_case("AZaz09@[`{") == "azaz09@[`{");
+    CHECK(ascii_lower_case("\xc3\x89T\xc3\x89") == "\xc3\x89t\xc3\x89");  // UTF-8's É kept as it is
+    CHECK(ascii_lower_case("").empty());
 }
