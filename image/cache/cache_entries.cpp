@@ -113,8 +113,8 @@ private:
             // A record that cannot be read is listed by its file's name, so that clean can remove it.
             std::optional<StoredTag> record = temporary ? std::nullopt : read_tag_record(folder, file);
             std::string name = record ? record->reference : "tags/" + file;
-            found.push_back({{make_entry(Entry::Kind::tag, name, *status, path + "/" + file), folder, file, tag_lock_name(hex)},
-                             temporary});
+            Entry entry = make_entry(Entry::Kind::tag, name, *status, path + "/" + file);
+            found.push_back({{std::move(entry), folder, file, tag_lock_name(hex)}, temporary});
         }
     }
 

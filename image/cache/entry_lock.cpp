@@ -21,7 +21,8 @@ bool still_named(int folder, const std::string& name, int fd) {
 
 }  // namespace
 
-std::optional<EntryLock> EntryLock::lock(int locks_folder, const std::string& name, const std::string& locks_path, bool wait) {
+std::optional<EntryLock> EntryLock::lock(int locks_folder, const std::string& name, const std::string& locks_path,
+                                         bool wait) {
     std::string path = locks_path + "/" + name;
     for (;;) {
         UniqueFd fd(::openat(locks_folder, name.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));

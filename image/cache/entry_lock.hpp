@@ -30,8 +30,10 @@ public:
     void remove_file();
 
 private:
-    EntryLock(int locks_folder, std::string name, UniqueFd fd) : locks_folder_(locks_folder), name_(std::move(name)), fd_(std::move(fd)) {}
-    static std::optional<EntryLock> lock(int locks_folder, const std::string& name, const std::string& locks_path, bool wait);
+    EntryLock(int locks_folder, std::string name, UniqueFd fd)
+        : locks_folder_(locks_folder), name_(std::move(name)), fd_(std::move(fd)) {}
+    static std::optional<EntryLock> lock(int locks_folder, const std::string& name, const std::string& locks_path,
+                                         bool wait);
 
     int locks_folder_;
     std::string name_;

@@ -95,7 +95,7 @@ TEST_CASE("image cache: 8 processes wanting one blob at once fetch it once and a
             if (::read(start[0], &byte, 1) != 0) ::_exit(3);  // all start when the pipe closes
             try {
                 ImageCache cache = ImageCache::open(root);
-                UniqueFd fd = cache.ensure_blob(descriptor, [&](BlobWriter& writer) { slow_fetch(writer, bytes, runs_file); });
+                UniqueFd fd = cache.ensure_blob(descriptor, [&](BlobWriter& w) { slow_fetch(w, bytes, runs_file); });
                 ::_exit(has_bytes(fd, bytes) ? 0 : 1);
             } catch (...) {
                 ::_exit(2);
@@ -157,7 +157,7 @@ TEST_CASE("image cache: a fetch killed halfway frees the blob's lock, and its te
     ::kill(fetcher, SIGKILL);
     CHECK(exit_status(fetcher) == 128 + SIGKILL);
     bool fetched = false;
-    UniqueFd fd = cache.ensure_blob(descriptor, [&](BlobWriter& writer) { slow_fetch(writer, bytes, runs_file); }, &fetched);
+    UniqueFd fd = cache.ensure_blob(descriptor, [&](BlobWriter& w) { slow_fetch(w, bytes, runs_file); }, &fetched);
     CHECK(fetched);
     CHECK(has_bytes(fd, bytes));
     CHECK(read_host_file(runs_file) == "fetch\nfetch\n");
