@@ -19,11 +19,21 @@ bool still_named(int folder, const std::string& name, int fd) {
     return held.st_dev == named.st_dev && held.st_ino == named.st_ino;
 }
 
+// The lock file's name in this process: its folder's device and inode, and its name.
+std::string claim_key(int folder, const std::string& name, const std::string& path) {
+    struct stat status {};
+    if (::fstat(folder, &status) != 0) throw_errno("cache lock " + path);
+    return std::to_string(status.st_dev) + ":" + std::to_string(status.st_ino) + "/" + name;
+}
+
 }  // namespace
 
 std::optional<EntryLock> EntryLock::lock(int locks_folder, const std::string& name, const std::string& locks_path,
                                          bool wait) {
     std::string path = locks_path + "/" + name;
+    std::string key = claim_key(locks_folder, name, path);
+    std::optional<ProcessClaim> claim = wait ? ProcessClaim::take(key) : ProcessClaim::try_take(key);
+    if (!claim) return std::nullopt;  // another thread of this process holds it
     for (;;) {
         UniqueFd fd(::openat(locks_folder, name.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
         if (!fd) throw_errno("cache lock " + path);
@@ -36,7 +46,8 @@ std::optional<EntryLock> EntryLock::lock(int locks_folder, const std::string& na
                 throw_errno("cache lock " + path + " (flock; on Lustre, the clients must mount with -o flock)");
             throw_errno("cache lock " + path);
         }
-        if (still_named(locks_folder, name, fd.get())) return EntryLock(locks_folder, name, std::move(fd));
+        if (still_named(locks_folder, name, fd.get()))
+            return EntryLock(locks_folder, name, std::move(*claim), std::move(fd));
         // Removed (and maybe made again) by the holder we waited for: lock the file there now.
     }
 }

@@ -8,10 +8,12 @@
 // A lock file is removed only by the holder of its lock (clean). So that a process that opened
 // it before then and waited does not go on holding a lock on a file no longer there while a
 // third makes a new one, each acquirer checks after locking that the name still leads to the
-// file it locked, and starts again when it does not.
+// file it locked, and starts again when it does not. Within a process, threads take turns at a
+// lock file before they lock it (process_claim.hpp), as NFS's locks do not tell threads apart.
 #pragma once
 
 #include "common/unique_fd.hpp"
+#include "image/cache/process_claim.hpp"
 
 #include <optional>
 #include <utility>
@@ -30,13 +32,14 @@ public:
     void remove_file();
 
 private:
-    EntryLock(int locks_folder, std::string name, UniqueFd fd)
-        : locks_folder_(locks_folder), name_(std::move(name)), fd_(std::move(fd)) {}
+    EntryLock(int locks_folder, std::string name, ProcessClaim claim, UniqueFd fd)
+        : locks_folder_(locks_folder), name_(std::move(name)), claim_(std::move(claim)), fd_(std::move(fd)) {}
     static std::optional<EntryLock> lock(int locks_folder, const std::string& name, const std::string& locks_path,
                                          bool wait);
 
     int locks_folder_;
     std::string name_;
+    ProcessClaim claim_;  // given up after fd_ is closed, and with it the lock
     UniqueFd fd_;
 };
 

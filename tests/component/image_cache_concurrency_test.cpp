@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <stdexcept>
@@ -111,6 +112,27 @@ TEST_CASE("image cache: 8 processes wanting one blob at once fetch it once and a
     std::string hex = descriptor.digest.substr(7);
     CHECK(names_in(root + "/blobs/sha256") == std::vector<std::string>{hex});
     CHECK(read_host_file(root + "/blobs/sha256/" + hex) == bytes);
+}
+
+TEST_CASE("image cache: 8 threads of one process wanting one blob fetch it once through one cache", "[image_cache]") {
+    TempDir dir;
+    std::string root = dir.path() + "/cache", runs_file = dir.path() + "/runs";
+    std::string bytes = hpc::test::random_bytes(blob_size, 14);
+    Descriptor descriptor{"application/vnd.oci.image.layer.v1.tar", digest_of(bytes), bytes.size()};
+    ImageCache cache = ImageCache::open(root);
+    std::atomic<int> good{0};
+    std::vector<std::thread> threads;
+    for (int thread = 0; thread < 8; ++thread)
+        threads.emplace_back([&] {
+            try {
+                UniqueFd fd = cache.ensure_blob(descriptor, [&](BlobWriter& w) { slow_fetch(w, bytes, runs_file); });
+                good += has_bytes(fd, bytes);
+            } catch (...) {
+            }
+        });
+    for (std::thread& thread : threads) thread.join();
+    CHECK(good == 8);
+    CHECK(read_host_file(runs_file) == "fetch\n");
 }
 
 TEST_CASE("image cache: a fetch killed halfway frees the blob's lock, and its temporary is not trusted", "[image_cache]") {
