@@ -40,7 +40,6 @@ constexpr Answer commands[] = {
     {"instance", instances},
     {"overlay", overlays},
     {"plugin", "plugins are not in hpc yet"},
-    {"cache", "hpc keeps no image cache: it runs local images only (registries are not in hpc yet)"},
     {"capability", capabilities},
     {"checkpoint", "checkpointing is not in hpc yet"},
     {"oci", "OCI runtime commands are not in hpc yet"},

@@ -92,6 +92,30 @@ constexpr CommandHelp texts[] = {
      "the value in force, as TOML.",
      "  hpc config check\n"
      "  hpc config check draft.toml"},
+    {"cache",
+     "show or empty the image cache",
+     "hpc cache list [-v] | clean [--days N] [--force] [--dry-run]",
+     "The cache holds registry blobs, the SIFs built from registry images and the digests tags\n"
+     "resolved to, shared by your jobs on every node that sees it. It is $HPC_CACHEDIR (or\n"
+     "$APPTAINER_CACHEDIR, $SINGULARITY_CACHEDIR), else the site's, else $XDG_CACHE_HOME/hpc,\n"
+     "else ~/.cache/hpc.",
+     "  hpc cache list -v\n"
+     "  hpc cache clean --days 30 --force     # what no job used for a month"},
+    {"cache list",
+     "show what the image cache holds",
+     "hpc cache list [-v]",
+     "Sums up the SIF files, blobs and tag records in the cache; with -v, lists each with its\n"
+     "size and the days since it was last used.",
+     "  hpc cache list\n"
+     "  hpc cache list -v"},
+    {"cache clean",
+     "remove what the image cache holds",
+     "hpc cache clean [--days N] [--force] [--dry-run]",
+     "Removes every entry, or with --days those last used at least N days ago; asks first on a\n"
+     "terminal, and elsewhere (a batch job) needs --force. An entry another process is fetching\n"
+     "or building is left, and so is anything in the cache that hpc did not put there.",
+     "  hpc cache clean --dry-run             # what would go\n"
+     "  hpc cache clean --days 30 --force"},
     {"slurm",
      "for slurm.conf's Prolog and Epilog",
      "hpc slurm prolog | epilog",

@@ -1,6 +1,7 @@
 // hpc: run and inspect container images as yourself, on shared machines and clusters.
 #include "cmd/action_command.hpp"
 #include "cmd/build_command.hpp"
+#include "cmd/cache_command.hpp"
 #include "cmd/config_command.hpp"
 #include "cmd/global_options.hpp"
 #include "cmd/help.hpp"
@@ -108,6 +109,10 @@ int main(int argc, char** argv) {
     CLI::App* config = app.add_subcommand("config");
     hpc::cmd::add_config_options(*config, config_options);
 
+    hpc::cmd::CacheOptions cache_options;
+    CLI::App* cache = app.add_subcommand("cache");
+    hpc::cmd::add_cache_options(*cache, cache_options);
+
     hpc::cmd::SlurmOptions slurm_options;
     CLI::App* slurm = app.add_subcommand("slurm");
     hpc::cmd::add_slurm_options(*slurm, slurm_options);
@@ -145,6 +150,7 @@ int main(int argc, char** argv) {
             return hpc::cmd::run_inspect(inspect_options);
         }
         if (config->parsed()) return hpc::cmd::run_config_check(config_options);
+        if (cache->parsed()) return hpc::cmd::run_cache_command(cache_options);
         if (slurm->parsed()) return hpc::cmd::run_slurm_command(slurm_options);
         if (build->parsed()) {
             if (!hpc::image::oci::is_oci_source(build_options.source))

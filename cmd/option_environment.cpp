@@ -189,7 +189,7 @@ private:
     // Apptainer's variables for an option hpc's command lacks. HPC_ names only hpc's options,
     // and a site's HPC_SCRATCH is no request to hpc: not a word about those.
     void ignore(const OptionVariable& row, const std::vector<Found>& found, const std::string& command_words) {
-        if (row.absent == WhenAbsent::met || row.hpc_only) return;
+        if (row.absent != WhenAbsent::warn || row.hpc_only) return;
         for (const Found& candidate : found) {
             const Variable& variable = *candidate.variable;
             if (variable.rank == hpc_rank) continue;

@@ -127,7 +127,7 @@ constexpr auto table = std::to_array<OptionVariable>({
     {build_scope, "--ignore-proot", "IGNORE_PROOT", boolean},
     {build_scope, "--reproducible", "REPRODUCIBLE", boolean},
     {build_scope, "--buildkit-host", "BUILDKIT_HOST", value},
-    {build_scope, "", "CACHEDIR", value, WhenAbsent::warn, "hpc keeps no image cache"},
+    {build_scope, "", "CACHEDIR", value, WhenAbsent::read},  // the cache's root (image/cache/cache_location.hpp)
     {build_scope, "--compression", "COMPRESSION", value, WhenAbsent::warn, {}, true},
 });
 

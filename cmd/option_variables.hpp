@@ -28,6 +28,7 @@ enum class ValueKind {
 enum class WhenAbsent {
     warn,  // Apptainer would do something hpc does not: one warning line
     met,   // what it asks is what hpc always does (no cache to disable, always a user namespace)
+    read,  // hpc reads the variable itself where it is used, as no option (CACHEDIR: image/cache)
 };
 
 struct OptionVariable {

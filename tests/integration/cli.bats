@@ -109,8 +109,6 @@ NOTICE="hpc: no runscript in the image, running /bin/sh"
         run -64 "$HPC" "$command" x y
         [[ "$output" = "hpc: $command: "*" not in hpc yet"* ]] && [ "${#lines[@]}" -eq 1 ]
     done
-    run -64 "$HPC" cache clean
-    [ "$output" = "hpc: cache: hpc keeps no image cache: it runs local images only (registries are not in hpc yet)" ]
     run -64 "$HPC" sif list "$APP_SIF"
     [ "$output" = "hpc: sif: not in hpc: siftool (Debian's package siftool) is the same tool" ]
     run -64 "$HPC" config global --set a b
@@ -121,11 +119,11 @@ NOTICE="hpc: no runscript in the image, running /bin/sh"
 
 @test "a command neither hpc nor Apptainer has: the commands there are" {
     run -64 "$HPC" bogus
-    [ "$output" = "hpc: bogus: not an hpc command; hpc has exec, run, shell, test, build, inspect, config, slurm, help (see hpc --help)" ]
+    [ "$output" = "hpc: bogus: not an hpc command; hpc has exec, run, shell, test, build, inspect, config, cache, slurm, help (see hpc --help)" ]
     run -64 "$HPC" config bogus
     [ "$output" = "hpc: config bogus: not an hpc command; hpc config has check (see hpc config --help)" ]
     run -64 "$HPC"
-    [ "$output" = "hpc: no command given: exec, run, shell, test, build, inspect, config, slurm, help (see hpc --help)" ]
+    [ "$output" = "hpc: no command given: exec, run, shell, test, build, inspect, config, cache, slurm, help (see hpc --help)" ]
     run -64 "$HPC" slurm
     [ "$output" = "hpc: slurm: no subcommand given: prolog, epilog (see hpc slurm --help)" ]
 }
@@ -202,7 +200,7 @@ NOTICE="hpc: no runscript in the image, running /bin/sh"
     local commands
     commands=$(sed -n '/^Commands:$/,/^$/p' <<<"$output" | awk 'NR > 1 && NF { print $1 }')
     [ "$(wc -w <<<"$commands")" -ge 9 ]
-    for command in $commands "config check" "slurm prolog" "slurm epilog"; do
+    for command in $commands "config check" "cache list" "cache clean" "slurm prolog" "slurm epilog"; do
         # shellcheck disable=SC2086
         run "$HPC" $command --help
         [ "$status" -eq 0 ]

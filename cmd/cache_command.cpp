@@ -1,0 +1,107 @@
+#include "cmd/cache_command.hpp"
+
+#include "cmd/cache_report.hpp"
+#include "cmd/report.hpp"
+#include "common/environ.hpp"
+#include "common/error.hpp"
+#include "common/process_environment.hpp"
+#include "image/cache/cache_location.hpp"
+#include "image/cache/image_cache.hpp"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <iostream>
+
+namespace hpc::cmd {
+namespace {
+
+using image::cache::Entry;
+using image::cache::ImageCache;
+
+std::string home_directory(const std::vector<std::string>& environ) {
+    std::optional<std::string_view> home = environ_value(environ, "HOME");
+    if (home && home->starts_with('/')) return std::string(*home);
+    if (const struct passwd* entry = ::getpwuid(::geteuid()); entry && entry->pw_dir && entry->pw_dir[0] == '/')
+        return entry->pw_dir;
+    throw Error(ExitCode::config, "cache: no home directory ($HOME is not set, nor is one in the passwd entry): "
+                                  "set HPC_CACHEDIR to say where the cache is");
+}
+
+// Asks on the terminal; true for "y" or "yes".
+bool confirmed(const std::string& question) {
+    std::cerr << question << " [y/N] " << std::flush;
+    std::string answer;
+    if (!std::getline(std::cin, answer)) return false;
+    std::transform(answer.begin(), answer.end(), answer.begin(), [](unsigned char c) { return std::tolower(c); });
+    return answer == "y" || answer == "yes";
+}
+
+int list(ImageCache& cache, const CacheOptions& options) {
+    std::vector<Entry> entries = cache.list();
+    if (options.verbose && !entries.empty()) std::cout << cache_table(entries) << "\n";
+    std::cout << cache_summary(entries);
+    return 0;
+}
+
+int clean(ImageCache& cache, const CacheOptions& options) {
+    std::vector<Entry> due;
+    for (Entry& entry : cache.list())
+        if (image::cache::due_for_clean(entry, options.days)) due.push_back(std::move(entry));
+    if (options.dry_run) {
+        if (!due.empty()) std::cout << cache_table(due) << "\n";
+        std::cout << "Would remove " << entries_in_words(due) << " from " << cache.root() << "\n";
+        return 0;
+    }
+    // Refused without a terminal even when nothing is due, so that a script fails the first
+    // time it runs, not the first time the cache holds something.
+    if (!options.force && ::isatty(STDIN_FILENO) != 1)
+        throw Error(ExitCode::usage, "cache clean: no terminal to ask on: add --force to remove without asking "
+                                     "(--dry-run says what would go)");
+    if (!options.force && !due.empty()) {
+        if (!confirmed("Remove " + entries_in_words(due) + " from " + cache.root() + "?")) {
+            std::cout << "Nothing removed\n";
+            return 0;
+        }
+    }
+    std::vector<Entry> removed = cache.clean(options.days);
+    std::cout << "Removed " << entries_in_words(removed) << " from " << cache.root() << "\n";
+    // Temporaries count among the removed, so compare what was due by name.
+    std::size_t left = std::count_if(due.begin(), due.end(), [&](const Entry& entry) {
+        return std::none_of(removed.begin(), removed.end(), [&](const Entry& gone) { return gone.path == entry.path; });
+    });
+    if (left > 0)
+        report_notice("cache clean: " + std::to_string(left) + " entr" + (left == 1 ? "y" : "ies") +
+                      " in use by another process (being fetched or built) left");
+    return 0;
+}
+
+}  // namespace
+
+std::string cache_root_for(const std::vector<std::string>& environ) {
+    // TODO: the site config's default in place of "", once it has one.
+    return image::cache::cache_root(environ, "", home_directory(environ));  // site: [oci] cache_dir
+}
+
+void add_cache_options(CLI::App& command, CacheOptions& options) {
+    command.require_subcommand(1);
+    CLI::App* list = command.add_subcommand("list", "show what the image cache holds");
+    list->callback([&options] { options.list = true; });
+    list->add_flag("-v,--verbose", options.verbose, "list every entry: kind, name, size, last use");
+    CLI::App* clean = command.add_subcommand("clean", "remove what the image cache holds");
+    clean->callback([&options] { options.clean = true; });
+    clean->add_option_function<int>("-D,--days", [&options](const int& days) { options.days = days; },
+                                    "remove only entries last used at least N days ago")
+        ->type_name("N")
+        ->check(CLI::Range(0, 100 * 366).description(""));
+    clean->add_flag("-f,--force", options.force, "remove without asking");
+    clean->add_flag("-n,--dry-run", options.dry_run, "say what would be removed, remove nothing");
+}
+
+int run_cache_command(const CacheOptions& options) {
+    ImageCache cache = ImageCache::open(cache_root_for(process_environment()));
+    return options.list ? list(cache, options) : clean(cache, options);
+}
+
+}  // namespace hpc::cmd
