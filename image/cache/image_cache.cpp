@@ -74,6 +74,12 @@ UniqueFd ImageCache::ensure_blob(const oci::Descriptor& descriptor, const std::f
     return std::move(*fd);
 }
 
+std::optional<std::string> ImageCache::find_blob(std::string_view digest) {
+    if (!open_blob(digest)) return std::nullopt;
+    oci::DigestParts parts = checked_digest(digest, "blob");
+    return folders_.path(Holding::blobs, parts.algorithm) + "/" + std::string(parts.hex);
+}
+
 std::optional<std::string> ImageCache::find_sif(std::string_view manifest_digest) {
     oci::DigestParts parts = checked_digest(manifest_digest, "image");
     struct stat status {};

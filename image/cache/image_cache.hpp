@@ -68,6 +68,10 @@ public:
     // nullopt. Throws hpc::Error(data) for a digest that is not a valid one.
     std::optional<UniqueFd> open_blob(std::string_view digest);
 
+    // The path of the cached blob (a regular file), or nullopt: for a blob that is itself an
+    // image (an oras:// SIF), run from where it lies.
+    std::optional<std::string> find_blob(std::string_view digest);
+
     // Makes sure the blob is cached and returns it opened. Under the digest's exclusive lock
     // (waiting as long as another process fetches it): when the blob is there (of the
     // descriptor's size), nothing is fetched; else stale temporaries of that digest are

@@ -1,0 +1,81 @@
+#include "image/registry/registry_source.hpp"
+
+#include "common/error.hpp"
+#include "image/oci/blob_store.hpp"
+#include "image/oci/checked_blob_stream.hpp"
+#include "image/oci/image_index.hpp"
+#include "image/oci/media_types.hpp"
+#include "image/registry/registry_api.hpp"
+#include "image/tar/byte_reader.hpp"
+
+#include <cstdio>
+
+namespace hpc::image::registry {
+
+// The registry's blobs as a BlobStore, the cache in front of it. The session (and libcurl with
+// it) is made at the first fetch: an image the cache holds whole is read without it.
+class RegistrySource::Store final : public oci::BlobStore {
+public:
+    Store(const RegistryReference& reference, const RegistryAccess& access, cache::ImageCache& cache)
+        : reference_(reference), access_(access), cache_(cache) {}
+
+    const std::string& where() const override { return reference_.text; }
+
+    std::unique_ptr<oci::BlobStream> open_blob(const oci::Descriptor& descriptor) override {
+        UniqueFd fd = cache_.ensure_blob(descriptor, [&](cache::BlobWriter& writer) { fetch(descriptor, writer); });
+        return std::make_unique<oci::CheckedBlobStream>(std::make_unique<tar::FileReader>(std::move(fd)), descriptor,
+                                                        reference_.text + " (cache " + cache_.root() + ")");
+    }
+
+    RegistrySession& session() {
+        if (!session_) session_.emplace(reference_, access_, Access::pull);
+        return *session_;
+    }
+
+private:
+    void fetch(const oci::Descriptor& descriptor, cache::BlobWriter& writer) {
+        if (access_.notice && descriptor.size > (1u << 20)) {
+            char size[32];
+            std::snprintf(size, sizeof size, "%.1f MiB", static_cast<double>(descriptor.size) / (1024.0 * 1024.0));
+            access_.notice("fetching " + oci::short_digest(descriptor.digest) + " (" + size + ")");
+        }
+        auto sink = [&](const char* data, std::size_t size) { writer.write(data, size); };
+        // Manifests and indexes are served under /manifests/, everything else under /blobs/.
+        if (oci::document_kind(descriptor.media_type))
+            fetch_manifest(session(), descriptor, sink);
+        else
+            fetch_blob(session(), descriptor, sink);
+    }
+
+    const RegistryReference& reference_;
+    const RegistryAccess& access_;
+    cache::ImageCache& cache_;
+    std::optional<RegistrySession> session_;
+};
+
+RegistrySource::RegistrySource(RegistryReference reference, const RegistryAccess& access, cache::ImageCache& cache)
+    : reference_(std::move(reference)), cache_(cache) {
+    store_ = std::make_unique<Store>(reference_, access, cache_);
+}
+
+RegistrySource::~RegistrySource() = default;
+
+oci::Descriptor RegistrySource::resolve() {
+    return resolve_manifest(store_->session(), reference_.digest.empty() ? reference_.tag : reference_.digest);
+}
+
+oci::Image RegistrySource::read_image_at(const oci::Descriptor& top, const std::string& architecture) {
+    oci::Image image = oci::read_image_at(*store_, top, architecture);
+    cache_.record_tag(reference_.name(), architecture, image.manifest_digest);
+    return image;
+}
+
+oci::Image RegistrySource::read_image(const std::string& architecture) {
+    return read_image_at(pinned_ ? *pinned_ : resolve(), architecture);
+}
+
+std::unique_ptr<oci::BlobStream> RegistrySource::open_layer(const oci::Layer& layer) {
+    return store_->open_blob(layer.descriptor);
+}
+
+}  // namespace hpc::image::registry
