@@ -171,7 +171,7 @@ void build_from_definition(const BuildRequest& request, const BuildHooks& hooks,
     BuildIdentity identity = choose_build_identity(request.fakeroot, request.ignore_subuid, true, request.site);
     std::vector<Bootstrap> bootstraps;
     for (const image::DefinitionStage& stage : definition.stages) {
-        bootstraps.push_back(Bootstrap::of(stage, request.source, request.architecture));
+        bootstraps.push_back(Bootstrap::of(stage, request.source, request.architecture, request.registry));
         if (bootstraps.back().needs_fakeroot() && !identity.fakeroot)
             throw Error(ExitCode::usage, request.source + ":" + std::to_string(stage.header_line) + ": Bootstrap: " +
                                              stage.header_value("bootstrap") +
@@ -221,8 +221,15 @@ void build_from_image(const BuildRequest& request, const BuildHooks& hooks, cons
 
 // An OCI image: its layers streamed into the SIF's squashfs, owners as they say, nothing
 // unpacked. A sandbox needs the tree on disk: the image is served and copied like a SIF.
-void build_from_oci(const BuildRequest& request, const BuildHooks& hooks) {
-    OciImageSource source = local_oci_source(image::oci::parse_source(request.source), request.architecture);
+// docker://: an image whose blobs come through the cache; oras://, a SIF, is pulled, not built.
+OciImageSource registry_source(const BuildRequest& request) {
+    image::registry::RegistryReference reference = image::registry::parse_registry_source(request.source);
+    if (reference.scheme == image::registry::Scheme::oras)
+        throw Error(ExitCode::usage, request.source + ": an oras:// image is a SIF already: hpc pull fetches it");
+    return registry_oci_source(reference, request.registry, request.architecture);
+}
+
+void build_from_oci(const BuildRequest& request, const BuildHooks& hooks, const OciImageSource& source) {
     if (request.sandbox) {
         Bootstrap base;
         base.agent = Bootstrap::Agent::oci;
@@ -273,8 +280,13 @@ void run_build(const BuildRequest& asked, const BuildHooks& hooks) {
     // Blocked, so that a ^C during packing is seen (and the build ends cleanly) rather than
     // killing the build with its temporary files and mounts.
     sandbox::take_over_signals();
-    if (image::oci::is_oci_source(request.source)) {
-        build_from_oci(request, hooks);
+    std::optional<OciImageSource> oci;
+    if (image::oci::is_oci_source(request.source))
+        oci = local_oci_source(image::oci::parse_source(request.source), request.architecture);
+    else if (image::registry::is_registry_source(request.source))
+        oci = registry_source(request);
+    if (oci) {
+        build_from_oci(request, hooks, *oci);
         hooks.notice(describe_built(request.destination, request.sandbox));
         return;
     }

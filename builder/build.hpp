@@ -6,6 +6,7 @@
 // stage's tree is packed.
 #pragma once
 
+#include "builder/registry_image.hpp"
 #include "definition/definition.hpp"
 #include "image/write/squashfs_writer.hpp"
 #include "sandbox/plan/bind_spec.hpp"
@@ -22,7 +23,7 @@ namespace hpc::builder {
 struct BuildRequest {
     std::string destination;  // a SIF file, or a directory with `sandbox`
     // A definition file, a SIF or squashfs image, a directory, or an OCI image: oci:DIR[:TAG|@DIGEST],
-    // oci-archive:FILE[:TAG], docker-archive:FILE[:REF].
+    // oci-archive:FILE[:TAG], docker-archive:FILE[:REF], docker://REFERENCE.
     std::string source;
     std::string architecture;  // --arch: the platform taken from an OCI index ("" this machine's)
     bool sandbox = false;
@@ -42,6 +43,8 @@ struct BuildRequest {
     // The admin's policy: --fakeroot and its one-id fallback, and the sources of --bind. (The
     // image rules are for images users run, not for a build's own stages.)
     site::SiteConfig site;
+    // How docker:// sources and Bootstrap: docker reach their registry, and the cache they go through.
+    RegistrySettings registry;
 };
 
 struct BuildHooks {

@@ -112,10 +112,8 @@ void pack_sif(const std::string& tree, const std::string& destination, const Pac
     }, destination, options);
 }
 
-void pack_sif(const SquashfsProducer& produce, const std::string& destination, const PackOptions& options) {
-    refuse_existing(destination, options.replace);
-    Beside output(destination, false);
-    image::SifWriter sif(output.fd(), image::SifWriteOptions{options.source_date_epoch});
+void write_sif(const SquashfsProducer& produce, int fd, const PackOptions& options) {
+    image::SifWriter sif(fd, image::SifWriteOptions{options.source_date_epoch});
     if (!options.definition_text.empty()) sif.add_object(image::SifDataType::deffile, options.definition_text);
     uint64_t offset = sif.begin_partition();
     image::SquashfsWriteOptions squashfs;
@@ -123,13 +121,36 @@ void pack_sif(const SquashfsProducer& produce, const std::string& destination, c
     squashfs.source_date_epoch = options.source_date_epoch;
     squashfs.progress = options.progress;
     squashfs.all_root = !options.keep_owners;
-    ProducedSquashfs produced = produce(output.fd(), offset, squashfs);
+    ProducedSquashfs produced = produce(fd, offset, squashfs);
     sif.end_partition(produced.written.size, image::SifFsType::squashfs, image::SifPartType::primary_system,
                       produced.sif_arch.empty() ? image::host_sif_arch() : produced.sif_arch);
-    sif.finish(superblock_of(output.fd(), offset) + options.definition_text);
+    sif.finish(superblock_of(fd, offset) + options.definition_text);
+}
+
+void pack_sif(const SquashfsProducer& produce, const std::string& destination, const PackOptions& options) {
+    refuse_existing(destination, options.replace);
+    Beside output(destination, false);
+    write_sif(produce, output.fd(), options);
     if (::fsync(output.fd()) != 0) throw_errno("write " + destination);
     if (::fchmod(output.fd(), 0755) != 0) throw_errno("chmod " + output.path());  // runnable, as Apptainer's SIFs
     output.commit(destination, options.replace);
+}
+
+void copy_into_place(int source, const std::string& destination, bool replace) {
+    refuse_existing(destination, replace);
+    Beside output(destination, false);
+    struct stat status {};
+    if (::fstat(source, &status) != 0) throw_errno("stat the image copied to " + destination);
+    // copy_file_range: the kernel copies (or, where the file system can, shares the extents).
+    for (loff_t offset = 0; offset < status.st_size;) {
+        ssize_t copied = ::copy_file_range(source, &offset, output.fd(), nullptr,
+                                           static_cast<std::size_t>(status.st_size - offset), 0);
+        if (copied < 0) throw_errno("write " + destination);
+        if (copied == 0) throw Error(ExitCode::data, "the image copied to " + destination + " ended early");
+    }
+    if (::fsync(output.fd()) != 0) throw_errno("write " + destination);
+    if (::fchmod(output.fd(), 0755) != 0) throw_errno("chmod " + output.path());
+    output.commit(destination, replace);
 }
 
 void pack_directory(const std::string& tree, const std::string& destination, const PackOptions& options) {

@@ -14,7 +14,7 @@ std::string lowercase(std::string text) {
 }  // namespace
 
 Bootstrap Bootstrap::of(const image::DefinitionStage& stage, const std::string& definition_name,
-                        const std::string& architecture) {
+                        const std::string& architecture, const RegistrySettings& registry) {
     std::string agent = lowercase(stage.header_value("bootstrap"));
     std::string where = definition_name + ":" + std::to_string(stage.header_line) + ": ";
     Bootstrap bootstrap;
@@ -47,9 +47,29 @@ Bootstrap Bootstrap::of(const image::DefinitionStage& stage, const std::string& 
         }
         return bootstrap;
     }
+    if (agent == "docker" || agent == "oras") {
+        std::string from = stage.header_value("from");
+        if (from.empty()) throw Error(ExitCode::data, where + "Bootstrap: " + agent + " needs a From: image");
+        image::registry::RegistryReference reference;
+        try {
+            reference = image::registry::parse_bootstrap_reference(agent, from, stage.header_value("registry"),
+                                                                   stage.header_value("namespace"));
+        } catch (const Error& error) {
+            throw Error(ExitCode::data, where + error.what());
+        }
+        bootstrap.from = from;
+        if (agent == "docker") {
+            bootstrap.agent = Agent::oci;
+            bootstrap.oci = registry_oci_source(reference, registry, architecture);
+        } else {  // a SIF, the base as a local one is
+            bootstrap.agent = Agent::localimage;
+            bootstrap.from = cached_registry_sif(reference, registry, architecture, TagCheck::always, {});
+        }
+        return bootstrap;
+    }
     throw Error(ExitCode::data, where + "bootstrap agent '" + agent +
                                     "' is not supported by this hpc (localimage, scratch, debootstrap, oci, "
-                                    "oci-archive, docker-archive)");
+                                    "oci-archive, docker-archive, docker, oras)");
 }
 
 StageRoot::StageRoot(WorkArea& area, const std::string& name, const Bootstrap& bootstrap, const sandbox::FakerootIds& ids,

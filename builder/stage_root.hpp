@@ -8,6 +8,7 @@
 
 #include "builder/debootstrap.hpp"
 #include "builder/oci_image.hpp"
+#include "builder/registry_image.hpp"
 #include "builder/work_area.hpp"
 #include "definition/definition.hpp"
 #include "image/tree/image_file.hpp"
@@ -26,13 +27,14 @@ struct Bootstrap {
     Agent agent = Agent::scratch;
     std::string from;               // localimage: the image's path; the OCI agents: From, as written
     DebootstrapSource debootstrap;  // debootstrap: OSVersion, MirrorURL, Include
-    OciImageSource oci;             // oci, oci-archive, docker-archive: From, and the build's --arch
+    OciImageSource oci;             // oci, oci-archive, docker-archive, docker: From, and the build's --arch
 
     // Throws hpc::Error(data) for an agent hpc cannot bootstrap, or one without the keys it
     // needs (localimage's and the OCI agents' From, debootstrap's OSVersion and MirrorURL).
-    // `architecture`: the build's --arch, for the OCI agents.
+    // `architecture`: the build's --arch, for the OCI agents; `registry`: how docker and oras
+    // reach theirs (an oras base, a SIF, is pulled into the cache here).
     static Bootstrap of(const image::DefinitionStage& stage, const std::string& definition_name,
-                        const std::string& architecture);
+                        const std::string& architecture, const RegistrySettings& registry);
     // What the build's namespace must have for it: debootstrap needs --fakeroot's.
     bool needs_fakeroot() const { return agent == Agent::debootstrap; }
 };

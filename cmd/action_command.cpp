@@ -68,7 +68,8 @@ std::optional<sandbox::ShareRole> meet_other_launches(const image::ImageFile& im
 }  // namespace
 
 int run_action(const ActionOptions& options, sandbox::Action action) {
-    const std::string& path = image_argument(options, action);
+    RunnableImage runnable(image_argument(options, action), options.registry);
+    const std::string& path = runnable.path();
     sandbox::HostFacts host = sandbox::gather_host_facts();
     sandbox::LaunchRequest request = to_launch_request(options, action);
 

@@ -26,6 +26,7 @@ void add_action_options(CLI::App& command, ActionOptions& options, bool with_she
     // Everything from the first word that is not an option belongs to the image and its
     // command: `hpc exec -B /a img ls -l` must leave `-l` to ls.
     command.prefix_command();
+    add_registry_options(command, options.registry);
     command.add_option("-B,--bind", options.binds,
                        "bind a host path: src[:dst[:ro|rw]], comma-separated; also $APPTAINER_BIND");
     command.add_option("--mount", options.mounts, "bind in Docker's syntax: type=bind,source=...,destination=...");

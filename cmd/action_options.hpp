@@ -2,6 +2,7 @@
 // their translation into a sandbox::LaunchRequest.
 #pragma once
 
+#include "cmd/registry_options.hpp"
 #include "sandbox/plan/planner.hpp"
 
 #include <CLI/CLI.hpp>
@@ -41,6 +42,7 @@ struct ActionOptions {
     std::string shell;
     bool dry_run = false;
     bool verbose = false;
+    RegistryOptions registry;  // for a docker:// or oras:// image
     // Everything from the image on: the image, then the command or arguments.
     std::vector<std::string> image_and_args;
 };

@@ -11,8 +11,11 @@ struct Answer {
 };
 
 constexpr std::string_view registries =
-    "registries are not in hpc yet: it runs local SIF, squashfs and directory images and builds "
-    "from definition files (pull with Apptainer elsewhere and copy the SIF here)";
+    "hpc reaches registries through docker:// and oras:// images alone (hpc pull, hpc push, hpc exec "
+    "docker://...); Sylabs' library://, shub:// and the other transports are not in hpc";
+constexpr std::string_view registry_accounts =
+    "hpc keeps no registry accounts: credentials come from ~/.docker/config.json ($DOCKER_CONFIG), "
+    "--authfile, --docker-login or HPC_DOCKER_USERNAME and HPC_DOCKER_PASSWORD";
 constexpr std::string_view local_oci =
     "an OCI image is run from the SIF hpc builds of it: hpc build IMAGE.sif SOURCE, then run IMAGE.sif";
 constexpr std::string_view signing = "signing and verifying images is not in hpc yet";
@@ -26,12 +29,10 @@ constexpr std::string_view encryption = "encrypted images are not in hpc yet";
 constexpr Answer commands[] = {
     {"run-help", "use hpc inspect -H IMAGE (the runscript's help)"},
     {"version", "use hpc --version"},
-    {"pull", registries},
-    {"push", registries},
     {"oras", registries},
     {"search", registries},
-    {"registry", registries},
-    {"remote", registries},
+    {"registry", registry_accounts},
+    {"remote", registry_accounts},
     {"delete", registries},
     {"sign", signing},
     {"verify", signing},
@@ -64,11 +65,6 @@ constexpr Answer options[] = {
     {"--drop-caps", capabilities},
     {"--keep-privs", capabilities},
     {"--security", "security options (SELinux, AppArmor, seccomp profiles) are not in hpc yet"},
-    {"--disable-cache", registries},
-    {"--nohttps", registries},
-    {"--no-https", registries},
-    {"--docker-login", registries},
-    {"--authfile", registries},
     {"--remote", "remote builds are not in hpc yet"},
     {"--encrypt", encryption},
     {"--passphrase", encryption},
@@ -77,8 +73,9 @@ constexpr Answer options[] = {
 };
 
 // Apptainer's transports (internal/pkg/util/uri's validURIs) and its own instance://.
-constexpr std::string_view transports[] = {"library", "shub",     "docker",     "docker-daemon", "http",
-                                           "https",   "oras",     "buildkit",   "dockerfile",    "ipfs"};
+// docker:// and oras:// are hpc's too (image/registry).
+constexpr std::string_view transports[] = {"library", "shub", "docker-daemon", "http", "https", "buildkit",
+                                           "dockerfile", "ipfs"};
 // What `hpc build` reads (image/oci): only actions answer them.
 constexpr std::string_view local_transports[] = {"oci", "oci-archive", "docker-archive"};
 

@@ -91,9 +91,12 @@ void add_build_options(CLI::App& command, BuildOptions& options) {
                        "the architecture to take from an OCI image index (amd64, arm64, ppc64le...; "
                        "default: this machine's)");
     command.add_option("--tmpdir", options.tmpdir, "where the build's work directory goes (default: $TMPDIR, else /tmp)");
+    add_registry_options(command, options.registry);
     command.add_option("destination", options.destination, "the SIF file (or directory, with --sandbox) to write")
         ->required();
-    command.add_option("source", options.source, "a definition file, a SIF or squashfs image, or a directory")
+    command.add_option("source", options.source,
+                       "a definition file, a SIF or squashfs image, a directory, an OCI image (oci:, oci-archive:, "
+                       "docker-archive:) or docker://IMAGE")
         ->required();
 }
 
@@ -124,6 +127,7 @@ int run_build_command(const BuildOptions& options) {
     for (auto& pair : image::parse_build_args(options.build_args)) request.build_args.push_back(std::move(pair));
     request.source_date_epoch = source_date_epoch();
     request.site = site::load_site_config(site::site_config_path());
+    request.registry = registry_settings(options.registry, request.site, request.temporary_directory);
 
     ProgressLine progress;
     builder::BuildHooks hooks;

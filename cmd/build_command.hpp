@@ -2,6 +2,8 @@
 // directories, with Apptainer's options.
 #pragma once
 
+#include "cmd/registry_options.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include <string>
@@ -22,6 +24,7 @@ struct BuildOptions {
     std::string build_arg_file;
     bool warn_unused_build_args = false;
     std::string tmpdir;
+    RegistryOptions registry;  // for docker:// sources and Bootstrap: docker or oras
     std::string destination;
     std::string source;
 };

@@ -2,13 +2,14 @@
 
 #include "cmd/cache_report.hpp"
 #include "cmd/report.hpp"
+#include "cmd/user_home.hpp"
 #include "common/environ.hpp"
 #include "common/error.hpp"
 #include "common/process_environment.hpp"
 #include "image/cache/cache_location.hpp"
 #include "image/cache/image_cache.hpp"
+#include "site-config/site_config_file.hpp"
 
-#include <pwd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,15 +20,6 @@ namespace {
 
 using image::cache::Entry;
 using image::cache::ImageCache;
-
-std::string home_directory(const std::vector<std::string>& environ) {
-    std::optional<std::string_view> home = environ_value(environ, "HOME");
-    if (home && home->starts_with('/')) return std::string(*home);
-    if (const struct passwd* entry = ::getpwuid(::geteuid()); entry && entry->pw_dir && entry->pw_dir[0] == '/')
-        return entry->pw_dir;
-    throw Error(ExitCode::config, "cache: no home directory ($HOME is not set, nor is one in the passwd entry): "
-                                  "set HPC_CACHEDIR to say where the cache is");
-}
 
 // Asks on the terminal; true for "y" or "yes".
 bool confirmed(const std::string& question) {
@@ -41,7 +33,7 @@ bool confirmed(const std::string& question) {
 int list(ImageCache& cache, const CacheOptions& options) {
     std::vector<Entry> entries = cache.list();
     if (options.verbose && !entries.empty()) std::cout << cache_table(entries) << "\n";
-    std::cout << cache_summary(entries);
+    std::cout << cache_summary(entries) << "\n";
     return 0;
 }
 
@@ -80,8 +72,8 @@ int clean(ImageCache& cache, const CacheOptions& options) {
 }  // namespace
 
 std::string cache_root_for(const std::vector<std::string>& environ) {
-    // TODO: the site config's default in place of "", once it has one.
-    return image::cache::cache_root(environ, "", home_directory(environ));  // site: [oci] cache_dir
+    site::SiteConfig site = site::load_site_config(site::site_config_path());
+    return image::cache::cache_root(environ, site.oci.cache_dir, home_directory(environ));
 }
 
 void add_cache_options(CLI::App& command, CacheOptions& options) {

@@ -28,8 +28,7 @@ void add_cache_options(CLI::App& command, CacheOptions& options);
 int run_cache_command(const CacheOptions& options);
 
 // The cache's root for this process: cache_root (image/cache/cache_location.hpp) from the
-// environment, the site's default, and the home directory ($HOME when absolute, else the
-// passwd entry's).
+// environment, the site's [oci] cache_dir, and the home directory (user_home.hpp).
 std::string cache_root_for(const std::vector<std::string>& environ);
 
 }  // namespace hpc::cmd

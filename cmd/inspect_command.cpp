@@ -92,12 +92,15 @@ void add_inspect_options(CLI::App& command, InspectOptions& options) {
     command.add_flag("--oci", options.oci, "show the OCI manifest and config of an image built from one");
     command.add_flag("-j,--json", options.json, "print JSON instead of sections");
     command.add_flag("--all", options.all, "show everything (implies --json)");
-    command.add_option("image", options.image, "the image: SIF, squashfs or directory")->required();
+    add_registry_options(command, options.registry);
+    command.add_option("image", options.image, "the image: SIF, squashfs or directory, docker:// or oras://")
+        ->required();
 }
 
 int run_inspect(const InspectOptions& requested) {
     InspectOptions options = resolve_selection(requested);
-    image::ImageFile image = image::ImageFile::open(options.image);
+    RunnableImage runnable(options.image, options.registry);
+    image::ImageFile image = image::ImageFile::open(runnable.path());
     image::ImageMetadata metadata = image::read_metadata(image, *image::open_tree(image));
     if (options.json)
         print_json(options, metadata);

@@ -1,6 +1,8 @@
 // inspect: an image's metadata, in Apptainer's output shapes (text sections or --json).
 #pragma once
 
+#include "cmd/registry_options.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include <string>
@@ -18,6 +20,7 @@ struct InspectOptions {
     bool oci = false;
     bool json = false;
     bool all = false;
+    RegistryOptions registry;  // for a docker:// or oras:// image
     std::string image;
 };
 

@@ -6,12 +6,14 @@
 #include "cmd/global_options.hpp"
 #include "cmd/help.hpp"
 #include "cmd/inspect_command.hpp"
+#include "cmd/pull_command.hpp"
 #include "cmd/option_environment.hpp"
 #include "cmd/other_names.hpp"
 #include "cmd/report.hpp"
 #include "cmd/slurm_command.hpp"
 #include "cmd/usage_errors.hpp"
 #include "image/oci/oci_image.hpp"
+#include "image/registry/registry_reference.hpp"
 #include "common/error.hpp"
 #include "common/process_environment.hpp"
 #include "common/version.hpp"
@@ -101,6 +103,14 @@ int main(int argc, char** argv) {
     CLI::App* build = app.add_subcommand("build");
     hpc::cmd::add_build_options(*build, build_options);
 
+    hpc::cmd::PullOptions pull_options;
+    CLI::App* pull = app.add_subcommand("pull");
+    hpc::cmd::add_pull_options(*pull, pull_options);
+
+    hpc::cmd::PushOptions push_options;
+    CLI::App* push = app.add_subcommand("push");
+    hpc::cmd::add_push_options(*push, push_options);
+
     hpc::cmd::InspectOptions inspect_options;
     CLI::App* inspect = app.add_subcommand("inspect");
     hpc::cmd::add_inspect_options(*inspect, inspect_options);
@@ -151,9 +161,12 @@ int main(int argc, char** argv) {
         }
         if (config->parsed()) return hpc::cmd::run_config_check(config_options);
         if (cache->parsed()) return hpc::cmd::run_cache_command(cache_options);
+        if (pull->parsed()) return hpc::cmd::run_pull(pull_options);
+        if (push->parsed()) return hpc::cmd::run_push(push_options);
         if (slurm->parsed()) return hpc::cmd::run_slurm_command(slurm_options);
         if (build->parsed()) {
-            if (!hpc::image::oci::is_oci_source(build_options.source))
+            if (!hpc::image::oci::is_oci_source(build_options.source) &&
+                !hpc::image::registry::is_registry_source(build_options.source))
                 hpc::cmd::check_image_word(app, *build, build_options.source, false);
             return hpc::cmd::run_build_command(build_options);
         }

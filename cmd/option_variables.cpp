@@ -34,7 +34,7 @@ constexpr auto table = std::to_array<OptionVariable>({
     {actions, "--overlay", "OVERLAY OVERLAYIMAGE", value},
     {actions, "--scratch", "SCRATCH SCRATCHDIR", value},
     {actions, "--workdir", "WORKDIR", value},
-    {actions_and_build, "--disable-cache", "DISABLE_CACHE", boolean, WhenAbsent::met},  // hpc keeps no cache
+    {actions_and_build, "--disable-cache", "DISABLE_CACHE", boolean},
     {shell_scope, "--shell", "SHELL", value},
     // --cwd and the hidden --pwd are one option in hpc; Apptainer's guide calls PWD deprecated.
     {actions, "--pwd", "CWD TARGET_CWD PWD TARGET_PWD", value},
@@ -103,8 +103,9 @@ constexpr auto table = std::to_array<OptionVariable>({
     {actions_and_build, "--no-https", "NOHTTPS NO_HTTPS", boolean},
     {actions_and_build, "--docker-login", "DOCKER_LOGIN", boolean},
     {actions_and_build, "--docker-host", "DOCKER_HOST", value},
-    {actions_and_build, "--docker-username", "DOCKER_USERNAME", value},
-    {actions_and_build, "--docker-password", "DOCKER_PASSWORD", value},
+    // Read where credentials are looked for (image/registry/credentials.cpp), HPC_ ones first.
+    {actions_and_build, "", "DOCKER_USERNAME", value, WhenAbsent::met},
+    {actions_and_build, "", "DOCKER_PASSWORD", value, WhenAbsent::met},
     {actions, "--mpi", "MPI", value, WhenAbsent::warn, {}, true},
     {actions, "--no-share", "NO_SHARE", boolean, WhenAbsent::warn, {}, true},
 

@@ -15,7 +15,7 @@ TEST_CASE("debootstrap: OSVersion, MirrorURL and Include from the header, any ca
     Bootstrap bootstrap = Bootstrap::of(
         hpc::test::single_stage("BootStrap: DebootStrap\nosversion: bookworm\nMIRRORURL: http://m/debian\n"
                                 "Include: netbase, less  vim\n"),
-        "app.def", "amd64");
+        "app.def", "amd64", {});
     CHECK(bootstrap.agent == Bootstrap::Agent::debootstrap);
     CHECK(bootstrap.needs_fakeroot());
     CHECK(bootstrap.debootstrap.os_version == "bookworm");
@@ -29,7 +29,7 @@ TEST_CASE("debootstrap: OSVersion, MirrorURL and Include from the header, any ca
 
 TEST_CASE("debootstrap: a header without OSVersion or MirrorURL is refused with its line", "[debootstrap]") {
     auto error_of_bootstrap = [](const std::string& text) {
-        return hpc::test::error_message([&] { Bootstrap::of(hpc::test::single_stage(text), "app.def", "amd64"); },
+        return hpc::test::error_message([&] { Bootstrap::of(hpc::test::single_stage(text), "app.def", "amd64", {}); },
                                         hpc::ExitCode::data);
     };
     CHECK(error_of_bootstrap("Bootstrap: debootstrap\nMirrorURL: http://m/debian\n") ==
@@ -38,6 +38,8 @@ TEST_CASE("debootstrap: a header without OSVersion or MirrorURL is refused with 
           "app.def:1: Bootstrap: debootstrap needs a MirrorURL:");
     CHECK(error_of_bootstrap("Bootstrap: yum\n") ==
           "app.def:1: bootstrap agent 'yum' is not supported by this hpc (localimage, scratch, debootstrap, oci, "
-          "oci-archive, docker-archive)");
+          "oci-archive, docker-archive, docker, oras)");
     CHECK(error_of_bootstrap("Bootstrap: oci-archive\n") == "app.def:1: Bootstrap: oci-archive needs a From: image");
+    CHECK(error_of_bootstrap("Bootstrap: docker\n") == "app.def:1: Bootstrap: docker needs a From: image");
+    CHECK(error_of_bootstrap("Bootstrap: docker\nFrom: Alpine\n").starts_with("app.def:1: "));
 }
