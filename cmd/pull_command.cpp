@@ -86,7 +86,10 @@ int run_pull(const PullOptions& options) {
     std::string sif = builder::cached_registry_sif(reference, settings, options.arch, builder::TagCheck::always,
                                                    {[](const std::string& m) { report_notice(m); },
                                                     [](const std::string& m) { report_warning(m); }});
-    builder::copy_into_place(image::ImageFile::open(sif).fd(), destination, options.force);
+    // Opened as a file, not checked as an image to run: --arch may name another machine's.
+    UniqueFd cached(::open(sif.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (!cached) throw_errno("open " + sif);
+    builder::copy_into_place(cached.get(), destination, options.force);
     report_notice(builder::describe_built(destination, false));
     return 0;
 }

@@ -16,6 +16,17 @@ scratch_dir() {
     mktemp -d "${BATS_TEST_TMPDIR:-/tmp}/hpc-XXXXXX"
 }
 
+# The byte offset of a SIF's squashfs partition, and a file of it.
+squashfs_offset() { siftool list "$1" | awk -F'|' '/Squashfs/ { split($4, r, "-"); print r[1] + 0 }'; }
+image_cat() { unsquashfs -o "$(squashfs_offset "$1")" -cat "$1" "$2"; }
+
+# This machine's architecture as OCI names it (Go's GOARCH).
+host_arch() {
+    case $(uname -m) in
+        x86_64) echo amd64 ;; aarch64) echo arm64 ;; *) uname -m ;;
+    esac
+}
+
 # The files of a SIF's squashfs partition, "uid/gid path" each, as unsquashfs lists them.
 image_owners() {
     local offset

@@ -47,10 +47,6 @@ same_tree() {
     [ "$status" -eq 0 ]
 }
 
-# The byte offset of a SIF's squashfs partition, and a file of it.
-squashfs_offset() { siftool list "$1" | awk -F'|' '/Squashfs/ { split($4, r, "-"); print r[1] + 0 }'; }
-image_cat() { unsquashfs -o "$(squashfs_offset "$1")" -cat "$1" "$2"; }
-
 # The manifest digest that index.json of LAYOUT gives TAG.
 manifest_digest() {
     python3 -c '
@@ -77,13 +73,6 @@ else:
         sys.exit("short_digest: the manifest does not parse")
     digest = manifest["config"]["digest"] if which == "config" else manifest["layers"][int(which)]["digest"]
 print(digest[:len("sha256:") + 12])' "$1" "$2"
-}
-
-# This machine's architecture as OCI names it (Go's GOARCH).
-host_arch() {
-    case $(uname -m) in
-        x86_64) echo amd64 ;; aarch64) echo arm64 ;; *) uname -m ;;
-    esac
 }
 
 # nothing_left DEST: no DEST, nothing beside it, no temporary file.
