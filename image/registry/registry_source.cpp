@@ -9,6 +9,7 @@
 #include "image/tar/byte_reader.hpp"
 
 #include <cstdio>
+#include <string_view>
 
 namespace hpc::image::registry {
 
@@ -65,7 +66,14 @@ oci::Descriptor RegistrySource::resolve() {
 }
 
 oci::Image RegistrySource::read_image_at(const oci::Descriptor& top, const std::string& architecture) {
-    oci::Image image = oci::read_image_at(*store_, top, architecture);
+    oci::Image image;
+    try {
+        image = oci::read_image_at(*store_, top, architecture);
+    } catch (const Error& error) {
+        // A SIF pushed as an ORAS artifact has a config of Sylabs' type, which no image has.
+        if (std::string_view(error.what()).find("vnd.sylabs.sif") == std::string_view::npos) throw;
+        throw Error(error.code(), std::string(error.what()) + ": a SIF, pushed with oras: pull or run it as oras://");
+    }
     cache_.record_tag(reference_.name(), architecture, image.manifest_digest);
     return image;
 }
