@@ -75,6 +75,9 @@ std::string docker_sif(const RegistryReference& reference, const RegistrySetting
         cache.touch(*cached);
         return *cached;
     }
+    // Every layer fetched before the build's work area is made: a pull killed while it
+    // downloads (most of its time) leaves only temporaries the cache knows to remove.
+    for (const image::oci::Layer& layer : image.layers) source.open_layer(layer);
     return cache.ensure_sif(image.manifest_digest, [&](int fd) {
         if (hooks.notice) hooks.notice("building the SIF of " + reference.text + " in " + cache.root());
         WorkArea area(settings.temporary_directory);

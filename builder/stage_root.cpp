@@ -1,21 +1,14 @@
 #include "builder/stage_root.hpp"
 
 #include "common/error.hpp"
+#include "common/text.hpp"
 #include "sandbox/run/mount_ops.hpp"
 
 namespace hpc::builder {
-namespace {
-
-std::string lowercase(std::string text) {
-    for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return text;
-}
-
-}  // namespace
 
 Bootstrap Bootstrap::of(const image::DefinitionStage& stage, const std::string& definition_name,
                         const std::string& architecture, const RegistrySettings& registry) {
-    std::string agent = lowercase(stage.header_value("bootstrap"));
+    std::string agent = ascii_lower_case(stage.header_value("bootstrap"));
     std::string where = definition_name + ":" + std::to_string(stage.header_line) + ": ";
     Bootstrap bootstrap;
     if (agent == "scratch") return bootstrap;

@@ -92,6 +92,25 @@ constexpr CommandHelp texts[] = {
      "the value in force, as TOML.",
      "  hpc config check\n"
      "  hpc config check draft.toml"},
+    {"pull",
+     "fetch an image from a registry as a SIF: docker:// built into one, oras:// a SIF already",
+     "hpc pull [options] [DEST] SOURCE",
+     "SOURCE is docker://[REGISTRY/]NAME[:TAG][@DIGEST] (alpine is docker.io/library/alpine:latest)\n"
+     "or oras://REGISTRY/NAME[:TAG]. The image goes through the cache (hpc cache), so that a\n"
+     "second pull, or a run of the same reference, fetches nothing; DEST defaults to NAME_TAG.sif.\n"
+     "Credentials: --docker-login, $HPC_DOCKER_USERNAME and $HPC_DOCKER_PASSWORD, --authfile, else\n"
+     "~/.docker/config.json. TLS is checked against the system's CAs or $SSL_CERT_FILE's.",
+     "  hpc pull docker://python:3.12                   # python_3.12.sif\n"
+     "  hpc pull app.sif docker://ghcr.io/lab/app:v2\n"
+     "  hpc pull --arch arm64 docker://alpine          # another platform of an index\n"
+     "  hpc pull oras://ghcr.io/lab/app:v2             # a SIF pushed with hpc push or apptainer push"},
+    {"push",
+     "send a SIF to a registry as an oras:// artifact",
+     "hpc push [options] IMAGE.sif oras://REGISTRY/NAME[:TAG]",
+     "The SIF is stored as Apptainer stores it (its media types, its file name as the title), so\n"
+     "that apptainer pull and the ORAS tools fetch it too. Blobs the registry has are not sent again.",
+     "  hpc push app.sif oras://ghcr.io/lab/app:v2\n"
+     "  hpc push --docker-login app.sif oras://registry.site.org:5000/lab/app"},
     {"cache",
      "show or empty the image cache",
      "hpc cache list [-v] | clean [--days N] [--force] [--dry-run]",

@@ -73,11 +73,5 @@ std::optional<std::string> host_port_problem(std::string_view text) {
     return std::nullopt;
 }
 
-std::string ascii_lower(std::string_view text) {
-    std::string lower(text);
-    for (char& c : lower)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return lower;
-}
 
 }  // namespace hpc

@@ -16,7 +16,4 @@ namespace hpc {
 // component", "port '0' is not a number from 1 to 65535"), or nullopt when it is one.
 std::optional<std::string> host_port_problem(std::string_view text);
 
-// `text` with ASCII upper-case letters in lower case: host names compare without case (RFC 4343).
-std::string ascii_lower(std::string_view text);
-
 }  // namespace hpc

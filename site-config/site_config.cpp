@@ -292,7 +292,7 @@ void read_slurm(const std::string& file_name, const toml::table& table, SlurmPol
 std::string read_host_port(const Field& field, const std::string& text, const toml::node& node) {
     if (auto problem = host_port_problem(text))
         field.fail(node, quoted_printable(text) + " is not HOST[:PORT]: " + *problem);
-    return ascii_lower(text);
+    return ascii_lower_case(text);
 }
 
 std::vector<std::string> read_registries(const Field& field) {
@@ -316,7 +316,7 @@ std::vector<std::pair<std::string, std::string>> read_mirrors(const Field& field
                          "the registry is not HOST[:PORT]: " + *problem);
         const auto* mirror = node->as_string();
         if (!mirror) entry.fail("must be a string, not " + std::string(type_phrase(node->type())));
-        registry = ascii_lower(registry);
+        registry = ascii_lower_case(registry);
         // TOML refuses a key given twice; these two differ only in case, which host names do not.
         for (const auto& [earlier, unused] : mirrors)
             if (earlier == registry) entry.fail("the same registry as another key of oci.mirrors, in another case");

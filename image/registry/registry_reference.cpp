@@ -163,7 +163,7 @@ bool is_registry_source(std::string_view source) {
 }
 
 std::string canonical_registry(std::string_view registry) {
-    std::string name = ascii_lower(registry);
+    std::string name = ascii_lower_case(registry);
     // Docker's own names for Docker Hub: its v1 index, and its v2 API host.
     if (name == "index.docker.io" || name == "registry-1.docker.io") return std::string(docker_hub);
     return name;
@@ -179,7 +179,7 @@ RegistryReference parse_registry_source(std::string_view source) {
 
 RegistryReference parse_bootstrap_reference(std::string_view agent, std::string_view from, std::string_view registry,
                                             std::string_view namespace_) {
-    std::string scheme_name = ascii_lower(agent);
+    std::string scheme_name = ascii_lower_case(agent);
     if (scheme_name != "docker" && scheme_name != "oras")
         throw Error(ExitCode::usage, "Bootstrap: " + quoted_printable(agent) + " is not docker or oras");
     Scheme scheme = scheme_name == "docker" ? Scheme::docker : Scheme::oras;

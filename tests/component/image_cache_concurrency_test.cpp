@@ -135,26 +135,21 @@ TEST_CASE("image cache: 8 threads of one process wanting one blob fetch it once 
     CHECK(read_host_file(runs_file) == "fetch\n");
 }
 
-TEST_CASE("image cache: a fetch killed halfway frees the blob's lock, and its temporary is not trusted", "[image_cache]") {
-    TempDir dir;
-    std::string root = dir.path() + "/cache", runs_file = dir.path() + "/runs";
-    std::string bytes = hpc::test::random_bytes(blob_size, 12);
-    Descriptor descriptor{"application/vnd.oci.image.layer.v1.tar", digest_of(bytes), bytes.size()};
-    std::string hex = descriptor.digest.substr(7);
-    std::string blobs = root + "/blobs/sha256";
-    ImageCache::open(root);
-
+// A child process fetching `descriptor` into the cache at `root` with `fetch`, which calls the
+// `halfway` it is given once part of the blob is written: the child stops there, the blob's lock
+// held, to be killed. Returns once it has stopped.
+pid_t fetch_stopped_halfway(const std::string& root, const Descriptor& descriptor,
+                            const std::function<void(BlobWriter&, const std::function<void()>&)>& fetch) {
     int halfway[2];
     REQUIRE(::pipe2(halfway, O_CLOEXEC) == 0);
     pid_t fetcher = ::fork();
     if (fetcher == 0) {
         ::close(halfway[0]);
         try {
-            ImageCache cache = ImageCache::open(root);
-            cache.ensure_blob(descriptor, [&](BlobWriter& writer) {
-                slow_fetch(writer, bytes, runs_file, [&] {
+            ImageCache::open(root).ensure_blob(descriptor, [&](BlobWriter& writer) {
+                fetch(writer, [&] {
                     if (::write(halfway[1], "h", 1) != 1) ::_exit(4);
-                    ::pause();  // killed here, the lock held and half the blob written
+                    ::pause();  // killed here
                 });
             });
         } catch (...) {
@@ -166,6 +161,21 @@ TEST_CASE("image cache: a fetch killed halfway frees the blob's lock, and its te
     char byte = 0;
     REQUIRE(::read(halfway[0], &byte, 1) == 1);
     ::close(halfway[0]);
+    return fetcher;
+}
+
+TEST_CASE("image cache: a fetch killed halfway frees the blob's lock, and its temporary is not trusted", "[image_cache]") {
+    TempDir dir;
+    std::string root = dir.path() + "/cache", runs_file = dir.path() + "/runs";
+    std::string bytes = hpc::test::random_bytes(blob_size, 12);
+    Descriptor descriptor{"application/vnd.oci.image.layer.v1.tar", digest_of(bytes), bytes.size()};
+    std::string hex = descriptor.digest.substr(7);
+    std::string blobs = root + "/blobs/sha256";
+    ImageCache::open(root);
+
+    pid_t fetcher = fetch_stopped_halfway(root, descriptor, [&](BlobWriter& writer, const std::function<void()>& halfway) {
+        slow_fetch(writer, bytes, runs_file, halfway);
+    });
 
     // Meanwhile: the blob is not there, its half is a temporary, and clean leaves that alone.
     ImageCache cache = ImageCache::open(root);
@@ -192,26 +202,10 @@ TEST_CASE("image cache: clean removes what a killed fetch left once its lock is 
     std::string bytes = hpc::test::random_bytes(blob_size, 13);
     Descriptor descriptor{"application/vnd.oci.image.layer.v1.tar", digest_of(bytes), bytes.size()};
     ImageCache::open(root);
-    int halfway[2];
-    REQUIRE(::pipe2(halfway, O_CLOEXEC) == 0);
-    pid_t fetcher = ::fork();
-    if (fetcher == 0) {
-        ::close(halfway[0]);
-        try {
-            ImageCache::open(root).ensure_blob(descriptor, [&](BlobWriter& writer) {
-                writer.write(bytes.data(), chunk);
-                if (::write(halfway[1], "h", 1) != 1) ::_exit(4);
-                ::pause();
-            });
-        } catch (...) {
-        }
-        ::_exit(2);
-    }
-    REQUIRE(fetcher > 0);
-    ::close(halfway[1]);
-    char byte = 0;
-    REQUIRE(::read(halfway[0], &byte, 1) == 1);
-    ::close(halfway[0]);
+    pid_t fetcher = fetch_stopped_halfway(root, descriptor, [&](BlobWriter& writer, const std::function<void()>& halfway) {
+        writer.write(bytes.data(), chunk);
+        halfway();
+    });
     ::kill(fetcher, SIGKILL);
     CHECK(exit_status(fetcher) == 128 + SIGKILL);
 

@@ -97,13 +97,19 @@ NOTICE="hpc: no runscript in the image, running /bin/sh"
 @test "Apptainer's commands hpc has not got: one line each, hpc's answer, exit 64" {
     run -64 "$HPC" run-help "$APP_SIF"
     [ "$output" = "hpc: run-help: use hpc inspect -H IMAGE (the runscript's help)" ]
-    run -64 "$HPC" pull docker://ubuntu
-    [ "$output" = "hpc: pull: registries are not in hpc yet: it runs local SIF, squashfs and directory images and builds from definition files (pull with Apptainer elsewhere and copy the SIF here)" ]
+    run -64 "$HPC" search ubuntu
+    [ "$output" = "hpc: search: hpc reaches registries through docker:// and oras:// images alone (hpc pull, hpc push, hpc exec docker://...); Sylabs' library://, shub:// and the other transports are not in hpc" ]
     run -64 "$HPC" -q version
     [ "$output" = "hpc: version: use hpc --version" ]
-    for command in push oras search remote registry delete; do
+    for command in oras delete; do
         run -64 "$HPC" "$command" x
-        [[ "$output" = "hpc: $command: registries are not in hpc yet: "* ]] && [ "${#lines[@]}" -eq 1 ]
+        [[ "$output" = "hpc: $command: hpc reaches registries through docker:// and oras:// images alone "* ]] &&
+            [ "${#lines[@]}" -eq 1 ]
+    done
+    for command in remote registry; do
+        run -64 "$HPC" "$command" login x
+        [[ "$output" = "hpc: $command: hpc keeps no registry accounts: credentials come from ~/.docker/config.json "* ]] &&
+            [ "${#lines[@]}" -eq 1 ]
     done
     for command in instance overlay sign verify key keyserver plugin capability checkpoint oci completion; do
         run -64 "$HPC" "$command" x y
@@ -119,28 +125,29 @@ NOTICE="hpc: no runscript in the image, running /bin/sh"
 
 @test "a command neither hpc nor Apptainer has: the commands there are" {
     run -64 "$HPC" bogus
-    [ "$output" = "hpc: bogus: not an hpc command; hpc has exec, run, shell, test, build, inspect, config, cache, slurm, help (see hpc --help)" ]
+    [ "$output" = "hpc: bogus: not an hpc command; hpc has exec, run, shell, test, build, pull, push, inspect, config, cache, slurm, help (see hpc --help)" ]
     run -64 "$HPC" config bogus
     [ "$output" = "hpc: config bogus: not an hpc command; hpc config has check (see hpc config --help)" ]
     run -64 "$HPC"
-    [ "$output" = "hpc: no command given: exec, run, shell, test, build, inspect, config, cache, slurm, help (see hpc --help)" ]
+    [ "$output" = "hpc: no command given: exec, run, shell, test, build, pull, push, inspect, config, cache, slurm, help (see hpc --help)" ]
     run -64 "$HPC" slurm
     [ "$output" = "hpc: slurm: no subcommand given: prolog, epilog (see hpc slurm --help)" ]
 }
 
 @test "an image from a registry or an instance: what hpc runs instead, before anything is made" {
     cd "$(scratch_dir)"
-    local registries="registries are not in hpc yet: it runs local SIF, squashfs and directory images and builds from definition files (pull with Apptainer elsewhere and copy the SIF here)"
-    run -64 "$HPC" exec docker://ubuntu:22.04 true
-    [ "$output" = "hpc: docker://ubuntu:22.04: $registries" ]
+    local registries="hpc reaches registries through docker:// and oras:// images alone (hpc pull, hpc push, hpc exec docker://...); Sylabs' library://, shub:// and the other transports are not in hpc"
     run -64 "$HPC" run library://alpine
     [ "$output" = "hpc: library://alpine: $registries" ]
-    run -64 "$HPC" shell oras://ghcr.io/x/y:1
-    [ "$output" = "hpc: oras://ghcr.io/x/y:1: $registries" ]
+    run -64 "$HPC" shell shub://x/y
+    [ "$output" = "hpc: shub://x/y: $registries" ]
+    # A docker:// or oras:// reference that is none: said before any request.
+    run -64 "$HPC" exec docker://Ubuntu/X true
+    [[ "$output" = "hpc: "*"docker://Ubuntu/X"* ]] && [ "${#lines[@]}" -eq 1 ]
     run -64 "$HPC" inspect https://example.org/app.sif
     [ "$output" = "hpc: https://example.org/app.sif: $registries" ]
-    run -64 "$HPC" build app.sif docker://ubuntu
-    [ "$output" = "hpc: docker://ubuntu: $registries" ]
+    run -64 "$HPC" build app.sif library://ubuntu
+    [ "$output" = "hpc: library://ubuntu: $registries" ]
     [ ! -e app.sif ]
     run -64 "$HPC" exec instance://web true
     [ "$output" = "hpc: instance://web: instances (containers left running in the background) are not in hpc yet" ]
@@ -186,8 +193,8 @@ NOTICE="hpc: no runscript in the image, running /bin/sh"
     local check_help=$output
     run "$HPC" help config check
     [ "$output" = "$check_help" ] && [ "${lines[0]}" = "Usage: hpc config check [FILE]" ]
-    run -64 "$HPC" help pull
-    [[ "$output" = "hpc: pull: registries are not in hpc yet"* ]]
+    run -64 "$HPC" help oras
+    [[ "$output" = "hpc: oras: hpc reaches registries through docker:// and oras:// images alone"* ]]
 }
 
 @test "every command's --help: usage, every option, examples" {

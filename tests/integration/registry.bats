@@ -234,7 +234,9 @@ platforms() {
 
 @test "a pull killed with SIGKILL in the middle of a blob: nothing trusted is left, the next pull succeeds" {
     token_registry "$(debian_layout)" debian --blob-rate 4000000
-    "$HPC" --quiet pull --no-https killed.sif "docker://$token_registry/debian:latest" 2>/dev/null &
+    # Its own TMPDIR, to see that a pull killed while it downloads leaves no work area either.
+    mkdir tmp
+    TMPDIR=$work/tmp "$HPC" --quiet pull --no-https killed.sif "docker://$token_registry/debian:latest" 2>/dev/null &
     pid=$!
     # Until a temporary blob has data in it.
     for _ in $(seq 200); do
@@ -246,6 +248,7 @@ platforms() {
     wait "$pid" || true
     [ ! -e killed.sif ]
     [ "$(cached sif)" -eq 0 ]
+    [ -z "$(ls -A tmp)" ]
     kill "$token_registry_pid"
     wait "$token_registry_pid" || true
     token_registry "$BATS_TEST_TMPDIR/debian" debian

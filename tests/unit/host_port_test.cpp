@@ -2,7 +2,6 @@
 
 #include <catch2/catch.hpp>
 
-using hpc::ascii_lower;
 using hpc::host_port_problem;
 
 TEST_CASE("host_port: names, IPv4, bracketed IPv6, with and without a port", "[host_port]") {
@@ -37,7 +36,3 @@ TEST_CASE("host_port: what is wrong, in a phrase that does not repeat the text",
     CHECK(host_port_problem("[::1]:0") == "port '0' is not a number from 1 to 65535");
 }
 
-TEST_CASE("host_port: ascii_lower changes ASCII letters only", "[host_port]") {
-    CHECK(ascii_lower("Docker.IO:5000") == "docker.io:5000");
-    CHECK(ascii_lower("\xc3\x89") == "\xc3\x89");
-}
