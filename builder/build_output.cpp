@@ -99,11 +99,15 @@ void check_destination(const std::string& destination, bool replace) {
 
 std::string describe_built(const std::string& destination, bool sandbox) {
     if (sandbox) return "built " + destination + " (sandbox directory)";
+    return "built " + describe_sif(destination);
+}
+
+std::string describe_sif(const std::string& path) {
     struct stat status {};
-    if (::stat(destination.c_str(), &status) != 0) return "built " + destination + " (SIF)";
+    if (::stat(path.c_str(), &status) != 0) return path + " (SIF)";
     char size[32];
     std::snprintf(size, sizeof size, "%.1f MiB", static_cast<double>(status.st_size) / (1024.0 * 1024.0));
-    return "built " + destination + " (SIF, " + size + ")";
+    return path + " (SIF, " + size + ")";
 }
 
 void pack_sif(const std::string& tree, const std::string& destination, const PackOptions& options) {

@@ -55,5 +55,7 @@ void check_destination(const std::string& destination, bool replace);
 
 // The last line of a build: "built app.sif (SIF, 12.3 MiB)", "built box (sandbox directory)".
 std::string describe_built(const std::string& destination, bool sandbox);
+// "app.sif (SIF, 12.3 MiB)".
+std::string describe_sif(const std::string& path);
 
 }  // namespace hpc::builder

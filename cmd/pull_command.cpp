@@ -90,7 +90,7 @@ int run_pull(const PullOptions& options) {
     UniqueFd cached(::open(sif.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
     if (!cached) throw_errno("open " + sif);
     builder::copy_into_place(cached.get(), destination, options.force);
-    report_notice(builder::describe_built(destination, false));
+    report_notice("pulled " + builder::describe_sif(destination));
     return 0;
 }
 

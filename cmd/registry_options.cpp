@@ -67,6 +67,7 @@ builder::RegistrySettings registry_settings(const RegistryOptions& options, cons
     access.site_config_path = site::site_config_path();
     access.plain_http = options.no_https;
     if (auto ca = environ_value(access.environ, "SSL_CERT_FILE"); ca && !ca->empty()) access.ca_file = *ca;
+    if (auto ca = environ_value(access.environ, "SSL_CERT_DIR"); ca && !ca->empty()) access.ca_directory = *ca;
     access.credentials.authfile = options.authfile;
     if (options.docker_login) {
         image::registry::Credentials given;

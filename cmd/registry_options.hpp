@@ -24,7 +24,7 @@ struct RegistryOptions {
 void add_registry_options(CLI::App& command, RegistryOptions& options);
 
 // The settings for `options`: the site's [oci] policy, the cache's root ($HPC_CACHEDIR,
-// $APPTAINER_CACHEDIR, the site's cache_dir, ~/.cache/hpc), $SSL_CERT_FILE, credentials
+// $APPTAINER_CACHEDIR, the site's cache_dir, ~/.cache/hpc), $SSL_CERT_FILE and $SSL_CERT_DIR, credentials
 // (--docker-login asks here, before any work). `temporary_directory`: --tmpdir or "" (then
 // $HPC_TMPDIR, $APPTAINER_TMPDIR, $TMPDIR, /tmp).
 builder::RegistrySettings registry_settings(const RegistryOptions& options, const site::SiteConfig& site,

@@ -49,6 +49,7 @@ struct Response {
 struct ClientOptions {
     bool allow_plain_http = false;  // false: a http:// URL is refused (Error usage) before any connection
     std::string ca_file;            // "" : libcurl's default (system CAs); else CURLOPT_CAINFO
+    std::string ca_directory;       // "" : none; else CURLOPT_CAPATH (hashed certificates, as $SSL_CERT_DIR)
     bool verify_tls = true;
     int connect_timeout_seconds = 30;
     int low_speed_seconds = 60;                      // abort when under 1 byte/s for this long (CURLOPT_LOW_SPEED_*)

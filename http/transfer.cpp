@@ -205,6 +205,7 @@ TransferOutcome perform_transfer(CurlEasy& easy, const ClientOptions& options, c
     easy.set_number(CURLOPT_LOW_SPEED_TIME, options.low_speed_seconds);
     easy.set_text(CURLOPT_USERAGENT, options.user_agent.c_str());
     if (!options.ca_file.empty()) easy.set_text(CURLOPT_CAINFO, options.ca_file.c_str());
+    if (!options.ca_directory.empty()) easy.set_text(CURLOPT_CAPATH, options.ca_directory.c_str());
     easy.set_number(CURLOPT_SSL_VERIFYPEER, options.verify_tls ? 1 : 0);
     easy.set_number(CURLOPT_SSL_VERIFYHOST, options.verify_tls ? 2 : 0);
     // No CURLOPT_ACCEPT_ENCODING: bodies come as the server stores them, the bytes their digests

@@ -24,6 +24,7 @@ struct RegistryAccess {
     std::string home;                  // ~/.docker/config.json
     bool plain_http = false;           // --no-https: http:// to the registry, for one without TLS
     std::string ca_file;               // $SSL_CERT_FILE: the CAs TLS is checked against ("": the system's)
+    std::string ca_directory;          // $SSL_CERT_DIR: more of them, as OpenSSL's hashed folder
     int attempts = 4;                  // tries of a request that failed for a reason that may pass
     std::function<void(const std::string&)> notice;  // what is being fetched or sent; may be empty
 };

@@ -107,10 +107,7 @@ std::string open_upload(RegistrySession& session, const oci::Descriptor& descrip
     const std::string* location = response.header("location");
     if (!location || location->empty())
         throw Error(ExitCode::data, session.reference().text + ": " + what + ": the registry gave no Location");
-    if (location->starts_with("/")) {
-        std::string base = session.url("");
-        return base.substr(0, base.find('/', base.find("//") + 2)) + *location;
-    }
+    if (location->starts_with("/")) return session.origin() + *location;
     return *location;
 }
 

@@ -40,9 +40,12 @@ RegistrySession::RegistrySession(RegistryReference reference, const RegistryAcce
       mode_(mode),
       endpoint_(resolve_endpoint(reference_, access_.policy, access_.site_config_path)) {}
 
+std::string RegistrySession::origin() const {
+    return std::string(access_.plain_http ? "http://" : "https://") + endpoint_.host;
+}
+
 std::string RegistrySession::url(std::string_view path) const {
-    return std::string(access_.plain_http ? "http://" : "https://") + endpoint_.host + "/v2/" + reference_.repository +
-           std::string(path);
+    return origin() + "/v2/" + reference_.repository + std::string(path);
 }
 
 http::Client& RegistrySession::client() {
@@ -50,6 +53,7 @@ http::Client& RegistrySession::client() {
         http::ClientOptions options;
         options.allow_plain_http = access_.plain_http;
         options.ca_file = access_.ca_file;
+        options.ca_directory = access_.ca_directory;
         options.notice = access_.notice;
         options.attempts = access_.attempts;
         client_ = std::make_unique<http::Client>(options);
@@ -64,6 +68,9 @@ const std::optional<Credentials>& RegistrySession::credentials() {
 }
 
 http::Response RegistrySession::send(http::Request request) {
+    // The registry's token or the user's password go to the registry alone: an upload's Location
+    // may name another host, which gets neither (libcurl drops them on redirects the same way).
+    if (!request.url.starts_with(origin() + "/")) return client().send(request);
     std::vector<std::string> headers = request.headers;
     if (!authorization_.empty()) request.headers.push_back(authorization_);
     http::Response response = client().send(request);

@@ -25,10 +25,12 @@ public:
     RegistrySession(RegistryReference reference, const RegistryAccess& access, Access mode);
 
     const RegistryReference& reference() const { return reference_; }
-    // "https://HOST/v2/REPOSITORY" + `path` ("/manifests/latest"), HOST after the site's mirror.
+    // "https://HOST": the registry's, after the site's mirror.
+    std::string origin() const;
+    // origin() + "/v2/REPOSITORY" + `path` ("/manifests/latest").
     std::string url(std::string_view path) const;
     // Sends with the authorization got so far; on a 401, answers the challenge and sends once
-    // more. Returns the response whatever its status (check_status judges it). Throws what
+    // more. A request to another origin (an upload's Location elsewhere) is sent as it is. Returns the response whatever its status (check_status judges it). Throws what
     // http::Client::send throws, and hpc::Error(denied) when the registry asks for credentials
     // in a way hpc cannot answer or refuses those given.
     http::Response send(http::Request request);

@@ -23,7 +23,7 @@ public:
     const std::string& where() const override { return reference_.text; }
 
     std::unique_ptr<oci::BlobStream> open_blob(const oci::Descriptor& descriptor) override {
-        UniqueFd fd = cache_.ensure_blob(descriptor, [&](cache::BlobWriter& writer) { fetch(descriptor, writer); });
+        UniqueFd fd = cached(descriptor);
         return std::make_unique<oci::CheckedBlobStream>(std::make_unique<tar::FileReader>(std::move(fd)), descriptor,
                                                         reference_.text + " (cache " + cache_.root() + ")");
     }
@@ -34,13 +34,35 @@ public:
     }
 
 private:
-    void fetch(const oci::Descriptor& descriptor, cache::BlobWriter& writer) {
+    // The blob from the cache, fetched into it first if need be. A transfer that breaks after
+    // some of the blob came (which the HTTP client does not try again: the bytes are gone to the
+    // cache's temporary) is begun again from the start, as many times as a request is tried.
+    UniqueFd cached(const oci::Descriptor& descriptor) {
+        for (int attempt = 1;; ++attempt) {
+            bool received = false;
+            try {
+                return cache_.ensure_blob(descriptor, [&](cache::BlobWriter& writer) {
+                    fetch(descriptor, writer, received);
+                });
+            } catch (const Error& error) {
+                if (!received || error.code() != ExitCode::unavailable || attempt >= access_.attempts) throw;
+                if (access_.notice)
+                    access_.notice(std::string(error.what()) + "; fetching " + oci::short_digest(descriptor.digest) +
+                                   " again");
+            }
+        }
+    }
+
+    void fetch(const oci::Descriptor& descriptor, cache::BlobWriter& writer, bool& received) {
         if (access_.notice && descriptor.size > (1u << 20)) {
             char size[32];
             std::snprintf(size, sizeof size, "%.1f MiB", static_cast<double>(descriptor.size) / (1024.0 * 1024.0));
             access_.notice("fetching " + oci::short_digest(descriptor.digest) + " (" + size + ")");
         }
-        auto sink = [&](const char* data, std::size_t size) { writer.write(data, size); };
+        auto sink = [&](const char* data, std::size_t size) {
+            received = true;
+            writer.write(data, size);
+        };
         // Manifests and indexes are served under /manifests/, everything else under /blobs/.
         if (oci::document_kind(descriptor.media_type))
             fetch_manifest(session(), descriptor, sink);
