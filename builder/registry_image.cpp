@@ -17,6 +17,9 @@ namespace {
 using image::registry::RegistryReference;
 using image::registry::RegistrySource;
 
+// Layers fetched at once, as Docker's default (max-concurrent-downloads 3).
+constexpr unsigned max_connections = 3;
+
 // The cache a registry image goes through: the user's, or with --disable-cache one in a work
 // area of its own that goes with it.
 class BuildCache {
@@ -77,7 +80,7 @@ std::string docker_sif(const RegistryReference& reference, const RegistrySetting
     }
     // Every layer fetched before the build's work area is made: a pull killed while it
     // downloads (most of its time) leaves only temporaries the cache knows to remove.
-    for (const image::oci::Layer& layer : image.layers) source.open_layer(layer);
+    source.fetch_layers(image.layers, max_connections);
     return cache.ensure_sif(image.manifest_digest, [&](int fd) {
         if (hooks.notice) hooks.notice("building the SIF of " + reference.text + " in " + cache.root());
         WorkArea area(settings.temporary_directory);

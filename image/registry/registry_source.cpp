@@ -8,8 +8,12 @@
 #include "image/registry/registry_api.hpp"
 #include "image/tar/byte_reader.hpp"
 
+#include <atomic>
 #include <cstdio>
+#include <exception>
+#include <mutex>
 #include <string_view>
+#include <thread>
 
 namespace hpc::image::registry {
 
@@ -33,7 +37,6 @@ public:
         return *session_;
     }
 
-private:
     // The blob from the cache, fetched into it first if need be. A transfer that breaks after
     // some of the blob came (which the HTTP client does not try again: the bytes are gone to the
     // cache's temporary) is begun again from the start, as many times as a request is tried.
@@ -53,6 +56,7 @@ private:
         }
     }
 
+private:
     void fetch(const oci::Descriptor& descriptor, cache::BlobWriter& writer, bool& received) {
         if (access_.notice && descriptor.size > (1u << 20)) {
             char size[32];
@@ -77,7 +81,7 @@ private:
 };
 
 RegistrySource::RegistrySource(RegistryReference reference, const RegistryAccess& access, cache::ImageCache& cache)
-    : reference_(std::move(reference)), cache_(cache) {
+    : reference_(std::move(reference)), access_(access), cache_(cache) {
     store_ = std::make_unique<Store>(reference_, access, cache_);
 }
 
@@ -102,6 +106,33 @@ oci::Image RegistrySource::read_image_at(const oci::Descriptor& top, const std::
 
 oci::Image RegistrySource::read_image(const std::string& architecture) {
     return read_image_at(pinned_ ? *pinned_ : resolve(), architecture);
+}
+
+void RegistrySource::fetch_layers(const std::vector<oci::Layer>& layers, unsigned connections) {
+    std::atomic<std::size_t> next{0};
+    std::mutex failure_mutex;
+    std::exception_ptr failure;
+    auto failed = [&] {
+        std::lock_guard<std::mutex> hold(failure_mutex);
+        return failure != nullptr;
+    };
+    // Each worker a store of its own: its own session, so its own connection (and token).
+    auto work = [&] {
+        Store store(reference_, access_, cache_);
+        for (std::size_t index; !failed() && (index = next++) < layers.size();) {
+            try {
+                store.cached(layers[index].descriptor);
+            } catch (...) {
+                std::lock_guard<std::mutex> hold(failure_mutex);
+                if (!failure) failure = std::current_exception();
+            }
+        }
+    };
+    std::vector<std::thread> workers;
+    for (unsigned i = 1; i < connections && i < layers.size(); ++i) workers.emplace_back(work);
+    work();
+    for (std::thread& worker : workers) worker.join();
+    if (failure) std::rethrow_exception(failure);
 }
 
 std::unique_ptr<oci::BlobStream> RegistrySource::open_layer(const oci::Layer& layer) {

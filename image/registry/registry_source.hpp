@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace hpc::image::registry {
 
@@ -31,11 +32,16 @@ public:
     // alone when it holds the documents.
     oci::Image read_image_at(const oci::Descriptor& top, const std::string& architecture);
     std::unique_ptr<oci::BlobStream> open_layer(const oci::Layer& layer) override;
+    // The layers fetched into the cache (those it lacks), over at most `connections` at once, as
+    // Docker's and containerd's pulls do: one layer's transfer does not wait for another's.
+    // Throws the first failure once the transfers under way have ended.
+    void fetch_layers(const std::vector<oci::Layer>& layers, unsigned connections);
 
 private:
     class Store;
     std::unique_ptr<Store> store_;
     RegistryReference reference_;
+    const RegistryAccess& access_;
     cache::ImageCache& cache_;
     std::optional<oci::Descriptor> pinned_;
 };
