@@ -2,9 +2,9 @@
 
 #include "cmd/cache_report.hpp"
 #include "cmd/report.hpp"
-#include "cmd/user_home.hpp"
 #include "common/environ.hpp"
 #include "common/error.hpp"
+#include "common/home_directory.hpp"
 #include "common/process_environment.hpp"
 #include "image/cache/cache_location.hpp"
 #include "image/cache/image_cache.hpp"
@@ -71,8 +71,7 @@ int clean(ImageCache& cache, const CacheOptions& options) {
 
 }  // namespace
 
-std::string cache_root_for(const std::vector<std::string>& environ) {
-    site::SiteConfig site = site::load_site_config(site::site_config_path());
+std::string cache_root_for(const std::vector<std::string>& environ, const site::SiteConfig& site) {
     return image::cache::cache_root(environ, site.oci.cache_dir, home_directory(environ));
 }
 
@@ -92,7 +91,7 @@ void add_cache_options(CLI::App& command, CacheOptions& options) {
 }
 
 int run_cache_command(const CacheOptions& options) {
-    ImageCache cache = ImageCache::open(cache_root_for(process_environment()));
+    ImageCache cache = ImageCache::open(cache_root_for(process_environment(), site::load_site_config(site::site_config_path())));
     return options.list ? list(cache, options) : clean(cache, options);
 }
 

@@ -3,6 +3,8 @@
 //   hpc cache clean [--days N] [-f] [-n]         remove entries (asks first on a terminal)
 #pragma once
 
+#include "site-config/site_config.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include <optional>
@@ -28,7 +30,7 @@ void add_cache_options(CLI::App& command, CacheOptions& options);
 int run_cache_command(const CacheOptions& options);
 
 // The cache's root for this process: cache_root (image/cache/cache_location.hpp) from the
-// environment, the site's [oci] cache_dir, and the home directory (user_home.hpp).
-std::string cache_root_for(const std::vector<std::string>& environ);
+// environment, the site's [oci] cache_dir, and the home directory (common/home_directory.hpp).
+std::string cache_root_for(const std::vector<std::string>& environ, const site::SiteConfig& site);
 
 }  // namespace hpc::cmd

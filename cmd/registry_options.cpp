@@ -1,11 +1,11 @@
 #include "cmd/registry_options.hpp"
 
+#include "cmd/cache_command.hpp"
 #include "cmd/report.hpp"
-#include "cmd/user_home.hpp"
 #include "common/environ.hpp"
 #include "common/error.hpp"
+#include "common/home_directory.hpp"
 #include "common/process_environment.hpp"
-#include "image/cache/cache_location.hpp"
 #include "site-config/site_config_file.hpp"
 
 #include <fcntl.h>
@@ -76,7 +76,7 @@ builder::RegistrySettings registry_settings(const RegistryOptions& options, cons
         access.credentials.given = given;
     }
     access.notice = [](const std::string& message) { report_notice(message); };
-    settings.cache_root = image::cache::cache_root(access.environ, site.oci.cache_dir, access.home);
+    settings.cache_root = cache_root_for(access.environ, site);
     settings.disable_cache = options.disable_cache;
     settings.temporary_directory = temporary_parent(temporary_directory, access.environ);
     return settings;

@@ -40,7 +40,11 @@ TEST_CASE("cache list -v: one line per entry, the names in one column", "[cache_
           "tag   docker.io/library/alpine:latest" + pad + "  0.00 MiB      2 days ago\n");
 }
 
-TEST_CASE("hpc cache: the root from the environment, else $HOME's", "[cache_command]") {
-    CHECK(hpc::cmd::cache_root_for({"HOME=/home/u"}) == "/home/u/.cache/hpc");
-    CHECK(hpc::cmd::cache_root_for({"HOME=/home/u", "APPTAINER_CACHEDIR=/scratch/u/cache"}) == "/scratch/u/cache");
+TEST_CASE("hpc cache: the root from the environment, else the site's, else $HOME's", "[cache_command]") {
+    hpc::site::SiteConfig site;
+    CHECK(hpc::cmd::cache_root_for({"HOME=/home/u"}, site) == "/home/u/.cache/hpc");
+    CHECK(hpc::cmd::cache_root_for({"HOME=/home/u", "APPTAINER_CACHEDIR=/scratch/u/cache"}, site) == "/scratch/u/cache");
+    site.oci.cache_dir = "/local/hpc-cache";
+    CHECK(hpc::cmd::cache_root_for({"HOME=/home/u"}, site) == "/local/hpc-cache");
+    CHECK(hpc::cmd::cache_root_for({"HOME=/home/u", "HPC_CACHEDIR=/mine"}, site) == "/mine");
 }
