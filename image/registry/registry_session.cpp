@@ -62,8 +62,11 @@ http::Client& RegistrySession::client() {
 }
 
 const std::optional<Credentials>& RegistrySession::credentials() {
+    // A site's mirror gets the credentials for the mirror, never the user's for the registry it
+    // stands in for (a Docker Hub password is not the site's to see).
     if (!credentials_)
-        credentials_ = find_credentials(reference_.registry, access_.environ, access_.home, access_.credentials);
+        credentials_ = find_credentials(endpoint_.mirrored ? endpoint_.host : reference_.registry, access_.environ,
+                                        access_.home, access_.credentials);
     return *credentials_;
 }
 
