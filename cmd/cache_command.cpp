@@ -71,8 +71,10 @@ int clean(ImageCache& cache, const CacheOptions& options) {
 
 }  // namespace
 
-std::string cache_root_for(const std::vector<std::string>& environ, const site::SiteConfig& site) {
-    return image::cache::cache_root(environ, site.oci.cache_dir, home_directory(environ));
+std::string cache_root_for(const std::vector<std::string>& environ, const site::SiteConfig& site, uid_t uid) {
+    // One folder per user in the site's: a cache is one user's (image/cache refuses any other's).
+    std::string site_default = site.oci.cache_dir.empty() ? "" : site.oci.cache_dir + "/" + std::to_string(uid);
+    return image::cache::cache_root(environ, site_default, home_directory(environ));
 }
 
 void add_cache_options(CLI::App& command, CacheOptions& options) {
@@ -91,7 +93,8 @@ void add_cache_options(CLI::App& command, CacheOptions& options) {
 }
 
 int run_cache_command(const CacheOptions& options) {
-    ImageCache cache = ImageCache::open(cache_root_for(process_environment(), site::load_site_config(site::site_config_path())));
+    ImageCache cache = ImageCache::open(
+        cache_root_for(process_environment(), site::load_site_config(site::site_config_path()), ::geteuid()));
     return options.list ? list(cache, options) : clean(cache, options);
 }
 

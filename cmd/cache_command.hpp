@@ -7,6 +7,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <sys/types.h>
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,8 +31,9 @@ void add_cache_options(CLI::App& command, CacheOptions& options);
 // terminal can answer its question, the cache's own errors (a folder not the user's: denied).
 int run_cache_command(const CacheOptions& options);
 
-// The cache's root for this process: cache_root (image/cache/cache_location.hpp) from the
-// environment, the site's [oci] cache_dir, and the home directory (common/home_directory.hpp).
-std::string cache_root_for(const std::vector<std::string>& environ, const site::SiteConfig& site);
+// The cache's root for the user `uid`: cache_root (image/cache/cache_location.hpp) from the
+// environment, the folder of `uid` in the site's [oci] cache_dir, and the home directory
+// (common/home_directory.hpp).
+std::string cache_root_for(const std::vector<std::string>& environ, const site::SiteConfig& site, uid_t uid);
 
 }  // namespace hpc::cmd

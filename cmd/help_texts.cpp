@@ -116,7 +116,8 @@ constexpr CommandHelp texts[] = {
      "hpc cache list [-v] | clean [--days N] [--force] [--dry-run]",
      "The cache holds registry blobs, the SIFs built from registry images and the digests tags\n"
      "resolved to, shared by your jobs on every node that sees it. It is $HPC_CACHEDIR (or\n"
-     "$APPTAINER_CACHEDIR, $SINGULARITY_CACHEDIR), else the site's, else $XDG_CACHE_HOME/hpc,\n"
+     "$APPTAINER_CACHEDIR, $SINGULARITY_CACHEDIR), else your folder in the site's, else\n"
+     "$XDG_CACHE_HOME/hpc,\n"
      "else ~/.cache/hpc.",
      "  hpc cache list -v\n"
      "  hpc cache clean --days 30 --force     # what no job used for a month"},

@@ -76,7 +76,7 @@ builder::RegistrySettings registry_settings(const RegistryOptions& options, cons
         access.credentials.given = given;
     }
     access.notice = [](const std::string& message) { report_notice(message); };
-    settings.cache_root = cache_root_for(access.environ, site);
+    settings.cache_root = cache_root_for(access.environ, site, ::geteuid());
     settings.disable_cache = options.disable_cache;
     settings.temporary_directory = temporary_parent(temporary_directory, access.environ);
     return settings;

@@ -95,7 +95,9 @@ struct OciPolicy {
     std::vector<std::pair<std::string, std::string>> mirrors;
     std::vector<std::string> allow;  // registries users may pull from; empty: any
     std::vector<std::string> deny;   // registries users may never pull from, whatever allow says
-    // The cache's root when the user sets neither HPC_CACHEDIR nor APPTAINER_CACHEDIR; "": ~/.cache/hpc.
+    // Where users' caches go when they set neither HPC_CACHEDIR nor APPTAINER_CACHEDIR: each
+    // user's is the folder of their uid in it (cache_dir/1001), the folder being the admin's to
+    // make, sticky and world-writable as /tmp is; "": ~/.cache/hpc.
     std::string cache_dir;
     // A tag resolved this recently is run from the cache without asking the registry; 0: always ask.
     int tag_check_seconds = 60;

@@ -40,11 +40,12 @@ TEST_CASE("cache list -v: one line per entry, the names in one column", "[cache_
           "tag   docker.io/library/alpine:latest" + pad + "  0.00 MiB      2 days ago\n");
 }
 
-TEST_CASE("hpc cache: the root from the environment, else the site's, else $HOME's", "[cache_command]") {
+TEST_CASE("hpc cache: the root from the environment, else the user's in the site's, else $HOME's", "[cache_command]") {
     hpc::site::SiteConfig site;
-    CHECK(hpc::cmd::cache_root_for({"HOME=/home/u"}, site) == "/home/u/.cache/hpc");
-    CHECK(hpc::cmd::cache_root_for({"HOME=/home/u", "APPTAINER_CACHEDIR=/scratch/u/cache"}, site) == "/scratch/u/cache");
+    CHECK(hpc::cmd::cache_root_for({"HOME=/home/u"}, site, 1001) == "/home/u/.cache/hpc");
+    CHECK(hpc::cmd::cache_root_for({"HOME=/home/u", "APPTAINER_CACHEDIR=/scratch/u/cache"}, site, 1001) ==
+          "/scratch/u/cache");
     site.oci.cache_dir = "/local/hpc-cache";
-    CHECK(hpc::cmd::cache_root_for({"HOME=/home/u"}, site) == "/local/hpc-cache");
-    CHECK(hpc::cmd::cache_root_for({"HOME=/home/u", "HPC_CACHEDIR=/mine"}, site) == "/mine");
+    CHECK(hpc::cmd::cache_root_for({"HOME=/home/u"}, site, 1001) == "/local/hpc-cache/1001");
+    CHECK(hpc::cmd::cache_root_for({"HOME=/home/u", "HPC_CACHEDIR=/mine"}, site, 1001) == "/mine");
 }
