@@ -71,13 +71,14 @@ std::string meaning(const Variable& variable, ValueKind kind) {
     return std::string(value);
 }
 
-// Apptainer's scope of one of hpc's commands. Apptainer's inspect has no option variables;
-// config and slurm are hpc's own.
+// Apptainer's scope of one of hpc's commands. Apptainer's inspect has no option variables
+// (nor, among those hpc has, does push); config, cache and slurm are hpc's own.
 unsigned scope_of(const CLI::App& command) {
     const std::string& name = command.get_name();
     if (name == "exec" || name == "run" || name == "test") return action_scope;
     if (name == "shell") return action_scope | shell_scope;
     if (name == "build") return build_scope;
+    if (name == "pull") return pull_scope;
     return 0;
 }
 

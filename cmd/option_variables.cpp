@@ -10,9 +10,11 @@ namespace {
 // EnvKeys has no variable there and has none here: --env, --build-arg, build's -B (so, as in
 // Apptainer, APPTAINER_BIND does not reach a build's %post). Left out on purpose: the action
 // commands' hidden --tmpdir, which Apptainer uses only to unpack an image, something hpc never
-// does (hpc build's --tmpdir is below), and the flags of commands hpc has not got (pull, instance...).
+// does (hpc build's --tmpdir is below), and the flags of commands hpc has not got (instance...).
+// pull's are from its pull.go (1.4).
 constexpr unsigned actions = action_scope;
 constexpr unsigned actions_and_build = action_scope | build_scope;
+constexpr unsigned registry_users = action_scope | build_scope | pull_scope;
 using enum ValueKind;
 
 constexpr auto table = std::to_array<OptionVariable>({
@@ -34,7 +36,7 @@ constexpr auto table = std::to_array<OptionVariable>({
     {actions, "--overlay", "OVERLAY OVERLAYIMAGE", value},
     {actions, "--scratch", "SCRATCH SCRATCHDIR", value},
     {actions, "--workdir", "WORKDIR", value},
-    {actions_and_build, "--disable-cache", "DISABLE_CACHE", boolean},
+    {registry_users, "--disable-cache", "DISABLE_CACHE", boolean},
     {shell_scope, "--shell", "SHELL", value},
     // --cwd and the hidden --pwd are one option in hpc; Apptainer's guide calls PWD deprecated.
     {actions, "--pwd", "CWD TARGET_CWD PWD TARGET_PWD", value},
@@ -100,12 +102,12 @@ constexpr auto table = std::to_array<OptionVariable>({
     {actions, "--runscript-timeout", "RUNSCRIPT_TIMEOUT", value},
     {actions, "--netns-path", "NETNS_PATH", value},
     {actions, "--intel-hpu", "INTEL_HPU", boolean},
-    {actions_and_build, "--no-https", "NOHTTPS NO_HTTPS", boolean},
-    {actions_and_build, "--docker-login", "DOCKER_LOGIN", boolean},
+    {registry_users, "--no-https", "NOHTTPS NO_HTTPS", boolean},
+    {registry_users, "--docker-login", "DOCKER_LOGIN", boolean},
     {actions_and_build, "--docker-host", "DOCKER_HOST", value},
     // Read where credentials are looked for (image/registry/credentials.cpp), HPC_ ones first.
-    {actions_and_build, "", "DOCKER_USERNAME", value, WhenAbsent::met},
-    {actions_and_build, "", "DOCKER_PASSWORD", value, WhenAbsent::met},
+    {registry_users, "", "DOCKER_USERNAME", value, WhenAbsent::met},
+    {registry_users, "", "DOCKER_PASSWORD", value, WhenAbsent::met},
     {actions, "--mpi", "MPI", value, WhenAbsent::warn, {}, true},
     {actions, "--no-share", "NO_SHARE", boolean, WhenAbsent::warn, {}, true},
 
@@ -130,6 +132,16 @@ constexpr auto table = std::to_array<OptionVariable>({
     {build_scope, "--buildkit-host", "BUILDKIT_HOST", value},
     {build_scope, "", "CACHEDIR", value, WhenAbsent::read},  // the cache's root (image/cache/cache_location.hpp)
     {build_scope, "--compression", "COMPRESSION", value, WhenAbsent::warn, {}, true},
+
+    // pull.
+    {pull_scope, "--force", "FORCE", boolean},
+    {pull_scope, "--arch", "PULL_ARCH", value},
+    {pull_scope, "--arch-variant", "PULL_ARCH_VARIANT", value},
+    {pull_scope, "--dir", "PULLDIR PULLFOLDER", value},
+    {pull_scope, "--tmpdir", "TMPDIR", value},
+    {pull_scope, "--library", "LIBRARY", value, WhenAbsent::warn, "hpc pulls no library:// images"},
+    {pull_scope, "--name", "PULL_NAME", value},
+    {pull_scope, "--allow-unsigned", "ALLOW_UNSIGNED", boolean, WhenAbsent::met},  // hpc checks no signatures
 });
 
 }  // namespace

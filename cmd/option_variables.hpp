@@ -1,5 +1,5 @@
 // Apptainer's option variables as a table: for each option of Apptainer's global, action
-// (exec, run, shell, test) and build commands that has variables, its keys (the names after
+// (exec, run, shell, test), build and pull commands that has variables, its keys (the names after
 // APPTAINER_ or SINGULARITY_), how a value is read, and the commands that read it; and hpc's own
 // options that have an HPC_ variable alone. cmd/option_environment.cpp applies it.
 #pragma once
@@ -15,6 +15,7 @@ enum OptionScope : unsigned {
     action_scope = 2,  // exec, run, shell, test
     shell_scope = 4,   // shell alone (--shell)
     build_scope = 8,
+    pull_scope = 16,
 };
 
 enum class ValueKind {

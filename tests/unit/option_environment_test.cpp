@@ -3,6 +3,7 @@
 // -B's appending, the variables of options hpc lacks, and the table itself against the options.
 #include "cmd/action_options.hpp"
 #include "cmd/build_command.hpp"
+#include "cmd/pull_command.hpp"
 #include "cmd/option_environment.hpp"
 #include "cmd/option_variables.hpp"
 
@@ -23,6 +24,7 @@ namespace {
 struct Parsed {
     hpc::cmd::ActionOptions action;
     hpc::cmd::BuildOptions build;
+    hpc::cmd::PullOptions pull;
     Strings warnings;
 };
 
@@ -30,6 +32,7 @@ CLI::App& make_app(CLI::App& app, Parsed& parsed) {
     hpc::cmd::add_action_options(*app.add_subcommand("exec"), parsed.action, false);
     hpc::cmd::add_action_options(*app.add_subcommand("shell"), parsed.action, true);
     hpc::cmd::add_build_options(*app.add_subcommand("build"), parsed.build);
+    hpc::cmd::add_pull_options(*app.add_subcommand("pull"), parsed.pull);
     app.add_subcommand("inspect")->allow_extras();
     return app;
 }
@@ -159,6 +162,18 @@ TEST_CASE("option variables: the container's own variables and other commands' a
     CHECK(build.build.compression == "xz");
     CHECK(build.warnings.empty());
     CHECK(run({"inspect", "image.sif"}, {"APPTAINER_JSON=1"}).warnings.empty());
+    // pull's, as Apptainer's pull reads them; build's FORCE is not pull's business the other way.
+    Parsed pull = run({"pull", "docker://alpine"}, {"APPTAINER_DISABLE_CACHE=1", "APPTAINER_NOHTTPS=1", "APPTAINER_FORCE=1",
+                                                    "APPTAINER_PULLDIR=/data/images", "APPTAINER_PULL_ARCH=arm64",
+                                                    "APPTAINER_TMPDIR=/scratch/tmp"});
+    CHECK(pull.warnings.empty());
+    CHECK(pull.pull.registry.disable_cache);
+    CHECK(pull.pull.registry.no_https);
+    CHECK(pull.pull.force);
+    CHECK(pull.pull.dir == "/data/images");
+    CHECK(pull.pull.arch == "arm64");
+    CHECK(pull.pull.tmpdir == "/scratch/tmp");
+    CHECK(run({"pull", "docker://alpine"}, {"APPTAINER_LIBRARY=https://lib.example.org"}).warnings.size() == 1);
 }
 
 TEST_CASE("option variables: the table agrees with hpc's commands") {
@@ -168,9 +183,11 @@ TEST_CASE("option variables: the table agrees with hpc's commands") {
     make_app(app, parsed);
     std::map<unsigned, CLI::App*> commands = {{hpc::cmd::action_scope, app.get_subcommand("exec")},
                                               {hpc::cmd::shell_scope, app.get_subcommand("shell")},
-                                              {hpc::cmd::build_scope, app.get_subcommand("build")}};
+                                              {hpc::cmd::build_scope, app.get_subcommand("build")},
+                                              {hpc::cmd::pull_scope, app.get_subcommand("pull")}};
     // No key twice among the variables one command reads (the root's and its own).
-    for (unsigned scope : {hpc::cmd::action_scope | hpc::cmd::shell_scope, unsigned(hpc::cmd::build_scope)}) {
+    for (unsigned scope : {hpc::cmd::action_scope | hpc::cmd::shell_scope, unsigned(hpc::cmd::build_scope),
+                           unsigned(hpc::cmd::pull_scope)}) {
         std::set<std::string> keys;
         for (const OptionVariable& row : hpc::cmd::option_variables()) {
             if ((row.scopes & (scope | hpc::cmd::global_scope)) == 0) continue;
