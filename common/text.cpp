@@ -1,5 +1,7 @@
 #include "common/text.hpp"
 
+#include <cstdio>
+
 namespace hpc {
 
 bool is_ascii_space(char c) { return ascii_whitespace.find(c) != std::string_view::npos; }
@@ -33,6 +35,23 @@ std::string ascii_lower_case(std::string_view text) {
     for (char& c : lower)
         if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     return lower;
+}
+
+std::string lower_hex(const unsigned char* bytes, std::size_t size) {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string text;
+    text.reserve(2 * size);
+    for (std::size_t i = 0; i < size; ++i) {
+        text += digits[bytes[i] >> 4];
+        text += digits[bytes[i] & 0xf];
+    }
+    return text;
+}
+
+std::string octal_mode(unsigned mode) {
+    char text[8];
+    std::snprintf(text, sizeof text, "%04o", mode & 07777);
+    return text;
 }
 
 }  // namespace hpc

@@ -1,7 +1,9 @@
-// Small text helpers every layer uses: trimming a set of characters from the ends of a text, and
-// splitting a text into lines. Views in, views into the same text out: nothing is copied.
+// Small text helpers every layer uses: trimming a set of characters from the ends of a text,
+// splitting a text into lines (views in, views into the same text out: nothing is copied), and
+// bytes and modes written as their digits.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,5 +31,11 @@ std::vector<std::string_view> split_lines(std::string_view text);
 // `text` with ASCII's capitals in lower case and every other byte as it was, whatever the locale:
 // for names that protocols compare without case (HTTP's header fields, authentication schemes).
 std::string ascii_lower_case(std::string_view text);
+
+// `size` bytes as lower-case hexadecimal, two digits each (a digest's, a random name's).
+std::string lower_hex(const unsigned char* bytes, std::size_t size);
+
+// A file's permission bits as chmod(1) writes them: "0755", "1777".
+std::string octal_mode(unsigned mode);
 
 }  // namespace hpc

@@ -1,6 +1,7 @@
 #include "site-config/site_config_file.hpp"
 
 #include "common/error.hpp"
+#include "common/text.hpp"
 #include "common/read_to_end.hpp"
 #include "common/unique_fd.hpp"
 
@@ -9,7 +10,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 
 #ifndef HPC_SITE_CONFIG_PATH
@@ -21,12 +21,6 @@ namespace {
 
 // A site config is a page or two; anything near this is not one, and is not read into memory.
 constexpr size_t max_config_size = 1 << 20;
-
-std::string octal_mode(mode_t mode) {
-    char text[8];
-    std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(mode & 07777));
-    return text;
-}
 
 std::string read_bounded(int fd, const std::string& path) {
     BoundedRead text = read_to_end(fd, max_config_size);
@@ -81,7 +75,7 @@ void check_trusted(const std::string& path, const ConfigFileStatus& status, std:
     if (also_trusted_owner && *also_trusted_owner != 0) owners += " or uid " + std::to_string(*also_trusted_owner);
     throw Error(ExitCode::config, path + ": must be owned by " + owners +
                                       " and not writable by group or others (owner uid " +
-                                      std::to_string(status.owner) + ", mode " + octal_mode(status.mode) + ")");
+                                      std::to_string(status.owner) + ", mode " + octal_mode(static_cast<unsigned>(status.mode)) + ")");
 }
 
 std::optional<SiteConfig> read_site_config_file(const std::string& path, std::optional<uid_t> also_trusted_owner) {

@@ -1,22 +1,16 @@
 #include "image/cache/cache_folders.hpp"
 
 #include "common/error.hpp"
+#include "common/text.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 
 namespace hpc::image::cache {
 namespace {
-
-std::string octal_mode(mode_t mode) {
-    char text[8];
-    std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(mode & 07777));
-    return text;
-}
 
 // The checks every folder of the cache passes, through its descriptor.
 void check_folder(int fd, const std::string& path) {
@@ -29,7 +23,7 @@ void check_folder(int fd, const std::string& path) {
                                           ", not by you (uid " + std::to_string(me) + "): a cache is one user's");
     if ((status.st_mode & (S_IWGRP | S_IWOTH)) != 0)
         throw Error(ExitCode::denied, "cache " + path + ": writable by group or others (mode " +
-                                          octal_mode(status.st_mode) + "): chmod go-w it, or use another cache");
+                                          octal_mode(static_cast<unsigned>(status.st_mode)) + "): chmod go-w it, or use another cache");
 }
 
 // `path`'s parents made as `mkdir -p` makes them (the umask's modes), then `path` itself, 0700.

@@ -2,6 +2,7 @@
 
 #include "common/directory_names.hpp"
 #include "common/error.hpp"
+#include "common/text.hpp"
 #include "image/cache/cache_bounds.hpp"
 
 #include <fcntl.h>
@@ -18,13 +19,7 @@ std::string random_suffix() {
     std::array<unsigned char, 8> bytes{};
     if (::getrandom(bytes.data(), bytes.size(), 0) != static_cast<ssize_t>(bytes.size()))
         throw_errno("cache: draw a random name for a temporary file (getrandom)");
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string text;
-    for (unsigned char byte : bytes) {
-        text += digits[byte >> 4];
-        text += digits[byte & 0xf];
-    }
-    return text;
+    return lower_hex(bytes.data(), bytes.size());
 }
 
 }  // namespace

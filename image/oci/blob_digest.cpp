@@ -1,6 +1,7 @@
 #include "image/oci/blob_digest.hpp"
 
 #include "common/error.hpp"
+#include "common/text.hpp"
 
 #include <array>
 
@@ -8,14 +9,7 @@ namespace hpc::image::oci {
 namespace {
 
 std::string hex_digest(std::string_view algorithm, const uint8_t* bytes, std::size_t size) {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string text(algorithm);
-    text += ':';
-    for (std::size_t i = 0; i < size; ++i) {
-        text += digits[bytes[i] >> 4];
-        text += digits[bytes[i] & 0xf];
-    }
-    return text;
+    return std::string(algorithm) + ":" + lower_hex(bytes, size);
 }
 
 }  // namespace

@@ -68,3 +68,11 @@ TEST_CASE("ascii_lower_case: ASCII's capitals alone, whatever the locale", "[tex
     CHECK(ascii_lower_case("\xc3\x89T\xc3\x89") == "\xc3\x89t\xc3\x89");  // UTF-8's É kept as it is
     CHECK(ascii_lower_case("").empty());
 }
+
+TEST_CASE("lower_hex and octal_mode: bytes and modes as their digits", "[text]") {
+    const unsigned char bytes[] = {0x00, 0x0f, 0xa5, 0xff};
+    CHECK(hpc::lower_hex(bytes, sizeof bytes) == "000fa5ff");
+    CHECK(hpc::lower_hex(bytes, 0).empty());
+    CHECK(hpc::octal_mode(0755) == "0755");
+    CHECK(hpc::octal_mode(040000 | 01777) == "1777");  // the file type's bits are not a mode's
+}
