@@ -140,17 +140,21 @@ void pack_sif(const SquashfsProducer& produce, const std::string& destination, c
     output.commit(destination, options.replace);
 }
 
-void copy_into_place(int source, const std::string& destination, bool replace) {
+void copy_into_place(const std::string& source, const std::string& destination, bool replace) {
     refuse_existing(destination, replace);
-    Beside output(destination, false);
+    // Opened as a file, not checked as an image to run: it may be another machine's (--arch).
+    UniqueFd input(::open(source.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (!input) throw_errno("open " + source);
     struct stat status {};
-    if (::fstat(source, &status) != 0) throw_errno("stat the image copied to " + destination);
+    if (::fstat(input.get(), &status) != 0) throw_errno("stat " + source);
+    if (!S_ISREG(status.st_mode)) throw Error(ExitCode::data, source + ": not a regular file");
+    Beside output(destination, false);
     // copy_file_range: the kernel copies (or, where the file system can, shares the extents).
     for (loff_t offset = 0; offset < status.st_size;) {
-        ssize_t copied = ::copy_file_range(source, &offset, output.fd(), nullptr,
+        ssize_t copied = ::copy_file_range(input.get(), &offset, output.fd(), nullptr,
                                            static_cast<std::size_t>(status.st_size - offset), 0);
         if (copied < 0) throw_errno("write " + destination);
-        if (copied == 0) throw Error(ExitCode::data, "the image copied to " + destination + " ended early");
+        if (copied == 0) throw Error(ExitCode::data, source + " ended early while copied to " + destination);
     }
     if (::fsync(output.fd()) != 0) throw_errno("write " + destination);
     if (::fchmod(output.fd(), 0755) != 0) throw_errno("chmod " + output.path());

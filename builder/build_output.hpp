@@ -38,9 +38,9 @@ void pack_sif(const std::string& tree, const std::string& destination, const Pac
 void pack_sif(const SquashfsProducer& produce, const std::string& destination, const PackOptions& options);
 // The SIF alone, into `fd` from its start (pack_sif's, or a cache's temporary file).
 void write_sif(const SquashfsProducer& produce, int fd, const PackOptions& options);
-// A finished image (`source`, read from its start) copied to `destination` as pack_sif writes
-// one: beside it first, renamed into place. Throws as pack_sif.
-void copy_into_place(int source, const std::string& destination, bool replace);
+// A finished image, the regular file `source`, copied to `destination` as pack_sif writes one:
+// beside it first, renamed into place. Throws as pack_sif.
+void copy_into_place(const std::string& source, const std::string& destination, bool replace);
 void pack_directory(const std::string& tree, const std::string& destination, const PackOptions& options);
 
 // DEST as the build uses it: trailing slashes dropped ("sbox/", as Apptainer's documentation

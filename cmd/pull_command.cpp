@@ -5,12 +5,9 @@
 #include "builder/work_area.hpp"
 #include "cmd/report.hpp"
 #include "common/error.hpp"
-#include "common/unique_fd.hpp"
 #include "image/registry/oras_sif.hpp"
 #include "image/tree/image_file.hpp"
 #include "site-config/site_config_file.hpp"
-
-#include <fcntl.h>
 
 #include <filesystem>
 #include <optional>
@@ -86,10 +83,7 @@ int run_pull(const PullOptions& options) {
     std::string sif = builder::cached_registry_sif(reference, settings, options.arch, builder::TagCheck::always,
                                                    {[](const std::string& m) { report_notice(m); },
                                                     [](const std::string& m) { report_warning(m); }});
-    // Opened as a file, not checked as an image to run: --arch may name another machine's.
-    UniqueFd cached(::open(sif.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-    if (!cached) throw_errno("open " + sif);
-    builder::copy_into_place(cached.get(), destination, options.force);
+    builder::copy_into_place(sif, destination, options.force);
     report_notice("pulled " + builder::describe_sif(destination));
     return 0;
 }

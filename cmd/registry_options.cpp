@@ -6,6 +6,7 @@
 #include "common/error.hpp"
 #include "common/home_directory.hpp"
 #include "common/process_environment.hpp"
+#include "common/unique_fd.hpp"
 #include "site-config/site_config_file.hpp"
 
 #include <fcntl.h>
@@ -19,24 +20,23 @@ namespace {
 
 // One line from the terminal, echoed or not (a password), as Apptainer's --docker-login asks.
 std::string ask(const std::string& prompt, bool echo) {
-    int tty = ::open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
-    if (tty < 0) throw Error(ExitCode::usage, "--docker-login asks on a terminal, and there is none");
-    if (::write(tty, prompt.data(), prompt.size()) < 0) {}  // a prompt that cannot be shown still reads
+    UniqueFd tty(::open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY));
+    if (!tty) throw Error(ExitCode::usage, "--docker-login asks on a terminal, and there is none");
+    if (::write(tty.get(), prompt.data(), prompt.size()) < 0) {}  // a prompt that cannot be shown still reads
     termios saved{};
-    bool hidden = !echo && ::tcgetattr(tty, &saved) == 0;
+    bool hidden = !echo && ::tcgetattr(tty.get(), &saved) == 0;
     if (hidden) {
         termios quiet = saved;
         quiet.c_lflag &= static_cast<tcflag_t>(~ECHO);
-        ::tcsetattr(tty, TCSAFLUSH, &quiet);
+        ::tcsetattr(tty.get(), TCSAFLUSH, &quiet);
     }
     std::string line;
     char c = 0;
-    while (line.size() < 4096 && ::read(tty, &c, 1) == 1 && c != '\n') line += c;
+    while (line.size() < 4096 && ::read(tty.get(), &c, 1) == 1 && c != '\n') line += c;
     if (hidden) {
-        ::tcsetattr(tty, TCSAFLUSH, &saved);
-        if (::write(tty, "\n", 1) < 0) {}
+        ::tcsetattr(tty.get(), TCSAFLUSH, &saved);
+        if (::write(tty.get(), "\n", 1) < 0) {}
     }
-    ::close(tty);
     return line;
 }
 
