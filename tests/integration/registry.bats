@@ -197,6 +197,21 @@ platforms() {
     [ ! -e x.sif ]
 }
 
+@test "--docker-login asks on the terminal, the password unechoed; without a terminal it is refused (64)" {
+    command -v script >/dev/null || skip "no script(1) to give hpc a terminal"
+    export SSL_CERT_FILE=$HPC_TEST_REGISTRY_CA
+    # Typed after each prompt, as a user would: a hidden read discards what came before it.
+    run bash -c "{ sleep 2; echo '$HPC_TEST_REGISTRY_USER'; sleep 2; echo '$HPC_TEST_REGISTRY_PASSWORD'; } |
+        script -qec \"'$HPC' pull --docker-login login.sif docker://$TLS/tiny:1\" /dev/null"
+    [ "$status" -eq 0 ]
+    [ -f login.sif ]
+    [[ "$output" == *"Enter Docker Username: "* && "$output" == *"Enter Docker Password: "* ]]
+    [[ "$output" != *"$HPC_TEST_REGISTRY_PASSWORD"* ]]
+    run --separate-stderr setsid -w "$HPC" pull --docker-login x.sif "docker://$TLS/tiny:1" </dev/null
+    [ "$status" -eq 64 ]
+    [ "$stderr" = "hpc: --docker-login asks on a terminal, and there is none" ]
+}
+
 @test "the Bearer token flow as Docker Hub does it: a token for the credentials, kept off a redirect to storage, 503 retried" {
     layout=$OCI/crafted/tiny
     token_registry "$layout" lab/tiny --user alice --password s3cret --redirect-blobs --fail-first 1
