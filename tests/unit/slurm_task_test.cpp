@@ -124,12 +124,21 @@ TEST_CASE("slurm plugin: plugstack.conf arguments", "[slurm]") {
     expected.writable_tmpfs = true;
     CHECK(settings.defaults == expected);
     CHECK(parse_plugin_arguments({}, "/usr/local/bin/hpc").hpc == "/usr/local/bin/hpc");
+    // The GPU flags as defaults: every --hpc-image task of such a node gets --nv (or --rocm).
+    TaskOptions gpus;
+    gpus.nv = true;
+    CHECK(parse_plugin_arguments({"nv"}, "/usr/local/bin/hpc").defaults == gpus);
+    gpus.rocm = true;
+    CHECK(parse_plugin_arguments({"rocm", "nv"}, "/usr/local/bin/hpc").defaults == gpus);
+    PluginSettings nv_site = parse_plugin_arguments({"nv"}, "/usr/local/bin/hpc");
+    CHECK(exec_arguments(Task{merge(nv_site.defaults, in_image("app.sif")), "nvidia-smi"}) ==
+          std::vector<std::string>{"exec", "--nv", "app.sif", "nvidia-smi"});
     auto refusal = [](std::string argument) {
         return hpc::test::error_message([&] { parse_plugin_arguments({argument}, "/usr/bin/hpc"); }, ExitCode::config);
     };
     CHECK(refusal("hpc=bin/hpc") == "plugstack.conf: spank_hpc.so argument 'hpc=bin/hpc': hpc= needs an absolute path");
     CHECK(refusal("colour=red") == "plugstack.conf: spank_hpc.so argument 'colour=red': unknown (known: hpc, image, "
-                                   "bind, env, pwd, network, writable-tmpfs, stage)");
+                                   "bind, env, pwd, network, writable-tmpfs, nv, rocm, stage)");
     CHECK(refusal("batch-script=/x").find("unknown") != std::string::npos);
 }
 
