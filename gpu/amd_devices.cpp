@@ -61,13 +61,9 @@ std::vector<Gpu> gpus_from_topology(const GpuHostView& view) {
 }
 
 std::vector<Gpu> gpus_from_nodes(const GpuHostView& view) {
-    std::vector<unsigned> minors;
-    for (const std::string& name : view.files.list("/dev/dri"))
-        if (std::optional<unsigned> minor = number_after(name, "renderD"))
-            if (*minor >= first_render_minor && *minor < first_render_minor + 128) minors.push_back(*minor);
-    std::sort(minors.begin(), minors.end());
     std::vector<Gpu> gpus;
-    for (unsigned minor : minors) {
+    for (unsigned minor : numbered_devices(view, "/dev/dri", "renderD")) {
+        if (minor < first_render_minor || minor >= first_render_minor + 128) continue;
         Gpu gpu;
         gpu.index = static_cast<unsigned>(gpus.size());
         add_nodes(view, minor, gpu);

@@ -4,7 +4,9 @@
 #include "gpu/host_gpu.hpp"
 
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace hpc::gpu {
 
@@ -17,6 +19,9 @@ void find_nvidia_devices(const GpuHostView& view, HostGpu& gpu);
 // AMD's: /dev/kfd, and each GPU's /dev/dri/renderDN and cardN in the order of its KFD topology
 // node (ROCm's numbering); without the topology, the render nodes in numeric order.
 void find_amd_devices(const GpuHostView& view, HostGpu& gpu);
+
+// The numbers N of the character devices DIRECTORY/PREFIXN ("/dev/nvidia0"), in numeric order.
+std::vector<unsigned> numbered_devices(const GpuHostView& view, const std::string& directory, std::string_view prefix);
 
 // The number that ends `name` after `prefix` ("nvidia12" after "nvidia"), if that is all it is.
 std::optional<unsigned> number_after(std::string_view name, std::string_view prefix);

@@ -56,6 +56,15 @@ std::optional<unsigned> number_after(std::string_view name, std::string_view pre
     return number;
 }
 
+std::vector<unsigned> numbered_devices(const GpuHostView& view, const std::string& directory, std::string_view prefix) {
+    std::vector<unsigned> numbers;
+    for (const std::string& name : view.files.list(directory))
+        if (std::optional<unsigned> number = number_after(name, prefix))
+            if (view.is_character_device(directory + "/" + name)) numbers.push_back(*number);
+    std::sort(numbers.begin(), numbers.end());
+    return numbers;
+}
+
 HostGpu find_host_gpu(const GpuHostView& view, const GpuQuery& query) {
     HostGpu gpu;
     gpu.libraries = find_libraries(view, query);

@@ -73,13 +73,8 @@ std::vector<Gpu> gpus_from_driver(const GpuHostView& view) {
 
 // Without the driver's own list: /dev/nvidiaN, numbered as their minors are.
 std::vector<Gpu> gpus_from_nodes(const GpuHostView& view) {
-    std::vector<unsigned> minors;
-    for (const std::string& name : view.files.list("/dev"))
-        if (std::optional<unsigned> number = number_after(name, "nvidia"))
-            if (view.is_character_device("/dev/" + name)) minors.push_back(*number);
-    std::sort(minors.begin(), minors.end());
     std::vector<Gpu> gpus;
-    for (unsigned minor : minors) {
+    for (unsigned minor : numbered_devices(view, "/dev", "nvidia")) {
         Gpu gpu;
         gpu.index = static_cast<unsigned>(gpus.size());
         gpu.device_nodes.push_back("/dev/nvidia" + std::to_string(minor));
