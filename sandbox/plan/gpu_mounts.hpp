@@ -1,7 +1,8 @@
 // What --nv, --rocm and --device (CDI) ask of a container's plan, decided from the facts the
 // host gave (gpu/ found them):
-//  - the driver's libraries, read-only at /.singularity.d/libs/NAME, that directory first in
-//    the payload's LD_LIBRARY_PATH (Apptainer's place, so that images made for it find them);
+//  - the driver's libraries, read-only at /.singularity.d/libs/NAME in a tmpfs there, that
+//    directory first in the payload's LD_LIBRARY_PATH (Apptainer's place, so that images made
+//    for it find them);
 //  - its programs (nvidia-smi, rocm-smi, ...) read-only at /usr/bin/NAME;
 //  - its device nodes at their own paths: hpc's /dev is a tmpfs of its own, so every GPU's is
 //    bound, or with --contain only those of the GPUs the job's variables name (visible_gpus.hpp);

@@ -117,21 +117,25 @@ TEST_CASE("gpu planner: --nv binds the driver's libraries, programs, device node
     CHECK(node.queries[0].programs == hpc::site::default_nvidia_programs());
 
     std::vector<MountStep> steps = steps_for(plan, "nv:");
-    CHECK(targets(steps) == Strings{"/.singularity.d/libs/libcuda.so.1", "/.singularity.d/libs/libnvidia-ml.so.1",
+    CHECK(targets(steps) == Strings{"/.singularity.d/libs", "/.singularity.d/libs/libcuda.so.1", "/.singularity.d/libs/libnvidia-ml.so.1",
                                     "/.singularity.d/libs/libnvidia-ptxjitcompiler.so.1", "/usr/bin/nvidia-smi",
                                     "/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia-caps", "/dev/nvidia0",
                                     "/dev/nvidia1", "/dev/nvidia2", "/usr/lib/firmware/nvidia/580.159.04"});
-    REQUIRE(steps.size() == 11);
-    CHECK(steps[0].source == "/usr/local/nvidia/lib64/libcuda.so.580.159.04");
-    CHECK(steps[0].read_only);
-    CHECK(steps[0].purpose == "nv: library");
-    CHECK(steps[3].read_only);
-    CHECK(steps[3].purpose == "nv: program");
-    CHECK_FALSE(steps[4].read_only);  // a device is opened read-write
-    CHECK(steps[4].purpose == "nv: device");
-    CHECK(steps[8].purpose == "nv: GPU 1");
-    CHECK(steps[10].read_only);
-    CHECK(steps[10].purpose == "nv: firmware");
+    REQUIRE(steps.size() == 12);
+    // A tmpfs of its own, as Apptainer's session directory is: one mount point per library in
+    // the image's tree would cost a round trip to its server each.
+    CHECK(steps[0].kind == MountKind::tmpfs);
+    CHECK(steps[0].purpose == "nv: libraries");
+    CHECK(steps[1].source == "/usr/local/nvidia/lib64/libcuda.so.580.159.04");
+    CHECK(steps[1].read_only);
+    CHECK(steps[1].purpose == "nv: library");
+    CHECK(steps[4].read_only);
+    CHECK(steps[4].purpose == "nv: program");
+    CHECK_FALSE(steps[5].read_only);  // a device is opened read-write
+    CHECK(steps[5].purpose == "nv: device");
+    CHECK(steps[9].purpose == "nv: GPU 1");
+    CHECK(steps[11].read_only);
+    CHECK(steps[11].purpose == "nv: firmware");
     CHECK(plan.warnings.empty());
     // After the default /dev, which would cover them.
     auto dev = std::find_if(plan.mounts.begin(), plan.mounts.end(), [](const MountStep& step) { return step.target == "/dev"; });
@@ -292,7 +296,7 @@ TEST_CASE("gpu planner: --rocm asks for AMD's lists and binds /dev/kfd and the r
     REQUIRE(node.queries.size() == 1);
     CHECK(node.queries[0].libraries == hpc::site::default_rocm_libraries());
     CHECK(targets(steps_for(plan, "rocm:")) ==
-          Strings{"/.singularity.d/libs/libhsa-runtime64.so.1", "/usr/bin/rocm-smi", "/dev/kfd", "/dev/dri/card0",
+          Strings{"/.singularity.d/libs", "/.singularity.d/libs/libhsa-runtime64.so.1", "/usr/bin/rocm-smi", "/dev/kfd", "/dev/dri/card0",
                   "/dev/dri/renderD128"});
     CHECK(env_value(plan, "ROCR_VISIBLE_DEVICES") == "0");
 }
