@@ -87,7 +87,10 @@ std::optional<NvidiaHookEdits> nvidia_hook_edits(const std::vector<std::string>&
         // the runtime's from its standard input, which hpc has not got to give.
         if (flag->name == "container-spec") return std::nullopt;
         if (hook == "update-ldcache" && flag->name == "folder") {
-            if (flag->value.empty()) throw Error(ExitCode::data, "update-ldcache: --folder is empty");
+            // A directory of the container's: relative, it would name one wherever the payload stands.
+            if (!flag->value.starts_with('/'))
+                throw Error(ExitCode::data, "update-ldcache: --folder " + quoted_printable(flag->value, 200) +
+                                                " is not an absolute path");
             edits.library_directories.emplace_back(flag->value);
         } else if (hook == "update-ldcache" && flag->name == "ldconfig-path") {
             // The ldconfig the hook would run; hpc runs none (LD_LIBRARY_PATH does its work).
@@ -96,9 +99,9 @@ std::optional<NvidiaHookEdits> nvidia_hook_edits(const std::vector<std::string>&
             std::string_view target = flag->value.substr(0, separator);
             std::string_view link =
                 separator == std::string_view::npos ? std::string_view() : flag->value.substr(separator + 2);
-            if (target.empty() || link.empty() || link.find("::") != std::string_view::npos)
+            if (target.empty() || !link.starts_with('/') || link.find("::") != std::string_view::npos)
                 throw Error(ExitCode::data,
-                            "create-symlinks: --link " + quoted_printable(flag->value, 200) + " is not TARGET::LINK");
+                            "create-symlinks: --link " + quoted_printable(flag->value, 200) + " is not TARGET::LINK, LINK an absolute path");
             edits.symlinks.push_back({std::string(target), std::string(link)});
         } else {
             return std::nullopt;

@@ -1,4 +1,5 @@
 #include "common/error.hpp"
+#include "common/path_in_root.hpp"
 #include "sandbox/plan/gpu_mounts.hpp"
 #include "sandbox/plan/site_policy.hpp"
 
@@ -23,6 +24,12 @@ void plan_cdi_devices(const LaunchRequest& request, const HostFacts& host, const
         host.cdi(request.devices, user_specs ? request.cdi_directories : site.gpu.cdi_directories);
     const std::string purpose = "cdi: " + joined(edits.devices);
 
+    // A spec's paths are absolute (gpu/ checked); "/" would cover the whole container.
+    auto target = [&](const std::string& path) {
+        std::string normal = normalize_absolute(path);
+        if (normal == "/") throw Error(ExitCode::data, purpose + ": " + path + ": cannot mount over the container's root");
+        return normal;
+    };
     auto host_source = [&](const std::string& path, const std::string& what) {
         std::optional<std::string> canonical = host.canonical(path);
         if (!canonical) throw Error(ExitCode::no_input, purpose + ": " + what + " " + path + " does not exist");
@@ -31,13 +38,13 @@ void plan_cdi_devices(const LaunchRequest& request, const HostFacts& host, const
     };
     for (const gpu::CdiDeviceNode& node : edits.device_nodes) {
         mounts.steps.push_back(
-            bind_step(host_source(node.host_path, "device node"), node.container_path, false, purpose));
+            bind_step(host_source(node.host_path, "device node"), target(node.container_path), false, purpose));
     }
     for (const gpu::CdiMount& mount : edits.mounts) {
         if (mount.tmpfs) {
             MountStep step;
             step.kind = MountKind::tmpfs;
-            step.target = mount.container_path;
+            step.target = target(mount.container_path);
             step.options = mount.options;
             step.purpose = purpose;
             mounts.steps.push_back(std::move(step));
@@ -45,13 +52,13 @@ void plan_cdi_devices(const LaunchRequest& request, const HostFacts& host, const
         }
         // A bind's source decides whether a directory or a file is made for it (the executor's).
         mounts.steps.push_back(
-            bind_step(host_source(mount.host_path, "mount source"), mount.container_path, mount.read_only, purpose));
+            bind_step(host_source(mount.host_path, "mount source"), target(mount.container_path), mount.read_only, purpose));
     }
     for (const gpu::CdiSymlink& link : edits.symlinks) {
         MountStep step;
         step.kind = MountKind::symlink;
         step.source = link.target;
-        step.target = link.link;
+        step.target = target(link.link);
         step.is_directory = false;
         step.purpose = purpose;
         mounts.steps.push_back(std::move(step));

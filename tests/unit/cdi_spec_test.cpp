@@ -507,13 +507,17 @@ TEST_CASE("cdi: nvidia-ctk's hooks are read in both their forms, old and new", "
     CHECK_FALSE(nvidia_hook_edits({"nvidia-cdi-hook", "create-symlinks", "--container-spec", "/tmp/x"}));
     CHECK_FALSE(nvidia_hook_edits({"ldconfig", "update-ldcache", "--folder", "/a"}));
     CHECK(error_message([] { nvidia_hook_edits({"nvidia-cdi-hook", "create-symlinks", "--link", "/a:/b"}); }, ExitCode::data) ==
-          "create-symlinks: --link '/a:/b' is not TARGET::LINK");
+          "create-symlinks: --link '/a:/b' is not TARGET::LINK, LINK an absolute path");
+    CHECK(error_message([] { nvidia_hook_edits({"nvidia-cdi-hook", "create-symlinks", "--link", "a::lib/a"}); },
+                        ExitCode::data) == "create-symlinks: --link 'a::lib/a' is not TARGET::LINK, LINK an absolute path");
     CHECK(error_message([] { nvidia_hook_edits({"nvidia-cdi-hook", "update-ldcache", "--folder="}); }, ExitCode::data) ==
-          "update-ldcache: --folder is empty");
+          "update-ldcache: --folder '' is not an absolute path");
+    CHECK(error_message([] { nvidia_hook_edits({"nvidia-cdi-hook", "update-ldcache", "--folder", "lib"}); },
+                        ExitCode::data) == "update-ldcache: --folder 'lib' is not an absolute path");
     // In a spec, with the file and the hook's line.
     CHECK(resolve_error(spec_with("{hooks: [{hookName: createContainer, path: /usr/bin/nvidia-cdi-hook, "
                                   "args: [nvidia-cdi-hook, create-symlinks, --link, a::b::c]}]}"),
-                        ExitCode::data) == "/etc/cdi/dev.yaml:5: create-symlinks: --link 'a::b::c' is not TARGET::LINK");
+                        ExitCode::data) == "/etc/cdi/dev.yaml:5: create-symlinks: --link 'a::b::c' is not TARGET::LINK, LINK an absolute path");
 }
 
 TEST_CASE("cdi: environment variables and symlinks asked again replace the earlier in place", "[cdi]") {

@@ -347,4 +347,7 @@ TEST_CASE("gpu planner: CDI specs from --cdi-dirs are the user's: their host pat
     node.cdi.mounts = {{"/srv/missing", "/opt/data", true, false, ""}};
     CHECK(device_error(request, node, {}, ExitCode::no_input) ==
           "cdi: hpc.test/gpu=0: mount source /srv/missing does not exist");
+    node.cdi.mounts = {{"", "/opt/..", false, true, ""}};
+    CHECK(device_error(request, node, {}, ExitCode::data) ==
+          "cdi: hpc.test/gpu=0: /opt/..: cannot mount over the container's root");
 }
