@@ -1,5 +1,6 @@
 #include "builder/container_step.hpp"
 
+#include "builder/section_mount_points.hpp"
 #include "launch/image_summary.hpp"
 #include "image/serve/squashfs_server.hpp"
 #include "image/tree/image_file.hpp"
@@ -43,7 +44,10 @@ int run_container_step(const ContainerStep& step, const std::function<void(const
 
     sandbox::ExecutorHooks hooks;
     hooks.warn = warn;
-    return sandbox::launch_in_namespace(plan, hooks);
+    SectionMountPoints mount_points(step.root, plan);
+    int status = sandbox::launch_in_namespace(plan, hooks);
+    mount_points.remove();
+    return status;
 }
 
 }  // namespace hpc::builder
