@@ -124,14 +124,28 @@ void run_host_script(const image::Script& script, const std::string& name, const
                "%" + name);
 }
 
+// A section run in the stage's tree, with what the build was asked to bring from the host.
+ContainerStep section_step(const std::string& root, sandbox::Action action, std::vector<std::string> args,
+                           bool writable, const BuildRequest& request, bool ownership_ignored) {
+    return {.root = root,
+            .action = action,
+            .args = std::move(args),
+            .writable = writable,
+            .binds = request.binds,
+            .nv = request.nv,
+            .rocm = request.rocm,
+            .site = request.site,
+            .ownership_ignored = ownership_ignored};
+}
+
 void run_post(const image::DefinitionStage& stage, const std::string& root, const BuildRequest& request,
               const BuildHooks& hooks, const BuildIdentity& identity) {
     if (stage.post.body.empty()) return;
     hooks.notice("running %post");
     const std::string script = "/.post.script";
     write_file(root + script, stage.post.body, 0755);
-    ContainerStep step{root, sandbox::Action::exec, section_command(script, stage.post.args), true, request.binds, request.site,
-                       identity.ids.ownership_ignored};
+    ContainerStep step = section_step(root, sandbox::Action::exec, section_command(script, stage.post.args), true,
+                                      request, identity.ids.ownership_ignored);
     int status = run_container_step(step, hooks.warn);
     ::unlink((root + script).c_str());
     check_step(status, "%post", identity.root_mapped_hint);
@@ -141,7 +155,7 @@ void run_test(const image::DefinitionStage& stage, const std::string& root, cons
               const BuildHooks& hooks, const sandbox::FakerootIds& ids) {
     if (stage.test.body.empty() || request.notest) return;
     hooks.notice("running %test");
-    ContainerStep step{root, sandbox::Action::test, {}, false, request.binds, request.site, ids.ownership_ignored};
+    ContainerStep step = section_step(root, sandbox::Action::test, {}, false, request, ids.ownership_ignored);
     check_step(run_container_step(step, hooks.warn), "%test");
 }
 

@@ -31,6 +31,8 @@ struct BuildRequest {
     bool notest = false;      // skip %test
     std::string compression = "gzip";
     std::vector<sandbox::BindSpec> binds;  // for %post and %test
+    bool nv = false;                       // --nv: %post and %test see the host's NVIDIA GPUs
+    bool rocm = false;                     // --rocm: and its AMD ones
     // --fakeroot: the user's subordinate ids behind root, their ownership kept in the image.
     bool fakeroot = false;
     // --ignore-subuid (Apptainer's): as if the user had no subordinate range, so that a

@@ -20,6 +20,8 @@ int run_container_step(const ContainerStep& step, const std::function<void(const
     request.writable = step.writable;
     request.pwd.assign(1, '/');  // not = "/": GCC 12 warns falsely (-Wrestrict) on that
     request.binds = step.binds;
+    request.nv = step.nv;
+    request.rocm = step.rocm;
     // %post installs the image's own libraries: the host's MPI (a site's mpi.default = "host")
     // must not stand in for them while it runs.
     request.mpi = "image";

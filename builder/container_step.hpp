@@ -19,6 +19,8 @@ struct ContainerStep {
     std::vector<std::string> args;          // as for sandbox::payload_command
     bool writable = true;                   // %post writes the tree; %test reads it
     std::vector<sandbox::BindSpec> binds;
+    bool nv = false;                        // --nv: the host's NVIDIA driver and GPUs
+    bool rocm = false;                      // --rocm: the host's AMD driver and GPUs
     site::SiteConfig site;                  // its bind rules apply to `binds`
     bool ownership_ignored = false;         // --fakeroot in one id: under the ownership filter
 };

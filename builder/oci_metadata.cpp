@@ -2,6 +2,7 @@
 
 #include "builder/tree_files.hpp"
 #include "common/error.hpp"
+#include "common/text.hpp"
 #include "image/tree/image_metadata.hpp"
 #include "sandbox/environment/shell_syntax.hpp"
 
@@ -44,7 +45,7 @@ std::string environment_script(const std::vector<std::string>& env) {
     for (const std::string& entry : env) {
         std::size_t equals = entry.find('=');
         std::string name = entry.substr(0, equals);
-        if (!sandbox::is_shell_name(name)) continue;
+        if (!is_shell_name(name)) continue;
         std::string value = quoted(equals == std::string::npos ? "" : entry.substr(equals + 1), "Env entry " + name);
         if (name == "PATH" && equals != std::string::npos)
             script += "PATH=" + value + "\n";

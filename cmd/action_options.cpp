@@ -1,5 +1,6 @@
 #include "cmd/action_options.hpp"
 
+#include "cmd/report.hpp"
 #include "common/regular_file.hpp"
 #include "sandbox/plan/bind_spec.hpp"
 #include "sandbox/environment/env_file.hpp"
@@ -21,6 +22,17 @@ std::vector<std::string> split_commas(const std::vector<std::string>& values) {
 }
 
 }  // namespace
+
+void add_gpu_options(CLI::App& command, bool& nv, bool& nvccli, bool& rocm) {
+    command.add_flag("--nv", nv, "the host's NVIDIA driver and GPUs in the container (libraries, programs, devices)");
+    command.add_flag("--nvccli", nvccli, "as --nv: hpc finds the driver itself, without nvidia-container-cli");
+    command.add_flag("--rocm", rocm, "the host's AMD ROCm driver and GPUs in the container");
+}
+
+bool wants_nvidia(bool nv, bool nvccli) {
+    if (nvccli) report_warning("--nvccli is --nv in hpc: the driver is found and bound without nvidia-container-cli");
+    return nv || nvccli;
+}
 
 void add_action_options(CLI::App& command, ActionOptions& options, bool with_shell) {
     // Everything from the first word that is not an option belongs to the image and its
@@ -59,6 +71,11 @@ void add_action_options(CLI::App& command, ActionOptions& options, bool with_she
     command.add_option("--mpi", options.mpi,
                        "the MPI programs use: image (the image's own) or host (the host's, bound in place of "
                        "the image's when their ABIs match); default: the site's mpi.default, image");
+    add_gpu_options(command, options.nv, options.nvccli, options.rocm);
+    command.add_option("--device", options.devices,
+                       "a CDI device: VENDOR/CLASS=NAME (nvidia.com/gpu=all), comma-separated; repeatable");
+    command.add_option("--cdi-dirs", options.cdi_dirs,
+                       "where CDI specs are, comma-separated (default: the site's, /etc/cdi and /var/run/cdi)");
     command.add_flag("-f,--fakeroot", options.fakeroot,
                      "root inside, your subordinate uid/gid ranges behind it (/etc/subuid, newuidmap)");
     if (with_shell) command.add_option("-s,--shell", options.shell, "the shell to run (default: /bin/bash or /bin/sh)");
@@ -96,6 +113,10 @@ sandbox::LaunchRequest to_launch_request(const ActionOptions& options, sandbox::
     request.network.network_args = split_commas(options.network_args);
     request.network.hostname = options.hostname;
     request.mpi = options.mpi;
+    request.nv = wants_nvidia(options.nv, options.nvccli);
+    request.rocm = options.rocm;
+    request.devices = split_commas(options.devices);
+    request.cdi_directories = split_commas(options.cdi_dirs);
     request.no_mount = split_commas(options.no_mount);
     request.pwd = options.pwd;
     request.env_options = options.env;

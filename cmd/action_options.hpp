@@ -39,6 +39,11 @@ struct ActionOptions {
     std::vector<std::string> network_args;
     std::optional<std::string> hostname;
     std::string mpi;
+    bool nv = false;
+    bool nvccli = false;
+    bool rocm = false;
+    std::vector<std::string> devices;
+    std::vector<std::string> cdi_dirs;
     std::string shell;
     bool dry_run = false;
     bool verbose = false;
@@ -46,6 +51,12 @@ struct ActionOptions {
     // Everything from the image on: the image, then the command or arguments.
     std::vector<std::string> image_and_args;
 };
+
+// --nv, --nvccli and --rocm, which build's %post and %test take too.
+void add_gpu_options(CLI::App& command, bool& nv, bool& nvccli, bool& rocm);
+
+// Whether NVIDIA's driver was asked for: --nv, or --nvccli (which says that it is --nv here).
+bool wants_nvidia(bool nv, bool nvccli);
 
 // Adds the options to an action subcommand. `with_shell`: --shell (for `shell` only).
 void add_action_options(CLI::App& command, ActionOptions& options, bool with_shell);

@@ -23,7 +23,6 @@ constexpr std::string_view instances = "instances (containers left running in th
 constexpr std::string_view overlays =
     "overlay images are not in hpc yet; --writable-tmpfs gives a writable layer that lasts one run";
 constexpr std::string_view capabilities = "capabilities are not in hpc yet: a container has none on the host";
-constexpr std::string_view gpus = "GPUs are not in hpc yet";
 constexpr std::string_view encryption = "encrypted images are not in hpc yet";
 
 constexpr Answer commands[] = {
@@ -53,9 +52,6 @@ constexpr Answer commands[] = {
 };
 
 constexpr Answer options[] = {
-    {"--nv", gpus},
-    {"--nvccli", gpus},
-    {"--rocm", gpus},
     {"-o", overlays},
     {"--overlay", overlays},
     {"--app", "apps (SCIF, %app sections) are not in hpc yet"},

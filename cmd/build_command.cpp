@@ -1,6 +1,7 @@
 #include "cmd/build_command.hpp"
 
 #include "builder/build.hpp"
+#include "cmd/action_options.hpp"
 #include "cmd/report.hpp"
 #include "common/error.hpp"
 #include "common/regular_file.hpp"
@@ -82,6 +83,7 @@ void add_build_options(CLI::App& command, BuildOptions& options) {
         ->check(CLI::IsMember({"gzip", "zstd", "xz", "lz4", "lzo"}));
     command.add_option("-B,--bind", options.binds, "bind a host path for %post and %test: src[:dst[:ro|rw]]")
         ->allow_extra_args(false);
+    add_gpu_options(command, options.nv, options.nvccli, options.rocm);
     command.add_option("--build-arg", options.build_args, "a value for {{ NAME }} in the definition: NAME=VALUE")
         ->allow_extra_args(false);
     command.add_option("--build-arg-file", options.build_arg_file, "a file of NAME=VALUE lines for {{ NAME }}");
@@ -109,6 +111,8 @@ int run_build_command(const BuildOptions& options) {
     request.notest = options.notest;
     request.fakeroot = options.fakeroot;
     request.ignore_subuid = options.ignore_subuid;
+    request.nv = wants_nvidia(options.nv, options.nvccli);
+    request.rocm = options.rocm;
     request.warn_unused_build_args = options.warn_unused_build_args;
     request.compression = options.compression;
     request.architecture = options.arch;

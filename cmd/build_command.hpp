@@ -20,6 +20,9 @@ struct BuildOptions {
     std::string compression = "gzip";
     std::string arch;  // --arch: the platform taken from an OCI image index
     std::vector<std::string> binds;
+    bool nv = false;
+    bool nvccli = false;
+    bool rocm = false;
     std::vector<std::string> build_args;
     std::string build_arg_file;
     bool warn_unused_build_args = false;

@@ -13,4 +13,9 @@ namespace hpc {
 // nullopt when there is none ("" for "NAME=").
 std::optional<std::string_view> environ_value(const std::vector<std::string>& environ, std::string_view name);
 
+// The absolute directories of a search path variable (LD_LIBRARY_PATH, PATH), in order. Empty
+// and relative entries (the working directory, to the loader and the shell) are left out: what
+// they name depends on where a program runs, and no bind can follow that.
+std::vector<std::string> environ_directories(const std::vector<std::string>& environ, std::string_view name);
+
 }  // namespace hpc

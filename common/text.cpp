@@ -37,6 +37,17 @@ std::string ascii_lower_case(std::string_view text) {
     return lower;
 }
 
+bool is_shell_name_char(char c, bool first) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || (!first && c >= '0' && c <= '9');
+}
+
+bool is_shell_name(std::string_view name) {
+    if (name.empty()) return false;
+    for (size_t i = 0; i < name.size(); ++i)
+        if (!is_shell_name_char(name[i], i == 0)) return false;
+    return true;
+}
+
 std::string lower_hex(const unsigned char* bytes, std::size_t size) {
     static constexpr char digits[] = "0123456789abcdef";
     std::string text;

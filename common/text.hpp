@@ -1,6 +1,6 @@
 // Small text helpers every layer uses: trimming a set of characters from the ends of a text,
-// splitting a text into lines (views in, views into the same text out: nothing is copied), and
-// bytes and modes written as their digits.
+// splitting a text into lines (views in, views into the same text out: nothing is copied),
+// variable names, and bytes and modes written as their digits.
 #pragma once
 
 #include <cstddef>
@@ -27,6 +27,11 @@ std::string_view trim_end(std::string_view text, std::string_view set = ascii_wh
 // handle). A last line without '\n' counts; an empty text has no lines, and a text ending in
 // '\n' no empty line after it. The views point into `text`.
 std::vector<std::string_view> split_lines(std::string_view text);
+
+// [A-Za-z_][A-Za-z0-9_]*: what a shell accepts as a variable name, and so what hpc accepts as
+// an environment variable's name wherever one is given (--env, env files, CDI specs).
+bool is_shell_name(std::string_view name);
+bool is_shell_name_char(char c, bool first);
 
 // `text` with ASCII's capitals in lower case and every other byte as it was, whatever the locale:
 // for names that protocols compare without case (HTTP's header fields, authentication schemes).

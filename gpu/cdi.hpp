@@ -4,8 +4,10 @@
 // `--device nvidia.com/gpu=all` applies a device's edits, and its spec's, as hpc can without
 // privilege: device nodes and mounts become binds of the host's files, environment variables
 // the payload's, nvidia-ctk's update-ldcache hook a directory first in LD_LIBRARY_PATH and its
-// create-symlinks hook symlinks. Anything else (another hook, extra groups, a device node the
-// host has not got as the spec says) is refused: hpc cannot do it unprivileged.
+// create-symlinks hook symlinks; its other hooks need nothing of hpc's containers, and are
+// skipped (gpu/cdi_nvidia_hooks.cpp says why, one by one). Anything else (another hook, extra
+// groups, a device node the host has not got as the spec says) is refused: hpc cannot do it
+// unprivileged.
 #pragma once
 
 #include <string>
@@ -53,11 +55,13 @@ struct CdiEdits {
 // The edits of `names` (each "VENDOR/CLASS=NAME"), from the specs (*.json, *.yaml) in
 // `directories` (the site's gpu.cdi_directories, /etc/cdi and /var/run/cdi by default), lowest
 // priority first: a device a later directory defines again replaces the earlier one, as CDI's
-// // own registry orders them. Each device node is checked on the host. Throws hpc::Error: usage
-// for a malformed name; no_input for a device no spec defines (naming it and the directories
-// read); data for a spec that is malformed or too large ("FILE:LINE: cause"); denied for an
-// edit hpc cannot make without privilege ("FILE: DEVICE: additionalGIDs: ..."); unavailable
-// for a device node the host has not got, or not as the spec describes it.
+// own registry orders them. Every spec file of the directories is read (gpu/cdi_host.cpp) and
+// must be valid, not only those of the devices asked for. Each device node is checked on the
+// host. Throws hpc::Error: usage for a malformed name; no_input for a device no spec defines
+// (naming it and the directories read); data for a spec that is malformed or too large
+// ("FILE:LINE: cause"); denied for an edit hpc cannot make without privilege ("FILE: DEVICE:
+// additionalGids: hpc cannot ... without privilege"); unavailable for a device node the host
+// has not got, or not as the spec describes it. The rules are gpu/cdi_resolution.hpp's.
 CdiEdits read_cdi_devices(const std::vector<std::string>& names, const std::vector<std::string>& directories);
 
 }  // namespace hpc::gpu

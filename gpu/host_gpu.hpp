@@ -38,16 +38,14 @@ struct Gpu {
 struct HostGpu {
     std::vector<DriverFile> libraries;  // 64-bit, of hpc's architecture, one per name
     std::vector<DriverFile> programs;
-    // Device nodes every GPU needs ("/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia-caps",
-    // "/dev/kfd"), a directory when it is one; only those the host has.
+    // Device nodes every GPU needs ("/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/kfd"), and
+    // /dev/nvidia-caps, a directory of them; only those the host has.
     std::vector<std::string> control_nodes;
     std::vector<Gpu> gpus;  // in index order
     // Host directories the driver reads at their own paths (NVIDIA's GSP firmware for this
     // driver version); only those the host has.
     std::vector<std::string> directories;
     std::string driver_version;  // "580.159.04"; "" when no driver is loaded
-
-    bool empty() const { return libraries.empty() && control_nodes.empty() && gpus.empty(); }
 };
 
 struct GpuQuery {

@@ -134,4 +134,21 @@ std::optional<FoundLibrary> LibrarySearch::find_any(bool (*wanted)(std::string_v
     return std::nullopt;
 }
 
+std::vector<std::string> LibrarySearch::names_matching(const std::function<bool(std::string_view name)>& wanted) {
+    std::vector<std::string> names;
+    auto add = [&](const std::string& name) {
+        if (wanted(name) && std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    };
+    auto add_listed = [&](const std::string& directory) {
+        std::vector<std::string> listed = view_.list(directory);
+        std::sort(listed.begin(), listed.end());
+        for (const std::string& name : listed) add(name);
+    };
+    for (const std::string& directory : ld_library_path_) add_listed(directory);
+    for (const CacheEntry& entry : cache()) add(entry.name);
+    if (cache().empty())
+        for (const std::string& directory : default_library_directories()) add_listed(directory);
+    return names;
+}
+
 }  // namespace hpc::mpi

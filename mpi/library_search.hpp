@@ -9,6 +9,7 @@
 #include "mpi/file_view.hpp"
 #include "mpi/ld_so_cache.hpp"
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,6 +41,11 @@ public:
     // The first library whose name passes `wanted` (a libmpi of any version), in the tree's
     // ld.so.cache, then in its default directories (listed only when the cache has none).
     std::optional<FoundLibrary> find_any(bool (*wanted)(std::string_view name));
+
+    // Every library name that passes `wanted`, each once, from where the loader could find one:
+    // the files of LD_LIBRARY_PATH's directories, then the tree's ld.so.cache (its default
+    // directories listed only when it has no cache). find() then says which file each name is.
+    std::vector<std::string> names_matching(const std::function<bool(std::string_view name)>& wanted);
 
     const std::vector<std::string>& ld_library_path() const { return ld_library_path_; }
 

@@ -83,6 +83,13 @@ std::string describe(const SiteConfig& config) {
     line("deny", string_list(config.oci.deny));
     line("cache_dir", quoted(config.oci.cache_dir));
     line("tag_check_seconds", std::to_string(config.oci.tag_check_seconds));
+    out += "\n[gpu]\n";
+    line("nvidia_libraries", string_list(config.gpu.nvidia_libraries));
+    line("nvidia_programs", string_list(config.gpu.nvidia_programs));
+    line("rocm_libraries", string_list(config.gpu.rocm_libraries));
+    line("rocm_programs", string_list(config.gpu.rocm_programs));
+    line("require_driver", boolean(config.gpu.require_driver));
+    line("cdi_directories", string_list(config.gpu.cdi_directories));
     return out;
 }
 

@@ -357,6 +357,53 @@ void read_oci(const std::string& file_name, const toml::table& table, OciPolicy&
     });
 }
 
+// A library as the lists name it: a file name with ".so" in it ("libcuda.so", "libnvoptix.so.1").
+std::optional<std::string> library_name_problem(const std::string& name) {
+    if (name.empty() || name.find('/') != std::string::npos || name.find('\0') != std::string::npos)
+        return "'" + printable(name) + "' is not a file name";
+    if (!name.ends_with(".so") && name.find(".so.") == std::string::npos)
+        return "'" + printable(name) + "' is not a shared library's name (NAME.so or NAME.so.N)";
+    return std::nullopt;
+}
+
+std::optional<std::string> program_name_problem(const std::string& name) {
+    if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos ||
+        name.find('\0') != std::string::npos)
+        return "'" + printable(name) + "' is not a file name";
+    return std::nullopt;
+}
+
+std::vector<std::string> read_file_names(const Field& field, std::optional<std::string> (*problem)(const std::string&)) {
+    std::vector<std::string> names;
+    for (auto& [name, node] : read_string_list(field)) {
+        if (auto found = problem(name)) field.fail(*node, *found);
+        names.push_back(std::move(name));
+    }
+    return names;
+}
+
+void read_gpu(const std::string& file_name, const toml::table& table, GpuPolicy& gpu) {
+    static constexpr std::array known{"nvidia_libraries", "nvidia_programs", "rocm_libraries", "rocm_programs",
+                                      "require_driver", "cdi_directories"};
+    for_each_field(file_name, "gpu", table, [&](const Field& field) {
+        std::string_view name = field.written_key.str();
+        if (name == "nvidia_libraries")
+            gpu.nvidia_libraries = read_file_names(field, library_name_problem);
+        else if (name == "nvidia_programs")
+            gpu.nvidia_programs = read_file_names(field, program_name_problem);
+        else if (name == "rocm_libraries")
+            gpu.rocm_libraries = read_file_names(field, library_name_problem);
+        else if (name == "rocm_programs")
+            gpu.rocm_programs = read_file_names(field, program_name_problem);
+        else if (name == "require_driver")
+            gpu.require_driver = read_bool(field);
+        else if (name == "cdi_directories")
+            gpu.cdi_directories = read_absolute_paths(field);
+        else
+            field.unknown(known);
+    });
+}
+
 // TOML's blanks, and the '\r' of a CRLF file's lines.
 constexpr std::string_view line_blanks = " \t\r";
 
@@ -419,7 +466,7 @@ SiteConfig parse_site_config(std::string_view toml_text, const std::string& file
     toml::parse_result parsed = toml::parse(toml_text, std::string_view(file_name));
     if (!parsed) report_syntax_error(toml_text, file_name, parsed.error());
 
-    static constexpr std::array sections{"binds", "images", "fakeroot", "network", "mount", "mpi", "slurm", "oci"};
+    static constexpr std::array sections{"binds", "images", "fakeroot", "network", "mount", "mpi", "slurm", "oci", "gpu"};
     SiteConfig config;
     for (const auto& [key, node] : in_file_order(parsed.table())) {
         std::string name(key->str());
@@ -439,6 +486,7 @@ SiteConfig parse_site_config(std::string_view toml_text, const std::string& file
         if (name == "mpi") read_mpi(file_name, *table, config.mpi);
         if (name == "slurm") read_slurm(file_name, *table, config.slurm);
         if (name == "oci") read_oci(file_name, *table, config.oci);
+        if (name == "gpu") read_gpu(file_name, *table, config.gpu);
     }
     return config;
 }

@@ -105,6 +105,30 @@ struct OciPolicy {
     bool operator==(const OciPolicy&) const = default;
 };
 
+// The driver files --nv and --rocm bring from the host, by default Apptainer's nvliblist.conf
+// and rocmliblist.conf with the libraries newer drivers added (gpu_lists.cpp).
+const std::vector<std::string>& default_nvidia_libraries();
+const std::vector<std::string>& default_nvidia_programs();
+const std::vector<std::string>& default_rocm_libraries();
+const std::vector<std::string>& default_rocm_programs();
+
+// [gpu]: --nv, --rocm and CDI devices (--device).
+struct GpuPolicy {
+    // Library names as the loader knows them, "libcuda.so" standing for every version of it
+    // (libcuda.so.1, libcuda.so.580.159.04); programs by name, found on the user's PATH.
+    std::vector<std::string> nvidia_libraries = default_nvidia_libraries();
+    std::vector<std::string> nvidia_programs = default_nvidia_programs();
+    std::vector<std::string> rocm_libraries = default_rocm_libraries();
+    std::vector<std::string> rocm_programs = default_rocm_programs();
+    // false: --nv or --rocm on a node without the driver warns and runs (Apptainer's way);
+    // true: it fails (exit 69), so that a GPU job on a node without one stops at once.
+    bool require_driver = false;
+    // Where CDI specs are read from without --cdi-dirs, lowest priority first.
+    std::vector<std::string> cdi_directories{"/etc/cdi", "/var/run/cdi"};
+
+    bool operator==(const GpuPolicy&) const = default;
+};
+
 // Every path in it is absolute and lexically normal ("/a/b", no "." or "//", no trailing
 // slash); a default-constructed SiteConfig is the built-in policy.
 struct SiteConfig {
@@ -116,6 +140,7 @@ struct SiteConfig {
     MpiPolicy mpi;
     SlurmPolicy slurm;
     OciPolicy oci;
+    GpuPolicy gpu;
 
     bool operator==(const SiteConfig&) const = default;
 };

@@ -17,7 +17,7 @@ PluginSettings parse_plugin_arguments(const std::vector<std::string>& arguments,
             if (value.empty() || value.front() != '/') refuse("hpc= needs an absolute path");
             settings.hpc = value;
         } else if (key == "batch-script" || !set_option(settings.defaults, key, value)) {
-            refuse("unknown (known: hpc, image, bind, env, pwd, network, writable-tmpfs, stage)");
+            refuse("unknown (known: hpc, image, bind, env, pwd, network, writable-tmpfs, nv, rocm, stage)");
         }
     }
     return settings;

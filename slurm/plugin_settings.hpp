@@ -1,8 +1,9 @@
 // The SPANK plugin's arguments, from its plugstack.conf line: what an admin sets for every job.
 //   optional /usr/local/lib/hpc/spank_hpc.so hpc=/usr/local/bin/hpc bind=/scratch network=host
 // "hpc=PATH" is the hpc the tasks run; the others are the --hpc-* options' names without the
-// prefix ("image", "bind", "env", "pwd", "network", "writable-tmpfs", "stage"), and become
-// defaults that a job's own options replace (binds and variables: add to).
+// prefix ("image", "bind", "env", "pwd", "network", "writable-tmpfs", "nv", "rocm", "stage"), and
+// become defaults that a job's own options replace (binds and variables: add to; flags: a job
+// cannot turn off). "nv" on a GPU partition's nodes gives every --hpc-image task the GPUs.
 #pragma once
 
 #include "slurm/task_options.hpp"

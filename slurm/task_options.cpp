@@ -22,6 +22,8 @@ TaskOptions merge(const TaskOptions& defaults, const TaskOptions& given) {
     if (merged.pwd.empty()) merged.pwd = defaults.pwd;
     if (merged.network.empty()) merged.network = defaults.network;
     merged.writable_tmpfs = given.writable_tmpfs || defaults.writable_tmpfs;
+    merged.nv = given.nv || defaults.nv;
+    merged.rocm = given.rocm || defaults.rocm;
     merged.stage = given.stage || defaults.stage;
     if (merged.batch_script.empty()) merged.batch_script = defaults.batch_script;
     return merged;
@@ -35,6 +37,8 @@ std::string encode_task(const TaskOptions& options, const std::string& command) 
     if (!options.pwd.empty()) add_line(out, "pwd", options.pwd);
     if (!options.network.empty()) add_line(out, "network", options.network);
     if (options.writable_tmpfs) add_line(out, "writable-tmpfs", "1");
+    if (options.nv) add_line(out, "nv", "1");
+    if (options.rocm) add_line(out, "rocm", "1");
     if (options.stage) add_line(out, "stage", "1");
     if (!options.batch_script.empty()) add_line(out, "batch-script", options.batch_script);
     add_line(out, "command", command);
@@ -48,6 +52,8 @@ bool set_option(TaskOptions& options, std::string_view key, std::string value) {
     else if (key == "pwd") options.pwd = std::move(value);
     else if (key == "network") options.network = std::move(value);
     else if (key == "writable-tmpfs") options.writable_tmpfs = true;
+    else if (key == "nv") options.nv = true;
+    else if (key == "rocm") options.rocm = true;
     else if (key == "stage") options.stage = true;
     else if (key == "batch-script") options.batch_script = std::move(value);
     else return false;
@@ -83,6 +89,8 @@ std::vector<std::string> exec_arguments(const Task& task) {
     if (!options.pwd.empty()) add("--pwd", options.pwd);
     if (!options.network.empty()) add("--network", options.network);
     if (options.writable_tmpfs) arguments.push_back("--writable-tmpfs");
+    if (options.nv) arguments.push_back("--nv");
+    if (options.rocm) arguments.push_back("--rocm");
     arguments.push_back(options.image);
     arguments.push_back(task.command);
     return arguments;

@@ -23,6 +23,8 @@ struct TaskOptions {
     std::string pwd;                  // --hpc-pwd
     std::string network;              // --hpc-network
     bool writable_tmpfs = false;      // --hpc-writable-tmpfs
+    bool nv = false;                  // --hpc-nv: the node's NVIDIA driver and GPUs, as hpc exec --nv
+    bool rocm = false;                // --hpc-rocm: the node's AMD ROCm driver and GPUs, as --rocm
     bool stage = false;               // --hpc-stage: the prolog copies the image to the node
     std::string batch_script;         // the batch step's script, bound where slurmstepd wrote it
 
@@ -34,7 +36,7 @@ struct TaskOptions {
 TaskOptions merge(const TaskOptions& defaults, const TaskOptions& given);
 
 // Sets the option named `key` ("image", "bind", "env", "pwd", "network", "writable-tmpfs",
-// "stage", "batch-script") from `value`; false for a key it does not know. Flags take any value.
+// "nv", "rocm", "stage", "batch-script") from `value`; false for a key it does not know. Flags take any value.
 bool set_option(TaskOptions& options, std::string_view key, std::string value);
 
 // HPC_SLURM_TASK's value for `options` and the task's first word. Throws hpc::Error(usage)

@@ -88,8 +88,12 @@ void inject(std::string& out, const ContainerEnvironment& environment) {
 // Apptainer's set_default_ld_library_path: when 99-base.sh left LD_LIBRARY_PATH at the
 // bound libraries alone, and there are libraries there (--nv) or the user adds to it, the
 // system's library directories go first so that the bound ones do not hide the image's.
-// Only then does it run ldconfig; the common case costs a glob of an empty directory.
-void default_ld_library_path(std::string& out) {
+// Only then does it run ldconfig; the common case costs a glob of an empty directory. When hpc
+// puts the bound libraries first anyway (--nv: library_path_first), the system's directories
+// would change nothing but cost the launch ldconfig's 60 ms, and are left out.
+void default_ld_library_path(std::string& out, const ContainerEnvironment& environment) {
+    const std::vector<std::string>& first = environment.library_path_first;
+    if (std::find(first.begin(), first.end(), bound_libraries_directory) != first.end()) return;
     out += "if [ \"${LD_LIBRARY_PATH-}\" = /.singularity.d/libs ]; then\n"
            "  _hpc_libs=\n"
            "  for _hpc_f in /.singularity.d/libs/*; do [ ! -e \"$_hpc_f\" ] || _hpc_libs=1; done\n"
@@ -273,7 +277,7 @@ std::string write_script(const ContainerEnvironment& environment, const ImageFac
         }
     auto inject_here = [&] {
         inject(out, environment);
-        if (!image.env_scripts.empty()) default_ld_library_path(out);
+        if (!image.env_scripts.empty()) default_ld_library_path(out, environment);
     };
     if (inject_after == 0) inject_here();
     for (size_t i = 0; i < image.env_scripts.size(); ++i) {

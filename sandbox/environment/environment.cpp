@@ -45,8 +45,6 @@ constexpr std::array<std::string_view, 7> shell_owned = {"EUID", "GID", "HOME", 
 constexpr std::array<std::string_view, 7> shell_variables = {"UID", "GID", "EUID", "PPID", "SHELLOPTS", "BASHOPTS",
                                                              "BASH_VERSINFO"};
 
-constexpr std::string_view libs_directory = "/.singularity.d/libs";
-
 template <size_t N>
 bool contains(const std::array<std::string_view, N>& list, std::string_view name) {
     return std::find(list.begin(), list.end(), name) != list.end();
@@ -105,7 +103,7 @@ public:
             // Apptainer appends the libraries it binds to a user's LD_LIBRARY_PATH, so that
             // they stay found (--nv) and come last.
             if (entry.name == "LD_LIBRARY_PATH" && !entry.value.empty())
-                entry.value += ":" + std::string(libs_directory);
+                entry.value += ":" + std::string(bound_libraries_directory);
             if (environment_.evaluate) {
                 if (std::optional<std::string> problem = evaluation_problem(entry.value))
                     throw Error(ExitCode::usage, entry.origin + ": the container's shell cannot evaluate the value of " +
@@ -256,6 +254,8 @@ void collect_host(const EnvironmentRequest& request, ContainerEnvironment& envir
     std::vector<std::string> dropped = no_env_names(request.no_env);
     // --cleanenv's LANG=C is a default like a host variable: the image's scripts may set another.
     if (request.clean_env && !has_var(environment.injected, "LANG")) environment.host.emplace_back("LANG", "C");
+    for (const auto& [name, value] : request.device_variables)
+        if (!has_var(environment.injected, name) && !has_var(environment.base, name)) set_var(environment.host, name, value);
     for (const std::string& entry : request.host_environ) {
         if (entry.find('=') == std::string::npos) continue;
         auto [name, value] = split_assignment(entry);

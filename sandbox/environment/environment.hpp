@@ -23,6 +23,9 @@ namespace hpc::sandbox {
 
 using EnvVars = std::vector<std::pair<std::string, std::string>>;  // in order, names unique
 
+// Where Apptainer's runtime binds host libraries (the GPU driver's, --nv), and hpc's too.
+inline constexpr std::string_view bound_libraries_directory = "/.singularity.d/libs";
+
 inline constexpr std::string_view default_path =
     "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -45,6 +48,9 @@ struct EnvironmentRequest {
     // Where hpc bound libraries that must be found before anything else (--mpi host): first
     // in LD_LIBRARY_PATH, after the image's scripts and the user's values have had their say.
     std::vector<std::string> library_path_first;
+    // Set for the devices the container has (CUDA_VISIBLE_DEVICES as it numbers its GPUs, a CDI
+    // spec's variables): in place of the host's value, with --cleanenv too; the user's win.
+    EnvVars device_variables;
 };
 
 struct ContainerEnvironment {

@@ -79,17 +79,6 @@ Extent measure_substitution(std::string_view text, size_t pos, size_t level) {
 
 }  // namespace
 
-bool is_shell_name_char(char c, bool first) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || (!first && c >= '0' && c <= '9');
-}
-
-bool is_shell_name(std::string_view name) {
-    if (name.empty()) return false;
-    for (size_t i = 0; i < name.size(); ++i)
-        if (!is_shell_name_char(name[i], i == 0)) return false;
-    return true;
-}
-
 std::string single_quoted(std::string_view text) {
     std::string quoted = "'";
     for (char c : text) {

@@ -1,16 +1,15 @@
 // The little of POSIX sh syntax that hpc writes or reads without ever running a shell on the
-// host: names, quoting, and finding where a $(...), ${...} or `...` ends.
+// host: quoting, and finding where a $(...), ${...} or `...` ends.
 #pragma once
+
+// is_shell_name, the variables' names, is in common/text.hpp: other layers check them too.
+#include "common/text.hpp"
 
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace hpc::sandbox {
-
-// [A-Za-z_][A-Za-z0-9_]*: what a shell accepts as a variable name.
-bool is_shell_name(std::string_view name);
-bool is_shell_name_char(char c, bool first);
 
 // 'text' for the shell, with ' written as '\''.
 std::string single_quoted(std::string_view text);

@@ -2,6 +2,8 @@
 // in as data, so the planner stays pure and its tests can invent any host they like.
 #pragma once
 
+#include "gpu/cdi.hpp"
+#include "gpu/host_gpu.hpp"
 #include "mpi/host_mpi.hpp"
 #include "sandbox/plan/identity.hpp"
 #include "sandbox/plan/subordinate_ids.hpp"
@@ -26,6 +28,10 @@ struct HostFacts {
     std::function<SubordinateIds()> subordinate_ids;
     // The host's MPI, looked for only by --mpi host (it reads every library of it).
     std::function<mpi::HostMpi(const mpi::HostMpiQuery&)> mpi;
+    // The host's GPU driver, looked for only by --nv and --rocm (it reads ld.so.cache and /dev).
+    std::function<gpu::HostGpu(const gpu::GpuQuery&)> gpu;
+    // CDI devices' edits from the specs in the directories given, read only by --device.
+    std::function<gpu::CdiEdits(const std::vector<std::string>& names, const std::vector<std::string>& directories)> cdi;
 };
 
 }  // namespace hpc::sandbox

@@ -259,7 +259,8 @@ std::vector<MountStep> plan_identity_files(const LaunchRequest& request, const H
 
 ContainerEnvironment plan_container_environment(const LaunchRequest& request, const HostFacts& host,
                                                 const ImageSummary& image, const IdMaps& ids, const std::string& home,
-                                                const std::vector<std::string>& library_directories) {
+                                                const std::vector<std::string>& library_directories,
+                                                const EnvVars& device_variables) {
     EnvironmentRequest environment;
     environment.host_environ = host.environ;
     environment.env_options = request.env_options;
@@ -273,6 +274,7 @@ ContainerEnvironment plan_container_environment(const LaunchRequest& request, co
     environment.uid = ids.uid;
     environment.gid = ids.gid;
     environment.library_path_first = library_directories;
+    environment.device_variables = device_variables;
     return plan_environment(environment);
 }
 

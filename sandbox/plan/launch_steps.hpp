@@ -97,10 +97,12 @@ std::vector<MountStep> plan_identity_files(const LaunchRequest& request, const H
                                            const ImageSummary& image, const std::string& home);
 
 // The payload's environment (environment.hpp) from the request, the host's variables and what
-// the steps before decided: its ids, $HOME, and the directories first in LD_LIBRARY_PATH.
+// the steps before decided: its ids, $HOME, the directories first in LD_LIBRARY_PATH, and the
+// variables the devices set (over the host's, under the user's).
 ContainerEnvironment plan_container_environment(const LaunchRequest& request, const HostFacts& host,
                                                 const ImageSummary& image, const IdMaps& ids, const std::string& home,
-                                                const std::vector<std::string>& library_directories);
+                                                const std::vector<std::string>& library_directories,
+                                                const EnvVars& device_variables = {});
 
 struct WorkingDirectories {
     std::vector<std::string> candidates;  // LaunchPlan::working_directories

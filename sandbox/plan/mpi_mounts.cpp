@@ -11,19 +11,6 @@
 namespace hpc::sandbox {
 namespace {
 
-// The user's LD_LIBRARY_PATH on the host, where a loaded environment module puts its MPI.
-// Empty entries (the working directory, to the loader) are left out.
-std::vector<std::string> ld_library_path(const std::vector<std::string>& environ) {
-    std::vector<std::string> directories;
-    std::string_view rest = environ_value(environ, "LD_LIBRARY_PATH").value_or("");
-    while (!rest.empty()) {
-        size_t colon = std::min(rest.find(':'), rest.size());
-        if (colon > 0 && rest.front() == '/') directories.emplace_back(rest.substr(0, colon));
-        rest = colon == rest.size() ? std::string_view() : rest.substr(colon + 1);
-    }
-    return directories;
-}
-
 void plan_launch_directories(const HostFacts& host, const site::SiteConfig& site, std::vector<MountStep> visible,
                              MpiMounts& mounts) {
     std::vector<std::string> refused;  // one warning for a directory and those below it
@@ -58,9 +45,9 @@ void plan_host_mpi(bool asked, const HostFacts& host, const ImageSummary& image,
     }
     if (!host.mpi) throw Error(ExitCode::software, "--mpi host: no way to look for the host's MPI");
     mpi::BindModel model;
+    mpi::HostMpiQuery query{site.mpi.library, image_mpi->soname, environ_directories(host.environ, "LD_LIBRARY_PATH")};
     try {
-        model = mpi::plan_bind_model(host.mpi({site.mpi.library, image_mpi->soname, ld_library_path(host.environ)}),
-                                     *image_mpi, image.libraries);
+        model = mpi::plan_bind_model(host.mpi(query), *image_mpi, image.libraries);
     } catch (const Error& error) {
         if (asked) throw;
         throw Error(error.code(), std::string(error.what()) +

@@ -1,5 +1,6 @@
 #include "sandbox/plan/planner.hpp"
 
+#include "sandbox/plan/gpu_mounts.hpp"
 #include "sandbox/plan/launch_steps.hpp"
 #include "sandbox/plan/mpi_mounts.hpp"
 
@@ -56,10 +57,16 @@ LaunchPlan plan_launch(const LaunchRequest& original, const HostFacts& host, con
     MpiMounts mpi = plan_mpi_mounts(request, host, image, site, plan.mounts);
     append(plan.mounts, mpi.steps);
     append(plan.warnings, mpi.warnings);
+    DeviceMounts devices = plan_device_mounts(request, host, site, plan.mounts);
+    append(plan.mounts, devices.steps);
+    append(plan.warnings, devices.warnings);
     append(plan.mounts, plan_identity_files(request, host, image, home.destination));
 
-    ContainerEnvironment environment =
-        plan_container_environment(request, host, image, ids, home.destination, mpi.library_directories);
+    // The GPU driver's libraries first, as Apptainer puts /.singularity.d/libs, then MPI's.
+    std::vector<std::string> library_directories = devices.library_directories;
+    append(library_directories, mpi.library_directories);
+    ContainerEnvironment environment = plan_container_environment(request, host, image, ids, home.destination,
+                                                                  library_directories, devices.variables);
     append(plan.warnings, environment.warnings);
     plan.command = payload_command(environment, image.facts, request.action, request.args, request.shell);
     WorkingDirectories working = plan_working_directories(request, host, bool(cwd.refusal_warning), home.destination);

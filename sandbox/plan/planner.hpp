@@ -45,6 +45,10 @@ struct LaunchRequest {
     bool no_share = false;             // --no-share: a private mount of the image, not the node's one
     NetworkRequest network;            // --net, --network, --network-args, --hostname
     std::string mpi;                   // --mpi image|host; empty: the site's mpi.default (mpi_mounts.hpp)
+    bool nv = false;                   // --nv: the host's NVIDIA driver and GPUs (gpu_mounts.hpp)
+    bool rocm = false;                 // --rocm: the host's AMD ROCm driver and GPUs
+    std::vector<std::string> devices;  // --device: CDI devices, "VENDOR/CLASS=NAME"
+    std::vector<std::string> cdi_directories;  // --cdi-dirs; empty: the site's gpu.cdi_directories
 };
 
 struct ImageSummary {

@@ -156,6 +156,24 @@ void Executor::make_room(const std::string& target, bool directory) {
     }
 }
 
+void Executor::make_link(const std::string& target, const std::string& points_to) {
+    std::string directory = target.substr(0, target.rfind('/'));
+    std::string name = target.substr(target.rfind('/') + 1);
+    make_room(directory, true);
+    for (bool covered = false;; covered = true) {
+        UniqueFd directory_fd = open_exact(directory, O_DIRECTORY, "symlink " + target);
+        if (own_devices_.contains(stat_of(directory_fd.get(), directory).st_dev)) {
+            // One already there (the image's own, or a link made before) is left as it is.
+            if (::symlinkat(points_to.c_str(), directory_fd.get(), name.c_str()) == 0 || errno == EEXIST) return;
+            int err = errno;
+            if (covered || !shadowing_helps(err)) throw_errno("symlink " + target + " -> " + points_to, err);
+        } else if (covered) {
+            throw Error(ExitCode::software, "symlink " + target + ": its directory is no file system of hpc's");
+        }
+        cover(directory, target);
+    }
+}
+
 void Executor::cover(const std::string& directory, const std::string& mount_point) {
     if (plan_.root.writable && hooks_.warn) {
         std::string inside = directory == new_root ? "/" : directory.substr(new_root.size());
@@ -181,11 +199,7 @@ void Executor::apply(const MountStep& step, std::size_t index) {
         directory = S_ISDIR(stat_of(source.get(), step.source).st_mode);
     }
 
-    if (step.kind == MountKind::symlink) {
-        if (::symlink(step.source.c_str(), target.c_str()) != 0 && errno != EEXIST)
-            throw_errno("symlink " + target + " -> " + step.source);
-        return;
-    }
+    if (step.kind == MountKind::symlink) return make_link(target, step.source);
     make_room(target, directory);
     if (step.kind == MountKind::bind || step.kind == MountKind::file) {
         struct stat status {};

@@ -55,6 +55,9 @@ private:
     // Makes a mount point, covering its directory with a tmpfs copy when the image's own
     // cannot take a new entry (shadow_directory.hpp).
     void make_room(const std::string& target, bool directory);
+    // A symlink at `target` (staged) pointing at `points_to`, made as make_room makes a mount
+    // point: only on a file system hpc mounted, its directory covered first where need be.
+    void make_link(const std::string& target, const std::string& points_to);
     // Covers `directory` with a tmpfs copy of itself (shadow_directory.hpp), for `mount_point`.
     void cover(const std::string& directory, const std::string& mount_point);
     void mount_root_directory(const std::string& target);

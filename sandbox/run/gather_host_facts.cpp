@@ -81,6 +81,8 @@ HostFacts gather_host_facts() {
     facts.canonical = canonical_host_path;
     facts.subordinate_ids = [name = facts.user.name] { return read_subordinate_ids(name); };
     facts.mpi = [](const mpi::HostMpiQuery& query) { return mpi::find_host_mpi(mpi::host_file_view(), query); };
+    facts.gpu = [](const gpu::GpuQuery& query) { return gpu::find_host_gpu(gpu::host_gpu_view(), query); };
+    facts.cdi = gpu::read_cdi_devices;
     return facts;
 }
 

@@ -17,6 +17,7 @@ extern "C" {
 }
 
 #include <cstring>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -42,7 +43,7 @@ int take_option(int key, const char* value, int /*remote*/);
 // spank_option's strings are char* but never written.
 char* text(const char* words) { return const_cast<char*>(words); }
 
-enum OptionKey { image, bind, env, pwd, network, writable_tmpfs, stage };
+enum OptionKey { image, bind, env, pwd, network, writable_tmpfs, nv, rocm, stage };
 
 // The names match set_option()'s keys after the "hpc-" prefix.
 struct spank_option options[] = {
@@ -58,13 +59,21 @@ struct spank_option options[] = {
      text("host (default), none or slirp"), 1, network, take_option},
     {text("hpc-writable-tmpfs"), nullptr, text("a writable tmpfs over the image"), 0,
      writable_tmpfs, take_option},
+    {text("hpc-nv"), nullptr,
+     text("bind the node's NVIDIA driver and GPUs into the container, as hpc exec --nv"), 0, nv,
+     take_option},
+    {text("hpc-rocm"), nullptr,
+     text("bind the node's AMD ROCm driver and GPUs into the container, as hpc exec --rocm"), 0,
+     rocm, take_option},
     {text("hpc-stage"), nullptr,
      text("copy the image to node-local storage first (the site's prolog does it)"), 0, stage,
      take_option},
 };
 
 int take_option(int key, const char* value, int /*remote*/) {
-    static constexpr const char* keys[] = {"image", "bind", "env", "pwd", "network", "writable-tmpfs", "stage"};
+    static constexpr const char* keys[] = {"image", "bind", "env", "pwd", "network",
+                                           "writable-tmpfs", "nv", "rocm", "stage"};
+    static_assert(std::size(keys) == std::size(options), "one key for each option, in OptionKey's order");
     hpc::slurm::set_option(given, keys[key], value ? value : "");
     return 0;
 }

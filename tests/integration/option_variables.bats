@@ -54,12 +54,12 @@ setup() {
 }
 
 @test "a variable for an option hpc has not got is one warning line, and the command runs" {
-    APPTAINER_NV=1 run --separate-stderr "$HPC" exec "$PLAIN_SIF" echo ran
+    APPTAINER_UNDERLAY=1 run --separate-stderr "$HPC" exec "$PLAIN_SIF" echo ran
     [ "$status" -eq 0 ]
     [ "$output" = ran ]
-    [ "$stderr" = "hpc: warning: APPTAINER_NV is ignored: hpc exec has no --nv" ]
-    # "No GPUs", the container's own variables, and a site's HPC_ variables are no requests.
-    APPTAINER_NV=0 APPTAINER_CONTAINER=/x.sif APPTAINERENV_NV=1 HPC_SCRATCH=/s \
+    [ "$stderr" = "hpc: warning: APPTAINER_UNDERLAY is ignored: hpc exec has no --underlay" ]
+    # "No underlay", the container's own variables, and a site's HPC_ variables are no requests.
+    APPTAINER_UNDERLAY=0 APPTAINER_CONTAINER=/x.sif APPTAINERENV_NV=1 HPC_SCRATCH=/s \
         run --separate-stderr "$HPC" exec "$PLAIN_SIF" echo ran
     [ "$output" = ran ]
     [ -z "$stderr" ]

@@ -120,12 +120,12 @@ TEST_CASE("env file: line numbers count newlines inside quotes and substitutions
 
 TEST_CASE("shell syntax: names, single quotes and the evaluated form of values") {
     using namespace hpc::sandbox;
-    CHECK(is_shell_name("PATH"));
-    CHECK(is_shell_name("_x9"));
-    CHECK_FALSE(is_shell_name(""));
-    CHECK_FALSE(is_shell_name("9x"));
-    CHECK_FALSE(is_shell_name("BASH_FUNC_ml%%"));
-    CHECK_FALSE(is_shell_name("A-B"));
+    CHECK(hpc::is_shell_name("PATH"));
+    CHECK(hpc::is_shell_name("_x9"));
+    CHECK_FALSE(hpc::is_shell_name(""));
+    CHECK_FALSE(hpc::is_shell_name("9x"));
+    CHECK_FALSE(hpc::is_shell_name("BASH_FUNC_ml%%"));
+    CHECK_FALSE(hpc::is_shell_name("A-B"));
     CHECK(single_quoted("it's") == R"('it'\''s')");
     CHECK(double_quote_body(R"(say "hi" $x)") == R"(say \"hi\" $x)");
     CHECK(double_quote_body(R"(\$UID)") == R"(\$UID)");

@@ -8,6 +8,7 @@
 #include "mpi/library_search.hpp"
 #include "mpi/system_libraries.hpp"
 
+#include "ld_so_cache_bytes.hpp"
 #include "thrown_error.hpp"
 
 #include <catch2/catch.hpp>
@@ -20,23 +21,7 @@ using namespace hpc::mpi;
 
 namespace {
 
-void put_u32(std::string& bytes, size_t offset, uint32_t value) { std::memcpy(bytes.data() + offset, &value, 4); }
-
-// A glibc-ld.so.cache1.1 with `entries` (name, path), strings after the table, as ldconfig writes.
-std::string new_format_cache(const std::vector<CacheEntry>& entries) {
-    std::string bytes = "glibc-ld.so.cache1.1";
-    bytes.resize(48 + entries.size() * 24, '\0');
-    put_u32(bytes, 20, static_cast<uint32_t>(entries.size()));
-    for (size_t index = 0; index < entries.size(); ++index) {
-        size_t entry = 48 + index * 24;
-        put_u32(bytes, entry, 0x0303);
-        put_u32(bytes, entry + 4, static_cast<uint32_t>(bytes.size()));
-        bytes += entries[index].name + '\0';
-        put_u32(bytes, entry + 8, static_cast<uint32_t>(bytes.size()));
-        bytes += entries[index].path + '\0';
-    }
-    return bytes;
-}
+using hpc::test::put_u32;
 
 std::string cache_error(const std::string& bytes) {
     return hpc::test::error_message([&] { parse_ld_so_cache(bytes, "ld.so.cache"); }, hpc::ExitCode::data);
@@ -61,7 +46,7 @@ std::string file_bytes(const std::string& path) {
 TEST_CASE("ld.so.cache: entries in order, after an old-format table too") {
     std::vector<CacheEntry> entries = {{"libmpi.so.40", "/lib/x86_64-linux-gnu/libmpi.so.40"},
                                        {"libc.so.6", "/lib/x86_64-linux-gnu/libc.so.6"}};
-    std::string cache = new_format_cache(entries);
+    std::string cache = hpc::test::ld_so_cache_bytes(entries);
     CHECK(parse_ld_so_cache(cache, "ld.so.cache") == entries);
     // glibc before 2.32: "ld.so-1.7.0", a count, 12-byte entries, then the new table at the
     // next multiple of 8, its string offsets counted from its own start.
@@ -69,11 +54,11 @@ TEST_CASE("ld.so.cache: entries in order, after an old-format table too") {
     old.resize(16 + 2 * 12, '\0');
     put_u32(old, 12, 2);
     CHECK(parse_ld_so_cache(old + cache, "ld.so.cache") == entries);
-    CHECK(parse_ld_so_cache(new_format_cache({}), "ld.so.cache").empty());
+    CHECK(parse_ld_so_cache(hpc::test::ld_so_cache_bytes({}), "ld.so.cache").empty());
 }
 
 TEST_CASE("ld.so.cache: truncated, out-of-bounds and foreign caches are refused by name") {
-    std::string cache = new_format_cache({{"libz.so.1", "/lib/libz.so.1"}});
+    std::string cache = hpc::test::ld_so_cache_bytes({{"libz.so.1", "/lib/libz.so.1"}});
     CHECK(cache_error("") == "ld.so.cache: not a glibc ld.so.cache (no \"glibc-ld.so.cache1.1\" header)");
     CHECK(cache_error("ld.so-1.7.0") == "ld.so.cache: truncated header");
     CHECK(cache_error(cache.substr(0, 60)) == "ld.so.cache: 1 entries do not fit in 60 bytes");

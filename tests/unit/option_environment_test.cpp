@@ -132,9 +132,10 @@ TEST_CASE("option variables: a list's items are trimmed, and CWD comes before PW
 }
 
 TEST_CASE("option variables: an Apptainer option hpc lacks is one warning, unless it asks for nothing") {
-    CHECK(exec({"APPTAINER_NV=1", "SINGULARITY_OVERLAY=o.img"}).warnings ==
-          Strings{"SINGULARITY_OVERLAY is ignored: hpc exec has no --overlay", "APPTAINER_NV is ignored: hpc exec has no --nv"});
-    CHECK(exec({"APPTAINER_NV=0"}).warnings.empty());  // "no GPUs" is what hpc does
+    CHECK(exec({"APPTAINER_UNDERLAY=1", "SINGULARITY_OVERLAY=o.img"}).warnings ==
+          Strings{"SINGULARITY_OVERLAY is ignored: hpc exec has no --overlay",
+                  "APPTAINER_UNDERLAY is ignored: hpc exec has no --underlay"});
+    CHECK(exec({"APPTAINER_UNDERLAY=0"}).warnings.empty());  // "no underlay" is what hpc does
     // What hpc always does: no cache to disable, always a user namespace.
     CHECK(exec({"APPTAINER_DISABLE_CACHE=1", "APPTAINER_USERNS=1"}).warnings.empty());
     // HPC_ names only hpc's options: a site's HPC_SCRATCH is not a word to hpc.

@@ -109,9 +109,9 @@ TEST_CASE("site config: keys left out keep their defaults, dotted keys and inlin
 
 TEST_CASE("site config: unknown tables and keys, with file, line and dotted key", "[site]") {
     CHECK(config_error("[binds]\nallow = []\n\n[container]\nx = 1\n") ==
-          "hpc.toml:4: container: unknown table (known tables: binds, images, fakeroot, network, mount, mpi, slurm, oci)");
+          "hpc.toml:4: container: unknown table (known tables: binds, images, fakeroot, network, mount, mpi, slurm, oci, gpu)");
     CHECK(config_error("verbose = true\n") ==
-          "hpc.toml:1: verbose: unknown key (known tables: binds, images, fakeroot, network, mount, mpi, slurm, oci)");
+          "hpc.toml:1: verbose: unknown key (known tables: binds, images, fakeroot, network, mount, mpi, slurm, oci, gpu)");
     CHECK(config_error("[network]\nallow = [\"host\"]\nspeed = 10\n") ==
           "hpc.toml:3: network.speed: unknown key (known: allow, default)");
     CHECK(config_error("[fakeroot]\nallow_without_subuids = true\n") ==
@@ -342,6 +342,14 @@ allow = []
 deny = []
 cache_dir = ""
 tag_check_seconds = 60
+
+[gpu]
+nvidia_libraries = ["libcuda.so", "libcudadebugger.so", "libnvidia-ml.so", "libnvidia-ptxjitcompiler.so", "libnvidia-nvvm.so", "libnvidia-opencl.so", "libnvidia-encode.so", "libnvcuvid.so", "libnvidia-opticalflow.so", "libnvidia-compiler.so", "libnvidia-fatbinaryloader.so", "libnvidia-cfg.so", "libnvidia-allocator.so", "libnvidia-gpucomp.so", "libnvidia-pkcs11.so", "libnvidia-pkcs11-openssl3.so", "libnvidia-cbl.so", "libnvidia-rtcore.so", "libnvoptix.so", "libnvidia-ngx.so", "libnvidia-fbc.so", "libnvidia-ifr.so", "libnvidia-tls.so", "libnvidia-glcore.so", "libnvidia-glsi.so", "libnvidia-glvkspirv.so", "libnvidia-eglcore.so", "libnvidia-egl-wayland.so", "libnvidia-egl-gbm.so", "libnvidia-wfb.so", "libEGL_nvidia.so", "libGLESv1_CM_nvidia.so", "libGLESv2_nvidia.so", "libGLX_nvidia.so", "libvdpau_nvidia.so", "libEGL.so", "libGLESv1_CM.so", "libGLESv2.so", "libGL.so", "libGLX.so", "libGLdispatch.so", "libOpenGL.so", "libOpenCL.so"]
+nvidia_programs = ["nvidia-smi", "nvidia-debugdump", "nvidia-persistenced", "nvidia-cuda-mps-control", "nvidia-cuda-mps-server"]
+rocm_libraries = ["libamdhip64.so", "libamd_comgr.so", "libcomgr.so", "libhsa-runtime64.so", "libhsakmt.so", "libhc_am.so", "libhip_hcc.so", "libhipblas.so", "libhiprand.so", "libmcwamp.so", "libmcwamp_cpu.so", "libmcwamp_hsa.so", "libmiopengemm.so", "libMIOpen.so", "librccl.so", "librocblas.so", "librocfft-device.so", "librocfft.so", "librocrand.so", "librocr_debug_agent64.so", "libCXLActivityLogger.so", "libdrm.so", "libdrm_amdgpu.so", "libelf.so", "libnuma.so", "libpci.so", "libamdcomgr64.so", "libamdocl64.so", "libcltrace.so", "libOpenCL.so"]
+rocm_programs = ["rocm-smi", "rocminfo"]
+require_driver = false
+cdi_directories = ["/etc/cdi", "/var/run/cdi"]
 )");
     SiteConfig config = parse(R"(binds.default = ["/a", "/b:/c", "/d:/d:ro"]
 binds.deny = ["/odd\"name\\"]
@@ -434,11 +442,13 @@ TEST_CASE("site config: the shipped hpc.toml shows every key at its default", "[
             line.find(" = ") != std::string::npos) {
             line.erase(0, 1);
             ++settings;
+        } else if (line.starts_with("#    \"")) {
+            line.erase(0, 1);  // a long list's next line
         }
         live += line + "\n";
         start = end + 1;
     }
-    CHECK(settings == 19);  // binds 3, images 3, fakeroot 2, network 2, mount 1, mpi 2, slurm 1, oci 5
+    CHECK(settings == 25);  // binds 3, images 3, fakeroot 2, network 2, mount 1, mpi 2, slurm 1, oci 5, gpu 6
     CHECK(parse(live) == SiteConfig{});
     CHECK(describe(parse(live)) == describe(SiteConfig{}));
 }

@@ -225,6 +225,15 @@ EOF
     [ "$status" -ne 0 ]
 }
 
+@test "plugin: --hpc-nv on a node without NVIDIA's driver warns and runs the task" {
+    need_plugin
+    # The test is of the missing driver: where the node has one, --nv binds it and there is no warning.
+    [ ! -e /proc/driver/nvidia/version ] || skip "this node has an NVIDIA driver"
+    run --separate-stderr srun -n 1 --hpc-image="$MPI_SIF" --hpc-nv true
+    [ "$status" -eq 0 ]
+    [[ "$stderr" == *"--nv: no NVIDIA driver found"* ]]
+}
+
 @test "plugin: --hpc-stage runs the image" {
     need_plugin
     run --separate-stderr srun -n 2 --hpc-image="$MPI_SIF" --hpc-stage cat /etc/hpc-test-image
