@@ -8,7 +8,9 @@
 # This VM has no /proc/driver/nvidia, so a GPU's index is its node's number and UUIDs are unknown.
 load common
 
-# The libraries make-fake-gpu-driver's lib/ has that --nv takes, as `ls` lists them.
+# The libraries make-fake-gpu-driver's lib/ has that --nv takes, as `ls` lists them. (--nv takes
+# the host's GL and OpenCL dispatch libraries too, libGL.so.1, libOpenCL.so.1..., as Apptainer's
+# list does: the tests look at the lib(cuda|nvidia)* names, which the host has none of.)
 FAKE_NV_LIBRARIES="libcuda.so
 libcuda.so.1
 libcuda.so.580.1.2
@@ -49,13 +51,14 @@ with_driver() {
         PATH="$FAKE_DRIVER/bin:$PATH" "$@"
 }
 
-# The NVIDIA driver libraries this host's ld.so.cache lists (those --nv would add to the fake's).
+# The NVIDIA driver libraries this host's ld.so.cache lists (libcuda.so*, libnvidia-*: those --nv
+# would add to the fake's; CUDA's toolkit, libcudart and the like, is not the driver).
 host_nvidia_libraries() {
-    /sbin/ldconfig -p 2>/dev/null |
-        awk '$1 ~ /^(libcuda\.so|libcudadebugger\.so|libnvidia-|libnvcuvid\.so|lib(GLX|EGL|GLESv1_CM|GLESv2)_nvidia\.so)/ { print $1 }'
+    /sbin/ldconfig -p 2>/dev/null | awk '$1 ~ /^(libcuda\.so|libnvidia-)/ { print $1 }'
 }
 
-# The exact list of /.singularity.d/libs is the fake driver's only where the host has none.
+# The exact list of /.singularity.d/libs/lib(cuda|nvidia)* is the fake driver's only where the
+# host has none.
 needs_no_host_nvidia_libraries() {
     [ -z "$(host_nvidia_libraries)" ] || skip "this host's ld.so.cache has NVIDIA driver libraries: --nv adds them"
 }
@@ -74,12 +77,12 @@ list_nvidia_nodes='ls /dev | grep "^nvidia" | LC_ALL=C sort | tr "\n" " "'
 @test "--nv binds the driver's libraries from LD_LIBRARY_PATH at /.singularity.d/libs, and only those" {
     needs_no_host_nvidia_libraries
     for image in "$GPU_SIF" "$GPU_DIR" "$PLAIN_SIF"; do
-        run --separate-stderr with_driver "$HPC" exec --nv "$image" ls /.singularity.d/libs
+        run --separate-stderr with_driver "$HPC" exec --nv "$image" sh -c 'ls /.singularity.d/libs | grep -E "^lib(cuda|nvidia)"'
         [ "$status" -eq 0 ]
         [ "$output" = "$FAKE_NV_LIBRARIES" ]
     done
     # Each is the file its name resolves to, not a link: libcuda.so.1 is libcuda.so.580.1.2's bytes.
-    run with_driver "$HPC" exec --nv "$GPU_SIF" sh -c '
+    run --separate-stderr with_driver "$HPC" exec --nv "$GPU_SIF" sh -c '
         for name in libcuda.so libcuda.so.1 libcuda.so.580.1.2; do
             [ -f "/.singularity.d/libs/$name" ] && [ ! -L "/.singularity.d/libs/$name" ] &&
                 cmp "/.singularity.d/libs/$name" "$1/lib/libcuda.so.580.1.2" && echo "$name same"
@@ -91,7 +94,7 @@ list_nvidia_nodes='ls /dev | grep "^nvidia" | LC_ALL=C sort | tr "\n" " "'
 }
 
 @test "--nv: the driver's libraries are read-only, even over a writable root" {
-    run with_driver "$HPC" exec --nv --writable-tmpfs "$GPU_SIF" sh -c '
+    run --separate-stderr with_driver "$HPC" exec --nv --writable-tmpfs "$GPU_SIF" sh -c '
         touch /opt/writable && echo "root writable"
         touch /.singularity.d/libs/libcuda.so.1 2>/dev/null || echo "touch refused"
         echo x 2>/dev/null >>/.singularity.d/libs/libcuda.so.580.1.2 || echo "append refused"
@@ -111,7 +114,8 @@ list_nvidia_nodes='ls /dev | grep "^nvidia" | LC_ALL=C sort | tr "\n" " "'
         [ "$status" -eq 0 ]
         [ "$output" = $'cuInit: 0\nfake-cuda 580.1.2\n/.singularity.d/libs/libcuda.so.1' ]
     done
-    run --separate-stderr with_driver "$HPC" exec --nv "$GPU_SIF" sh -c 'echo "$LD_LIBRARY_PATH"'
+    # (An image without Apptainer's env scripts: app-dir's 99-base.sh would add it by itself.)
+    run --separate-stderr with_driver "$HPC" exec --nv "$PLAIN_SIF" sh -c 'echo "$LD_LIBRARY_PATH"'
     [ "$status" -eq 0 ]
     [[ "$output" == /.singularity.d/libs || "$output" == /.singularity.d/libs:* ]]
 }
@@ -133,7 +137,7 @@ list_nvidia_nodes='ls /dev | grep "^nvidia" | LC_ALL=C sort | tr "\n" " "'
 @test "--nv: another machine's object with a listed name is not bound, and the container runs" {
     needs_no_host_nvidia_libraries
     run --separate-stderr with_driver env LD_LIBRARY_PATH="$FAKE_DRIVER/foreign:$FAKE_DRIVER/lib" \
-        "$HPC" exec --nv "$GPU_SIF" ls /.singularity.d/libs
+        "$HPC" exec --nv "$GPU_SIF" sh -c 'ls /.singularity.d/libs | grep -E "^lib(cuda|nvidia)"'
     [ "$status" -eq 0 ]
     [ "$output" = "$FAKE_NV_LIBRARIES" ]
 }
@@ -242,15 +246,16 @@ list_nvidia_nodes='ls /dev | grep "^nvidia" | LC_ALL=C sort | tr "\n" " "'
     done
     [[ "$output" != *libcuda-not-listed* ]]
     [[ "$output" != *libnvidia-opencl* ]]
-    if [ -z "$(host_nvidia_libraries)" ]; then
-        [ "$(grep -c -- " -> /.singularity.d/libs/.* ro  # nv: " <<<"$output")" -eq 7 ]
-    fi
-    grep -q '^  LD_LIBRARY_PATH=/.singularity.d/libs\(:.*\)\?$' <<<"$output"
+    [ "$(grep -c -F -- "  bind $FAKE_DRIVER/" <<<"$output")" -eq 8 ]  # 7 libraries, nvidia-smi
     if [ "${HPC_TEST_FAKE_GPU_NODES:-}" = 1 ]; then
         for node in /dev/nvidia0 /dev/nvidia1 /dev/nvidiactl /dev/nvidia-uvm /dev/nvidia-caps; do
             [ "$(grep -c -F -- "  bind $node -> $node  # nv: " <<<"$output")" -eq 1 ] || { echo "missing: $node"; false; }
         done
     fi
+    # The environment: an image without Apptainer's action scripts gets it straight from the plan.
+    run with_driver "$HPC" exec --nv --dry-run "$PLAIN_SIF" true
+    [ "$status" -eq 0 ]
+    grep -q '^  LD_LIBRARY_PATH=/.singularity.d/libs\(:.*\)\?$' <<<"$output"
 }
 
 @test "run, shell and test take --nv as exec does" {
@@ -380,6 +385,12 @@ cdi data
 device unset, spec all-devices" ]
     done
     [ ! -e "$dir/data/new" ]
+    # The device's environment is not the host's: --cleanenv and --containall keep it.
+    for clean in --cleanenv --containall; do
+        run --separate-stderr "$HPC" exec $clean --device hpc.test/gpu=0 --cdi-dirs "$cdi" "$GPU_SIF" sh -c 'echo "$HPC_CDI_DEVICE $HPC_CDI_SPEC"'
+        [ "$status" -eq 0 ]
+        [ "$output" = "zero all-devices" ]
+    done
     # --cdi-dirs takes a list; the directory without the spec is read and adds nothing.
     run --separate-stderr "$HPC" exec --device hpc.test/gpu=0 --cdi-dirs "$dir/data,$cdi" "$GPU_SIF" sh -c 'echo "$HPC_CDI_DEVICE"'
     [ "$status" -eq 0 ]
@@ -392,6 +403,9 @@ device unset, spec all-devices" ]
     [ "$status" -eq 0 ]
     [ "$(grep -c -F -- "  bind /dev/null -> /dev/hpc-test0  # cdi: " <<<"$output")" -eq 1 ]
     [ "$(grep -c -F -- "  bind $dir/data -> /opt/hpc-cdi ro  # cdi: " <<<"$output")" -eq 1 ]
+    # The environment, in the plan of an image without Apptainer's action scripts.
+    run "$HPC" exec --device hpc.test/gpu=0 --cdi-dirs "$cdi" --dry-run "$PLAIN_SIF" true
+    [ "$status" -eq 0 ]
     grep -q -x -F "  HPC_CDI_DEVICE=zero" <<<"$output"
     grep -q -x -F "  HPC_CDI_SPEC=all-devices" <<<"$output"
 }
@@ -409,7 +423,9 @@ device unset, spec all-devices" ]
 }
 
 @test "--device: a spec asking for additionalGIDs is refused in one line naming the file and the field" {
-    mkdir "$dir/gids"
+    # CDI's SPEC.md spells it additionalGIDs, its Go code's JSON tag additionalGids (and Go's JSON
+    # reader takes either): a spec may have either.
+    mkdir "$dir/gids" "$dir/gids-json"
     cat >"$dir/gids/gids.yaml" <<'EOF'
 cdiVersion: "0.7.0"
 kind: hpc.test/gids
@@ -421,10 +437,16 @@ devices:
         - path: /dev/hpc-test0
           hostPath: /dev/null
 EOF
-    run "$HPC" exec --device hpc.test/gids=0 --cdi-dirs "$dir/gids" "$GPU_SIF" echo ran
-    [ "$status" -eq 77 ]
-    [ "${#lines[@]}" -eq 1 ]
-    [[ "$output" == "hpc: "*"$dir/gids/gids.yaml"*additionalGIDs* ]]
+    printf '%s\n' '{"cdiVersion": "0.7.0", "kind": "hpc.test/gids", "devices": [{"name": "0",' \
+        '  "containerEdits": {"additionalGids": [44], "deviceNodes": [{"path": "/dev/hpc-test0", "hostPath": "/dev/null"}]}}]}' \
+        >"$dir/gids-json/gids.json"
+    for spec in gids/gids.yaml gids-json/gids.json; do
+        run "$HPC" exec --device hpc.test/gids=0 --cdi-dirs "$dir/${spec%/*}" "$GPU_SIF" echo ran
+        [ "$status" -eq 77 ]
+        [ "${#lines[@]}" -eq 1 ]
+        [[ "$output" == "hpc: "*"$dir/$spec"* ]]
+        [[ "${output,,}" == *additionalgids* ]]
+    done
 }
 
 @test "--device: a device node the host has not got as the spec says is refused" {
@@ -465,10 +487,13 @@ EOF
     [ "$status" -eq 0 ]
     [ "$output" = "$FAKE_SMI_LINE"$'\ncuInit: 0\nfake-cuda 580.1.2\n/.singularity.d/libs/libcuda.so.1' ]
     if [ -z "$(host_nvidia_libraries)" ]; then
-        run --separate-stderr "$HPC" exec gpu-built.sif cat /opt/libs.txt
+        run --separate-stderr "$HPC" exec gpu-built.sif sh -c 'grep -E "^lib(cuda|nvidia)" /opt/libs.txt'
         [ "$output" = "$FAKE_NV_LIBRARIES" ]
     fi
-    run --separate-stderr "$HPC" exec gpu-built.sif sh -c 'ls -A /.singularity.d/libs; [ -e /usr/bin/nvidia-smi ] || echo "no nvidia-smi"'
+    # Nothing at all, not even an empty file where a library or nvidia-smi was bound: an empty
+    # /.singularity.d/libs/libcuda.so.1 would be what the loader finds first in the image.
+    run --separate-stderr "$HPC" exec gpu-built.sif sh -c \
+        'for file in /.singularity.d/libs/* /usr/bin/nvidia-smi; do [ ! -e "$file" ] || echo "left: $file, $(stat -c %s "$file") bytes"; done'
     [ "$status" -eq 0 ]
-    [ "$output" = "no nvidia-smi" ]
+    [ "$output" = "" ]
 }
