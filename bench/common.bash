@@ -9,6 +9,10 @@ HPC=${HPC:-$bench_root/build/hpc}
 run_as_user() {
     [ "$(id -u)" = 0 ] || return 0
     local user=${HPC_TEST_USER:-hpctest}
+    # The script's path under bench/: "startup", or "gpu/run" for one in a folder of its own
+    # (found before the cd below, for a relative $0).
+    local script
+    script=$(realpath --relative-to="$bench_root/bench" "$0")
     "$bench_root/tests/setup/test-user" "$user"
     local work
     work=$(mktemp -d /tmp/hpc-bench.XXXXXX)
@@ -17,7 +21,7 @@ run_as_user() {
     cp -r "$bench_root/bench" "$work/bench"
     chown -R "$user:" "$work"
     cd /tmp
-    runuser -u "$user" -- env HPC="$work/hpc" bash "$work/bench/$(basename "$0")" "$@"
+    runuser -u "$user" -- env HPC="$work/hpc" bash "$work/bench/$script" "$@"
     local status=$?
     rm -rf "$work"
     exit $status
