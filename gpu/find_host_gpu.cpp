@@ -8,13 +8,8 @@
 namespace hpc::gpu {
 namespace {
 
-// Whether a library's file name is one the list names: "libcuda.so" stands for itself and its
-// versions ("libcuda.so.1", "libcuda.so.580.159.04"), as ldconfig's names are matched in
-// Apptainer, but not for another library that starts alike ("libcuda.so_old").
 bool is_listed(std::string_view name, const std::vector<std::string>& listed) {
-    return std::any_of(listed.begin(), listed.end(), [&](const std::string& entry) {
-        return name == entry || (name.starts_with(entry) && name.size() > entry.size() && name[entry.size()] == '.');
-    });
+    return std::any_of(listed.begin(), listed.end(), [&](const std::string& entry) { return is_library_named(name, entry); });
 }
 
 std::vector<DriverFile> find_libraries(const GpuHostView& view, const GpuQuery& query) {
@@ -46,6 +41,10 @@ std::vector<DriverFile> find_programs(const GpuHostView& view, const GpuQuery& q
 }
 
 }  // namespace
+
+bool is_library_named(std::string_view file_name, std::string_view listed) {
+    return file_name.starts_with(listed) && (file_name.size() == listed.size() || file_name[listed.size()] == '.');
+}
 
 std::optional<unsigned> number_after(std::string_view name, std::string_view prefix) {
     if (!name.starts_with(prefix) || name.size() == prefix.size()) return std::nullopt;

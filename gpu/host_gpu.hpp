@@ -10,6 +10,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace hpc::gpu {
@@ -67,6 +68,11 @@ struct GpuHostView {
     // Whether `path` is a file the user may execute (links followed).
     std::function<bool(const std::string& path)> is_executable;
 };
+
+// Whether a library's file name is one a list's entry names: "libcuda.so" stands for itself and
+// its versions ("libcuda.so.1", "libcuda.so.580.159.04"), as Apptainer matches ldconfig's names,
+// but not for another library that starts alike ("libcuda.so_old").
+bool is_library_named(std::string_view file_name, std::string_view listed);
 
 // The host's real files.
 GpuHostView host_gpu_view();

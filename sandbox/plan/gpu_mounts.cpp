@@ -34,9 +34,8 @@ MountStep driver_file(const gpu::DriverFile& file, const std::string& target, co
 // Whether the vendor's key library is among those found: a node with Mesa's libGL and
 // libOpenCL, which the lists name too, has no NVIDIA driver for all that.
 bool has_key_library(const VendorWords& words, const gpu::HostGpu& found) {
-    std::string_view key = words.key_library;
     return std::any_of(found.libraries.begin(), found.libraries.end(), [&](const gpu::DriverFile& library) {
-        return library.name == key || (library.name.starts_with(key) && library.name[key.size()] == '.');
+        return gpu::is_library_named(library.name, words.key_library);
     });
 }
 

@@ -54,7 +54,15 @@ mirrors = {}
 allow = []
 deny = []
 cache_dir = \"\"
-tag_check_seconds = 60"
+tag_check_seconds = 60
+
+[gpu]
+nvidia_libraries = [\"libcuda.so\", \"libcudadebugger.so\", \"libnvidia-ml.so\", \"libnvidia-ptxjitcompiler.so\", \"libnvidia-nvvm.so\", \"libnvidia-opencl.so\", \"libnvidia-encode.so\", \"libnvcuvid.so\", \"libnvidia-opticalflow.so\", \"libnvidia-compiler.so\", \"libnvidia-fatbinaryloader.so\", \"libnvidia-cfg.so\", \"libnvidia-allocator.so\", \"libnvidia-gpucomp.so\", \"libnvidia-pkcs11.so\", \"libnvidia-pkcs11-openssl3.so\", \"libnvidia-cbl.so\", \"libnvidia-rtcore.so\", \"libnvoptix.so\", \"libnvidia-ngx.so\", \"libnvidia-fbc.so\", \"libnvidia-ifr.so\", \"libnvidia-tls.so\", \"libnvidia-glcore.so\", \"libnvidia-glsi.so\", \"libnvidia-glvkspirv.so\", \"libnvidia-eglcore.so\", \"libnvidia-egl-wayland.so\", \"libnvidia-egl-gbm.so\", \"libnvidia-wfb.so\", \"libEGL_nvidia.so\", \"libGLESv1_CM_nvidia.so\", \"libGLESv2_nvidia.so\", \"libGLX_nvidia.so\", \"libvdpau_nvidia.so\", \"libEGL.so\", \"libGLESv1_CM.so\", \"libGLESv2.so\", \"libGL.so\", \"libGLX.so\", \"libGLdispatch.so\", \"libOpenGL.so\", \"libOpenCL.so\"]
+nvidia_programs = [\"nvidia-smi\", \"nvidia-debugdump\", \"nvidia-persistenced\", \"nvidia-cuda-mps-control\", \"nvidia-cuda-mps-server\"]
+rocm_libraries = [\"libamdhip64.so\", \"libamd_comgr.so\", \"libcomgr.so\", \"libhsa-runtime64.so\", \"libhsakmt.so\", \"libhc_am.so\", \"libhip_hcc.so\", \"libhipblas.so\", \"libhiprand.so\", \"libmcwamp.so\", \"libmcwamp_cpu.so\", \"libmcwamp_hsa.so\", \"libmiopengemm.so\", \"libMIOpen.so\", \"librccl.so\", \"librocblas.so\", \"librocfft-device.so\", \"librocfft.so\", \"librocrand.so\", \"librocr_debug_agent64.so\", \"libCXLActivityLogger.so\", \"libdrm.so\", \"libdrm_amdgpu.so\", \"libelf.so\", \"libnuma.so\", \"libpci.so\", \"libamdcomgr64.so\", \"libamdocl64.so\", \"libcltrace.so\", \"libOpenCL.so\"]
+rocm_programs = [\"rocm-smi\", \"rocminfo\"]
+require_driver = false
+cdi_directories = [\"/etc/cdi\", \"/var/run/cdi\"]"
     [ "$output" = "$expected" ]
 }
 
@@ -95,5 +103,5 @@ tag_check_seconds = 60"
     [ "$status" -eq 0 ]
     [[ "${lines[0]}" == /*": ok" || "${lines[0]}" == /*": no such file; the built-in defaults apply" ]]
     [ "${lines[1]}" = "[binds]" ]
-    [[ "${lines[-1]}" == "tag_check_seconds = "* ]]
+    [[ "${lines[-1]}" == "cdi_directories = "* ]]
 }
