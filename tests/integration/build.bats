@@ -60,6 +60,9 @@ EOF
     [ "$output" = "run: hello yes one two" ]
     run "$HPC" exec app.sif cat /setup-file /opt/host-file /opt/bound-file /opt/post-file /opt/post-uid
     [ "$output" = "made by %setup"$'\n'"from the host"$'\n'"through a bind"$'\n'"made in %post"$'\n'"0" ]
+    # The bind's mount point was the build's, not the image's.
+    run "$HPC" exec app.sif test -e /mnt/bound
+    [ "$status" -eq 1 ]
     # Apptainer's layout: metadata, actions and the compatibility links.
     run "$HPC" exec app.sif sh -c 'ls /.singularity.d/env /.singularity.d/actions; readlink /environment; readlink /singularity'
     [[ "$output" == *"90-environment.sh"* && "$output" == *"99-base.sh"* && "$output" == *"exec"* ]]
