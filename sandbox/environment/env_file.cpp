@@ -1,6 +1,7 @@
 #include "sandbox/environment/env_file.hpp"
 
 #include "common/error.hpp"
+#include "common/text.hpp"
 #include "sandbox/environment/shell_syntax.hpp"
 
 #include <algorithm>

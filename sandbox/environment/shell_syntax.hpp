@@ -2,9 +2,6 @@
 // host: quoting, and finding where a $(...), ${...} or `...` ends.
 #pragma once
 
-// is_shell_name, the variables' names, is in common/text.hpp: other layers check them too.
-#include "common/text.hpp"
-
 #include <optional>
 #include <string>
 #include <string_view>

@@ -1,4 +1,5 @@
 #include "common/error.hpp"
+#include "common/text.hpp"
 #include "sandbox/environment/env_file.hpp"
 #include "sandbox/environment/shell_syntax.hpp"
 
