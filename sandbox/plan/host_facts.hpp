@@ -24,6 +24,7 @@ struct HostFacts {
     std::vector<std::string> environ;
     std::string terminal;  // the terminal on stdin, stdout or stderr ("/dev/pts/3"), or ""
     CanonicalPath canonical;
+    std::function<bool(const std::string& path)> is_directory;  // links followed
     // The user's subordinate ids, asked for only by --fakeroot (reading them loads libsubid).
     std::function<SubordinateIds()> subordinate_ids;
     // The host's MPI, looked for only by --mpi host (it reads every library of it).

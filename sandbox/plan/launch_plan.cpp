@@ -18,9 +18,12 @@ std::string describe_maps(const std::vector<IdMap>& maps) {
 std::string describe_root(const RootPlan& root) {
     std::string text = root.source == RootPlan::Source::squashfs ? "squashfs served by hpc" : "directory " + root.directory;
     if (root.writable) text += ", writable";
+    // The layers bottom up, as they were given.
+    for (const OverlayLayer& layer : root.layers)
+        text += ", overlay " + layer.directory + (layer.writable ? " (writable: upper/, work/)" : " (read-only)");
     if (root.overlay)
         text += ", writable tmpfs overlay";
-    else if (!root.writable)
+    else if (!root.takes_writes())
         text += ", read-only";
     return text;
 }

@@ -6,6 +6,7 @@
 #include "sandbox/environment/environment.hpp"
 #include "sandbox/plan/network_plan.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -20,6 +21,16 @@ struct IdMap {
     bool operator==(const IdMap&) const = default;
 };
 
+// A directory --overlay laid over the image (kernel overlayfs in the user namespace).
+struct OverlayLayer {
+    std::string directory;  // canonical host path
+    // Writable: its upper/ and work/ (made when missing) take the container's writes, Apptainer's
+    // layout. Read-only: its upper/ when it has one (a writable overlay once), else itself.
+    bool writable = false;
+
+    bool operator==(const OverlayLayer&) const = default;
+};
+
 // How the container's root file system is put together.
 struct RootPlan {
     enum class Source { squashfs, directory };
@@ -29,11 +40,22 @@ struct RootPlan {
     uint64_t directory_inode = 0;
     bool writable = false;        // --writable: the directory itself, read-write
     bool overlay = false;         // --writable-tmpfs: a tmpfs upper over the image (kernel overlayfs)
+    // --overlay, bottom first (the last given is the top); a writable one is the upper, in
+    // place of --writable-tmpfs's tmpfs.
+    std::vector<OverlayLayer> layers;
     // The directory is a build's own stage (an overlay builder/ mounted in its work area), not
     // a user's: mount points are made in it as in any file system hpc mounted.
     bool build_stage = false;
 
     bool operator==(const RootPlan&) const = default;
+
+    // Whether an overlay goes over the image: --writable-tmpfs's, or --overlay's.
+    bool layered() const { return overlay || !layers.empty(); }
+    // Whether the container's writes land somewhere: --writable, --writable-tmpfs, a writable --overlay.
+    bool takes_writes() const {
+        return writable || overlay ||
+               std::any_of(layers.begin(), layers.end(), [](const OverlayLayer& layer) { return layer.writable; });
+    }
 };
 
 enum class MountKind {

@@ -87,8 +87,36 @@ IdMaps plan_id_maps(const LaunchRequest& request, const HostFacts& host, const s
     return ids;
 }
 
-RootPlan plan_root(const LaunchRequest& request, const ImageSummary& image) {
-    RootPlan root;
+// The --overlay directories, bottom first. A layer is a bind of the host's in all but name,
+// so the site's bind policy judges it.
+std::vector<OverlayLayer> plan_overlays(const LaunchRequest& request, const HostFacts& host,
+                                        const site::SiteConfig& site) {
+    std::vector<OverlayLayer> layers;
+    const OverlaySpec* writable = nullptr;
+    for (const OverlaySpec& overlay : request.overlays) {
+        std::string what = "--overlay " + overlay.path;
+        std::optional<std::string> canonical = host.canonical(absolute_from(host.cwd, overlay.path));
+        if (!canonical) throw Error(ExitCode::no_input, what + ": no such file or directory");
+        if (!host.is_directory || !host.is_directory(*canonical))
+            throw Error(ExitCode::data, what + ": not a directory (overlay images, squashfs or ext3, are not in "
+                                               "hpc yet: use a directory)");
+        check_bind_source(site, *canonical);
+        if (!overlay.read_only) {
+            if (writable)
+                usage_error("--overlay: only one overlay can be writable, and " + writable->path + " and " +
+                            overlay.path + " both are (add :ro to one)");
+            if (request.writable) usage_error(what + ": --writable and a writable overlay cannot be used together");
+            writable = &overlay;
+        }
+        layers.push_back({*canonical, !overlay.read_only});
+    }
+    return layers;
+}
+
+RootChoice plan_root(const LaunchRequest& request, const HostFacts& host, const ImageSummary& image,
+                     const site::SiteConfig& site) {
+    RootChoice choice;
+    RootPlan& root = choice.root;
     root.source = image.is_directory ? RootPlan::Source::directory : RootPlan::Source::squashfs;
     if (image.is_directory) {
         root.directory = image.path;
@@ -98,8 +126,12 @@ RootPlan plan_root(const LaunchRequest& request, const ImageSummary& image) {
     root.writable = request.writable;
     // Mount points the image lacks come from the server (squashfs) or from covering their
     // directory with a tmpfs copy (directory images): no overlay unless asked for.
-    root.overlay = request.writable_tmpfs;
-    return root;
+    root.layers = plan_overlays(request, host, site);
+    bool writable_layer = root.takes_writes();  // nothing else yet: --writable excludes one
+    root.overlay = request.writable_tmpfs && !writable_layer;
+    if (request.writable_tmpfs && writable_layer)
+        choice.warnings.push_back("--writable-tmpfs is not used: the writable overlay takes the container's writes");
+    return choice;
 }
 
 bool shares_mount(const LaunchRequest& request, const ImageSummary& image, const site::SiteConfig& site,

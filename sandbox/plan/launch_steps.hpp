@@ -39,8 +39,16 @@ struct IdMaps {
 // root (fakeroot.hpp): they are read only then, and only once the site allows --fakeroot at all.
 IdMaps plan_id_maps(const LaunchRequest& request, const HostFacts& host, const site::SiteConfig& site);
 
-// The container's root: the image's squashfs (served by hpc) or its directory, and how writable.
-RootPlan plan_root(const LaunchRequest& request, const ImageSummary& image);
+// The container's root: the image's squashfs (served by hpc) or its directory, how writable,
+// and the --overlay directories over it. Throws no_input for an overlay that does not exist,
+// usage for two writable ones or a writable one with --writable, data for an overlay that is
+// a file (images as overlays are not in hpc yet), denied for one the site's bind policy refuses.
+struct RootChoice {
+    RootPlan root;
+    std::vector<std::string> warnings;
+};
+RootChoice plan_root(const LaunchRequest& request, const HostFacts& host, const ImageSummary& image,
+                     const site::SiteConfig& site);
 
 // Whether this launch joins, or lets join, the node's other launches of the image (node_share.hpp).
 bool shares_mount(const LaunchRequest& request, const ImageSummary& image, const site::SiteConfig& site,

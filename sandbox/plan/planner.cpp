@@ -39,7 +39,9 @@ LaunchPlan plan_launch(const LaunchRequest& original, const HostFacts& host, con
     plan.warnings = ids.warnings;
     plan.namespaces = {request.pid, request.ipc, !request.no_init};
     plan.network = plan_network(request.network, site.network);
-    plan.root = plan_root(request, image);
+    RootChoice root = plan_root(request, host, image, site);
+    plan.root = std::move(root.root);
+    append(plan.warnings, std::move(root.warnings));
     plan.share_mount = shares_mount(request, image, site, plan.network.mode);
     if (plan.share_mount) plan.share_scope = share_scope(host);
 

@@ -14,6 +14,14 @@
 
 namespace hpc::sandbox {
 
+// One --overlay PATH[:ro].
+struct OverlaySpec {
+    std::string path;  // as given
+    bool read_only = false;
+
+    bool operator==(const OverlaySpec&) const = default;
+};
+
 // The options of exec, run, shell and test, with Apptainer's names and meanings.
 struct LaunchRequest {
     Action action = Action::exec;
@@ -31,6 +39,7 @@ struct LaunchRequest {
     bool no_init = false;
     bool writable = false;
     bool writable_tmpfs = false;
+    std::vector<OverlaySpec> overlays; // --overlay, in the order given
     std::vector<std::string> no_mount; // --no-mount names (proc, sys, dev, ...) or paths
     std::string pwd;                   // --pwd/--cwd
     std::vector<std::string> env_options;

@@ -79,6 +79,10 @@ HostFacts gather_host_facts() {
     facts.environ = process_environment();
     facts.terminal = controlling_terminal();
     facts.canonical = canonical_host_path;
+    facts.is_directory = [](const std::string& path) {
+        struct stat status {};
+        return ::stat(path.c_str(), &status) == 0 && S_ISDIR(status.st_mode);
+    };
     facts.subordinate_ids = [name = facts.user.name] { return read_subordinate_ids(name); };
     facts.mpi = [](const mpi::HostMpiQuery& query) { return mpi::find_host_mpi(mpi::host_file_view(), query); };
     facts.gpu = [](const gpu::GpuQuery& query) { return gpu::find_host_gpu(gpu::host_gpu_view(), query); };

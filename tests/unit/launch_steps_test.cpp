@@ -176,21 +176,88 @@ TEST_CASE("launch steps: the id maps: the user as themselves, as root, or with -
 }
 
 TEST_CASE("launch steps: the root is the image's squashfs or its checked directory") {
-    RootPlan squashfs = plan_root({}, image_with());
+    HostFacts host = carol_host();
+    RootPlan squashfs = plan_root({}, host, image_with(), {}).root;
     CHECK(squashfs == RootPlan{});  // served by hpc, read-only, no overlay, no directory
-    RootPlan directory = plan_root({}, directory_image());
+    RootPlan directory = plan_root({}, host, directory_image(), {}).root;
     CHECK(directory.source == RootPlan::Source::directory);
     CHECK(directory.directory == "/work/rootfs");
     CHECK((directory.directory_device == 2049 && directory.directory_inode == 131));
     CHECK_FALSE((directory.writable || directory.overlay));
     LaunchRequest writable;
     writable.writable = true;
-    CHECK(plan_root(writable, directory_image()).writable);
+    CHECK(plan_root(writable, host, directory_image(), {}).root.writable);
     LaunchRequest writable_tmpfs;
     writable_tmpfs.writable_tmpfs = true;
-    RootPlan overlay = plan_root(writable_tmpfs, image_with());
+    RootPlan overlay = plan_root(writable_tmpfs, host, image_with(), {}).root;
     CHECK(overlay.overlay);
     CHECK_FALSE(overlay.writable);
+    CHECK(overlay.takes_writes());
+    CHECK_FALSE(squashfs.takes_writes());
+}
+
+// Carol's host with overlay directories under her home (a link into /data) and a file.
+HostFacts overlay_host() {
+    HostFacts host = carol_host("/home/carol", {"/data/home/carol/env", "/data/home/carol/base", "/work/data.sqfs"});
+    host.is_directory = [](const std::string& path) { return path != "/work/data.sqfs"; };
+    return host;
+}
+
+TEST_CASE("launch steps: --overlay directories, bottom first, one writable, judged as binds are") {
+    LaunchRequest request;
+    request.overlays = {{"base", true}, {"/home/carol/env", false}};
+    RootChoice choice = plan_root(request, overlay_host(), image_with(), {});
+    CHECK(choice.root.layers ==
+          std::vector<OverlayLayer>{{"/data/home/carol/base", false}, {"/data/home/carol/env", true}});
+    CHECK(choice.root.layered());
+    CHECK(choice.root.takes_writes());
+    CHECK_FALSE(choice.root.overlay);
+    CHECK(choice.warnings.empty());
+    LaunchPlan plan;
+    plan.root = choice.root;
+    CHECK(describe(plan).find(
+              "root: squashfs served by hpc, overlay /data/home/carol/base (read-only), overlay /data/home/carol/env "
+              "(writable: upper/, work/)\n") != std::string::npos);
+
+    // Read-only layers alone: the root takes no writes; with --writable-tmpfs, the tmpfs does.
+    request.overlays = {{"base", true}};
+    CHECK_FALSE(plan_root(request, overlay_host(), image_with(), {}).root.takes_writes());
+    request.writable_tmpfs = true;
+    CHECK(plan_root(request, overlay_host(), image_with(), {}).root.overlay);
+    // A writable layer takes the writes in the tmpfs's place.
+    request.overlays = {{"env", false}};
+    RootChoice both = plan_root(request, overlay_host(), image_with(), {});
+    CHECK_FALSE(both.root.overlay);
+    CHECK(both.warnings == std::vector<std::string>{
+                               "--writable-tmpfs is not used: the writable overlay takes the container's writes"});
+
+    auto error = [](LaunchRequest bad, const ImageSummary& image, hpc::ExitCode code,
+                    const hpc::site::SiteConfig& site = {}) {
+        return hpc::test::error_message([&] { plan_root(bad, overlay_host(), image, site); }, code);
+    };
+    LaunchRequest two;
+    two.overlays = {{"env", false}, {"base", false}};
+    CHECK(error(two, image_with(), hpc::ExitCode::usage) ==
+          "--overlay: only one overlay can be writable, and env and base both are (add :ro to one)");
+    LaunchRequest missing;
+    missing.overlays = {{"gone", false}};
+    CHECK(error(missing, image_with(), hpc::ExitCode::no_input) == "--overlay gone: no such file or directory");
+    LaunchRequest file;
+    file.overlays = {{"/work/data.sqfs", true}};
+    CHECK(error(file, image_with(), hpc::ExitCode::data) ==
+          "--overlay /work/data.sqfs: not a directory (overlay images, squashfs or ext3, are not in hpc yet: use a "
+          "directory)");
+    LaunchRequest with_writable;
+    with_writable.writable = true;
+    with_writable.overlays = {{"env", false}};
+    CHECK(error(with_writable, directory_image(), hpc::ExitCode::usage) ==
+          "--overlay env: --writable and a writable overlay cannot be used together");
+    hpc::site::SiteConfig site;
+    site.binds.deny = {"/data/home/carol/base"};
+    LaunchRequest denied;
+    denied.overlays = {{"base", true}};
+    CHECK(error(denied, image_with(), hpc::ExitCode::denied, site) ==
+          "denied by site policy: binds.deny: /data/home/carol/base");
 }
 
 TEST_CASE("launch steps: the node's mount is shared unless the launch must keep its own") {
