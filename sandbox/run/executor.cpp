@@ -86,8 +86,8 @@ void Executor::stage_root() {
             throw_errno(std::string("symlink ") + host_tree);
 
     const RootPlan& root = plan_.root;
-    std::string image_target = root.overlay ? lower_dir : new_root;
-    if (root.overlay) make_mount_point(lower_dir, true);
+    std::string image_target = root.layered() ? lower_dir : new_root;
+    if (root.layered()) make_mount_point(lower_dir, true);
     if (root.source == RootPlan::Source::squashfs) {
         hooks_.mount_squashfs(image_target);
         own(image_target);
@@ -97,14 +97,56 @@ void Executor::stage_root() {
     } else {
         mount_root_directory(image_target);
     }
-    if (root.overlay) {
+    if (root.layered()) mount_layers();
+}
+
+void Executor::mount_layers() {
+    // Each directory is opened once, checked to be exactly the path the planner judged, and
+    // given to overlayfs as its descriptor's /proc/self/fd/N, held open until the mount is made.
+    std::vector<UniqueFd> held;
+    auto open_layer = [&](const OverlayLayer& layer) {
+        return open_exact(hooks_.host_root + layer.directory, O_DIRECTORY, "--overlay " + layer.directory);
+    };
+    auto subdirectory = [&](int parent, const char* name, const std::string& what) {
+        UniqueFd fd(::openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!fd) throw_errno("open " + what + "/" + name);
+        return fd;
+    };
+    std::string lowers;  // the top first, as overlayfs lists them
+    std::string upper, work;
+    for (auto layer = plan_.root.layers.rbegin(); layer != plan_.root.layers.rend(); ++layer) {
+        UniqueFd directory = open_layer(*layer);
+        if (layer->writable) {
+            check_overlay_upper(directory.get(), "--overlay " + layer->directory);
+            // Apptainer's layout: upper/ takes the writes, work/ is overlayfs's own.
+            for (const char* name : {"upper", "work"})
+                if (::mkdirat(directory.get(), name, 0755) != 0 && errno != EEXIST)
+                    throw_errno("mkdir " + layer->directory + "/" + name);
+            UniqueFd upper_fd = subdirectory(directory.get(), "upper", layer->directory);
+            UniqueFd work_fd = subdirectory(directory.get(), "work", layer->directory);
+            upper = descriptor_link(upper_fd.get());
+            work = descriptor_link(work_fd.get());
+            held.push_back(std::move(upper_fd));
+            held.push_back(std::move(work_fd));
+            continue;
+        }
+        // A writable overlay used read-only shows what it took: its upper/.
+        if (::faccessat(directory.get(), "upper", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+            directory = subdirectory(directory.get(), "upper", layer->directory);
+        lowers += descriptor_link(directory.get()) + ":";
+        held.push_back(std::move(directory));
+    }
+    lowers += lower_dir;
+    if (plan_.root.overlay) {
         make_mount_point(overlay_dir, true);
         mount_tmpfs(overlay_dir, "mode=0755");
         make_mount_point(overlay_dir + "/upper", true);
         make_mount_point(overlay_dir + "/work", true);
-        mount_overlay(lower_dir, overlay_dir + "/upper", overlay_dir + "/work", new_root);
-        own(new_root);
+        upper = overlay_dir + "/upper";
+        work = overlay_dir + "/work";
     }
+    mount_overlay(lowers, upper, work, new_root);
+    own(new_root);
 }
 
 void Executor::mount_root_directory(const std::string& target) {
@@ -125,7 +167,7 @@ void Executor::mount_root_directory(const std::string& target) {
     }
     bind_mount(descriptor_link(directory.get()), target, false, root.directory);
     if (root.build_stage) own(target);
-    if (!root.writable && !root.overlay) remount_read_only(target);
+    if (!root.writable && !root.layered()) remount_read_only(target);
 }
 
 void Executor::own(const std::string& mounted) { own_devices_.insert(stat_of(mounted).st_dev); }
@@ -251,7 +293,7 @@ void Executor::prepare() {
             throw error.within(step.purpose);
         }
     }
-    if (!plan_.root.writable && !plan_.root.overlay) {
+    if (!plan_.root.takes_writes()) {
         // Deepest first: the root's own cover last, so that none hides another from the remount.
         for (auto shadow = shadows_.rbegin(); shadow != shadows_.rend(); ++shadow)
             if (*shadow != new_root) remount_read_only(*shadow);

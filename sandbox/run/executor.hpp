@@ -61,6 +61,8 @@ private:
     // Covers `directory` with a tmpfs copy of itself (shadow_directory.hpp), for `mount_point`.
     void cover(const std::string& directory, const std::string& mount_point);
     void mount_root_directory(const std::string& target);
+    // The overlay over the image at `lower_dir`: --overlay's directories, --writable-tmpfs's tmpfs.
+    void mount_layers();
     void own(const std::string& mounted);  // hpc mounted the file system at `mounted`
     std::string staged_target(const std::string& container_path) const;
     std::string enter_working_directory();

@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <sys/mount.h>
+#include <sys/vfs.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -84,12 +85,29 @@ void mount_proc(const std::string& target) {
     checked_mount("mount proc on " + target, "proc", target, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "");
 }
 
-void mount_overlay(const std::string& lower, const std::string& upper, const std::string& work,
+void mount_overlay(const std::string& lowers, const std::string& upper, const std::string& work,
                    const std::string& target) {
     // userxattr: in a user namespace overlayfs keeps its own attributes in user.* xattrs,
     // since trusted.* is out of reach (overlayfs docs, "Non-standard behavior").
-    std::string options = "lowerdir=" + lower + ",upperdir=" + upper + ",workdir=" + work + ",userxattr";
+    std::string options = "lowerdir=" + lowers + ",userxattr";
+    if (!upper.empty()) options += ",upperdir=" + upper + ",workdir=" + work;
     checked_mount("mount overlay on " + target, "overlay", target, "overlay", 0, options);
+}
+
+void check_overlay_upper(int fd, const std::string& what) {
+    struct Refused {
+        long magic;  // statfs(2)'s f_type
+        const char* name;
+    };
+    static constexpr Refused refused[] = {{0x6969, "NFS"},         {0x65735546, "FUSE"},  {0x0BD00BD0, "Lustre"},
+                                          {0x47504653, "GPFS"},    {0xAAD7AAEA, "PanFS"}, {0xF15F, "eCryptfs"}};
+    struct statfs status {};
+    if (::fstatfs(fd, &status) != 0) throw_errno("statfs " + what);
+    for (const Refused& file_system : refused)
+        if (static_cast<long>(status.f_type) == file_system.magic)
+            throw Error(ExitCode::unavailable, what + ": on " + file_system.name +
+                                                   ", which overlayfs cannot write to as an overlay's upper layer: use a "
+                                                   "directory on a local file system (ext3 overlay images are not in hpc yet)");
 }
 
 void pivot_into(const std::string& new_root, const std::string& put_old) {

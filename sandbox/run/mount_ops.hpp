@@ -16,8 +16,14 @@ void remount_read_only(const std::string& target);
 void mount_tmpfs(const std::string& target, const std::string& options);
 void mount_devpts(const std::string& target);
 void mount_proc(const std::string& target);
-void mount_overlay(const std::string& lower, const std::string& upper, const std::string& work,
+// `lowers`: overlayfs's lowerdir, ':'-separated, the top first. Without `upper` (and `work`),
+// a read-only union of the lowers.
+void mount_overlay(const std::string& lowers, const std::string& upper, const std::string& work,
                    const std::string& target);
+// Refuses, naming `what`, a directory (`fd`) on a file system overlayfs cannot use as an upper
+// layer: NFS, FUSE, Lustre, GPFS, PanFS, eCryptfs (overlayfs needs its xattrs and rename
+// semantics there; Apptainer refuses the same list).
+void check_overlay_upper(int fd, const std::string& what);
 // pivot_root(2) into `new_root`, leaving the old root at `put_old` (below new_root).
 void pivot_into(const std::string& new_root, const std::string& put_old);
 // pivot_root(2) into `new_root` and detach the old root entirely (pivot_root(".", ".")).
