@@ -1,6 +1,7 @@
 #include "cmd/action_options.hpp"
 
 #include "cmd/report.hpp"
+#include "common/error.hpp"
 #include "common/regular_file.hpp"
 #include "sandbox/plan/bind_spec.hpp"
 #include "sandbox/environment/env_file.hpp"
@@ -19,6 +20,15 @@ std::vector<std::string> split_commas(const std::vector<std::string>& values) {
             if (!item.empty()) items.push_back(item);
     }
     return items;
+}
+
+// PATH[:ro|:rw], as Apptainer's --overlay takes it.
+sandbox::OverlaySpec parse_overlay(const std::string& value) {
+    for (std::string_view suffix : {":ro", ":rw"})
+        if (value.size() > suffix.size() && value.ends_with(suffix))
+            return {value.substr(0, value.size() - suffix.size()), suffix == ":ro"};
+    if (value.empty()) throw Error(ExitCode::usage, "--overlay: an empty path");
+    return {value, false};
 }
 
 }  // namespace
@@ -60,6 +70,9 @@ void add_action_options(CLI::App& command, ActionOptions& options, bool with_she
     command.add_flag("--no-init", options.no_init, "with --pid, run the payload itself as PID 1");
     command.add_flag("-w,--writable", options.writable, "write to a directory (sandbox) image");
     command.add_flag("--writable-tmpfs", options.writable_tmpfs, "a writable tmpfs overlay over the image");
+    command.add_option("-o,--overlay", options.overlays,
+                       "a directory laid over the image: DIR (writable: DIR/upper keeps the writes) or DIR:ro; "
+                       "repeatable, the last on top");
     command.add_flag("--no-share", options.no_share,
                      "serve the image for this launch alone, not through this node's shared mount");
     command.add_flag("-n,--net", options.net, "a network of its own: --network's, or slirp");
@@ -106,6 +119,7 @@ sandbox::LaunchRequest to_launch_request(const ActionOptions& options, sandbox::
     request.no_init = options.no_init;
     request.writable = options.writable;
     request.writable_tmpfs = options.writable_tmpfs;
+    for (const std::string& value : options.overlays) request.overlays.push_back(parse_overlay(value));
     request.fakeroot = options.fakeroot;
     request.no_share = options.no_share;
     request.network.net = options.net;

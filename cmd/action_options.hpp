@@ -32,6 +32,7 @@ struct ActionOptions {
     bool no_init = false;
     bool writable = false;
     bool writable_tmpfs = false;
+    std::vector<std::string> overlays;
     bool fakeroot = false;
     bool no_share = false;
     bool net = false;

@@ -21,7 +21,7 @@ constexpr std::string_view local_oci =
 constexpr std::string_view signing = "signing and verifying images is not in hpc yet";
 constexpr std::string_view instances = "instances (containers left running in the background) are not in hpc yet";
 constexpr std::string_view overlays =
-    "overlay images are not in hpc yet; --writable-tmpfs gives a writable layer that lasts one run";
+    "overlay images are not in hpc yet; --overlay DIR gives a directory one, --writable-tmpfs one that lasts a run";
 constexpr std::string_view capabilities = "capabilities are not in hpc yet: a container has none on the host";
 constexpr std::string_view encryption = "encrypted images are not in hpc yet";
 
@@ -52,8 +52,6 @@ constexpr Answer commands[] = {
 };
 
 constexpr Answer options[] = {
-    {"-o", overlays},
-    {"--overlay", overlays},
     {"--app", "apps (SCIF, %app sections) are not in hpc yet"},
     {"-u", "hpc always runs in a user namespace: leave -u out"},
     {"--userns", "hpc always runs in a user namespace: leave --userns out"},

@@ -33,7 +33,7 @@ constexpr auto table = std::to_array<OptionVariable>({
     {actions, "--bind", "BIND BINDPATH", append},
     {actions_and_build, "--mount", "MOUNT", append},
     {actions, "--home", "HOME", value},
-    {actions, "--overlay", "OVERLAY OVERLAYIMAGE", value},
+    {actions, "--overlay", "OVERLAY OVERLAYIMAGE", list},
     {actions, "--scratch", "SCRATCH SCRATCHDIR", value},
     {actions, "--workdir", "WORKDIR", value},
     {registry_users, "--disable-cache", "DISABLE_CACHE", boolean},

@@ -166,8 +166,8 @@ NOTICE="hpc: no runscript in the image, running /bin/sh"
     [ "$output" = "hpc: unknown option --bogus (see hpc --help)" ]
     run -64 "$HPC" run --app x "$APP_SIF"
     [ "$output" = "hpc: run: --app: apps (SCIF, %app sections) are not in hpc yet (see hpc run --help)" ]
-    run -64 "$HPC" exec --overlay=data.img "$APP_SIF" true
-    [ "$output" = "hpc: exec: --overlay: overlay images are not in hpc yet; --writable-tmpfs gives a writable layer that lasts one run (see hpc exec --help)" ]
+    run -64 "$HPC" exec --add-caps=CAP_NET_RAW "$APP_SIF" true
+    [ "$output" = "hpc: exec: --add-caps: capabilities are not in hpc yet: a container has none on the host (see hpc exec --help)" ]
     run -64 "$HPC" build a.sif "$APP_DIR" extra
     [ "$output" = "hpc: build: unexpected argument 'extra' (see hpc build --help)" ]
     run -64 "$HPC" exec --pwd

@@ -132,9 +132,11 @@ TEST_CASE("option variables: a list's items are trimmed, and CWD comes before PW
 }
 
 TEST_CASE("option variables: an Apptainer option hpc lacks is one warning, unless it asks for nothing") {
-    CHECK(exec({"APPTAINER_UNDERLAY=1", "SINGULARITY_OVERLAY=o.img"}).warnings ==
-          Strings{"SINGULARITY_OVERLAY is ignored: hpc exec has no --overlay",
+    CHECK(exec({"APPTAINER_UNDERLAY=1", "SINGULARITY_SCRATCH=/s"}).warnings ==
+          Strings{"SINGULARITY_SCRATCH is ignored: hpc exec has no --scratch",
                   "APPTAINER_UNDERLAY is ignored: hpc exec has no --underlay"});
+    // --overlay's variable is a list, as Apptainer's string slice.
+    CHECK(exec({"APPTAINER_OVERLAY=a, b:ro"}).action.overlays == Strings{"a", "b:ro"});
     CHECK(exec({"APPTAINER_UNDERLAY=0"}).warnings.empty());  // "no underlay" is what hpc does
     // What hpc always does: no cache to disable, always a user namespace.
     CHECK(exec({"APPTAINER_DISABLE_CACHE=1", "APPTAINER_USERNS=1"}).warnings.empty());
