@@ -11,15 +11,27 @@ namespace hpc::sandbox {
 namespace {
 
 // The variables that choose GPUs, first found first. NVIDIA_VISIBLE_DEVICES is the container
-// toolkit's (CUDA ignores it), so it is never renumbered; the others are the runtimes' own.
+// toolkit's (CUDA ignores it). In a Slurm job, SLURM_STEP_GPUS (a step's) or SLURM_JOB_GPUS (the
+// batch script's) names the GPUs Slurm gave it in the node's numbering, where the runtime's
+// variable may not: under ConstrainDevices Slurm numbers CUDA_VISIBLE_DEVICES from 0 within the
+// job. The runtime's own variable comes last.
 struct Selector {
     const char* name;
-    bool read_by_runtime;
+    bool from_slurm = false;
 };
 
+// The variable the vendor's runtime reads, which names GPUs as it numbers those it can open.
+const char* runtime_variable(gpu::Vendor vendor) {
+    return vendor == gpu::Vendor::nvidia ? "CUDA_VISIBLE_DEVICES" : "ROCR_VISIBLE_DEVICES";
+}
+
 std::vector<Selector> selectors(gpu::Vendor vendor) {
-    if (vendor == gpu::Vendor::nvidia) return {{"NVIDIA_VISIBLE_DEVICES", false}, {"CUDA_VISIBLE_DEVICES", true}};
-    return {{"ROCR_VISIBLE_DEVICES", true}};
+    std::vector<Selector> list;
+    if (vendor == gpu::Vendor::nvidia) list.push_back({"NVIDIA_VISIBLE_DEVICES"});
+    list.push_back({"SLURM_STEP_GPUS", true});
+    list.push_back({"SLURM_JOB_GPUS", true});
+    list.push_back({runtime_variable(vendor)});
+    return list;
 }
 
 std::vector<std::string_view> items_of(std::string_view list) {
@@ -89,7 +101,13 @@ VisibleGpus visible_gpus(gpu::Vendor vendor, const std::vector<gpu::Gpu>& gpus, 
         for (const gpu::Gpu& gpu : gpus)
             if (std::find(chosen.begin(), chosen.end(), gpu.index) != chosen.end()) visible.gpus.push_back(gpu);
         bool by_index = std::all_of(items.begin(), items.end(), [](std::string_view item) { return index_of(item); });
-        if (selector.read_by_runtime && by_index) {
+        // The runtime's variable is renumbered when it named these GPUs by their node indexes:
+        // it chose them, or it is Slurm's list again (a job without ConstrainDevices). Under
+        // ConstrainDevices it numbers the job's GPUs from 0 already, as the container will.
+        const char* runtime = runtime_variable(vendor);
+        bool renumber = std::string_view(selector.name) == runtime ||
+                        (selector.from_slurm && items_of(trim(environ_value(environ, runtime).value_or(""))) == items);
+        if (renumber && by_index) {
             // Each chosen GPU's place among those the container has, in the variable's order.
             std::vector<unsigned> sorted = chosen;
             std::sort(sorted.begin(), sorted.end());
@@ -98,7 +116,7 @@ VisibleGpus visible_gpus(gpu::Vendor vendor, const std::vector<gpu::Gpu>& gpus, 
                 auto place = std::find(sorted.begin(), sorted.end(), index) - sorted.begin();
                 renumbered += (renumbered.empty() ? "" : ",") + std::to_string(place);
             }
-            visible.renumbered = {selector.name, renumbered};
+            visible.renumbered = {runtime, renumbered};
         }
         return visible;
     }

@@ -199,6 +199,31 @@ TEST_CASE("gpu planner: CUDA_VISIBLE_DEVICES is renumbered as CUDA will number t
     CHECK(inside({"CUDA_VISIBLE_DEVICES=1"}) == "5");
 }
 
+TEST_CASE("gpu planner: in a Slurm job, the GPUs Slurm gave it, however CUDA_VISIBLE_DEVICES numbers them") {
+    Node node = nvidia_host();
+    LaunchRequest request = exec_nv();
+    request.contain = true;
+    auto plan = [&](Strings variables) { return plan_launch(request, host(node, variables), image()); };
+    // ConstrainDevices: the job's one GPU, the node's 2, is CUDA's 0 on the host and in the container.
+    LaunchPlan constrained = plan({"SLURM_JOB_ID=7", "SLURM_STEP_GPUS=2", "CUDA_VISIBLE_DEVICES=0"});
+    CHECK(targets(steps_for(constrained, "nv: GPU")) == Strings{"/dev/nvidia2"});
+    CHECK(env_value(constrained, "CUDA_VISIBLE_DEVICES") == "0");
+    // Without it, Slurm gives the node's numbers to CUDA too: the container renumbers them.
+    LaunchPlan open = plan({"SLURM_JOB_ID=7", "SLURM_STEP_GPUS=2,0", "CUDA_VISIBLE_DEVICES=2,0"});
+    CHECK(targets(steps_for(open, "nv: GPU")) == Strings{"/dev/nvidia0", "/dev/nvidia2"});
+    CHECK(env_value(open, "CUDA_VISIBLE_DEVICES") == "1,0");
+    // A batch script has the job's list; NVIDIA_VISIBLE_DEVICES, set by the user, comes first.
+    CHECK(targets(steps_for(plan({"SLURM_JOB_GPUS=1", "CUDA_VISIBLE_DEVICES=0"}), "nv: GPU")) == Strings{"/dev/nvidia1"});
+    CHECK(targets(steps_for(plan({"NVIDIA_VISIBLE_DEVICES=0", "SLURM_STEP_GPUS=1"}), "nv: GPU")) ==
+          Strings{"/dev/nvidia0"});
+    // AMD's jobs likewise, ROCR_VISIBLE_DEVICES as CUDA's.
+    VisibleGpus amd = visible_gpus(hpc::gpu::Vendor::amd, nvidia_node().gpus,
+                                   {"SLURM_STEP_GPUS=1", "ROCR_VISIBLE_DEVICES=1"});
+    REQUIRE(amd.gpus.size() == 1);
+    CHECK(amd.gpus[0].index == 1);
+    CHECK(amd.renumbered == std::make_pair(std::string("ROCR_VISIBLE_DEVICES"), std::string("0")));
+}
+
 TEST_CASE("gpu planner: a GPU the node has not got is an error naming the variable") {
     Node node = nvidia_host();
     LaunchRequest request = exec_nv();
