@@ -42,12 +42,7 @@ void plan_cdi_devices(const LaunchRequest& request, const HostFacts& host, const
     }
     for (const gpu::CdiMount& mount : edits.mounts) {
         if (mount.tmpfs) {
-            MountStep step;
-            step.kind = MountKind::tmpfs;
-            step.target = target(mount.container_path);
-            step.options = mount.options;
-            step.purpose = purpose;
-            mounts.steps.push_back(std::move(step));
+            mounts.steps.push_back(tmpfs_step(target(mount.container_path), mount.options, purpose));
             continue;
         }
         // A bind's source decides whether a directory or a file is made for it (the executor's).

@@ -111,4 +111,13 @@ MountStep bind_step(const std::string& source, const std::string& target, bool r
     return step;
 }
 
+MountStep tmpfs_step(const std::string& target, std::string options, std::string purpose) {
+    MountStep step;
+    step.kind = MountKind::tmpfs;
+    step.target = target;
+    step.options = std::move(options);
+    step.purpose = std::move(purpose);
+    return step;
+}
+
 }  // namespace hpc::sandbox

@@ -231,14 +231,7 @@ HomePlan plan_home(const LaunchRequest& request, const HostFacts& host, const si
 }
 
 std::optional<MountStep> home_mount(const HomePlan& home) {
-    if (home.fresh) {
-        MountStep step;
-        step.kind = MountKind::tmpfs;
-        step.target = home.destination;
-        step.options = "mode=0700";
-        step.purpose = "home (contained)";
-        return step;
-    }
+    if (home.fresh) return tmpfs_step(home.destination, "mode=0700", "home (contained)");
     if (home.source.empty()) return std::nullopt;
     return bind_step(home.source, home.destination, false, "home");
 }
