@@ -397,6 +397,32 @@ device unset, spec all-devices" ]
     [ "$output" = zero ]
 }
 
+@test "--device: nvidia-ctk's hooks: update-ldcache's folder first in LD_LIBRARY_PATH, create-symlinks' links made in the image's tree for the run" {
+    mkdir -p "$dir/hooks" "$dir/libs"
+    cat >"$dir/hooks/hooks.yaml" <<YAML
+cdiVersion: 0.6.0
+kind: hpc.test/hooks
+devices:
+  - name: all
+    containerEdits:
+      mounts:
+        - {hostPath: $dir/libs, containerPath: /opt/hpc-libs, options: [ro, bind]}
+      hooks:
+        - {hookName: createContainer, path: /usr/bin/nvidia-cdi-hook, args: [nvidia-cdi-hook, update-ldcache, --folder, /opt/hpc-libs]}
+        - {hookName: createContainer, path: /usr/bin/nvidia-cdi-hook, args: [nvidia-cdi-hook, create-symlinks, --link, "../opt/hpc-libs::/etc/hpc-cdi-link"]}
+YAML
+    run --separate-stderr "$HPC" exec --device hpc.test/hooks=all --cdi-dirs "$dir/hooks" "$PLAIN_SIF" \
+        sh -c 'echo "$LD_LIBRARY_PATH"; readlink /etc/hpc-cdi-link; ls /etc | grep -c .'
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = /opt/hpc-libs ]
+    [ "${lines[1]}" = ../opt/hpc-libs ]
+    # The link's directory is covered for the run, its other entries still there; the image keeps nothing.
+    entries=$("$HPC" exec "$PLAIN_SIF" sh -c 'ls /etc | grep -c .')
+    [ "${lines[2]}" -eq $((entries + 1)) ]
+    run "$HPC" exec "$PLAIN_SIF" test -L /etc/hpc-cdi-link
+    [ "$status" -eq 1 ]
+}
+
 @test "--device: --dry-run shows the CDI binds" {
     make_cdi_specs
     run "$HPC" exec --device hpc.test/gpu=0 --cdi-dirs "$cdi" --dry-run "$GPU_SIF" true
