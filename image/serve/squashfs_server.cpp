@@ -91,6 +91,8 @@ SquashfsServer::SquashfsServer(const ImageFile& image, ServeOptions options) : s
     try {
         if (image.format() == ImageFormat::directory)
             throw Error(ExitCode::software, "a directory image is bind-mounted, not served through FUSE");
+        if (image.file_system() != FileSystemType::squashfs)
+            throw Error(ExitCode::software, "an ext file system is served by fuse2fs, not by hpc's squashfs server");
         // The same file opened anew: a description of the server's own, whose reads (a whole
         // tree's, in order) get the kernel's readahead that the image file's small reads go without.
         s.image.reset(::open(("/proc/self/fd/" + std::to_string(image.fd())).c_str(), O_RDONLY | O_CLOEXEC));

@@ -327,4 +327,28 @@ const SifDescriptor& select_root_partition(const SifFile& sif, std::string_view 
     return *primary;
 }
 
+const SifDescriptor* find_overlay_partition(const SifFile& sif) {
+    for (const SifDescriptor& descriptor : sif.descriptors)
+        if (descriptor.data_type == SifDataType::partition && descriptor.part_type == SifPartType::overlay &&
+            descriptor.fs_type == SifFsType::ext3)
+            return &descriptor;
+    return nullptr;
+}
+
+const SifDescriptor& select_data_partition(const SifFile& sif, std::optional<uint32_t> id) {
+    if (!id) {
+        for (const SifDescriptor& descriptor : sif.descriptors)
+            if (descriptor.data_type == SifDataType::partition && descriptor.part_type == SifPartType::primary_system)
+                return descriptor;
+        corrupt("no primary system partition");
+    }
+    auto found = std::find_if(sif.descriptors.begin(), sif.descriptors.end(),
+                              [&](const SifDescriptor& descriptor) { return descriptor.id == *id; });
+    if (found == sif.descriptors.end()) corrupt("no object with id " + std::to_string(*id));
+    if (found->data_type != SifDataType::partition) corrupt("object " + std::to_string(*id) + " is not a partition");
+    if (found->fs_type != SifFsType::squashfs && found->fs_type != SifFsType::ext3)
+        corrupt("partition " + std::to_string(*id) + " is neither squashfs nor ext3");
+    return *found;
+}
+
 }  // namespace hpc::image

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -92,5 +93,14 @@ SifFile read_sif(const ByteSource& source);
 // hpc::Error(data) saying which: no partition at all, no primary one, two primaries, ext3,
 // encrypted, raw or archive data, or another architecture.
 const SifDescriptor& select_root_partition(const SifFile& sif, std::string_view host_arch);
+
+// The SIF's ext3 overlay partition (Apptainer's writable layer inside the SIF), or nullptr.
+const SifDescriptor* find_overlay_partition(const SifFile& sif);
+
+// A partition whose file system is used beside the root (an --overlay, an image bind's source):
+// the one with `id` when given (id=N), else the primary system partition, whatever its arch (data
+// is the same everywhere). Throws hpc::Error(data): no such object, not a partition, or a file
+// system other than squashfs and ext3.
+const SifDescriptor& select_data_partition(const SifFile& sif, std::optional<uint32_t> id);
 
 }  // namespace hpc::image

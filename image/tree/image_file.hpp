@@ -16,10 +16,21 @@
 
 namespace hpc::image {
 
-enum class ImageFormat { sif, squashfs, directory };
+enum class ImageFormat { sif, squashfs, directory, ext3 };
 
-// "sif", "squashfs", "dir": the names used in messages, --json and the site config.
+// "sif", "squashfs", "dir", "ext3": the names used in messages, --json and the site config.
 std::string_view format_name(ImageFormat format);
+
+// The file systems an image file may hold beside a root: squashfs, or ext2/3/4 (fuse2fs's).
+enum class FileSystemType { squashfs, ext3 };
+
+// Which of an image file's file systems a launch uses beside its root (an --overlay, an image
+// bind's source): in a SIF, the partition `sif_id` when given (id=N), else its ext3 overlay
+// partition when `overlay_partition` and it has one, else its primary system partition.
+struct FileSystemChoice {
+    std::optional<uint32_t> sif_id;
+    bool overlay_partition = false;
+};
 
 class ImageFile {
 public:
@@ -30,6 +41,12 @@ public:
     // tables are checked here (squashfs_superblock.hpp, SquashfsVolume::check_tables), so that
     // a corrupt one is not first found by the mounted image's server, as a bare EIO.
     static ImageFile open(const std::string& path, std::string_view host_arch = host_sif_arch());
+
+    // Opens and validates an image file whose file system is used beside the root: a squashfs,
+    // an ext2/3/4 image (format ext3) or the partition of a SIF `choice` names. A squashfs is
+    // checked as open() checks it; an ext one's superblock (ext_superblock.hpp). A directory is
+    // refused. Throws hpc::Error as open() does.
+    static ImageFile open_file_system(const std::string& path, FileSystemChoice choice);
 
     ImageFormat format() const { return format_; }
     const std::string& path() const { return path_; }                    // as the user gave it
@@ -44,12 +61,22 @@ public:
     ino_t inode() const { return inode_; }
 
     // Where the root file system lies. Only for sif and squashfs.
-    const SquashfsExtent& squashfs() const { return squashfs_; }
+    const SquashfsExtent& squashfs() const { return extent_; }
+    // What the file system chosen (open's root, open_file_system's choice) is, and where it lies.
+    // Not for a directory.
+    FileSystemType file_system() const { return file_system_; }
+    const SquashfsExtent& extent() const { return extent_; }
 
     // The parsed container, for a SIF (inspect reads its Def.FILE and other objects).
     const std::optional<SifFile>& sif() const { return sif_; }
 
 private:
+    // The file at `path`, opened and checked to be a regular file or a directory, its identity
+    // taken; nothing read yet.
+    static ImageFile open_file(const std::string& path);
+    // Checks the file system at `extent_`, of `type`, and records the type.
+    void check_file_system(const ByteSource& source, FileSystemType type);
+
     ImageFormat format_ = ImageFormat::directory;
     std::string path_;
     std::string resolved_path_;
@@ -59,7 +86,8 @@ private:
     ino_t inode_ = 0;
     UniqueFd fd_;
     uint64_t file_size_ = 0;
-    SquashfsExtent squashfs_;
+    FileSystemType file_system_ = FileSystemType::squashfs;
+    SquashfsExtent extent_;
     std::optional<SifFile> sif_;
 };
 
