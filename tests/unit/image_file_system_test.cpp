@@ -109,7 +109,7 @@ TEST_CASE("a bare squashfs and a bare ext3 open as one file system spanning the 
     CHECK(ext3.extent().size == 2 * 1024 * 1024);
 }
 
-TEST_CASE("in a SIF, id picks a partition, and an overlay uses the ext3 overlay partition when there is one") {
+TEST_CASE("in a SIF id picks a partition and an overlay uses the ext3 overlay partition when there is one") {
     if (!have_tools({"mksquashfs", "mkfs.ext3", "siftool"})) return;
     TempDir dir;
     make_file_systems(dir);
