@@ -1,5 +1,6 @@
 #include "cmd/action_command.hpp"
 
+#include "launch/image_files.hpp"
 #include "launch/image_summary.hpp"
 #include "cmd/report.hpp"
 #include "common/error.hpp"
@@ -12,7 +13,9 @@
 #include "site-config/site_config_file.hpp"
 
 #include <iostream>
+#include <memory>
 #include <optional>
+#include <vector>
 
 namespace hpc::cmd {
 namespace {
@@ -38,11 +41,35 @@ std::string describe_serving(const image::ServeStats& stats) {
 // the node's shared mount (sandbox/run/node_share.hpp) also served the reads of the launches that
 // joined it, so their failures are counted here and said on this launcher's stderr; a joiner
 // has no server and says nothing.
-void warn_of_failed_reads(const image::ImageFile& image, const std::optional<image::SquashfsServer>& server) {
-    if (!server) return;
-    image::ServeFailures failures = server->failures();
-    if (failures.count > 0) report_warning(image.path() + ": " + image::describe(failures));
+void warn_of_failed_reads(const std::string& image, const image::SquashfsServer& server) {
+    image::ServeFailures failures = server.failures();
+    if (failures.count > 0) report_warning(image + ": " + image::describe(failures));
 }
+
+// The servers of the image files beside the root (LaunchPlan::images that are squashfs), made
+// before any namespace exists, as the root's is; each mounts when the executor reaches it.
+class ImageServers {
+public:
+    ImageServers(const sandbox::LaunchPlan& plan, const launch::ImageFiles& files, const image::ServeOptions& options) {
+        for (const sandbox::ImageMount& mount : plan.images)
+            if (mount.file_system == sandbox::ImageMount::FileSystem::squashfs)
+                servers_.emplace_back(std::make_unique<image::SquashfsServer>(files.file_of(mount), options));
+            else
+                servers_.emplace_back();
+    }
+    // Mounted sealed: nothing is ever made in an image beside the root.
+    void mount(std::size_t index, const std::string& target) {
+        servers_.at(index)->mount(target);
+        servers_.at(index)->seal();
+    }
+    void warn_of_failed_reads(const sandbox::LaunchPlan& plan) const {
+        for (std::size_t index = 0; index < servers_.size(); ++index)
+            if (servers_[index]) cmd::warn_of_failed_reads(plan.images[index].path, *servers_[index]);
+    }
+
+private:
+    std::vector<std::unique_ptr<image::SquashfsServer>> servers_;
+};
 
 // The server shows as owners only the ids the container's user namespace maps; with more
 // than the user's own (--fakeroot), processes of the others may read the image too.
@@ -71,6 +98,10 @@ int run_action(const ActionOptions& options, sandbox::Action action) {
     RunnableImage runnable(image_argument(options, action), options.registry);
     const std::string& path = runnable.path();
     sandbox::HostFacts host = sandbox::gather_host_facts();
+    launch::ImageFiles image_files;
+    host.image_file = [&image_files](const std::string& file, const sandbox::ImageFileQuery& query) {
+        return image_files.open(file, query);
+    };
     sandbox::LaunchRequest request = to_launch_request(options, action);
 
     image::ImageFile image = image::ImageFile::open(path);
@@ -91,6 +122,7 @@ int run_action(const ActionOptions& options, sandbox::Action action) {
     hooks.warn = report_warning;
     // Declared before the sharing host, so that the image is served until its last joiner goes.
     std::optional<image::SquashfsServer> server;
+    std::optional<ImageServers> image_servers;
     std::optional<sandbox::ShareRole> share = plan.share_mount ? meet_other_launches(image, plan) : std::nullopt;
     report_debug(!share ? "not sharing the image's mount with other launches on this node"
                  : std::holds_alternative<sandbox::ShareGuest>(*share)
@@ -105,7 +137,15 @@ int run_action(const ActionOptions& options, sandbox::Action action) {
     // The server is made (and the superblock checked) before any namespace exists; it mounts
     // when the executor reaches the image's root.
     if (image.format() != image::ImageFormat::directory) server.emplace(image, serving_options(plan));
+    image_servers.emplace(plan, image_files, serving_options(plan));
     hooks.mount_squashfs = [&server](const std::string& target) { server->mount(target); };
+    hooks.mount_image = [&image_servers](std::size_t index, const std::string& target) {
+        image_servers->mount(index, target);
+    };
+    auto warn_of_all_failed_reads = [&] {
+        if (server) warn_of_failed_reads(image.path(), *server);
+        image_servers->warn_of_failed_reads(plan);
+    };
     hooks.root_complete = [&server] {
         if (server) server->seal();
     };
@@ -115,11 +155,11 @@ int run_action(const ActionOptions& options, sandbox::Action action) {
     } catch (...) {
         // A payload that could not start may have failed on the image (an exec that read a
         // corrupt block): the failed reads are said before the error that follows.
-        warn_of_failed_reads(image, server);
+        warn_of_all_failed_reads();
         throw;
     }
     if (options.verbose && server) report_notice(describe_serving(server->stats()));
-    warn_of_failed_reads(image, server);
+    warn_of_all_failed_reads();
     return status;  // the payload's, whatever the server failed to read
 }
 

@@ -81,4 +81,9 @@ std::string resolve_in_root(std::string_view path, const ReadLinkInRoot& read_li
     return resolved;
 }
 
+std::string absolute_from(std::string_view cwd, std::string_view path) {
+    if (!path.empty() && path.front() == '/') return normalize_absolute(path);
+    return normalize_absolute(std::string(cwd) + "/" + std::string(path));
+}
+
 }  // namespace hpc

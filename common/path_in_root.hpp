@@ -24,4 +24,7 @@ std::string resolve_in_root(std::string_view path, const ReadLinkInRoot& read_li
 // "/a/./b//c/" -> "/a/b/c"; ".." is resolved lexically and never climbs above "/".
 std::string normalize_absolute(std::string_view path);
 
+// `path` as an absolute, normalised path: itself when absolute, else taken from `cwd`.
+std::string absolute_from(std::string_view cwd, std::string_view path);
+
 }  // namespace hpc

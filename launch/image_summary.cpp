@@ -54,6 +54,7 @@ sandbox::ImageSummary summarize_image(const image::ImageFile& image, std::shared
     summary.inode = image.inode();
     summary.format = image::format_name(image.format());
     summary.owner = user_name(image.owner());
+    summary.overlay_partition = image.sif() && image::find_overlay_partition(*image.sif());
     summary.facts.env_scripts = environment_scripts(*tree);
     summary.facts.has_runscript = is_executable_file(*tree, "/.singularity.d/runscript");
     summary.facts.has_test = is_executable_file(*tree, "/.singularity.d/test");

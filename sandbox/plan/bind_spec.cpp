@@ -40,12 +40,31 @@ void check_destination(std::string_view kind, std::string_view spec, const std::
     }
 }
 
+// image-src=PATH and id=N, of -B and --mount alike. `fail` throws the caller's error.
+template <typename Fail>
+void apply_image_option(const std::string& key, const std::string& value, BindSpec& bind, Fail fail) {
+    if (key == "image-src") {
+        if (value.empty() || value.front() != '/') fail("image-src takes an absolute path inside the image, not '" + value + "'");
+        bind.image_source = value;
+        return;
+    }
+    // A SIF's descriptor ids are small; a bound keeps a typo from reading as a number.
+    constexpr uint32_t largest_id = 1u << 20;
+    uint32_t id = 0;
+    bool digits = !value.empty() && value.size() <= 7 && value.find_first_not_of("0123456789") == std::string::npos;
+    if (digits) id = static_cast<uint32_t>(std::stoul(value));
+    if (!digits || id == 0 || id > largest_id) fail("id takes a SIF object id (1, 2, ...), not '" + value + "'");
+    bind.image_id = id;
+    if (!bind.image_source) bind.image_source = "/";
+}
+
 void apply_bind_option(std::string_view spec, const std::string& option, BindSpec& bind) {
     if (std::optional<bool> read_only = bind_read_only(option)) {
         if (*read_only) bind.read_only = true;  // as Apptainer: "ro" anywhere wins over "rw"
     } else if (option.starts_with("image-src=") || option.starts_with("id=")) {
-        bind_error(spec, "binding from inside an image file (" + option.substr(0, option.find('=') + 1) +
-                             ") is not supported by hpc");
+        std::size_t equals = option.find('=');
+        apply_image_option(option.substr(0, equals), option.substr(equals + 1), bind,
+                           [&](const std::string& cause) { bind_error(spec, cause); });
     } else if (option.empty()) {
         bind_error(spec, "empty bind option (expected ro or rw)");
     } else {
@@ -68,6 +87,7 @@ BindSpec make_bind(const BindItem& item, const std::vector<std::string>& extra_o
         apply_bind_option(spec, *fields.options, bind);
         for (const std::string& option : extra_options) apply_bind_option(spec, option, bind);
     }
+    if (bind.image_source) bind.read_only = true;  // what an image holds is bound read-only
     return bind;
 }
 
@@ -140,13 +160,14 @@ std::vector<BindSpec> parse_mount_list(std::string_view value) {
             } else if (key == "bind-propagation") {
                 fail("bind-propagation is not supported for individual mounts");
             } else if (key == "image-src" || key == "id") {
-                fail("binding from inside an image file (" + key + "=) is not supported by hpc");
+                apply_image_option(key, text, bind, fail);
             } else {
-                fail("unknown key '" + key + "' (expected type, source, destination or readonly)");
+                fail("unknown key '" + key + "' (expected type, source, destination, readonly, image-src or id)");
             }
         }
         if (!has_source || !has_destination) fail("a mount needs a source and a destination");
         check_destination("mount", spec, bind.destination, true);
+        if (bind.image_source) bind.read_only = true;
         binds.push_back(std::move(bind));
     }
     return binds;

@@ -6,6 +6,7 @@
 #include "gpu/host_gpu.hpp"
 #include "mpi/host_mpi.hpp"
 #include "sandbox/plan/identity.hpp"
+#include "sandbox/plan/launch_plan.hpp"
 #include "sandbox/plan/subordinate_ids.hpp"
 
 #include <functional>
@@ -14,6 +15,14 @@
 #include <vector>
 
 namespace hpc::sandbox {
+
+// Which of an image file's file systems a launch asks for (image::FileSystemChoice, which the
+// planner does not know): in a SIF, the partition `sif_id` (id=N), else its ext3 overlay
+// partition when `overlay_partition` and it has one, else its primary system partition.
+struct ImageFileQuery {
+    std::optional<uint32_t> sif_id;
+    bool overlay_partition = false;
+};
 
 // The canonical host path (symlinks resolved) of a path, or nullopt when it does not exist.
 using CanonicalPath = std::function<std::optional<std::string>(const std::string& path)>;
@@ -33,6 +42,10 @@ struct HostFacts {
     std::function<gpu::HostGpu(const gpu::GpuQuery&)> gpu;
     // CDI devices' edits from the specs in the directories given, read only by --device.
     std::function<gpu::CdiEdits(const std::vector<std::string>& names, const std::vector<std::string>& directories)> cdi;
+    // The file system an --overlay image, an image bind's source or a SIF's overlay partition
+    // holds, and where: an ImageMount but for `writable` and `purpose`. Asked only for those (it
+    // opens and checks the file); throws hpc::Error for a file hpc cannot mount.
+    std::function<ImageMount(const std::string& canonical_path, const ImageFileQuery& query)> image_file;
 };
 
 }  // namespace hpc::sandbox

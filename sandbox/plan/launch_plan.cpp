@@ -15,12 +15,21 @@ std::string describe_maps(const std::vector<IdMap>& maps) {
     return text;
 }
 
+std::string describe_image(const ImageMount& image) {
+    std::string text = image.path + " (" + image.format;
+    if (image.offset != 0) text += " partition at byte " + std::to_string(image.offset);
+    text += image.file_system == ImageMount::FileSystem::squashfs ? ", served by hpc" : ", served by fuse2fs";
+    return text + (image.writable ? ", writable)" : ", read-only)");
+}
+
 std::string describe_root(const RootPlan& root) {
     std::string text = root.source == RootPlan::Source::squashfs ? "squashfs served by hpc" : "directory " + root.directory;
     if (root.writable) text += ", writable";
     // The layers bottom up, as they were given.
-    for (const OverlayLayer& layer : root.layers)
-        text += ", overlay " + layer.directory + (layer.writable ? " (writable: upper/, work/)" : " (read-only)");
+    for (const OverlayLayer& layer : root.layers) {
+        text += ", overlay " + (layer.image ? "image " + std::to_string(*layer.image) : layer.directory);
+        text += layer.writable ? " (writable: upper/, work/)" : " (read-only)";
+    }
     if (root.overlay)
         text += ", writable tmpfs overlay";
     else if (!root.takes_writes())
@@ -48,6 +57,9 @@ std::string describe_step(const MountStep& step) {
         break;
     case MountKind::symlink:
         text = "symlink " + step.target + " -> " + step.source;
+        break;
+    case MountKind::image:
+        text = "bind image " + std::to_string(step.image) + ":" + step.source + " -> " + step.target;
         break;
     }
     if (step.read_only) text += " ro";
@@ -81,6 +93,9 @@ std::string describe(const LaunchPlan& plan) {
     for (const PortMap& map : plan.network.port_maps)
         out << ", host port " << map.host_port << " to " << map.container_port << "/" << map.protocol;
     out << "\n";
+    for (std::size_t index = 0; index < plan.images.size(); ++index)
+        out << "image " << index << ": " << describe_image(plan.images[index]) << "  # " << plan.images[index].purpose
+            << "\n";
     out << "root: " << describe_root(plan.root) << "\n";
     out << "mounts:\n";
     for (const MountStep& step : plan.mounts) out << "  " << describe_step(step) << "\n";

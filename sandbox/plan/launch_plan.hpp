@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,9 +22,30 @@ struct IdMap {
     bool operator==(const IdMap&) const = default;
 };
 
-// A directory --overlay laid over the image (kernel overlayfs in the user namespace).
+// An image file's file system mounted beside the root, once however many use it: a squashfs or
+// ext3 --overlay, a SIF's overlay partition, an image bind's source (-B data.sqfs:/data:image-src=/).
+// A squashfs is served by hpc's own server; an ext one by fuse2fs.
+struct ImageMount {
+    enum class FileSystem { squashfs, ext3 };
+    FileSystem file_system = FileSystem::squashfs;
+    std::string path;        // canonical host path of the file
+    std::string format;      // "sif", "squashfs" or "ext3", for messages
+    uint64_t offset = 0;     // where the file system lies in the file (a SIF partition's)
+    uint64_t size = 0;
+    uint64_t device = 0;     // the file the facts were read from, which the mount must still be
+    uint64_t inode = 0;
+    std::string identity;    // its device, inode, size and time: launches sharing a mount agree on it
+    bool writable = false;   // ext3 only
+    std::string purpose;     // "--overlay data.img", "bind data.sqfs to /data": for messages
+
+    bool operator==(const ImageMount&) const = default;
+};
+
+// A layer --overlay lays over the image (kernel overlayfs in the user namespace): a host
+// directory, or the root of an image file's file system (LaunchPlan::images).
 struct OverlayLayer {
-    std::string directory;  // canonical host path
+    std::string directory;  // canonical host path; empty for an image's
+    std::optional<std::size_t> image;  // an index into LaunchPlan::images
     // Writable: its upper/ and work/ (made when missing) take the container's writes, Apptainer's
     // layout. Read-only: its upper/ when it has one (a writable overlay once), else itself.
     bool writable = false;
@@ -65,6 +87,7 @@ enum class MountKind {
     proc,        // a new procfs for the container's PID namespace (made by the payload)
     file,        // `content` in a staging file, bound at `target` (identity files)
     symlink,     // a symlink at `target` pointing at `source`
+    image,       // the path `source` inside the file system of `images[image]`, read-only, at `target`
 };
 
 struct MountStep {
@@ -77,6 +100,7 @@ struct MountStep {
     std::string content;         // MountKind::file
     std::string options;         // tmpfs: mount data such as "mode=0755"
     std::string purpose;         // "home", "-B /data:/mnt", ...: for messages and --dry-run
+    std::size_t image = 0;       // MountKind::image: an index into LaunchPlan::images
 
     bool operator==(const MountStep&) const = default;
 };
@@ -104,6 +128,9 @@ struct LaunchPlan {
     NamespacePlan namespaces;
     NetworkPlan network;
     RootPlan root;
+    // The image files' file systems the root's layers and image binds use, each mounted once, in
+    // this order, before the layers.
+    std::vector<ImageMount> images;
     std::vector<MountStep> mounts;  // in order: a parent before anything mounted below it
     // Where `mounts` puts the user's terminal in the container (/dev/console), or "" when it is
     // not there: the payload's descriptors on it are opened again through this path, so that

@@ -6,6 +6,7 @@
 #include "sandbox/plan/default_mounts.hpp"
 #include "sandbox/plan/fakeroot.hpp"
 #include "sandbox/plan/identity.hpp"
+#include "sandbox/plan/image_layers.hpp"
 #include "sandbox/plan/mount_visibility.hpp"
 #include "sandbox/plan/site_policy.hpp"
 
@@ -18,11 +19,6 @@ namespace {
 
 bool disabled(const LaunchRequest& request, std::string_view name) {
     return std::find(request.no_mount.begin(), request.no_mount.end(), name) != request.no_mount.end();
-}
-
-std::string absolute_from(const std::string& cwd, const std::string& path) {
-    if (!path.empty() && path.front() == '/') return normalize_absolute(path);
-    return normalize_absolute(cwd + "/" + path);
 }
 
 // A file hpc writes and binds at `target`: the identity files, and resolv.conf behind slirp.
@@ -59,9 +55,10 @@ LaunchRequest expand_shorthands(LaunchRequest request) {
 void check_request(const LaunchRequest& request, const ImageSummary& image, const site::SiteConfig& site) {
     if (request.writable && request.writable_tmpfs)
         usage_error("--writable and --writable-tmpfs cannot be used together");
-    if (request.writable && !image.is_directory)
-        throw Error(ExitCode::data, image.path + ": --writable needs a directory (sandbox) image; "
-                                                 "use --writable-tmpfs for a SIF or squashfs image");
+    if (request.writable && !image.is_directory && !image.overlay_partition)
+        throw Error(ExitCode::data, image.path + ": --writable needs a directory (sandbox) image or a SIF with an "
+                                                 "overlay partition (hpc overlay create); use --writable-tmpfs or "
+                                                 "--overlay for this one");
     if (!request.pwd.empty() && request.pwd.front() != '/')
         usage_error("--pwd " + request.pwd + ": not an absolute path");
     for (const std::string& name : request.no_mount)
@@ -87,34 +84,8 @@ IdMaps plan_id_maps(const LaunchRequest& request, const HostFacts& host, const s
     return ids;
 }
 
-// The --overlay directories, bottom first. A layer is a bind of the host's in all but name,
-// so the site's bind policy judges it.
-std::vector<OverlayLayer> plan_overlays(const LaunchRequest& request, const HostFacts& host,
-                                        const site::SiteConfig& site) {
-    std::vector<OverlayLayer> layers;
-    const OverlaySpec* writable = nullptr;
-    for (const OverlaySpec& overlay : request.overlays) {
-        std::string what = "--overlay " + overlay.path;
-        std::optional<std::string> canonical = host.canonical(absolute_from(host.cwd, overlay.path));
-        if (!canonical) throw Error(ExitCode::no_input, what + ": no such file or directory");
-        if (!host.is_directory || !host.is_directory(*canonical))
-            throw Error(ExitCode::data, what + ": not a directory (overlay images, squashfs or ext3, are not in "
-                                               "hpc yet: use a directory)");
-        check_bind_source(site, *canonical);
-        if (!overlay.read_only) {
-            if (writable)
-                usage_error("--overlay: only one overlay can be writable, and " + writable->path + " and " +
-                            overlay.path + " both are (add :ro to one)");
-            if (request.writable) usage_error(what + ": --writable and a writable overlay cannot be used together");
-            writable = &overlay;
-        }
-        layers.push_back({*canonical, !overlay.read_only});
-    }
-    return layers;
-}
-
 RootChoice plan_root(const LaunchRequest& request, const HostFacts& host, const ImageSummary& image,
-                     const site::SiteConfig& site) {
+                     const site::SiteConfig& site, std::vector<ImageMount>& images) {
     RootChoice choice;
     RootPlan& root = choice.root;
     root.source = image.is_directory ? RootPlan::Source::directory : RootPlan::Source::squashfs;
@@ -123,10 +94,11 @@ RootChoice plan_root(const LaunchRequest& request, const HostFacts& host, const 
         root.directory_device = image.device;
         root.directory_inode = image.inode;
     }
-    root.writable = request.writable;
+    // --writable on a SIF writes into its overlay partition, a layer.
+    root.writable = request.writable && image.is_directory;
     // Mount points the image lacks come from the server (squashfs) or from covering their
     // directory with a tmpfs copy (directory images): no overlay unless asked for.
-    root.layers = plan_overlays(request, host, site);
+    root.layers = plan_layers(request, host, image, site, images);
     bool writable_layer = root.takes_writes();  // nothing else yet: --writable excludes one
     root.overlay = request.writable_tmpfs && !writable_layer;
     if (request.writable_tmpfs && writable_layer)
@@ -135,12 +107,16 @@ RootChoice plan_root(const LaunchRequest& request, const HostFacts& host, const 
 }
 
 bool shares_mount(const LaunchRequest& request, const ImageSummary& image, const site::SiteConfig& site,
-                  NetworkMode network) {
+                  NetworkMode network, const std::vector<ImageMount>& images) {
     // An interactive shell is not made a server: the first launcher stays until its last
     // joiner is done, and a shell's user should not wait for someone's batch job.
     // A launch with slirp has a slirp4netns of its own to keep: it does not join another's.
+    // fuse2fs serves an ext image for one launch alone.
+    bool ext_image = std::any_of(images.begin(), images.end(), [](const ImageMount& mount) {
+        return mount.file_system == ImageMount::FileSystem::ext3;
+    });
     return !image.is_directory && !request.no_share && request.action != Action::shell &&
-           network != NetworkMode::slirp && site.mount.share_per_node;
+           network != NetworkMode::slirp && site.mount.share_per_node && !ext_image;
 }
 
 std::string share_scope(const HostFacts& host) {
@@ -237,7 +213,7 @@ std::optional<MountStep> home_mount(const HomePlan& home) {
 }
 
 std::vector<MountStep> plan_user_binds(const LaunchRequest& request, const HostFacts& host,
-                                       const site::SiteConfig& site) {
+                                       const site::SiteConfig& site, std::vector<ImageMount>& images) {
     std::vector<MountStep> steps;
     for (const BindSpec& bind : request.binds) {
         std::string source = absolute_from(host.cwd, bind.source);
@@ -247,7 +223,10 @@ std::vector<MountStep> plan_user_binds(const LaunchRequest& request, const HostF
         if (!canonical) throw Error(ExitCode::no_input, what + ": source not found");
         if (destination == "/") usage_error(what + ": cannot bind over the container's root");
         check_bind_source(site, *canonical);
-        steps.push_back(bind_step(*canonical, destination, bind.read_only, what));
+        if (bind.image_source)
+            steps.push_back(image_bind_step(bind, *canonical, destination, what, host, images));
+        else
+            steps.push_back(bind_step(*canonical, destination, bind.read_only, what));
     }
     return steps;
 }

@@ -40,19 +40,19 @@ struct IdMaps {
 IdMaps plan_id_maps(const LaunchRequest& request, const HostFacts& host, const site::SiteConfig& site);
 
 // The container's root: the image's squashfs (served by hpc) or its directory, how writable,
-// and the --overlay directories over it. Throws no_input for an overlay that does not exist,
-// usage for two writable ones or a writable one with --writable, data for an overlay that is
-// a file (images as overlays are not in hpc yet), denied for one the site's bind policy refuses.
+// and the layers over it (image_layers.hpp's plan_layers, which says what it throws), their
+// image files added to `images`.
 struct RootChoice {
     RootPlan root;
     std::vector<std::string> warnings;
 };
 RootChoice plan_root(const LaunchRequest& request, const HostFacts& host, const ImageSummary& image,
-                     const site::SiteConfig& site);
+                     const site::SiteConfig& site, std::vector<ImageMount>& images);
 
-// Whether this launch joins, or lets join, the node's other launches of the image (node_share.hpp).
+// Whether this launch joins, or lets join, the node's other launches of the image and of the
+// `images` beside it (node_share.hpp).
 bool shares_mount(const LaunchRequest& request, const ImageSummary& image, const site::SiteConfig& site,
-                  NetworkMode network);
+                  NetworkMode network, const std::vector<ImageMount>& images);
 
 // Who may join a shared mount: inside a Slurm job, that job's step alone ("slurm job 12 step 0");
 // "" outside a job, for every launch of the user.
@@ -83,10 +83,11 @@ HomePlan plan_home(const LaunchRequest& request, const HostFacts& host, const si
 // The mount that makes `home`: a bind, a fresh tmpfs, or none.
 std::optional<MountStep> home_mount(const HomePlan& home);
 
-// -B and --mount, in order. Throws no_input for a missing source, usage for a bind over "/",
-// denied for a source the site refuses.
+// -B and --mount, in order; an image bind's file system is added to `images`. Throws no_input
+// for a missing source, usage for a bind over "/", denied for a source the site refuses, data
+// for an image bind of a file that is no image hpc can mount.
 std::vector<MountStep> plan_user_binds(const LaunchRequest& request, const HostFacts& host,
-                                       const site::SiteConfig& site);
+                                       const site::SiteConfig& site, std::vector<ImageMount>& images);
 
 struct CwdBind {
     std::optional<MountStep> step;

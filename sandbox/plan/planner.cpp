@@ -39,11 +39,9 @@ LaunchPlan plan_launch(const LaunchRequest& original, const HostFacts& host, con
     plan.warnings = ids.warnings;
     plan.namespaces = {request.pid, request.ipc, !request.no_init};
     plan.network = plan_network(request.network, site.network);
-    RootChoice root = plan_root(request, host, image, site);
+    RootChoice root = plan_root(request, host, image, site, plan.images);
     plan.root = std::move(root.root);
     append(plan.warnings, std::move(root.warnings));
-    plan.share_mount = shares_mount(request, image, site, plan.network.mode);
-    if (plan.share_mount) plan.share_scope = share_scope(host);
 
     append(plan.mounts, plan_default_mounts(request, host, plan.network.mode));
     std::optional<MountStep> console = plan_console(request, host);
@@ -52,7 +50,9 @@ LaunchPlan plan_launch(const LaunchRequest& original, const HostFacts& host, con
     append(plan.mounts, plan_site_binds(site, host));
     HomePlan home = plan_home(request, host, site);
     append(plan.mounts, home_mount(home));
-    append(plan.mounts, plan_user_binds(request, host, site));
+    append(plan.mounts, plan_user_binds(request, host, site, plan.images));
+    plan.share_mount = shares_mount(request, image, site, plan.network.mode, plan.images);
+    if (plan.share_mount) plan.share_scope = share_scope(host);
     CwdBind cwd = plan_cwd_bind(request, host, image, site, plan.mounts, home.destination);
     append(plan.mounts, cwd.step);
     append(plan.warnings, cwd.refusal_warning);

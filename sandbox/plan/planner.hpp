@@ -72,6 +72,7 @@ struct ImageSummary {
     std::string group;   // the image's /etc/group
     std::function<bool(const std::string& path)> exists;  // inside the image, links followed
     std::string format;  // "sif", "squashfs" or "dir", as the site config names them
+    bool overlay_partition = false;  // a SIF with an ext3 overlay partition (hpc overlay create's)
     std::string owner;   // the user name of the image file's owner (its uid when it has none)
     mpi::ImageLibraries libraries;  // its libmpi and glibc, asked only by --mpi host
 };

@@ -97,16 +97,37 @@ void Executor::stage_root() {
     } else {
         mount_root_directory(image_target);
     }
+    mount_images();
     if (root.layered()) mount_layers();
+}
+
+void Executor::mount_images() {
+    if (plan_.images.empty()) return;
+    make_mount_point(staged_images, true);
+    for (std::size_t index = 0; index < plan_.images.size(); ++index) {
+        const ImageMount& image = plan_.images[index];
+        std::string target = std::string(staged_images) + "/" + std::to_string(index);
+        make_mount_point(target, true);
+        try {
+            if (image.file_system != ImageMount::FileSystem::squashfs)
+                throw Error(ExitCode::unavailable, "ext3 images are not served yet");
+            hooks_.mount_image(index, target);
+        } catch (const Error& error) {
+            throw error.within(image.purpose);
+        }
+        own(target);
+    }
+}
+
+std::string Executor::staged_image_path(std::size_t index, const std::string& path) const {
+    std::string root = std::string(staged_images) + "/" + std::to_string(index);
+    return root + resolve_in_root(path, [&root](const std::string& inside) { return read_link(root + inside); });
 }
 
 void Executor::mount_layers() {
     // Each directory is opened once, checked to be exactly the path the planner judged, and
     // given to overlayfs as its descriptor's /proc/self/fd/N, held open until the mount is made.
     std::vector<UniqueFd> held;
-    auto open_layer = [&](const OverlayLayer& layer) {
-        return open_exact(hooks_.host_root + layer.directory, O_DIRECTORY, "--overlay " + layer.directory);
-    };
     auto subdirectory = [&](int parent, const char* name, const std::string& what) {
         UniqueFd fd(::openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (!fd) throw_errno("open " + what + "/" + name);
@@ -115,15 +136,17 @@ void Executor::mount_layers() {
     std::string lowers;  // the top first, as overlayfs lists them
     std::string upper, work;
     for (auto layer = plan_.root.layers.rbegin(); layer != plan_.root.layers.rend(); ++layer) {
-        UniqueFd directory = open_layer(*layer);
+        std::string what = layer->image ? plan_.images[*layer->image].purpose : "--overlay " + layer->directory;
+        UniqueFd directory = layer->image ? open_exact(staged_image_path(*layer->image, "/"), O_DIRECTORY, what)
+                                          : open_exact(hooks_.host_root + layer->directory, O_DIRECTORY, what);
         if (layer->writable) {
-            check_overlay_upper(directory.get(), "--overlay " + layer->directory);
+            check_overlay_upper(directory.get(), what);
             // Apptainer's layout: upper/ takes the writes, work/ is overlayfs's own.
             for (const char* name : {"upper", "work"})
                 if (::mkdirat(directory.get(), name, 0755) != 0 && errno != EEXIST)
-                    throw_errno("mkdir " + layer->directory + "/" + name);
-            UniqueFd upper_fd = subdirectory(directory.get(), "upper", layer->directory);
-            UniqueFd work_fd = subdirectory(directory.get(), "work", layer->directory);
+                    throw_errno("mkdir " + what + ": " + name);
+            UniqueFd upper_fd = subdirectory(directory.get(), "upper", what);
+            UniqueFd work_fd = subdirectory(directory.get(), "work", what);
             upper = descriptor_link(upper_fd.get());
             work = descriptor_link(work_fd.get());
             held.push_back(std::move(upper_fd));
@@ -132,7 +155,7 @@ void Executor::mount_layers() {
         }
         // A writable overlay used read-only shows what it took: its upper/.
         if (::faccessat(directory.get(), "upper", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-            directory = subdirectory(directory.get(), "upper", layer->directory);
+            directory = subdirectory(directory.get(), "upper", what);
         lowers += descriptor_link(directory.get()) + ":";
         held.push_back(std::move(directory));
     }
@@ -239,11 +262,16 @@ void Executor::apply(const MountStep& step, std::size_t index) {
     if (step.kind == MountKind::bind) {
         source = open_exact(hooks_.host_root + step.source, 0, "bind source " + step.source);
         directory = S_ISDIR(stat_of(source.get(), step.source).st_mode);
+    } else if (step.kind == MountKind::image) {
+        // A path in a file system hpc mounted read-only itself, its links resolved inside it.
+        std::string inside = staged_image_path(step.image, step.source);
+        source = open_exact(inside, 0, "image source " + step.source);
+        directory = S_ISDIR(stat_of(source.get(), step.source).st_mode);
     }
 
     if (step.kind == MountKind::symlink) return make_link(target, step.source);
     make_room(target, directory);
-    if (step.kind == MountKind::bind || step.kind == MountKind::file) {
+    if (step.kind == MountKind::bind || step.kind == MountKind::file || step.kind == MountKind::image) {
         struct stat status {};
         if (::stat(target.c_str(), &status) == 0 && S_ISDIR(status.st_mode) != directory)
             throw Error(ExitCode::data, std::string(directory ? "a directory" : "a file") + " cannot go on " +
@@ -251,6 +279,10 @@ void Executor::apply(const MountStep& step, std::size_t index) {
                                             (directory ? "a file" : "a directory") + " in the container");
     }
     switch (step.kind) {
+    case MountKind::image:
+        bind_mount(descriptor_link(source.get()), target, false, step.source);
+        remount_read_only(target);
+        break;
     case MountKind::bind:
         // A directory comes with the host's mounts under it (cgroups under /sys, a job's
         // mount under /tmp): a user namespace may not bind it without them (they are locked

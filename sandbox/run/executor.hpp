@@ -24,10 +24,15 @@ namespace hpc::sandbox {
 // own namespaces), and where the image's mount is kept for launchers that join (node_share.hpp).
 inline constexpr char previous_root[] = "/oldroot";
 inline constexpr char staged_image_for_joiners[] = "/image";
+// In the staging root: where LaunchPlan::images[N] is mounted, at /images/N, kept as it is for
+// launchers that join (its layers and binds are mounts of their own).
+inline constexpr char staged_images[] = "/images";
 
 struct ExecutorHooks {
     // Mounts the image's squashfs at `target` (the caller serves it; sandbox knows no SIF).
     std::function<void(const std::string& target)> mount_squashfs;
+    // Mounts the squashfs of LaunchPlan::images[index] at `target` (served by the caller too).
+    std::function<void(std::size_t index, const std::string& target)> mount_image;
     // Every mount point exists: the image's tree will not change any more.
     std::function<void()> root_complete;
     // A warning for the user (only cmd/ prints).
@@ -61,6 +66,10 @@ private:
     // Covers `directory` with a tmpfs copy of itself (shadow_directory.hpp), for `mount_point`.
     void cover(const std::string& directory, const std::string& mount_point);
     void mount_root_directory(const std::string& target);
+    // LaunchPlan::images, each at staged_images/N.
+    void mount_images();
+    // A path inside images[index]'s file system, its links resolved inside it, staged.
+    std::string staged_image_path(std::size_t index, const std::string& path) const;
     // The overlay over the image at `lower_dir`: --overlay's directories, --writable-tmpfs's tmpfs.
     void mount_layers();
     void own(const std::string& mounted);  // hpc mounted the file system at `mounted`

@@ -240,6 +240,10 @@ int launch_joined(const LaunchPlan& plan, ExecutorHooks hooks, const ShareGuest&
     hooks.mount_squashfs = [](const std::string& target) {
         bind_mount(std::string(previous_root) + staged_image_for_joiners, target, false);
     };
+    // The same image files beside the root (the meeting name says so), at the same places.
+    hooks.mount_image = [](std::size_t index, const std::string& target) {
+        bind_mount(std::string(previous_root) + staged_images + "/" + std::to_string(index), target, false);
+    };
     // An init that stays as PID 1 needs this process to supervise it.
     if (plan.namespaces.pid) return run_container(plan, hooks);
     // Otherwise there is nothing left to do here once the payload runs: this process becomes

@@ -211,8 +211,11 @@ std::string meeting_name(uid_t uid, const std::string& image_identity, const Lau
     for (const auto* table : {&plan.uid_map, &plan.gid_map})
         for (const IdMap& map : *table)
             maps += std::to_string(map.inside) + ":" + std::to_string(map.outside) + ":" + std::to_string(map.count) + ",";
+    // The image files mounted beside the root, which joiners find at the server's staged_images.
+    std::string images;
+    for (const ImageMount& image : plan.images) images += image.identity + "@" + std::to_string(image.offset) + ",";
     char hash[24];
-    std::snprintf(hash, sizeof hash, "%zx", std::hash<std::string>{}(maps + plan.share_scope));
+    std::snprintf(hash, sizeof hash, "%zx", std::hash<std::string>{}(maps + plan.share_scope + "/" + images));
     return "hpc/" + std::to_string(uid) + "/" + image_identity + "/" + hash;
 }
 

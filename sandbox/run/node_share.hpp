@@ -53,7 +53,7 @@ struct ShareGuest {
 using ShareRole = std::variant<ShareHost, ShareGuest>;
 
 // The name under which `uid`'s launches of one image file (`image_identity`, ImageFile's) with
-// the plan's id maps meet.
+// the plan's id maps and image files beside the root (LaunchPlan::images) meet.
 std::string meeting_name(uid_t uid, const std::string& image_identity, const LaunchPlan& plan);
 
 // Meets the other launches under `name`: serve, or join a server that is ready. Throws

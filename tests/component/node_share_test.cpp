@@ -202,6 +202,14 @@ TEST_CASE("node share: one name per user, image file and id maps", "[node_share]
     CHECK(name != meeting_name(1002, "803:1a2b:5000:65f0.0", own));       // another user
     CHECK(name != meeting_name(1001, "803:1a2b:5001:65f0.0", own));       // the file changed
     CHECK(name != meeting_name(1001, "803:1a2b:5000:65f0.0", fakeroot));  // other id maps
+    LaunchPlan data = own;
+    data.images.emplace_back();
+    data.images.front().identity = "803:77:1000:65f0.0";
+    CHECK(name != meeting_name(1001, "803:1a2b:5000:65f0.0", data));  // an image bind's file beside it
+    LaunchPlan other_partition = data;
+    other_partition.images.front().offset = 4096;
+    CHECK(meeting_name(1001, "803:1a2b:5000:65f0.0", data) !=
+          meeting_name(1001, "803:1a2b:5000:65f0.0", other_partition));
     CHECK(name.size() < sizeof(sockaddr_un{}.sun_path));  // an abstract socket name, whole
 }
 

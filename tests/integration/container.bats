@@ -100,7 +100,7 @@ load common
 
 @test "--writable on a SIF is refused with a way out" {
     run -65 "$HPC" exec --writable "$PLAIN_SIF" true
-    [ "$output" = "hpc: $PLAIN_SIF: --writable needs a directory (sandbox) image; use --writable-tmpfs for a SIF or squashfs image" ]
+    [ "$output" = "hpc: $PLAIN_SIF: --writable needs a directory (sandbox) image or a SIF with an overlay partition (hpc overlay create); use --writable-tmpfs or --overlay for this one" ]
 }
 
 @test "--no-home leaves the home out; --home src:dst moves it" {

@@ -14,7 +14,11 @@ using hpc::sandbox::parse_mount_spec;
 namespace {
 
 BindSpec bind(std::string source, std::string destination, bool read_only = false) {
-    return BindSpec{std::move(source), std::move(destination), read_only};
+    BindSpec spec;
+    spec.source = std::move(source);
+    spec.destination = std::move(destination);
+    spec.read_only = read_only;
+    return spec;
 }
 
 std::string usage_error(const std::function<void()>& parse) { return hpc::test::error_message(parse); }
@@ -100,12 +104,27 @@ TEST_CASE("parse_bind_list: errors name the bind and the cause") {
           "bind '/b:/c:ro:x': too many ':' (expected src[:dst[:opts]]; write \\: for a colon in a path)");
 }
 
-TEST_CASE("parse_bind_list: binding out of an image file is refused clearly") {
-    CHECK(bind_error("test.sif:/other:image-src=/opt") ==
-          "bind 'test.sif:/other:image-src=/opt': binding from inside an image file (image-src=) is not supported by "
-          "hpc");
-    CHECK(bind_error("test.sif:/other:ro,id=2") ==
-          "bind 'test.sif:/other:ro,id=2': binding from inside an image file (id=) is not supported by hpc");
+// An image bind: what `source` with image-src and id gives.
+BindSpec image_bind(std::string source, std::string destination, std::string image_source,
+                    std::optional<uint32_t> id = std::nullopt) {
+    BindSpec spec = bind(std::move(source), std::move(destination), true);
+    spec.image_source = std::move(image_source);
+    spec.image_id = id;
+    return spec;
+}
+
+TEST_CASE("parse_bind_list: image-src and id bind a path inside an image file, read-only") {
+    CHECK(parse_bind_list("data.sqfs:/data:image-src=/sub") ==
+          std::vector<BindSpec>{image_bind("data.sqfs", "/data", "/sub")});
+    CHECK(parse_bind_list("test.sif:/other:rw,id=2") == std::vector<BindSpec>{image_bind("test.sif", "/other", "/", 2)});
+    CHECK(parse_bind_list("test.sif:/other:id=3,image-src=/opt,/b") ==
+          std::vector<BindSpec>{image_bind("test.sif", "/other", "/opt", 3), bind("/b", "/b")});
+    CHECK(bind_error("data.sqfs:/data:image-src=sub") ==
+          "bind 'data.sqfs:/data:image-src=sub': image-src takes an absolute path inside the image, not 'sub'");
+    CHECK(bind_error("test.sif:/other:id=two") == "bind 'test.sif:/other:id=two': id takes a SIF object id (1, 2, ...), not 'two'");
+    CHECK(bind_error("test.sif:/other:id=0") == "bind 'test.sif:/other:id=0': id takes a SIF object id (1, 2, ...), not '0'");
+    CHECK(bind_error("test.sif:/other:id=99999999") ==
+          "bind 'test.sif:/other:id=99999999': id takes a SIF object id (1, 2, ...), not '99999999'");
 }
 
 // Apptainer's --mount table (pkg/runtime/engine/apptainer/config/mount_test.go).
@@ -161,26 +180,28 @@ TEST_CASE("parse_mount_spec: errors") {
           "mount 'type=potato,source=/opt,destination=/opt': unsupported mount type 'potato' (only bind is supported)");
     CHECK(mount_error("type=bind,source=/opt,destination=/opt,color=turquoise") ==
           "mount 'type=bind,source=/opt,destination=/opt,color=turquoise': unknown key 'color' (expected type, source, "
-          "destination or readonly)");
+          "destination, readonly, image-src or id)");
     CHECK(mount_error("type=bind,source=/opt,destination=/opt,bind-propagation=shared") ==
           "mount 'type=bind,source=/opt,destination=/opt,bind-propagation=shared': bind-propagation is not supported "
           "for individual mounts");
-    CHECK(mount_error("type=bind,source=test.sif,destination=/opt,image-src=/opt") ==
-          "mount 'type=bind,source=test.sif,destination=/opt,image-src=/opt': binding from inside an image file "
-          "(image-src=) is not supported by hpc");
+    CHECK(parse_mount_spec("type=bind,source=test.sif,destination=/opt,image-src=/opt,id=2") ==
+          image_bind("test.sif", "/opt", "/opt", 2));
+    CHECK(mount_error("type=bind,source=test.sif,destination=/opt,image-src=opt") ==
+          "mount 'type=bind,source=test.sif,destination=/opt,image-src=opt': image-src takes an absolute path inside "
+          "the image, not 'opt'");
     CHECK(mount_error("source=/opt,destination=rel") ==
           "mount 'source=/opt,destination=rel': the destination 'rel' must be an absolute path");
     // Leading blanks are part of the key, as in Docker and Apptainer.
     CHECK(mount_error("source=/opt, destination=/opt") ==
-          "mount 'source=/opt, destination=/opt': unknown key ' destination' (expected type, source, destination or "
-          "readonly)");
+          "mount 'source=/opt, destination=/opt': unknown key ' destination' (expected type, source, destination, "
+          "readonly, image-src or id)");
     CHECK(mount_error(R"(source=/o"pt,dst=/x)") ==
           "mount 'source=/o\"pt,dst=/x': a double quote inside a field that does not start with one (column 10)");
     CHECK(mount_error("\"source=/opt,dst=/x") ==
           "mount '\"source=/opt,dst=/x': a quoted field has no closing double quote (column 1)");
     CHECK(usage_error([] { parse_mount_spec("src=/a,dst=/b\nsrc=/c,dst=/d"); }) ==
           "mount 'src=/a,dst=/b\nsrc=/c,dst=/d': expected one mount, found 2");
-    CHECK(mount_error(",dst=/x") == "mount ',dst=/x': unknown key '' (expected type, source, destination or readonly)");
+    CHECK(mount_error(",dst=/x") == "mount ',dst=/x': unknown key '' (expected type, source, destination, readonly, image-src or id)");
     CHECK(usage_error([] { parse_mount_spec(""); }) == "mount '': expected one mount, found 0");
 }
 

@@ -101,8 +101,8 @@ TEST_CASE("launch steps: the request is refused before planning, options before 
     writable.writable = true;
     CHECK_NOTHROW(check_request(writable, directory_image(), {}));
     CHECK(error_message([&] { check_request(writable, image_with(), {}); }, hpc::ExitCode::data) ==
-          "/work/tools.sif: --writable needs a directory (sandbox) image; use --writable-tmpfs for a SIF or "
-          "squashfs image");
+          "/work/tools.sif: --writable needs a directory (sandbox) image or a SIF with an overlay partition (hpc "
+          "overlay create); use --writable-tmpfs or --overlay for this one");
     LaunchRequest relative;
     relative.pwd = "src";
     CHECK(error_message([&] { check_request(relative, image_with(), {}); }) == "--pwd src: not an absolute path");
@@ -175,21 +175,35 @@ TEST_CASE("launch steps: the id maps: the user as themselves, as root, or with -
     }
 }
 
+// plan_root, with the image files its layers need kept here.
+RootChoice root_of(const LaunchRequest& request, const HostFacts& host, const ImageSummary& image,
+                   const hpc::site::SiteConfig& site) {
+    std::vector<ImageMount> images;
+    return plan_root(request, host, image, site, images);
+}
+
+// plan_user_binds, with the image files image binds need kept here.
+std::vector<MountStep> user_binds_of(const LaunchRequest& request, const HostFacts& host,
+                                     const hpc::site::SiteConfig& site) {
+    std::vector<ImageMount> images;
+    return plan_user_binds(request, host, site, images);
+}
+
 TEST_CASE("launch steps: the root is the image's squashfs or its checked directory") {
     HostFacts host = carol_host();
-    RootPlan squashfs = plan_root({}, host, image_with(), {}).root;
+    RootPlan squashfs = root_of({}, host, image_with(), {}).root;
     CHECK(squashfs == RootPlan{});  // served by hpc, read-only, no overlay, no directory
-    RootPlan directory = plan_root({}, host, directory_image(), {}).root;
+    RootPlan directory = root_of({}, host, directory_image(), {}).root;
     CHECK(directory.source == RootPlan::Source::directory);
     CHECK(directory.directory == "/work/rootfs");
     CHECK((directory.directory_device == 2049 && directory.directory_inode == 131));
     CHECK_FALSE((directory.writable || directory.overlay));
     LaunchRequest writable;
     writable.writable = true;
-    CHECK(plan_root(writable, host, directory_image(), {}).root.writable);
+    CHECK(root_of(writable, host, directory_image(), {}).root.writable);
     LaunchRequest writable_tmpfs;
     writable_tmpfs.writable_tmpfs = true;
-    RootPlan overlay = plan_root(writable_tmpfs, host, image_with(), {}).root;
+    RootPlan overlay = root_of(writable_tmpfs, host, image_with(), {}).root;
     CHECK(overlay.overlay);
     CHECK_FALSE(overlay.writable);
     CHECK(overlay.takes_writes());
@@ -206,9 +220,9 @@ HostFacts overlay_host() {
 TEST_CASE("launch steps: --overlay directories, bottom first, one writable, judged as binds are") {
     LaunchRequest request;
     request.overlays = {{"base", true}, {"/home/carol/env", false}};
-    RootChoice choice = plan_root(request, overlay_host(), image_with(), {});
-    CHECK(choice.root.layers ==
-          std::vector<OverlayLayer>{{"/data/home/carol/base", false}, {"/data/home/carol/env", true}});
+    RootChoice choice = root_of(request, overlay_host(), image_with(), {});
+    CHECK(choice.root.layers == std::vector<OverlayLayer>{{"/data/home/carol/base", std::nullopt, false},
+                                                          {"/data/home/carol/env", std::nullopt, true}});
     CHECK(choice.root.layered());
     CHECK(choice.root.takes_writes());
     CHECK_FALSE(choice.root.overlay);
@@ -221,19 +235,19 @@ TEST_CASE("launch steps: --overlay directories, bottom first, one writable, judg
 
     // Read-only layers alone: the root takes no writes; with --writable-tmpfs, the tmpfs does.
     request.overlays = {{"base", true}};
-    CHECK_FALSE(plan_root(request, overlay_host(), image_with(), {}).root.takes_writes());
+    CHECK_FALSE(root_of(request, overlay_host(), image_with(), {}).root.takes_writes());
     request.writable_tmpfs = true;
-    CHECK(plan_root(request, overlay_host(), image_with(), {}).root.overlay);
+    CHECK(root_of(request, overlay_host(), image_with(), {}).root.overlay);
     // A writable layer takes the writes in the tmpfs's place.
     request.overlays = {{"env", false}};
-    RootChoice both = plan_root(request, overlay_host(), image_with(), {});
+    RootChoice both = root_of(request, overlay_host(), image_with(), {});
     CHECK_FALSE(both.root.overlay);
     CHECK(both.warnings == std::vector<std::string>{
                                "--writable-tmpfs is not used: the writable overlay takes the container's writes"});
 
     auto error = [](LaunchRequest bad, const ImageSummary& image, hpc::ExitCode code,
                     const hpc::site::SiteConfig& site = {}) {
-        return hpc::test::error_message([&] { plan_root(bad, overlay_host(), image, site); }, code);
+        return hpc::test::error_message([&] { root_of(bad, overlay_host(), image, site); }, code);
     };
     LaunchRequest two;
     two.overlays = {{"env", false}, {"base", false}};
@@ -242,11 +256,6 @@ TEST_CASE("launch steps: --overlay directories, bottom first, one writable, judg
     LaunchRequest missing;
     missing.overlays = {{"gone", false}};
     CHECK(error(missing, image_with(), hpc::ExitCode::no_input) == "--overlay gone: no such file or directory");
-    LaunchRequest file;
-    file.overlays = {{"/work/data.sqfs", true}};
-    CHECK(error(file, image_with(), hpc::ExitCode::data) ==
-          "--overlay /work/data.sqfs: not a directory (overlay images, squashfs or ext3, are not in hpc yet: use a "
-          "directory)");
     LaunchRequest with_writable;
     with_writable.writable = true;
     with_writable.overlays = {{"env", false}};
@@ -261,22 +270,22 @@ TEST_CASE("launch steps: --overlay directories, bottom first, one writable, judg
 }
 
 TEST_CASE("launch steps: the node's mount is shared unless the launch must keep its own") {
-    CHECK(shares_mount({}, image_with(), {}, NetworkMode::host));
-    CHECK(shares_mount({}, image_with(), {}, NetworkMode::none));
-    CHECK_FALSE(shares_mount({}, directory_image(), {}, NetworkMode::host));
-    CHECK_FALSE(shares_mount({}, image_with(), {}, NetworkMode::slirp));
+    CHECK(shares_mount({}, image_with(), {}, NetworkMode::host, {}));
+    CHECK(shares_mount({}, image_with(), {}, NetworkMode::none, {}));
+    CHECK_FALSE(shares_mount({}, directory_image(), {}, NetworkMode::host, {}));
+    CHECK_FALSE(shares_mount({}, image_with(), {}, NetworkMode::slirp, {}));
     LaunchRequest no_share;
     no_share.no_share = true;
-    CHECK_FALSE(shares_mount(no_share, image_with(), {}, NetworkMode::host));
+    CHECK_FALSE(shares_mount(no_share, image_with(), {}, NetworkMode::host, {}));
     LaunchRequest shell;
     shell.action = Action::shell;
-    CHECK_FALSE(shares_mount(shell, image_with(), {}, NetworkMode::host));
+    CHECK_FALSE(shares_mount(shell, image_with(), {}, NetworkMode::host, {}));
     LaunchRequest run;
     run.action = Action::run;
-    CHECK(shares_mount(run, image_with(), {}, NetworkMode::host));
+    CHECK(shares_mount(run, image_with(), {}, NetworkMode::host, {}));
     hpc::site::SiteConfig site;
     site.mount.share_per_node = false;
-    CHECK_FALSE(shares_mount({}, image_with(), site, NetworkMode::host));
+    CHECK_FALSE(shares_mount({}, image_with(), site, NetworkMode::host, {}));
 
     HostFacts host = carol_host();
     CHECK(share_scope(host).empty());
@@ -426,20 +435,20 @@ TEST_CASE("launch steps: the home: the user's own, --home's, a fresh one, or non
 TEST_CASE("launch steps: user binds resolved on the host, in order, each judged by the site") {
     LaunchRequest request;
     request.binds = {{"run", "/mnt//out/", true}, {"/home/carol/src", "/src", false}};
-    std::vector<MountStep> binds = plan_user_binds(request, carol_host("/work"), {});
+    std::vector<MountStep> binds = user_binds_of(request, carol_host("/work"), {});
     CHECK(binds == std::vector<MountStep>{bind_step("/work/run", "/mnt/out", true, "bind run to /mnt/out"),
                                           bind_step("/data/home/carol/src", "/src", false,
                                                     "bind /home/carol/src to /src")});
     request.binds = {{"/nowhere", "/mnt", false}};
-    CHECK(error_message([&] { plan_user_binds(request, carol_host(), {}); }, hpc::ExitCode::no_input) ==
+    CHECK(error_message([&] { user_binds_of(request, carol_host(), {}); }, hpc::ExitCode::no_input) ==
           "bind /nowhere to /mnt: source not found");
     request.binds = {{"/work", "/.", false}};
-    CHECK(error_message([&] { plan_user_binds(request, carol_host(), {}); }) ==
+    CHECK(error_message([&] { user_binds_of(request, carol_host(), {}); }) ==
           "bind /work to /: cannot bind over the container's root");
     hpc::site::SiteConfig site;
     site.binds.allow = {"/work"};
     request.binds = {{"/home/carol/src", "/src", false}};
-    CHECK(error_message([&] { plan_user_binds(request, carol_host(), site); }, hpc::ExitCode::denied) ==
+    CHECK(error_message([&] { user_binds_of(request, carol_host(), site); }, hpc::ExitCode::denied) ==
           "denied by site policy: binds.allow: /data/home/carol/src");
 }
 
