@@ -37,6 +37,14 @@ as_user() {
         PATH=/usr/local/bin:/usr/bin:/bin "$@"
 }
 
+# kill_session SID: every process of session SID killed (a side's driver, started by setsid, and
+# its launchers, servers and payloads), for a clean-up trap.
+kill_session() {
+    local pids
+    mapfile -t pids < <(ps -s "$1" -o pid= || true)
+    [ ${#pids[@]} = 0 ] || kill -KILL "${pids[@]}" 2>/dev/null || true
+}
+
 # make_busybox_images DIR: DIR/busybox.sqfs and DIR/busybox.sif, the same squashfs bytes.
 make_busybox_images() {
     local dir=$1 tree=$1/tree
