@@ -27,6 +27,24 @@ run_as_user() {
     exit $status
 }
 
+# drop_caches: the page cache, dentries and inodes dropped (as root), for a cold read.
+drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches; }
+
+# as_user COMMAND...: COMMAND run as the test user $user with an ordinary user's environment and
+# $work/home as its home (the caller sets both and makes the home, owned by $user).
+as_user() {
+    runuser -u "$user" -- env -i HOME="$work/home" USER="$user" LOGNAME="$user" \
+        PATH=/usr/local/bin:/usr/bin:/bin "$@"
+}
+
+# kill_session SID: every process of session SID killed (a side's driver, started by setsid, and
+# its launchers, servers and payloads), for a clean-up trap.
+kill_session() {
+    local pids
+    mapfile -t pids < <(ps -s "$1" -o pid= || true)
+    [ ${#pids[@]} = 0 ] || kill -KILL "${pids[@]}" 2>/dev/null || true
+}
+
 # make_busybox_images DIR: DIR/busybox.sqfs and DIR/busybox.sif, the same squashfs bytes.
 make_busybox_images() {
     local dir=$1 tree=$1/tree
