@@ -81,7 +81,7 @@ setup() {
     run -66 "$HPC" exec --overlay missing "$PLAIN_SIF" true
     [ "$output" = "hpc: --overlay missing: no such file or directory" ]
     run -65 "$HPC" exec --overlay file "$PLAIN_SIF" true
-    [ "$output" = "hpc: --overlay file: not a directory (overlay images, squashfs or ext3, are not in hpc yet: use a directory)" ]
+    [ "$output" = "hpc: --overlay file: $dir/file: not a squashfs, ext3 or SIF image" ]
     run -64 "$HPC" exec --overlay a --overlay b "$PLAIN_SIF" true
     [ "$output" = "hpc: --overlay: only one overlay can be writable, and a and b both are (add :ro to one)" ]
     [ ! -e a/upper ] && [ ! -e b/upper ]
