@@ -154,7 +154,9 @@ void copy_bytes(int from, uint64_t from_offset, int to, uint64_t to_offset, uint
         } else {
             buffer.resize(std::min<std::size_t>(want, 1 << 20));
             done = ::pread(from, buffer.data(), buffer.size(), static_cast<off_t>(from_offset));
-            if (done > 0) sif_record::write_at(to, to_offset, std::string_view(buffer.data(), static_cast<std::size_t>(done)), "overlay partition");
+            if (done > 0)
+                sif_record::write_at(to, to_offset, std::string_view(buffer.data(), static_cast<std::size_t>(done)),
+                                     "overlay partition");
         }
         if (done < 0 && errno == EINTR) continue;
         if (done < 0) throw_errno("copy the ext3 image into the SIF");
