@@ -20,8 +20,6 @@ constexpr std::string_view local_oci =
     "an OCI image is run from the SIF hpc builds of it: hpc build IMAGE.sif SOURCE, then run IMAGE.sif";
 constexpr std::string_view signing = "signing and verifying images is not in hpc yet";
 constexpr std::string_view instances = "instances (containers left running in the background) are not in hpc yet";
-constexpr std::string_view overlays =
-    "overlay images are not in hpc yet; --overlay DIR gives a directory one, --writable-tmpfs one that lasts a run";
 constexpr std::string_view capabilities = "capabilities are not in hpc yet: a container has none on the host";
 constexpr std::string_view encryption = "encrypted images are not in hpc yet";
 
@@ -38,7 +36,6 @@ constexpr Answer commands[] = {
     {"key", signing},
     {"keyserver", signing},
     {"instance", instances},
-    {"overlay", overlays},
     {"plugin", "plugins are not in hpc yet"},
     {"capability", capabilities},
     {"checkpoint", "checkpointing is not in hpc yet"},

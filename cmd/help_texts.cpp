@@ -8,7 +8,7 @@ constexpr CommandHelp texts[] = {
      "run container images (SIF, squashfs, directories) as yourself",
      "hpc [global options] COMMAND [options] [ARGS...]",
      "IMAGE is a SIF file (Apptainer's or hpc's), a squashfs file or a directory. Not in hpc yet:\n"
-     "registries (pull, push, docker://, library://), instances, overlays, signing, GPUs (--nv),\n"
+     "registries (pull, push, docker://, library://), instances, signing, GPUs (--nv),\n"
      "apps and plugins; asked for, each says so.",
      "  hpc exec app.sif python3 train.py       # a command in an image\n"
      "  hpc run app.sif --input data.h5         # the image's runscript\n"
@@ -136,6 +136,24 @@ constexpr CommandHelp texts[] = {
      "or building is left, and so is anything in the cache that hpc did not put there.",
      "  hpc cache clean --dry-run             # what would go\n"
      "  hpc cache clean --days 30 --force"},
+    {"overlay",
+     "make writable overlay images",
+     "hpc overlay create [options] FILE|IMAGE.sif",
+     "",
+     "  hpc overlay create --size 1024 overlay.img\n"
+     "  hpc overlay create --size 1024 app.sif       # an overlay partition in the SIF"},
+    {"overlay create",
+     "make a writable ext3 overlay image, or add one to a SIF",
+     "hpc overlay create [--size MiB] [--sparse] [--create-dir DIR]... [--fakeroot] FILE|IMAGE.sif",
+     "Makes FILE, an ext3 image of --size MiB (default 64) holding the overlay layout: upper/ and\n"
+     "work/, and each --create-dir under upper/. An existing FILE must be a SIF that is not signed\n"
+     "and has no overlay yet: the ext3 is added to it as its overlay partition, as Apptainer adds\n"
+     "one. The directories are yours, or root's with --fakeroot (for runs with --fakeroot). Needs\n"
+     "mke2fs (e2fsprogs).",
+     "  hpc overlay create --size 1024 overlay.img\n"
+     "  hpc overlay create --sparse --size 10240 big.img   # blocks taken as they are written\n"
+     "  hpc overlay create --fakeroot --create-dir /opt/app overlay.img\n"
+     "  hpc overlay create --size 512 app.sif             # an overlay partition in the SIF"},
     {"slurm",
      "for slurm.conf's Prolog and Epilog",
      "hpc slurm prolog | epilog",

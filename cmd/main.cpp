@@ -9,6 +9,7 @@
 #include "cmd/pull_command.hpp"
 #include "cmd/option_environment.hpp"
 #include "cmd/other_names.hpp"
+#include "cmd/overlay_command.hpp"
 #include "cmd/report.hpp"
 #include "cmd/slurm_command.hpp"
 #include "cmd/usage_errors.hpp"
@@ -123,6 +124,10 @@ int main(int argc, char** argv) {
     CLI::App* cache = app.add_subcommand("cache");
     hpc::cmd::add_cache_options(*cache, cache_options);
 
+    hpc::cmd::OverlayOptions overlay_options;
+    CLI::App* overlay = app.add_subcommand("overlay");
+    hpc::cmd::add_overlay_options(*overlay, overlay_options);
+
     hpc::cmd::SlurmOptions slurm_options;
     CLI::App* slurm = app.add_subcommand("slurm");
     hpc::cmd::add_slurm_options(*slurm, slurm_options);
@@ -161,6 +166,7 @@ int main(int argc, char** argv) {
         }
         if (config->parsed()) return hpc::cmd::run_config_check(config_options);
         if (cache->parsed()) return hpc::cmd::run_cache_command(cache_options);
+        if (overlay->parsed()) return hpc::cmd::run_overlay_command(overlay_options);
         if (pull->parsed()) return hpc::cmd::run_pull(pull_options);
         if (push->parsed()) return hpc::cmd::run_push(push_options);
         if (slurm->parsed()) return hpc::cmd::run_slurm_command(slurm_options);

@@ -254,6 +254,13 @@ std::string sif_arch_code(std::string_view name) {
     return "00";
 }
 
+bool has_sif_magic(const ByteSource& source) {
+    constexpr std::string_view magic("SIF_MAGIC\0", 10);
+    if (source.size() < 32 + magic.size()) return false;
+    std::string bytes = read_bytes(source, 32, magic.size());
+    return bytes == magic;
+}
+
 SifFile read_sif(const ByteSource& source) {
     const uint64_t file_size = source.size();
     SifFile sif;

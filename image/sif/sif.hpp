@@ -84,6 +84,10 @@ std::string sif_arch_name(std::string_view code);
 // The code of a Go architecture name ("arm64" -> "04"); "00" (unknown) for one not in the table.
 std::string sif_arch_code(std::string_view name);
 
+// Whether the source starts as a SIF does (SIF_MAGIC at byte 32): what tells a SIF from any other
+// file, before read_sif says whether it is a valid one.
+bool has_sif_magic(const ByteSource& source);
+
 // Parses and validates the header and descriptor table. Throws hpc::Error(data) whose message
 // says what is wrong, without the file name (the caller adds it).
 SifFile read_sif(const ByteSource& source);

@@ -1,48 +1,31 @@
 #include "image/sif/sif_writer.hpp"
 
 #include "common/error.hpp"
+#include "image/sif/sif_record.hpp"
 
 #include <nettle/sha2.h>
 #include <sys/random.h>
 #include <unistd.h>
 
 #include <array>
-#include <cerrno>
 #include <cstring>
 #include <ctime>
 
 namespace hpc::image {
 namespace {
 
+using sif_record::descriptor_record;
+using sif_record::put;
+using sif_record::put_text;
+using sif_record::write_at;
+
 // The reference writer's layout (sylabs/sif: defaults of sif.CreateContainer).
 constexpr uint64_t descriptors_offset = 4096;
 constexpr uint64_t descriptor_count = 48;
-constexpr uint64_t descriptor_size = 585;
+constexpr uint64_t descriptor_size = sif_record::descriptor_size;
 constexpr uint64_t data_offset = descriptors_offset + descriptor_count * descriptor_size;  // 32176
 constexpr uint64_t partition_alignment = 4096;
-constexpr uint32_t group_flag = 0xf0000000;
 constexpr char launch_script[] = "#!/usr/bin/env run-singularity\n";
-
-void write_at(int fd, uint64_t offset, const void* data, std::size_t size, const char* what) {
-    const char* bytes = static_cast<const char*>(data);
-    while (size > 0) {
-        ssize_t written = ::pwrite(fd, bytes, size, static_cast<off_t>(offset));
-        if (written < 0 && errno == EINTR) continue;
-        if (written < 0) throw_errno(std::string("write the SIF ") + what);
-        bytes += written;
-        offset += static_cast<uint64_t>(written);
-        size -= static_cast<std::size_t>(written);
-    }
-}
-
-template <typename T>
-void put(std::string& record, std::size_t offset, T value) {
-    std::memcpy(record.data() + offset, &value, sizeof value);  // little-endian hosts only, as SIF
-}
-
-void put_text(std::string& record, std::size_t offset, std::size_t length, std::string_view text) {
-    std::memcpy(record.data() + offset, text.data(), std::min(text.size(), length - 1));
-}
 
 // The first 128 bits of the seed's SHA-256: an identifier that follows the content.
 std::array<uint8_t, 16> digest_uuid(std::string_view seed) {
@@ -66,27 +49,6 @@ std::array<uint8_t, 16> random_uuid() {
     return uuid;
 }
 
-std::string descriptor_record(const SifDescriptor& descriptor, uint64_t size_with_padding) {
-    std::string record(descriptor_size, '\0');
-    put<int32_t>(record, 0, static_cast<int32_t>(descriptor.data_type));
-    put<uint8_t>(record, 4, 1);  // used
-    put<uint32_t>(record, 5, descriptor.id);
-    put<uint32_t>(record, 9, descriptor.group_id | group_flag);
-    put<uint32_t>(record, 13, descriptor.linked_id);
-    put<int64_t>(record, 17, static_cast<int64_t>(descriptor.offset));
-    put<int64_t>(record, 25, static_cast<int64_t>(descriptor.size));
-    put<int64_t>(record, 33, static_cast<int64_t>(size_with_padding));
-    put<int64_t>(record, 41, descriptor.created_at);
-    put<int64_t>(record, 49, descriptor.modified_at);
-    put_text(record, 73, 128, descriptor.name);
-    if (descriptor.data_type == SifDataType::partition) {
-        put<int32_t>(record, 201, static_cast<int32_t>(descriptor.fs_type));
-        put<int32_t>(record, 205, static_cast<int32_t>(descriptor.part_type));
-        put_text(record, 209, 3, descriptor.arch);
-    }
-    return record;
-}
-
 }  // namespace
 
 SifWriter::SifWriter(int fd, SifWriteOptions options) : fd_(fd), options_(options), data_end_(data_offset) {}
@@ -107,7 +69,7 @@ void SifWriter::add_object(SifDataType type, std::string_view data, std::string 
     descriptor.created_at = descriptor.modified_at = timestamp();
     descriptor.name = std::move(name);
     pending.size_with_padding = data.size();
-    write_at(fd_, data_end_, data.data(), data.size(), "object");
+    write_at(fd_, data_end_, data, "object");
     data_end_ += data.size();
     objects_.push_back(std::move(pending));
 }
@@ -151,7 +113,7 @@ void SifWriter::finish(std::string_view content_digest) {
             pending.descriptor.part_type == SifPartType::primary_system)
             arch = pending.descriptor.arch;  // the header carries the primary partition's arch
     }
-    write_at(fd_, descriptors_offset, table.data(), table.size(), "descriptors");
+    write_at(fd_, descriptors_offset, table, "descriptors");
 
     std::string header(128, '\0');
     put_text(header, 0, 32, launch_script);
@@ -170,7 +132,7 @@ void SifWriter::finish(std::string_view content_digest) {
     put<int64_t>(header, 112, static_cast<int64_t>(data_offset));
     put<int64_t>(header, 120, static_cast<int64_t>(data_size));
     // The gap between the header and the table stays zero, as the reference leaves it.
-    write_at(fd_, 0, header.data(), header.size(), "header");
+    write_at(fd_, 0, header, "header");
     if (::ftruncate(fd_, static_cast<off_t>(data_end_)) != 0) throw_errno("size the SIF");
 }
 
