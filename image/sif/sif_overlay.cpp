@@ -196,14 +196,6 @@ void copy_data_ranges(int ext3_fd, uint64_t ext3_size, int sif_fd, uint64_t to_o
 
 }  // namespace
 
-const SifDescriptor* find_overlay_partition(const SifFile& sif) {
-    for (const SifDescriptor& descriptor : sif.descriptors)
-        if (descriptor.data_type == SifDataType::partition && descriptor.fs_type == SifFsType::ext3 &&
-            descriptor.part_type == SifPartType::overlay)
-            return &descriptor;
-    return nullptr;
-}
-
 SifDescriptor add_overlay_partition(int sif_fd, const SifFile& sif, int ext3_fd, uint64_t ext3_size,
                                     const OverlayAppend& options) {
     check_can_take_overlay(sif);

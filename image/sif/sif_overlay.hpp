@@ -12,9 +12,6 @@
 
 namespace hpc::image {
 
-// The SIF's ext3 overlay partition (data type partition, fs ext3, part type overlay), or nullptr.
-const SifDescriptor* find_overlay_partition(const SifFile& sif);
-
 struct OverlayAppend {
     int64_t time = 0;  // the object's creation and modification time and the header's modification time
     // Allocate the partition's blocks in the SIF (posix_fallocate), as a file written whole would

@@ -26,8 +26,6 @@ bool starts_with_bytes(const ByteSource& source, uint64_t offset, std::string_vi
     return bytes == expected;
 }
 
-bool is_sif(const ByteSource& source) { return starts_with_bytes(source, 32, std::string_view("SIF_MAGIC\0", 10)); }
-
 // The fd outlives open() (the squashfs server reads through it), so it should block like any
 // other once the file is known to be one that O_NONBLOCK was only a guard for.
 void clear_nonblocking(int fd) {
@@ -102,7 +100,7 @@ ImageFile ImageFile::open(const std::string& path, std::string_view host_arch) {
         ImageFile image = open_file(path);
         if (image.format_ == ImageFormat::directory) return image;
         FdByteSource source(image.fd_.get(), image.file_size_);
-        if (is_sif(source)) {
+        if (has_sif_magic(source)) {
             image.format_ = ImageFormat::sif;
             image.sif_ = read_sif(source);
             const SifDescriptor& root = select_root_partition(*image.sif_, host_arch);
@@ -126,7 +124,7 @@ ImageFile ImageFile::open_file_system(const std::string& path, FileSystemChoice 
         FdByteSource source(image.fd_.get(), image.file_size_);
         image.extent_ = {0, image.file_size_};
         FileSystemType type = FileSystemType::squashfs;
-        if (is_sif(source)) {
+        if (has_sif_magic(source)) {
             image.format_ = ImageFormat::sif;
             image.sif_ = read_sif(source);
             const SifDescriptor* overlay = choice.overlay_partition && !choice.sif_id ? find_overlay_partition(*image.sif_)
