@@ -22,6 +22,7 @@
 //          `- payload (fork, exec): ends with the PID namespace, when init does.
 // The launcher supervises (supervisor.hpp): forwards signals, reaps every child; without a PID
 // namespace it is the subreaper of the payload's orphans and kills them once the payload ends.
+// Children it is told to spare (FUSE servers, fuse_program.hpp) it neither reaps nor kills.
 //
 // A joiner (node_share.hpp) is no child: another hpc of this user, image and id maps, met on the
 // abstract socket. It setns()es into the server's user and mount namespaces, makes [mount],

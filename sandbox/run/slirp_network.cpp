@@ -4,6 +4,7 @@
 #include "common/pipe.hpp"
 #include "common/read_to_end.hpp"
 #include "common/text.hpp"
+#include "sandbox/run/find_program.hpp"
 #include "sandbox/run/mount_ops.hpp"
 #include "sandbox/run/supervisor.hpp"
 
@@ -21,9 +22,8 @@
 #include <nlohmann/json.hpp>
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
-#include <sstream>
+#include <optional>
 #include <vector>
 
 namespace hpc::sandbox {
@@ -39,13 +39,8 @@ constexpr char api_directory[] = "/tmp";
 constexpr char api_socket[] = "/tmp/slirp4netns-api.sock";
 
 // slirp4netns where the user's PATH finds it (it needs no privilege: a user may bring their own).
-std::string find_program() {
-    const char* path = std::getenv("PATH");
-    std::istringstream directories(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
-    std::string directory;
-    while (std::getline(directories, directory, ':'))
-        if (!directory.empty() && ::access((directory + "/" + program).c_str(), X_OK) == 0)
-            return directory + "/" + program;
+std::string find_slirp() {
+    if (std::optional<std::string> found = find_program(program)) return *found;
     throw Error(ExitCode::unavailable,
                 "--network slirp: slirp4netns is not installed (Debian package slirp4netns) or not on PATH");
 }
@@ -87,7 +82,7 @@ nlohmann::json ask(const std::string& socket_path, const nlohmann::json& request
 }  // namespace
 
 SlirpNetwork::SlirpNetwork(const NetworkPlan& plan) : plan_(plan) {
-    std::string executable = find_program();
+    std::string executable = find_slirp();
     pid_t target = ::getpid();  // this launcher, in the network namespace it is about to make
     Pipe go("starting slirp4netns"), ready("slirp4netns's ready signal"), exit("slirp4netns's exit signal");
     output_.reset(::memfd_create("slirp4netns-output", MFD_CLOEXEC));

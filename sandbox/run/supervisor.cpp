@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <sstream>
@@ -50,24 +51,42 @@ std::vector<pid_t> current_children(int own_tasks) {
     return children;
 }
 
-void reap_available(pid_t payload, int& payload_status, bool& payload_done) {
-    int status = 0;
-    pid_t pid = 0;
-    while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0) {
-        if (pid == payload) {
-            payload_status = status;
-            payload_done = true;
-        }
-    }
+bool is_spared(pid_t child, std::span<const pid_t> spared) {
+    return std::find(spared.begin(), spared.end(), child) != spared.end();
 }
 
-void kill_and_reap_orphans(int own_tasks) {
+// Every child that has ended, or, with children to spare, every other one by its pid (from the
+// kernel's list, or the payload alone without `own_tasks`): waitpid(-1) would take a spared
+// child's status from its owner and free its pid for another process.
+void reap_available(pid_t payload, int own_tasks, std::span<const pid_t> spared, int& payload_status,
+                    bool& payload_done) {
+    auto note = [&](pid_t pid, int status) {
+        if (pid != payload) return;
+        payload_status = status;
+        payload_done = true;
+    };
+    int status = 0;
+    if (spared.empty()) {
+        pid_t pid = 0;
+        while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0) note(pid, status);
+        return;
+    }
+    std::vector<pid_t> children = own_tasks >= 0 ? current_children(own_tasks) : std::vector<pid_t>{payload};
+    for (pid_t child : children)
+        if (!is_spared(child, spared) && ::waitpid(child, &status, WNOHANG) == child) note(child, status);
+}
+
+// Each child but the spared is killed and waited for by its pid: a blocking waitpid(-1) would
+// wait for the spared ones as well.
+void kill_and_reap_orphans(int own_tasks, std::span<const pid_t> spared) {
     for (int round = 0; round < 100; ++round) {
         std::vector<pid_t> children = current_children(own_tasks);
+        std::erase_if(children, [&](pid_t child) { return is_spared(child, spared); });
         if (children.empty()) return;
         for (pid_t child : children) ::kill(child, SIGKILL);
-        while (::waitpid(-1, nullptr, 0) > 0) {
-        }
+        for (pid_t child : children)
+            while (::waitpid(child, nullptr, 0) < 0 && errno == EINTR) {
+            }
     }
 }
 
@@ -114,11 +133,11 @@ int exit_status_of(int wait_status) {
     return WEXITSTATUS(wait_status);
 }
 
-int supervise(pid_t payload, int own_tasks) {
+int supervise(pid_t payload, int own_tasks, std::span<const pid_t> spared) {
     sigset_t set = taken_signals();
     int payload_status = 0;
     bool payload_done = false;
-    reap_available(payload, payload_status, payload_done);
+    reap_available(payload, own_tasks, spared, payload_status, payload_done);
     while (!payload_done) {
         siginfo_t info{};
         int signal = ::sigwaitinfo(&set, &info);
@@ -127,14 +146,14 @@ int supervise(pid_t payload, int own_tasks) {
             throw_errno("wait for signals");
         }
         if (signal == SIGCHLD) {
-            reap_available(payload, payload_status, payload_done);
+            reap_available(payload, own_tasks, spared, payload_status, payload_done);
         } else if (info.si_code != SI_KERNEL) {
             // SI_KERNEL: a terminal's ^C or ^\, which the payload's process group has
             // already received; forwarding it would deliver it twice.
             ::kill(payload, signal);
         }
     }
-    if (own_tasks >= 0) kill_and_reap_orphans(own_tasks);
+    if (own_tasks >= 0) kill_and_reap_orphans(own_tasks, spared);
     return exit_status_of(payload_status);
 }
 

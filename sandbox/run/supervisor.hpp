@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <csignal>
+#include <span>
 
 namespace hpc::sandbox {
 
@@ -26,7 +27,11 @@ void release_signals();
 // payload's exit status, or 128+N if signal N killed it. With `own_tasks`, an open
 // /proc/self/task of this process (a child subreaper), descendants left behind by the payload
 // are killed and reaped before returning, so nothing outlives the container; -1 skips that.
-int supervise(pid_t payload, int own_tasks);
+// `spared`: children this process made that must outlive the payload, the FUSE servers of
+// fuse_program.hpp, which their owner stops once this returns (a SIGKILL would lose what they
+// have not written out): they are neither killed nor reaped here (their owner waits for them),
+// the other children are then reaped by their pids, and without `own_tasks` only the payload is.
+int supervise(pid_t payload, int own_tasks, std::span<const pid_t> spared = {});
 
 // The first of SIGINT, SIGTERM and SIGHUP that is pending for this process (blocked by
 // take_over_signals and not yet taken), or 0: how long work notices it should stop.

@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <grp.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -58,9 +60,18 @@ void send(int fd, const ChildReport& report) {
     }
 }
 
-}  // namespace
+constexpr uid_t nobody = 65534;
 
-ChildOutcome run_in_user_namespace(const std::function<void(ChildReport&)>& check, unsigned seconds) {
+// Root's child becomes nobody, and stays dumpable: a process that changed its ids is not, and
+// its /proc/self files are then root's, so it could not write its own id maps.
+void become_unprivileged(ChildReport& report) {
+    if (::geteuid() != 0) return;
+    if (::setgroups(0, nullptr) != 0 || ::setresgid(nobody, nobody, nobody) != 0 ||
+        ::setresuid(nobody, nobody, nobody) != 0 || ::prctl(PR_SET_DUMPABLE, 1) != 0)
+        report.expect(false, std::string("becoming nobody: ") + std::strerror(errno));
+}
+
+ChildOutcome run_in_child(const std::function<void(ChildReport&)>& check, unsigned seconds, bool unprivileged) {
     ChildOutcome outcome;
     int pipe_fds[2];
     if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
@@ -77,7 +88,8 @@ ChildOutcome run_in_user_namespace(const std::function<void(ChildReport&)>& chec
         ::alarm(seconds);  // SIGALRM kills: a hang is reported, not waited for
         ChildReport report;
         try {
-            enter_namespace(report);
+            if (unprivileged) become_unprivileged(report);
+            if (report.failures.empty()) enter_namespace(report);
             if (report.skipped.empty() && report.failures.empty()) check(report);
         } catch (const std::exception& error) {
             report.expect(false, std::string("uncaught exception: ") + error.what());
@@ -112,5 +124,18 @@ ChildOutcome run_in_user_namespace(const std::function<void(ChildReport&)>& chec
         outcome.abnormal = "the child exited with status " + std::to_string(WEXITSTATUS(status));
     return outcome;
 }
+
+}  // namespace
+
+ChildOutcome run_in_user_namespace(const std::function<void(ChildReport&)>& check, unsigned seconds) {
+    return run_in_child(check, seconds, false);
+}
+
+ChildOutcome run_unprivileged_in_user_namespace(const std::function<void(ChildReport&)>& check, unsigned seconds) {
+    return run_in_child(check, seconds, true);
+}
+
+uid_t unprivileged_uid() { return ::geteuid() == 0 ? nobody : ::getuid(); }
+gid_t unprivileged_gid() { return ::geteuid() == 0 ? nobody : ::getgid(); }
 
 }  // namespace hpc::test

@@ -3,6 +3,8 @@
 // The child reports through a pipe; Catch2 assertions stay in the parent.
 #pragma once
 
+#include <sys/types.h>
+
 #include <functional>
 #include <string>
 #include <vector>
@@ -34,5 +36,14 @@ struct ChildOutcome {
 // the mount tree private, runs `check`, and collects its report. The child is killed after
 // `seconds`, so a hang fails the test instead of stopping the run.
 ChildOutcome run_in_user_namespace(const std::function<void(ChildReport&)>& check, unsigned seconds = 120);
+
+// The same as a user whose id in the namespace is not 0, as hpc's users' is (a process with
+// another id loses its capabilities at execve): a root caller's child first becomes
+// unprivileged_uid() (nobody), whom the namespace maps to itself. What the check uses on the
+// host must then be open to that user.
+ChildOutcome run_unprivileged_in_user_namespace(const std::function<void(ChildReport&)>& check,
+                                                unsigned seconds = 120);
+uid_t unprivileged_uid();  // getuid(), or nobody's 65534 for root
+gid_t unprivileged_gid();
 
 }  // namespace hpc::test
