@@ -19,6 +19,7 @@ enum class ExitCode : int {
     software = 70,     // an internal error: a bug in hpc
     os = 71,           // a system call failed
     cant_create = 73,  // cannot create output
+    in_use = 75,       // a resource another process holds for now: an overlay image it writes (EX_TEMPFAIL)
     denied = 77,       // refused by permissions or site policy
     config = 78,       // bad configuration
     // The shell's conventions, for a payload that cannot be started at all.

@@ -10,6 +10,7 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -104,14 +105,24 @@ void Executor::stage_root() {
 void Executor::mount_images() {
     if (plan_.images.empty()) return;
     make_mount_point(staged_images, true);
+    // fuse2fs and fuse-overlayfs are the host's programs, run from the staging root: their
+    // directories, loader, libraries and /etc are found there as the host's tree below it.
+    bool ext_images = std::any_of(plan_.images.begin(), plan_.images.end(), [](const ImageMount& image) {
+        return image.file_system == ImageMount::FileSystem::ext3;
+    });
+    if (ext_images)
+        for (const char* host_tree : {"/usr", "/bin", "/sbin", "/lib", "/lib64", "/etc"})
+            if (::symlink((hooks_.host_root + host_tree).c_str(), host_tree) != 0)
+                throw_errno(std::string("symlink ") + host_tree);
     for (std::size_t index = 0; index < plan_.images.size(); ++index) {
         const ImageMount& image = plan_.images[index];
         std::string target = std::string(staged_images) + "/" + std::to_string(index);
         make_mount_point(target, true);
         try {
-            if (image.file_system != ImageMount::FileSystem::squashfs)
-                throw Error(ExitCode::unavailable, "ext3 images are not served yet");
-            hooks_.mount_image(index, target);
+            if (image.file_system == ImageMount::FileSystem::ext3)
+                ext_servers_.emplace_back(image, hooks_.host_root, target, plan_.uid_map.size() > 1);
+            else
+                hooks_.mount_image(index, target);
         } catch (const Error& error) {
             throw error.within(image.purpose);
         }
@@ -140,7 +151,7 @@ void Executor::mount_layers() {
         UniqueFd directory = layer->image ? open_exact(staged_image_path(*layer->image, "/"), O_DIRECTORY, what)
                                           : open_exact(hooks_.host_root + layer->directory, O_DIRECTORY, what);
         if (layer->writable) {
-            check_overlay_upper(directory.get(), what);
+            if (!layer->image) check_overlay_upper(directory.get(), what);  // an image's is fuse2fs's
             // Apptainer's layout: upper/ takes the writes, work/ is overlayfs's own.
             for (const char* name : {"upper", "work"})
                 if (::mkdirat(directory.get(), name, 0755) != 0 && errno != EEXIST)
@@ -168,8 +179,35 @@ void Executor::mount_layers() {
         upper = overlay_dir + "/upper";
         work = overlay_dir + "/work";
     }
-    mount_overlay(lowers, upper, work, new_root);
+    std::optional<std::size_t> upper_image;
+    for (const OverlayLayer& layer : plan_.root.layers)
+        if (layer.writable) upper_image = layer.image;
+    if (upper_image) {
+        std::vector<int> kept;
+        for (const UniqueFd& fd : held) kept.push_back(fd.get());
+        overlay_server_ = start_fuse_overlay(lowers, upper, work, new_root, kept, plan_.uid_map.size() > 1);
+    } else {
+        mount_overlay(lowers, upper, work, new_root);
+    }
     own(new_root);
+}
+
+Executor::~Executor() {
+    // From the top: fuse-overlayfs first (told to end while mounted, it unmounts itself and lets
+    // go of the files it holds in fuse2fs's mount), or the kernel's overlay and binds that use
+    // fuse2fs's mounts; then each fuse2fs, which writes its file system clean.
+    if (overlay_server_)
+        overlay_server_->stop();
+    else if (!ext_servers_.empty())
+        (void)::umount2(new_root.c_str(), MNT_DETACH);
+    for (auto server = ext_servers_.rbegin(); server != ext_servers_.rend(); ++server) server->stop();
+}
+
+std::vector<pid_t> Executor::server_pids() const {
+    std::vector<pid_t> pids;
+    for (const ExtImageServer& server : ext_servers_) pids.push_back(server.pid());
+    if (overlay_server_) pids.push_back(overlay_server_->pid());
+    return pids;
 }
 
 void Executor::mount_root_directory(const std::string& target) {

@@ -10,10 +10,12 @@
 #pragma once
 
 #include "sandbox/plan/launch_plan.hpp"
+#include "sandbox/run/ext_image_server.hpp"
 
 #include <sys/types.h>
 
 #include <functional>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -45,6 +47,11 @@ struct ExecutorHooks {
 class Executor {
 public:
     Executor(const LaunchPlan& plan, ExecutorHooks hooks) : plan_(plan), hooks_(std::move(hooks)) {}
+    // Stops the FUSE programs prepare() started (ext_image_server.hpp), the container's tree
+    // detached first: keep the launcher's Executor until its payload and their users are gone.
+    ~Executor();
+    Executor(const Executor&) = delete;
+    Executor& operator=(const Executor&) = delete;
 
     // In the launcher, inside the new user and mount namespaces. Throws hpc::Error naming
     // the step ("-B /data:/mnt: bind ... : Permission denied").
@@ -53,6 +60,10 @@ public:
     // In the payload's process, after prepare() has finished. Returns the working directory
     // it entered (the first of the plan's that could be entered).
     std::string enter();
+
+    // The FUSE programs prepare() started: children the supervisor must leave alone (supervise's
+    // `spared`) until this object stops them.
+    std::vector<pid_t> server_pids() const;
 
 private:
     void stage_root();
@@ -78,6 +89,9 @@ private:
 
     const LaunchPlan& plan_;
     ExecutorHooks hooks_;
+    // The programs serving what hpc's own server does not, in the order they started.
+    std::vector<ExtImageServer> ext_servers_;
+    std::unique_ptr<FuseProgram> overlay_server_;
     std::vector<std::string> shadows_;  // directories covered so far, in order
     // The file systems hpc mounted (its staging tmpfs, the image's server, overlays, tmpfs
     // mounts and covers): the only ones it makes mount points in (make_room).

@@ -103,6 +103,9 @@ bool raise_ambient(std::uint64_t wanted) {
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (::getppid() != setup.parent) ::_exit(1);  // the launcher died before the signal was armed
     release_signals();  // the launcher blocks SIGTERM: a blocked mask would survive the exec
+    // Its output pipe loses its reader when the launcher dies: a word said while it finishes
+    // (fuse2fs's at unmount) must fail with EPIPE, not kill it before its file system is clean.
+    ::signal(SIGPIPE, SIG_IGN);
     if (::dup2(setup.null_fd, STDIN_FILENO) < 0 || ::dup2(setup.output_fd, STDOUT_FILENO) < 0 ||
         ::dup2(setup.output_fd, STDERR_FILENO) < 0)
         fail(setup.status_fd, Step::streams);

@@ -162,12 +162,15 @@ int run_container(const LaunchPlan& plan, const ExecutorHooks& hooks) {
     UniqueFd own_tasks;
     if (!plan.namespaces.pid) own_tasks = adopt_orphans();
 
-    Executor(plan, hooks).prepare();
+    // Kept until the payload is gone: it stops the FUSE programs it started (fuse2fs) only then.
+    Executor executor(plan, hooks);
+    executor.prepare();
     Pipe status("the payload's start-up report");
     ChildGuard child(start_payload(plan, hooks, status.write.get()));
     status.write.reset();
     throw_if_reported(read_report(status.read.get()));
-    return supervise(child.release(), own_tasks ? own_tasks.get() : -1);
+    std::vector<pid_t> servers = executor.server_pids();
+    return supervise(child.release(), own_tasks ? own_tasks.get() : -1, servers);
 }
 
 }  // namespace
