@@ -12,6 +12,10 @@
 //  +- slirp4netns (--network slirp): forked in the host's namespaces, execs once the launcher
 //  |    has its network namespace (owned by an outer user namespace mapping the user to root
 //  |    when the plan maps none); exits when the launcher's --exit-fd end closes. Dies with it.
+//  +- fuse2fs, one per ext image, and fuse-overlayfs over a writable one (ext_image_server.hpp):
+//  |    forked by the executor while it stages, ambient CAP_SYS_ADMIN in the user namespace to
+//  |    mount there; spared by the supervisor, stopped (SIGTERM, awaited) from the top once the
+//  |    payload is gone. Die with it by SIGTERM, which lets fuse2fs write its file system clean.
 //  +- payload: clone(CLONE_VM | CLONE_VFORK), the launcher's thread stopped until it execs (the
 //  |    FUSE threads serve that exec); [mount] to pivot in, [pid] with --pid --no-init; keeps
 //  |    only fds 0-2 and the status pipe's write end, closed on exec. Dies with the launcher.

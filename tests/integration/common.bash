@@ -20,6 +20,14 @@ scratch_dir() {
 squashfs_offset() { siftool list "$1" | awk -F'|' '/Squashfs/ { split($4, r, "-"); print r[1] + 0 }'; }
 image_cat() { unsquashfs -o "$(squashfs_offset "$1")" -cat "$1" "$2"; }
 
+# "UID GID MODE" of PATH in the ext3 IMAGE, as debugfs lists the directory above it.
+ext3_owner() {  # ext3_owner IMAGE PATH
+    local parent name
+    parent=$(dirname "$2")
+    name=$(basename "$2")
+    debugfs -R "ls -l $parent" "$1" 2>/dev/null | awk -v name="$name" '$NF == name { print $4, $5, $2 }'
+}
+
 # This machine's architecture as OCI names it (Go's GOARCH).
 host_arch() {
     case $(uname -m) in

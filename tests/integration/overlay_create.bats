@@ -11,14 +11,6 @@ setup() {
     gid=$(id -g)
 }
 
-# "UID GID MODE" of PATH in the ext3 IMAGE, as debugfs lists the directory above it.
-ext3_owner() {  # ext3_owner IMAGE PATH
-    local parent name
-    parent=$(dirname "$2")
-    name=$(basename "$2")
-    debugfs -R "ls -l $parent" "$1" 2>/dev/null | awk -v name="$name" '$NF == name { print $4, $5, $2 }'
-}
-
 # Nothing but the names given is in the working directory, and no layout is left in $TMPDIR.
 only_these_left() {
     [ "$(ls -A | xargs)" = "$*" ] || { ls -A; false; }
