@@ -37,6 +37,22 @@ teardown() {
     # Under --fakeroot the image shows them as they are.
     run "$HPC" exec --fakeroot debian.sif sh -c 'stat -c "%u %g" /data; id -u researcher; id -un'
     [ "$output" = "1234 5678"$'\n'"1234"$'\n'"root" ]
+    # A package added without a rebuild: apt-get under --fakeroot into an ext3 overlay image
+    # (fuse2fs, stacked by fuse-overlayfs), kept for the next run, then into the SIF's own.
+    "$HPC" overlay create --fakeroot --size 256 apt.img
+    install_hello='apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends hello >/dev/null && echo installed'
+    run "$HPC" exec --fakeroot --overlay apt.img debian.sif sh -c "$install_hello"
+    [ "$output" = installed ]
+    run "$HPC" exec --overlay apt.img:ro debian.sif hello
+    [ "$output" = "Hello, world!" ]
+    e2fsck -fn apt.img
+    cp debian.sif grown.sif
+    "$HPC" overlay create --fakeroot --size 256 grown.sif
+    run "$HPC" exec --fakeroot --writable grown.sif sh -c "$install_hello"
+    [ "$output" = installed ]
+    run "$HPC" exec grown.sif hello
+    [ "$output" = "Hello, world!" ]
+    siftool list grown.sif | grep -q 'Ext3/Overlay'
     # As a sandbox (apt's partial/ is _apt's, 0700), it packs back only with --fakeroot.
     run "$HPC" build --fakeroot --sandbox box debian.sif
     [ "$status" -eq 0 ]
