@@ -56,6 +56,14 @@ std::string missing(std::initializer_list<std::string> names) {
     return "";
 }
 
+// fuse2fs and e2fsprogs' tools, or false with the test reported skipped.
+bool have_ext3_tools() {
+    std::string absent = missing({"fuse2fs", "mkfs.ext3", "e2fsck", "dumpe2fs", "debugfs"});
+    if (absent.empty()) return true;
+    WARN("SKIPPED: " << absent << " is not installed (Debian packages fuse2fs, e2fsprogs)");
+    return false;
+}
+
 dev_t device_of(const std::string& path) {
     struct stat status {};
     return ::stat(path.c_str(), &status) == 0 ? status.st_dev : 0;
@@ -143,10 +151,7 @@ int run_payload_leaving_an_orphan(const std::string& mnt, int own_tasks, pid_t s
 }  // namespace
 
 TEST_CASE("fuse program: fuse2fs serves an ext3 image in a user namespace, and stopping it leaves the image clean with what was written") {
-    if (std::string absent = missing({"fuse2fs", "mkfs.ext3", "e2fsck", "dumpe2fs", "debugfs"}); !absent.empty()) {
-        WARN("SKIPPED: " << absent << " is not installed (Debian packages fuse2fs, e2fsprogs)");
-        return;
-    }
+    if (!have_ext3_tools()) return;
     Ext3Scratch scratch;
     report(run_unprivileged_in_user_namespace([&](ChildReport& child) {
         if (!fuse_device_usable(child)) return;
@@ -192,10 +197,7 @@ TEST_CASE("fuse program: fuse2fs serves an ext3 image in a user namespace, and s
 }
 
 TEST_CASE("fuse program: a mount detached before stop still leaves the image clean") {
-    if (std::string absent = missing({"fuse2fs", "mkfs.ext3", "e2fsck", "dumpe2fs", "debugfs"}); !absent.empty()) {
-        WARN("SKIPPED: " << absent << " is not installed (Debian packages fuse2fs, e2fsprogs)");
-        return;
-    }
+    if (!have_ext3_tools()) return;
     Ext3Scratch scratch;
     report(run_unprivileged_in_user_namespace([&](ChildReport& child) {
         if (!fuse_device_usable(child)) return;

@@ -5,6 +5,8 @@
 #include "image/tree/ext_superblock.hpp"
 #include "image/tree/image_file.hpp"
 
+#include "image_fixture.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <unistd.h>
@@ -23,23 +25,13 @@ using hpc::image::ImageFormat;
 
 namespace {
 
+// A private directory, removed with its contents when the test ends.
 class TempDir {
 public:
-    TempDir() {
-        char name[] = "/tmp/hpc-file-system-test.XXXXXX";
-        if (!::mkdtemp(name)) throw std::runtime_error("mkdtemp failed");
-        path_ = name;
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        fs::remove_all(path_, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    fs::path operator/(const std::string& name) const { return path_ / name; }
+    fs::path operator/(const std::string& name) const { return fs::path(directory_.path()) / name; }
 
 private:
-    fs::path path_;
+    hpc::test::TempDir directory_{"hpc-file-system-test"};
 };
 
 bool have_tools(std::initializer_list<const char*> tools) {
