@@ -85,11 +85,15 @@ std::string find_mke2fs(const std::string& path_variable, const std::vector<std:
 }
 
 std::string run_mke2fs(const Mke2fsRun& run) {
-    std::vector<std::string> argv{run.program, "-t", "ext3", "-q", "-F"};
-    if (run.keep_allocated) argv.insert(argv.end(), {"-E", "nodiscard"});
-    argv.insert(argv.end(), {"-d", run.source_directory, run.image});
-    std::vector<char*> arguments = c_strings(argv);
     const uint32_t uid = ::getuid(), gid = ::getgid();
+    // The file system's own root is the user's too (root's with --fakeroot), as upper/ and work/
+    // are: mke2fs 1.47.0 makes it root's whatever -d's directory is, and a run could then make
+    // nothing beside them.
+    std::string extended = "root_owner=" + (run.as_root ? std::string("0:0") : std::to_string(uid) + ":" + std::to_string(gid));
+    if (run.keep_allocated) extended += ",nodiscard";
+    std::vector<std::string> argv{run.program, "-t", "ext3", "-q", "-F", "-E", extended, "-d", run.source_directory,
+                                  run.image};
+    std::vector<char*> arguments = c_strings(argv);
 
     Pipe output("mke2fs's messages");
     Pipe report("the start of mke2fs");

@@ -26,7 +26,7 @@ struct Mke2fsRun {
     bool keep_allocated = false;
 };
 
-// Runs `mke2fs -t ext3 -q -F [-E nodiscard] -d DIR IMAGE`. Returns what it said on stdout and
+// Runs `mke2fs -t ext3 -q -F -E root_owner=UID:GID[,nodiscard] -d DIR IMAGE`. Returns what it said on stdout and
 // stderr when it succeeded (usually nothing; a warning otherwise). Throws hpc::Error: cant_create
 // with what it said, in one line, when it fails; interrupted when a stop signal came meanwhile
 // (blocked by sandbox::take_over_signals, or the one that ended it); unavailable when the user

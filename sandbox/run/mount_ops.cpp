@@ -106,8 +106,9 @@ void check_overlay_upper(int fd, const std::string& what) {
     for (const Refused& file_system : refused)
         if (static_cast<long>(status.f_type) == file_system.magic)
             throw Error(ExitCode::unavailable, what + ": on " + file_system.name +
-                                                   ", which overlayfs cannot write to as an overlay's upper layer: use a "
-                                                   "directory on a local file system (ext3 overlay images are not in hpc yet)");
+                                                   ", which overlayfs cannot write to as an overlay's upper layer: use an "
+                                                   "ext3 overlay image there (hpc overlay create), or a directory on a "
+                                                   "local file system");
 }
 
 void pivot_into(const std::string& new_root, const std::string& put_old) {

@@ -37,10 +37,17 @@ teardown() {
     # Under --fakeroot the image shows them as they are.
     run "$HPC" exec --fakeroot debian.sif sh -c 'stat -c "%u %g" /data; id -u researcher; id -un'
     [ "$output" = "1234 5678"$'\n'"1234"$'\n'"root" ]
-    # A package added without a rebuild: apt-get under --fakeroot into an ext3 overlay image
-    # (fuse2fs, stacked by fuse-overlayfs), kept for the next run, then into the SIF's own.
-    "$HPC" overlay create --fakeroot --size 256 apt.img
+    # A package added without a rebuild: apt-get under --fakeroot into a directory overlay, into
+    # an ext3 overlay image (fuse2fs, stacked by fuse-overlayfs), each kept for the next run, and
+    # into the SIF's own overlay partition.
     install_hello='apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends hello >/dev/null && echo installed'
+    mkdir apt-dir
+    run "$HPC" exec --fakeroot --overlay apt-dir debian.sif sh -c "$install_hello"
+    [ "${lines[-1]}" = installed ]
+    run "$HPC" exec --overlay apt-dir:ro debian.sif hello
+    [ "$output" = "Hello, world!" ]
+    "$HPC" exec --fakeroot "$APP_SIF" rm -rf "$work/apt-dir"  # files of subordinate ids
+    "$HPC" overlay create --fakeroot --size 256 apt.img
     run "$HPC" exec --fakeroot --overlay apt.img debian.sif sh -c "$install_hello"
     [ "${lines[-1]}" = installed ]  # after debconf's word on apt-utils
     run "$HPC" exec --overlay apt.img:ro debian.sif hello

@@ -86,3 +86,13 @@ setup() {
     [ "$output" = "hpc: --overlay: only one overlay can be writable, and a and b both are (add :ro to one)" ]
     [ ! -e a/upper ] && [ ! -e b/upper ]
 }
+
+@test "a writable directory on a file system overlayfs cannot write (FUSE here, NFS alike) is refused, an ext3 image suggested" {
+    command -v squashfuse_ll >/dev/null || skip "squashfuse_ll is not installed"
+    mkdir -p tree/env mnt
+    mksquashfs tree tree.sqfs -quiet -noappend -no-progress >/dev/null
+    squashfuse_ll tree.sqfs mnt
+    run -69 "$HPC" exec --overlay mnt/env "$PLAIN_SIF" true
+    fusermount3 -u mnt
+    [ "$output" = "hpc: staging the image's root: --overlay $dir/mnt/env: on FUSE, which overlayfs cannot write to as an overlay's upper layer: use an ext3 overlay image there (hpc overlay create), or a directory on a local file system" ]
+}
