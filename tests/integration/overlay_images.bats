@@ -71,9 +71,16 @@ no_fuse2fs_left() {
 }
 
 @test "a run killed with SIGKILL while writing leaves a clean, usable overlay" {
-    "$HPC" exec --overlay env.img "$PLAIN_SIF" sh -c 'while :; do echo line >>/log; done' &
+    mkdir out
+    "$HPC" exec -B "$dir/out:/out" --overlay env.img "$PLAIN_SIF" \
+        sh -c 'echo line >>/log && touch /out/writing; while :; do echo line >>/log; done' &
     pid=$!
-    sleep 2
+    for _ in $(seq 300); do  # killed while writing, not while starting (a loaded machine is slow)
+        [ ! -e out/writing ] || break
+        sleep 0.1
+    done
+    [ -e out/writing ]
+    sleep 0.5
     kill -9 "$pid"
     wait "$pid" || true
     no_fuse2fs_left
