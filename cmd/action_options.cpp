@@ -62,6 +62,9 @@ void add_action_options(CLI::App& command, ActionOptions& options, bool with_she
     command.add_option("--env-file", options.env_files, "set variables from a file of NAME=VALUE lines");
     command.add_option("--no-env", options.no_env, "host variables not to pass: NAME, comma-separated");
     command.add_flag("--no-eval", options.no_eval, "keep variable values literal: no shell evaluation");
+    command.add_flag("--no-umask", options.no_umask, "start the payload with umask 0022, not the one hpc was started with");
+    command.add_flag("--compat", options.compat,
+                     "Docker's and OCI's ways: --containall, --no-init, --no-umask, --no-eval and --writable-tmpfs");
     command.add_option("--pwd,--cwd", options.pwd, "the working directory in the container");
     command.add_option("--no-mount", options.no_mount,
                        "leave out default mounts: proc, sys, dev, devpts, home, tmp, cwd, bind-paths, or a path");
@@ -114,6 +117,8 @@ sandbox::LaunchRequest to_launch_request(const ActionOptions& options, sandbox::
     request.containall = options.containall;
     request.clean_env = options.clean_env;
     request.no_eval = options.no_eval;
+    request.no_umask = options.no_umask;
+    request.compat = options.compat;
     request.pid = options.pid;
     request.ipc = options.ipc;
     request.no_init = options.no_init;

@@ -25,6 +25,8 @@ struct ActionOptions {
     std::vector<std::string> env_files;
     std::vector<std::string> no_env;
     bool no_eval = false;
+    bool no_umask = false;
+    bool compat = false;
     std::string pwd;
     std::vector<std::string> no_mount;
     bool pid = false;

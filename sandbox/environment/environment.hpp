@@ -88,6 +88,7 @@ struct PayloadCommand {
     std::vector<std::string> envp;  // "KEY=VALUE"
     bool via_shell = false;
     std::string notice;  // for stderr before the payload starts, as "hpc: <notice>", or empty
+    std::optional<unsigned> umask;  // set before the exec (--no-umask); else the caller's stays
 };
 
 // `args`: for exec, the command and its arguments; for run and test, the arguments; for

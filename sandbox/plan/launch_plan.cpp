@@ -1,5 +1,6 @@
 #include "sandbox/plan/launch_plan.hpp"
 
+#include <cstdio>
 #include <sstream>
 
 namespace hpc::sandbox {
@@ -111,6 +112,11 @@ std::string describe(const LaunchPlan& plan) {
     if (plan.command.via_shell)
         out << "  # through " << argv.front() << " and hpc's action script (" << argv[2].size() << " bytes)";
     out << "\n";
+    if (plan.command.umask) {
+        char mode[8];
+        std::snprintf(mode, sizeof mode, "%04o", *plan.command.umask & 07777);
+        out << "umask: " << mode << "\n";
+    }
     out << "environment:\n";
     for (const std::string& variable : plan.command.envp) out << "  " << variable << "\n";
     return out.str();

@@ -45,6 +45,11 @@ EnvVars runtime_variables(const ImageSummary& image) {
 }  // namespace
 
 LaunchRequest expand_shorthands(LaunchRequest request) {
+    if (request.compat) {
+        // Apptainer's list (cmd/internal/cli/actions.go); --writable keeps its own place, as there.
+        request.containall = request.no_init = request.no_umask = request.no_eval = true;
+        if (!request.writable) request.writable_tmpfs = true;
+    }
     if (request.containall) {
         request.contain = request.clean_env = request.pid = request.ipc = true;
     }

@@ -18,8 +18,9 @@
 
 namespace hpc::sandbox {
 
-// --containall is --contain, --cleanenv, --pid and --ipc, as in Apptainer; --fakeroot is root
-// inside (as_root) with more ids behind it.
+// --containall is --contain, --cleanenv, --pid and --ipc, as in Apptainer; --compat is
+// --containall, --no-init, --no-umask, --no-eval and --writable-tmpfs (not with --writable);
+// --fakeroot is root inside (as_root) with more ids behind it.
 LaunchRequest expand_shorthands(LaunchRequest request);
 
 // Refuses, before anything is planned: contradictory options (usage), --writable on an image

@@ -34,6 +34,10 @@ struct LaunchRequest {
     bool containall = false;           // --contain, --cleanenv, --pid and --ipc together
     bool clean_env = false;
     bool no_eval = false;
+    bool no_umask = false;             // --no-umask: the payload's umask 0022, not the caller's
+    // --compat: --containall, --no-init, --no-umask, --no-eval and --writable-tmpfs (Apptainer's
+    // settings for Docker's and OCI's behaviour)
+    bool compat = false;
     bool pid = false;
     bool ipc = false;
     bool no_init = false;

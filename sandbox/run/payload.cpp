@@ -8,6 +8,7 @@
 #include <linux/close_range.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -46,6 +47,7 @@ void exec_payload(const PayloadCommand& command, bool ownership_ignored) {
     // Nothing in the container may gain privileges through setuid or file capabilities.
     if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) throw_errno("set no_new_privs");
     if (ownership_ignored) install_ownership_filter();
+    if (command.umask) ::umask(static_cast<mode_t>(*command.umask));
     std::vector<char*> argv = c_strings(command.argv);
     std::vector<char*> envp = c_strings(command.envp);
     // execvp searches the PATH of `environ`: make that the container's before looking.

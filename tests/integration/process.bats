@@ -138,3 +138,23 @@ wait_until_gone() {
     wait_until_gone 1004
     wait_until_gone 1005
 }
+
+@test "the payload keeps the caller's umask; --no-umask gives it 0022" {
+    run sh -c "umask 0077 && '$HPC' exec '$PLAIN_SIF' sh -c umask"
+    [ "$output" = 0077 ]
+    run sh -c "umask 0077 && '$HPC' exec --no-umask '$PLAIN_SIF' sh -c umask"
+    [ "$output" = 0022 ]
+    run sh -c "umask 0077 && APPTAINER_NO_UMASK=1 '$HPC' exec '$PLAIN_SIF' sh -c umask"
+    [ "$output" = 0022 ]
+}
+
+@test "--compat: contained, the payload PID 1, umask 0022, a writable tmpfs, values literal" {
+    echo host-tmp-file >"/tmp/hpc-compat-$$"
+    run sh -c "umask 0077 && '$HPC' exec --compat --env 'V=\$HOME' '$PLAIN_SIF' sh -c 'echo \$\$; umask; echo \$V; touch /new && echo writable; ls /tmp | grep -c hpc-compat-'"
+    rm -f "/tmp/hpc-compat-$$"
+    [ "${lines[0]}" = 1 ]        # --no-init: the payload is PID 1 of its own PID namespace
+    [ "${lines[1]}" = 0022 ]     # --no-umask
+    [ "${lines[2]}" = '$HOME' ]  # --no-eval
+    [ "${lines[3]}" = writable ] # --writable-tmpfs
+    [ "${lines[4]}" = 0 ]        # --contain: an empty /tmp
+}

@@ -91,6 +91,18 @@ TEST_CASE("launch steps: --containall and --fakeroot stand for the options they 
     CHECK_FALSE(root.contain);
 }
 
+TEST_CASE("launch steps: --compat is Apptainer's list, --writable keeping its place") {
+    LaunchRequest compat;
+    compat.compat = true;
+    LaunchRequest expanded = expand_shorthands(compat);
+    CHECK((expanded.contain && expanded.clean_env && expanded.pid && expanded.ipc));
+    CHECK((expanded.no_init && expanded.no_umask && expanded.no_eval && expanded.writable_tmpfs));
+    CHECK_FALSE(expanded.as_root);
+    compat.writable = true;
+    CHECK_FALSE(expand_shorthands(compat).writable_tmpfs);
+    CHECK_FALSE(expand_shorthands({}).no_umask);
+}
+
 TEST_CASE("launch steps: the request is refused before planning, options before the image's policy") {
     CHECK_NOTHROW(check_request({}, image_with(), {}));
     LaunchRequest both;

@@ -459,3 +459,13 @@ TEST_CASE("planner: a working directory the site's policy denies is not bound: t
     REQUIRE(find_target(plan, "/scratch/run"));
     CHECK(plan.working_directories.front() == "/scratch/run");
 }
+
+TEST_CASE("planner: --no-umask gives the payload umask 0022, and without it the caller's stays") {
+    CHECK_FALSE(plan_launch(exec_request(), alice_host(), busybox_image()).command.umask);
+    LaunchRequest request = exec_request();
+    request.no_umask = true;
+    LaunchPlan plan = plan_launch(request, alice_host(), busybox_image());
+    REQUIRE(plan.command.umask);
+    CHECK(*plan.command.umask == 0022);
+    CHECK(describe(plan).find("\numask: 0022\n") != std::string::npos);
+}
