@@ -84,6 +84,8 @@ void add_action_options(CLI::App& command, ActionOptions& options, bool with_she
     command.add_option("--network-args", options.network_args,
                        "for slirp: portmap=HOST_PORT:CONTAINER_PORT[/tcp|udp], comma-separated");
     command.add_option("--hostname", options.hostname, "the container's host name (a UTS namespace of its own)");
+    command.add_option("--dns", options.dns,
+                       "name servers for the container's /etc/resolv.conf: IP addresses, comma-separated (at most 3)");
     command.add_option("--mpi", options.mpi,
                        "the MPI programs use: image (the image's own) or host (the host's, bound in place of "
                        "the image's when their ABIs match); default: the site's mpi.default, image");
@@ -131,6 +133,7 @@ sandbox::LaunchRequest to_launch_request(const ActionOptions& options, sandbox::
     request.network.network = options.network;
     request.network.network_args = split_commas(options.network_args);
     request.network.hostname = options.hostname;
+    request.network.dns = split_commas(options.dns);
     request.mpi = options.mpi;
     request.nv = wants_nvidia(options.nv, options.nvccli);
     request.rocm = options.rocm;

@@ -40,6 +40,7 @@ struct ActionOptions {
     bool net = false;
     std::string network;
     std::vector<std::string> network_args;
+    std::vector<std::string> dns;
     std::optional<std::string> hostname;
     std::string mpi;
     bool nv = false;

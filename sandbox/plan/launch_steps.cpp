@@ -132,17 +132,20 @@ std::string share_scope(const HostFacts& host) {
 }
 
 std::vector<MountStep> plan_default_mounts(const LaunchRequest& request, const HostFacts& host,
-                                           NetworkMode network) {
+                                           const NetworkPlan& network) {
     std::vector<MountStep> mounts;
     for (MountStep& step : default_mounts({request.contain, request.pid, request.ipc}, request.no_mount)) {
         if (step.kind != MountKind::bind) {
             mounts.push_back(std::move(step));
             continue;
         }
-        // Behind slirp the host's resolvers may be out of reach (on its loopback): slirp4netns
-        // answers DNS itself, and the container's resolv.conf names it.
-        if (step.target == "/etc/resolv.conf" && network == NetworkMode::slirp) {
-            mounts.push_back(identity_file(step.target, std::string("nameserver ") + slirp_dns_address + "\n"));
+        // --dns names the resolvers; behind slirp the host's may be out of reach (on its
+        // loopback): slirp4netns answers DNS itself, and the container's resolv.conf names it.
+        if (step.target == "/etc/resolv.conf" && (!network.dns.empty() || network.mode == NetworkMode::slirp)) {
+            std::string servers;
+            for (const std::string& address : network.dns) servers += "nameserver " + address + "\n";
+            if (servers.empty()) servers = std::string("nameserver ") + slirp_dns_address + "\n";
+            mounts.push_back(identity_file(step.target, servers));
             continue;
         }
         std::optional<std::string> canonical = host.canonical(step.source);

@@ -60,9 +60,10 @@ bool shares_mount(const LaunchRequest& request, const ImageSummary& image, const
 std::string share_scope(const HostFacts& host);
 
 // default_mounts()'s table on this host: bind sources resolved, a missing optional one left out
-// and a missing required one an error (unavailable); behind slirp, a resolv.conf naming its DNS.
+// and a missing required one an error (unavailable); a resolv.conf naming --dns's name servers,
+// or behind slirp its DNS.
 std::vector<MountStep> plan_default_mounts(const LaunchRequest& request, const HostFacts& host,
-                                           NetworkMode network);
+                                           const NetworkPlan& network);
 
 // The user's terminal at /dev/console, when there is one and /dev is the container's
 // (LaunchPlan::terminal names where the step puts it).

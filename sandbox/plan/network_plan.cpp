@@ -36,6 +36,35 @@ PortMap parse_port_map(std::string_view value, const std::string& item) {
     return map;
 }
 
+// A dotted IPv4 address (four numbers of 0-255) or an IPv6 one in its text forms: what a
+// resolv.conf nameserver line takes. Checked here by its syntax, without the resolver library.
+bool is_ip_address(std::string_view text) {
+    if (text.empty() || text.size() > 45) return false;
+    if (text.find(':') != std::string_view::npos) {
+        // IPv6: hex groups and colons, "::" at most once, an IPv4 tail allowed.
+        std::size_t last_colon = text.rfind(':');
+        std::string_view groups = text.substr(0, last_colon + 1);
+        std::string_view tail = text.substr(last_colon + 1);
+        if (groups.find_first_not_of("0123456789abcdefABCDEF:") != std::string_view::npos) return false;
+        std::size_t double_colon = text.find("::");
+        if (double_colon != std::string_view::npos && text.find("::", double_colon + 1) != std::string_view::npos)
+            return false;
+        if (tail.find('.') != std::string_view::npos) return is_ip_address(tail) && tail.find(':') == std::string_view::npos;
+        return tail.size() <= 4 && tail.find_first_not_of("0123456789abcdefABCDEF") == std::string_view::npos;
+    }
+    int parts = 0;
+    for (std::size_t start = 0; start <= text.size(); ++parts) {
+        std::size_t dot = text.find('.', start);
+        std::string_view part = text.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+        if (part.empty() || part.size() > 3 || part.find_first_not_of("0123456789") != std::string_view::npos ||
+            std::stoi(std::string(part)) > 255)
+            return false;
+        if (dot == std::string_view::npos) break;
+        start = dot + 1;
+    }
+    return parts == 3;
+}
+
 // A name sethostname(2) and resolvers accept: letters, digits, '-' and '.', at most 64 bytes.
 void check_hostname(const std::string& name) {
     bool valid = !name.empty() && name.size() <= 64 && name.front() != '-' && name.front() != '.' &&
@@ -91,6 +120,14 @@ NetworkPlan plan_network(const NetworkRequest& request, const site::NetworkPolic
     if (request.hostname) {
         check_hostname(*request.hostname);
         plan.hostname = *request.hostname;
+    }
+    // glibc's resolver reads three name servers (MAXNS); more would be ignored there.
+    constexpr std::size_t most_name_servers = 3;
+    if (request.dns.size() > most_name_servers)
+        usage_error("--dns: " + std::to_string(request.dns.size()) + " name servers; resolv.conf's readers take at most 3");
+    for (const std::string& address : request.dns) {
+        if (!is_ip_address(address)) usage_error("--dns " + address + ": not an IPv4 or IPv6 address");
+        plan.dns.push_back(address);
     }
     return plan;
 }

@@ -33,6 +33,9 @@ struct NetworkPlan {
     NetworkMode mode = NetworkMode::host;
     std::vector<PortMap> port_maps;  // slirp only
     std::string hostname;            // non-empty: a UTS namespace of its own with this name
+    // --dns: the name servers the container's /etc/resolv.conf names, in place of the host's
+    // (or slirp's); empty: those.
+    std::vector<std::string> dns;
 
     bool operator==(const NetworkPlan&) const = default;
 };
@@ -45,10 +48,12 @@ struct NetworkRequest {
     std::string network;                    // --network NAME; empty: --net's, or the default
     std::vector<std::string> network_args;  // --network-args, one argument each
     std::optional<std::string> hostname;    // --hostname (given empty, it is refused)
+    std::vector<std::string> dns;           // --dns, one address each
 };
 
 // Throws hpc::Error(usage) for an unknown network, a malformed or unknown --network-args item
-// or one the network cannot take (a port map without slirp), or a bad host name, and
+// or one the network cannot take (a port map without slirp), a bad host name, a --dns item that
+// is no IPv4 or IPv6 address or more of them than resolvers read, and
 // hpc::Error(denied) "denied by site policy: network.allow: NAME" for a network the site
 // does not allow. Without --net or --network, the site's default network.
 NetworkPlan plan_network(const NetworkRequest& request, const site::NetworkPolicy& site = {});

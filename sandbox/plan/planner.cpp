@@ -43,7 +43,7 @@ LaunchPlan plan_launch(const LaunchRequest& original, const HostFacts& host, con
     plan.root = std::move(root.root);
     append(plan.warnings, std::move(root.warnings));
 
-    append(plan.mounts, plan_default_mounts(request, host, plan.network.mode));
+    append(plan.mounts, plan_default_mounts(request, host, plan.network));
     std::optional<MountStep> console = plan_console(request, host);
     if (console) plan.terminal = console->target;
     append(plan.mounts, std::move(console));

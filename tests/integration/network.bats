@@ -143,3 +143,14 @@ slirp_leftovers() {
     done
     [ "$left" -eq 0 ]
 }
+
+@test "--dns names the container's name servers, with the host's network or slirp; a bad one is refused" {
+    run "$HPC" exec --dns 192.0.2.53,2001:db8::53 "$PLAIN_SIF" cat /etc/resolv.conf
+    [ "$output" = "nameserver 192.0.2.53"$'\n'"nameserver 2001:db8::53" ]
+    run "$HPC" exec --network slirp --dns 192.0.2.54 "$PLAIN_SIF" cat /etc/resolv.conf
+    [ "$output" = "nameserver 192.0.2.54" ]
+    run env APPTAINER_DNS=192.0.2.55 "$HPC" exec "$PLAIN_SIF" cat /etc/resolv.conf
+    [ "$output" = "nameserver 192.0.2.55" ]
+    run -64 "$HPC" exec --dns ns.example.org "$PLAIN_SIF" true
+    [ "$output" = "hpc: --dns ns.example.org: not an IPv4 or IPv6 address" ]
+}

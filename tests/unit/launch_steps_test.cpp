@@ -308,7 +308,7 @@ TEST_CASE("launch steps: the node's mount is shared unless the launch must keep 
 }
 
 TEST_CASE("launch steps: the default mounts on this host: sources resolved, optional ones left out") {
-    std::vector<MountStep> mounts = plan_default_mounts({}, carol_host(), NetworkMode::host);
+    std::vector<MountStep> mounts = plan_default_mounts({}, carol_host(), NetworkPlan{});
     // No /dev/tty, /dev/shm, /var/tmp, hosts or localtime on this host: all optional.
     CHECK(targets(mounts) == Strings{"/proc", "/sys", "/dev", "/dev/null", "/dev/zero", "/dev/full", "/dev/random",
                                      "/dev/urandom", "/dev/fd", "/dev/stdin", "/dev/stdout", "/dev/stderr",
@@ -317,18 +317,28 @@ TEST_CASE("launch steps: the default mounts on this host: sources resolved, opti
     CHECK(step_at(mounts, "/etc/resolv.conf").kind == MountKind::bind);
     CHECK(step_at(mounts, "/dev/fd").source == "/proc/self/fd");  // a link: not resolved on the host
 
-    SECTION("behind slirp, resolv.conf is a file naming slirp4netns's DNS") {
-        std::vector<MountStep> slirp = plan_default_mounts({}, carol_host(), NetworkMode::slirp);
+    SECTION("behind slirp, resolv.conf is a file naming slirp4netns's DNS; --dns names its own") {
+        NetworkPlan slirp_network;
+        slirp_network.mode = NetworkMode::slirp;
+        std::vector<MountStep> slirp = plan_default_mounts({}, carol_host(), slirp_network);
         const MountStep& resolv = step_at(slirp, "/etc/resolv.conf");
         CHECK(resolv.kind == MountKind::file);
         CHECK(resolv.content == "nameserver 10.0.2.3\n");
         CHECK(resolv.source.empty());
         CHECK(targets(slirp) == targets(mounts));
+        slirp_network.dns = {"192.0.2.53", "2001:db8::53"};
+        CHECK(step_at(plan_default_mounts({}, carol_host(), slirp_network), "/etc/resolv.conf").content ==
+              "nameserver 192.0.2.53\nnameserver 2001:db8::53\n");
+        NetworkPlan host_dns;
+        host_dns.dns = {"10.1.1.1"};
+        const MountStep dns = step_at(plan_default_mounts({}, carol_host(), host_dns), "/etc/resolv.conf");
+        CHECK(dns.kind == MountKind::file);
+        CHECK(dns.content == "nameserver 10.1.1.1\n");
     }
     SECTION("--contain: fresh /tmp and /dev/shm, even where the host has none") {
         LaunchRequest contain;
         contain.contain = true;
-        std::vector<MountStep> contained = plan_default_mounts(contain, carol_host(), NetworkMode::host);
+        std::vector<MountStep> contained = plan_default_mounts(contain, carol_host(), NetworkPlan{});
         CHECK(step_at(contained, "/tmp").kind == MountKind::tmpfs);
         CHECK(step_at(contained, "/dev/shm").kind == MountKind::tmpfs);
         CHECK(step_at(contained, "/var/tmp").kind == MountKind::tmpfs);
@@ -338,11 +348,11 @@ TEST_CASE("launch steps: the default mounts on this host: sources resolved, opti
         host.canonical = [resolve = host.canonical](const std::string& path) -> std::optional<std::string> {
             return path == "/sys" ? std::nullopt : resolve(path);
         };
-        CHECK(error_message([&] { plan_default_mounts({}, host, NetworkMode::host); }, hpc::ExitCode::unavailable) ==
+        CHECK(error_message([&] { plan_default_mounts({}, host, NetworkPlan{}); }, hpc::ExitCode::unavailable) ==
               "/sys: missing on this host, needed for /sys");
         LaunchRequest no_sys;
         no_sys.no_mount = {"sys"};
-        CHECK_NOTHROW(plan_default_mounts(no_sys, host, NetworkMode::host));
+        CHECK_NOTHROW(plan_default_mounts(no_sys, host, NetworkPlan{}));
     }
 }
 

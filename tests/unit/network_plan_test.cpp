@@ -79,3 +79,21 @@ TEST_CASE("network: --hostname takes a host name and nothing else", "[network]")
     CHECK(error_message([&] { plan_network(request); }) ==
           "--hostname : not a host name (letters, digits, '-' and '.', at most 64)");
 }
+
+TEST_CASE("network: --dns takes IPv4 and IPv6 addresses, at most three", "[network]") {
+    NetworkRequest request;
+    request.dns = {"192.0.2.53", "2001:db8::1", "::ffff:192.0.2.1"};
+    CHECK(plan_network(request).dns == std::vector<std::string>{"192.0.2.53", "2001:db8::1", "::ffff:192.0.2.1"});
+    auto refusal = [](std::vector<std::string> dns) {
+        NetworkRequest bad;
+        bad.dns = std::move(dns);
+        return hpc::test::error_message([&] { plan_network(bad); });
+    };
+    CHECK(refusal({"256.1.1.1"}) == "--dns 256.1.1.1: not an IPv4 or IPv6 address");
+    CHECK(refusal({"1.2.3"}) == "--dns 1.2.3: not an IPv4 or IPv6 address");
+    CHECK(refusal({"ns.example.org"}) == "--dns ns.example.org: not an IPv4 or IPv6 address");
+    CHECK(refusal({"1::2::3"}) == "--dns 1::2::3: not an IPv4 or IPv6 address");
+    CHECK(refusal({"1.1.1.1\nnameserver 6.6.6.6"}) == "--dns 1.1.1.1\nnameserver 6.6.6.6: not an IPv4 or IPv6 address");
+    CHECK(refusal({"1.1.1.1", "1.1.1.2", "1.1.1.3", "1.1.1.4"}) ==
+          "--dns: 4 name servers; resolv.conf's readers take at most 3");
+}
