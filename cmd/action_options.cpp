@@ -63,6 +63,8 @@ void add_action_options(CLI::App& command, ActionOptions& options, bool with_she
     command.add_option("--no-env", options.no_env, "host variables not to pass: NAME, comma-separated");
     command.add_flag("--no-eval", options.no_eval, "keep variable values literal: no shell evaluation");
     command.add_flag("--no-umask", options.no_umask, "start the payload with umask 0022, not the one hpc was started with");
+    command.add_flag("--no-privs", options.no_privs,
+                     "no capabilities for root in the container (--fakeroot's): its bounding set emptied");
     command.add_flag("--compat", options.compat,
                      "Docker's and OCI's ways: --containall, --no-init, --no-umask, --no-eval and --writable-tmpfs");
     command.add_option("--pwd,--cwd", options.pwd, "the working directory in the container");
@@ -120,6 +122,7 @@ sandbox::LaunchRequest to_launch_request(const ActionOptions& options, sandbox::
     request.clean_env = options.clean_env;
     request.no_eval = options.no_eval;
     request.no_umask = options.no_umask;
+    request.no_privs = options.no_privs;
     request.compat = options.compat;
     request.pid = options.pid;
     request.ipc = options.ipc;

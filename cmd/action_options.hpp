@@ -26,6 +26,7 @@ struct ActionOptions {
     std::vector<std::string> no_env;
     bool no_eval = false;
     bool no_umask = false;
+    bool no_privs = false;
     bool compat = false;
     std::string pwd;
     std::vector<std::string> no_mount;

@@ -89,6 +89,9 @@ struct PayloadCommand {
     bool via_shell = false;
     std::string notice;  // for stderr before the payload starts, as "hpc: <notice>", or empty
     std::optional<unsigned> umask;  // set before the exec (--no-umask); else the caller's stays
+    // --no-privs: the capability bounding set emptied before the exec, so that root in the
+    // container (--fakeroot's) has no capabilities in its user namespace either.
+    bool no_capabilities = false;
 };
 
 // `args`: for exec, the command and its arguments; for run and test, the arguments; for

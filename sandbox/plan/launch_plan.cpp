@@ -117,6 +117,7 @@ std::string describe(const LaunchPlan& plan) {
         std::snprintf(mode, sizeof mode, "%04o", *plan.command.umask & 07777);
         out << "umask: " << mode << "\n";
     }
+    if (plan.command.no_capabilities) out << "capabilities: none (bounding set emptied)\n";
     out << "environment:\n";
     for (const std::string& variable : plan.command.envp) out << "  " << variable << "\n";
     return out.str();

@@ -72,6 +72,7 @@ LaunchPlan plan_launch(const LaunchRequest& original, const HostFacts& host, con
     append(plan.warnings, environment.warnings);
     plan.command = payload_command(environment, image.facts, request.action, request.args, request.shell);
     if (request.no_umask) plan.command.umask = 0022;  // Apptainer's default; else the caller's passes on
+    plan.command.no_capabilities = request.no_privs;
     WorkingDirectories working = plan_working_directories(request, host, bool(cwd.refusal_warning), home.destination);
     plan.working_directories = working.candidates;
     plan.working_directory_required = working.required;

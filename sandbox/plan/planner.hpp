@@ -35,6 +35,7 @@ struct LaunchRequest {
     bool clean_env = false;
     bool no_eval = false;
     bool no_umask = false;             // --no-umask: the payload's umask 0022, not the caller's
+    bool no_privs = false;             // --no-privs: the payload keeps no capabilities, even as root
     // --compat: --containall, --no-init, --no-umask, --no-eval and --writable-tmpfs (Apptainer's
     // settings for Docker's and OCI's behaviour)
     bool compat = false;

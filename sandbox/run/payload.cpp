@@ -1,6 +1,7 @@
 #include "sandbox/run/payload.hpp"
 
 #include "common/error.hpp"
+#include "sandbox/run/capabilities.hpp"
 #include "sandbox/run/ownership_filter.hpp"
 #include "sandbox/run/supervisor.hpp"
 
@@ -48,6 +49,7 @@ void exec_payload(const PayloadCommand& command, bool ownership_ignored) {
     if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) throw_errno("set no_new_privs");
     if (ownership_ignored) install_ownership_filter();
     if (command.umask) ::umask(static_cast<mode_t>(*command.umask));
+    if (command.no_capabilities) drop_every_capability();
     std::vector<char*> argv = c_strings(command.argv);
     std::vector<char*> envp = c_strings(command.envp);
     // execvp searches the PATH of `environ`: make that the container's before looking.

@@ -170,3 +170,13 @@ EOF
     [ -z "$(ls -A "$work" | grep hpc-tmp || true)" ]
     no_build_left
 }
+
+@test "--no-privs: root in the container keeps no capability, and cannot do what they allow" {
+    run "$HPC" exec --fakeroot "$PLAIN_SIF" grep CapEff /proc/self/status
+    [ "$output" != "CapEff:	0000000000000000" ]
+    run "$HPC" exec --fakeroot --no-privs "$PLAIN_SIF" sh -c 'grep -E "CapEff|CapBnd" /proc/self/status; id -u; chown 1:1 /tmp/x 2>/dev/null || true; touch /tmp/mine && chown 1:1 /tmp/mine 2>&1'
+    [ "${lines[0]}" = "CapEff:	0000000000000000" ]
+    [ "${lines[1]}" = "CapBnd:	0000000000000000" ]
+    [ "${lines[2]}" = 0 ]
+    [[ "${lines[3]}" == *"Operation not permitted"* ]]
+}

@@ -469,3 +469,12 @@ TEST_CASE("planner: --no-umask gives the payload umask 0022, and without it the 
     CHECK(*plan.command.umask == 0022);
     CHECK(describe(plan).find("\numask: 0022\n") != std::string::npos);
 }
+
+TEST_CASE("planner: --no-privs leaves the payload no capabilities, and --dry-run says so") {
+    CHECK_FALSE(plan_launch(exec_request(), alice_host(), busybox_image()).command.no_capabilities);
+    LaunchRequest request = exec_request();
+    request.no_privs = true;
+    LaunchPlan plan = plan_launch(request, alice_host(), busybox_image());
+    CHECK(plan.command.no_capabilities);
+    CHECK(describe(plan).find("\ncapabilities: none (bounding set emptied)\n") != std::string::npos);
+}
