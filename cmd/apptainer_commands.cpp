@@ -24,8 +24,6 @@ constexpr std::string_view capabilities = "capabilities are not in hpc yet: a co
 constexpr std::string_view encryption = "encrypted images are not in hpc yet";
 
 constexpr Answer commands[] = {
-    {"run-help", "use hpc inspect -H IMAGE (the runscript's help)"},
-    {"version", "use hpc --version"},
     {"oras", registries},
     {"search", registries},
     {"registry", registry_accounts},

@@ -14,7 +14,7 @@ constexpr CommandHelp texts[] = {
      "  hpc run app.sif --input data.h5         # the image's runscript\n"
      "  hpc shell -B /scratch app.sif           # a shell, /scratch bound in\n"
      "  hpc build app.sif app.def               # a SIF from a definition file\n"
-     "  hpc inspect -H app.sif                  # the image's help\n"
+     "  hpc run-help app.sif                    # the image's help\n"
      "  hpc -q run app.sif                      # no notices, warnings and errors only\n"
      "  hpc help exec                           # a command's usage, options and examples"},
     {"exec",
@@ -75,10 +75,17 @@ constexpr CommandHelp texts[] = {
      "Shows what IMAGE says about itself, as Apptainer's inspect does: its labels when nothing\n"
      "else is asked for, the parts the options name, or everything.",
      "  hpc inspect app.sif                 # the labels\n"
-     "  hpc inspect -H app.sif              # the runscript's help (Apptainer's run-help)\n"
+     "  hpc inspect -H app.sif              # the runscript's help (as hpc run-help shows it)\n"
      "  hpc inspect -d app.sif              # the definition file it was built from\n"
      "  hpc inspect --oci app.sif           # the OCI manifest and config it was built from\n"
      "  hpc inspect --all app.sif           # everything, as JSON"},
+    {"run-help",
+     "show an image's help (its definition's %help)",
+     "hpc run-help IMAGE",
+     "Prints the help IMAGE's definition gave in its %help section (what hpc inspect -H shows), as\n"
+     "Apptainer's run-help does; for an image without one, \"No help sections were defined for this\n"
+     "image\".",
+     "  hpc run-help app.sif"},
     {"config",
      "the site configuration",
      "hpc config check [FILE]",
@@ -171,6 +178,11 @@ constexpr CommandHelp texts[] = {
      "hpc slurm epilog   (or the link hpc-slurm-epilog)",
      "Reads the job from Slurm's environment (SLURM_JOB_ID).",
      "  Epilog=/usr/local/bin/hpc-slurm-epilog    # in slurm.conf"},
+    {"version",
+     "show hpc's version",
+     "hpc version",
+     "Prints the version alone, as Apptainer's version does (hpc --version prints \"hpc VERSION\").",
+     "  hpc version"},
     {"help",
      "show a command's help: hpc help COMMAND",
      "hpc help [COMMAND [SUBCOMMAND]]",

@@ -79,6 +79,12 @@ void print_json(const InspectOptions& options, const image::ImageMetadata& metad
     std::cout << document.dump(1, '\t') << "\n";
 }
 
+image::ImageMetadata metadata_of(const std::string& word, const RegistryOptions& registry) {
+    RunnableImage runnable(word, registry);
+    image::ImageFile image = image::ImageFile::open(runnable.path());
+    return image::read_metadata(image, *image::open_tree(image));
+}
+
 }  // namespace
 
 void add_inspect_options(CLI::App& command, InspectOptions& options) {
@@ -99,13 +105,27 @@ void add_inspect_options(CLI::App& command, InspectOptions& options) {
 
 int run_inspect(const InspectOptions& requested) {
     InspectOptions options = resolve_selection(requested);
-    RunnableImage runnable(options.image, options.registry);
-    image::ImageFile image = image::ImageFile::open(runnable.path());
-    image::ImageMetadata metadata = image::read_metadata(image, *image::open_tree(image));
+    image::ImageMetadata metadata = metadata_of(options.image, options.registry);
     if (options.json)
         print_json(options, metadata);
     else
         print_text(options, metadata);
+    return 0;
+}
+
+void add_run_help_options(CLI::App& command, RunHelpOptions& options) {
+    command.add_option("image", options.image, "the image: SIF, squashfs or directory")->required();
+}
+
+int run_run_help(const RunHelpOptions& options) {
+    InspectOptions helpfile_only;
+    helpfile_only.helpfile = true;
+    image::ImageMetadata metadata = metadata_of(options.image, {});
+    // Apptainer's run-help prints `inspect --helpfile`'s output, or this line when it is empty.
+    if (metadata.helpfile.empty())
+        std::cout << "No help sections were defined for this image\n";
+    else
+        print_text(helpfile_only, metadata);
     return 0;
 }
 

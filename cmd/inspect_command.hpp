@@ -1,4 +1,4 @@
-// inspect: an image's metadata, in Apptainer's output shapes (text sections or --json).
+// inspect and run-help: an image's metadata, in Apptainer's output shapes (text sections or --json).
 #pragma once
 
 #include "cmd/registry_options.hpp"
@@ -28,5 +28,16 @@ void add_inspect_options(CLI::App& command, InspectOptions& options);
 
 // Prints to stdout; returns 0. Throws hpc::Error for an unusable image.
 int run_inspect(const InspectOptions& options);
+
+// Apptainer's run-help: the runscript's help as `inspect -H` shows it, or Apptainer's line for
+// an image without one.
+struct RunHelpOptions {
+    std::string image;
+};
+
+void add_run_help_options(CLI::App& command, RunHelpOptions& options);
+
+// Prints to stdout; returns 0. Throws hpc::Error for an unusable image.
+int run_run_help(const RunHelpOptions& options);
 
 }  // namespace hpc::cmd

@@ -22,6 +22,7 @@
 #include <CLI/CLI.hpp>
 
 #include <exception>
+#include <iostream>
 #include <optional>
 #include <vector>
 
@@ -116,6 +117,10 @@ int main(int argc, char** argv) {
     CLI::App* inspect = app.add_subcommand("inspect");
     hpc::cmd::add_inspect_options(*inspect, inspect_options);
 
+    hpc::cmd::RunHelpOptions run_help_options;
+    CLI::App* run_help = app.add_subcommand("run-help");
+    hpc::cmd::add_run_help_options(*run_help, run_help_options);
+
     hpc::cmd::ConfigOptions config_options;
     CLI::App* config = app.add_subcommand("config");
     hpc::cmd::add_config_options(*config, config_options);
@@ -131,6 +136,8 @@ int main(int argc, char** argv) {
     hpc::cmd::SlurmOptions slurm_options;
     CLI::App* slurm = app.add_subcommand("slurm");
     hpc::cmd::add_slurm_options(*slurm, slurm_options);
+
+    CLI::App* version = app.add_subcommand("version");  // the version alone, as Apptainer's
 
     app.add_subcommand("help");  // listed in hpc --help; rewrite_help_command turns it into --help
     hpc::cmd::attach_help(app);
@@ -163,6 +170,14 @@ int main(int argc, char** argv) {
         if (inspect->parsed()) {
             hpc::cmd::check_image_word(app, *inspect, inspect_options.image, false);
             return hpc::cmd::run_inspect(inspect_options);
+        }
+        if (run_help->parsed()) {
+            hpc::cmd::check_image_word(app, *run_help, run_help_options.image, false);
+            return hpc::cmd::run_run_help(run_help_options);
+        }
+        if (version->parsed()) {
+            std::cout << hpc::version << "\n";
+            return 0;
         }
         if (config->parsed()) return hpc::cmd::run_config_check(config_options);
         if (cache->parsed()) return hpc::cmd::run_cache_command(cache_options);

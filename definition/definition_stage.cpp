@@ -28,6 +28,9 @@ bool is_known_header_key(std::string_view key) {
     return std::all_of(key.begin() + numbered.size(), key.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+// The bootstraps whose base image Apptainer takes as a SIF, checking its signatures.
+constexpr std::array<std::string_view, 4> sif_bootstraps = {"localimage", "library", "oras", "shub"};
+
 // deffile.go's validSections and appSections.
 constexpr std::array<std::string_view, 11> known_sections = {
     "help", "setup", "files", "labels", "environment", "pre", "post", "runscript", "test", "startscript", "arguments",
@@ -66,6 +69,7 @@ public:
 
     DefinitionStage parse() {
         parse_header();
+        check_fingerprints();
         for (const RawSection& section : raw_.sections) parse_section(section);
         check_shell_options();
         stage_.name = stage_.header_value("stage");
@@ -117,7 +121,26 @@ private:
     void finish_header_entry(const std::string& key, std::string value, int line) {
         if (!is_known_header_key(key)) fail(name_, line, "invalid header keyword found: " + key);
         if (stage_.header.empty()) stage_.header_line = line;
+        header_lines_[key] = line;
         set_value(stage_.header, key, std::move(value));
+    }
+
+    // Apptainer checks a SIF base image's signatures against Fingerprints: (conveyorPacker_local.go,
+    // which localimage, library, oras and shub reach); an empty value asks for no check, and other
+    // bootstraps ignore the header. hpc cannot verify signatures, so it refuses where Apptainer
+    // would check (a localimage directory too: which it is is known only when built) rather than
+    // build unchecked, and says where it ignores the header as Apptainer does.
+    void check_fingerprints() {
+        if (stage_.header_value("fingerprints").empty()) return;
+        int line = header_lines_.at("fingerprints");
+        std::string bootstrap = lowercase(stage_.header_value("bootstrap"));
+        if (contains(sif_bootstraps, bootstrap))
+            fail(name_, line,
+                 "Fingerprints: hpc cannot verify a base image's signatures (signing is not in hpc yet): remove the "
+                 "header to build without the check");
+        warnings_.push_back(definition_text::located(
+            name_, line, "Fingerprints: ignored for Bootstrap: " + bootstrap +
+                             ", as Apptainer ignores it (it checks the signatures of a SIF base image alone)"));
     }
 
     void parse_section(const RawSection& section) {
@@ -280,6 +303,7 @@ private:
     std::vector<std::string>& warnings_;
     DefinitionStage stage_;
     std::map<std::string, int> args_lines_;  // section name -> the line of the arguments it keeps
+    std::map<std::string, int> header_lines_;  // header key -> the line of the value it keeps
 };
 
 }  // namespace

@@ -288,6 +288,17 @@ EOF
     [ -e first-stage-ran ]
 }
 
+@test "Fingerprints: is refused with its line (hpc cannot check signatures), an empty one builds" {
+    printf 'Bootstrap: localimage\nFrom: %s\nFingerprints: F34371D0ACD5D09EB9BD853A80600A5FA11BBD29\n' "$PLAIN_SIF" >signed.def
+    run -65 "$HPC" build x.sif signed.def
+    [ "$output" = "hpc: signed.def:3: Fingerprints: hpc cannot verify a base image's signatures (signing is not in hpc yet): remove the header to build without the check" ]
+    [ ! -e x.sif ]
+    nothing_left
+    printf 'Bootstrap: localimage\nFrom: %s\nFingerprints:   # none\n' "$PLAIN_SIF" >unsigned.def
+    run --separate-stderr "$HPC" build x.sif unsigned.def
+    [ "$status" -eq 0 ] && [ -s x.sif ] && ! grep -q -i fingerprints <<<"$stderr"
+}
+
 @test "--compression zstd" {
     printf 'Bootstrap: localimage\nFrom: %s\n' "$PLAIN_SIF" >app.def
     run "$HPC" build --compression zstd z.sif app.def

@@ -95,12 +95,8 @@ NOTICE="hpc: no runscript in the image, running /bin/sh"
 }
 
 @test "Apptainer's commands hpc has not got: one line each, hpc's answer, exit 64" {
-    run -64 "$HPC" run-help "$APP_SIF"
-    [ "$output" = "hpc: run-help: use hpc inspect -H IMAGE (the runscript's help)" ]
     run -64 "$HPC" search ubuntu
     [ "$output" = "hpc: search: hpc reaches registries through docker:// and oras:// images alone (hpc pull, hpc push, hpc exec docker://...); Sylabs' library://, shub:// and the other transports are not in hpc" ]
-    run -64 "$HPC" -q version
-    [ "$output" = "hpc: version: use hpc --version" ]
     for command in oras delete; do
         run -64 "$HPC" "$command" x
         [[ "$output" = "hpc: $command: hpc reaches registries through docker:// and oras:// images alone "* ]] &&
@@ -123,13 +119,21 @@ NOTICE="hpc: no runscript in the image, running /bin/sh"
     [[ "$output" = "hpc: config fakeroot: hpc --fakeroot uses the subordinate ids of /etc/subuid and /etc/subgid "* ]]
 }
 
+@test "version prints the version alone, as Apptainer's does; --version names hpc" {
+    run --separate-stderr "$HPC" version
+    [ "$status" -eq 0 ] && [ "$output" = "$(sed -n 's/^hpc //p' <<<"$("$HPC" --version)")" ] && [ "$stderr" = "" ]
+    [[ "$output" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]
+    run -64 "$HPC" version extra
+    [ "$output" = "hpc: version: unexpected argument 'extra' (see hpc version --help)" ]
+}
+
 @test "a command neither hpc nor Apptainer has: the commands there are" {
     run -64 "$HPC" bogus
-    [ "$output" = "hpc: bogus: not an hpc command; hpc has exec, run, shell, test, build, pull, push, inspect, config, cache, overlay, slurm, help (see hpc --help)" ]
+    [ "$output" = "hpc: bogus: not an hpc command; hpc has exec, run, shell, test, build, pull, push, inspect, run-help, config, cache, overlay, slurm, version, help (see hpc --help)" ]
     run -64 "$HPC" config bogus
     [ "$output" = "hpc: config bogus: not an hpc command; hpc config has check (see hpc config --help)" ]
     run -64 "$HPC"
-    [ "$output" = "hpc: no command given: exec, run, shell, test, build, pull, push, inspect, config, cache, overlay, slurm, help (see hpc --help)" ]
+    [ "$output" = "hpc: no command given: exec, run, shell, test, build, pull, push, inspect, run-help, config, cache, overlay, slurm, version, help (see hpc --help)" ]
     run -64 "$HPC" slurm
     [ "$output" = "hpc: slurm: no subcommand given: prolog, epilog (see hpc slurm --help)" ]
 }

@@ -24,6 +24,19 @@ load common
     [ "${lines[1]}" = "From: busybox" ]
 }
 
+@test "run-help prints what inspect -H does, or Apptainer's line for an image without help" {
+    for image in "$APP_SIF" "$APP_SQFS" "$APP_DIR"; do
+        run --separate-stderr "$HPC" run-help "$image"
+        [ "$status" -eq 0 ] && [ "$output" = "This image says hello." ] && [ "$stderr" = "" ]
+    done
+    run --separate-stderr "$HPC" run-help "$PLAIN_SIF"
+    [ "$status" -eq 0 ] && [ "$output" = "No help sections were defined for this image" ]
+    run -66 "$HPC" run-help /no/such.sif
+    [ "$output" = "hpc: /no/such.sif: open: No such file or directory" ]
+    run -65 "$HPC" run-help "$IMAGES/bad-truncated.sif"
+    [ "${#lines[@]}" -eq 1 ]
+}
+
 @test "--environment shows the environment files under their paths" {
     run "$HPC" inspect --environment "$APP_SIF"
     [ "$status" -eq 0 ]

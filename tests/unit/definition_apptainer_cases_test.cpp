@@ -118,8 +118,10 @@ TEST_CASE("apptainer cases: docker, a full single stage with comments everywhere
 }
 
 TEST_CASE("apptainer cases: fingerprint, localimage and shub headers", "[definition]") {
-    CHECK(single_stage("Bootstrap: localimage\nFrom: /images/base.sif\nFingerprints: AAAA1111,BBBB2222\n# c\n").header ==
-          KeyValues{{"bootstrap", "localimage"}, {"from", "/images/base.sif"}, {"fingerprints", "AAAA1111,BBBB2222"}});
+    // Apptainer's case parses; hpc, which cannot check the fingerprints, refuses it (definition_test.cpp).
+    CHECK(error_of("Bootstrap: localimage\nFrom: /images/base.sif\nFingerprints: AAAA1111,BBBB2222\n# c\n") ==
+          "app.def:3: Fingerprints: hpc cannot verify a base image's signatures (signing is not in hpc yet): remove "
+          "the header to build without the check");
     CHECK(single_stage("Bootstrap: localimage\nFrom: /images/sandbox/\n# c\n").header_value("from") == "/images/sandbox/");
     CHECK(single_stage("Bootstrap: shub\nFrom: shub://<registry>/<user>/<image>:<tag>@digest\n").header_value("from") ==
           "shub://<registry>/<user>/<image>:<tag>@digest");

@@ -60,6 +60,45 @@ TEST_CASE("definition: every header keyword Apptainer knows is accepted", "[defi
     }
 }
 
+constexpr const char* fingerprints_refused =
+    "Fingerprints: hpc cannot verify a base image's signatures (signing is not in hpc yet): remove the header to "
+    "build without the check";
+
+TEST_CASE("definition: Fingerprints: is refused where Apptainer would check a SIF base image's signatures",
+          "[definition]") {
+    for (const char* bootstrap : {"localimage", "LocalImage", "oras", "library", "shub"}) {
+        INFO(bootstrap);
+        CHECK(error_of(std::string("Bootstrap: ") + bootstrap + "\nFrom: base\nFingerprints: AAAA1111\n") ==
+              std::string("app.def:3: ") + fingerprints_refused);
+    }
+    CHECK(error_of("Bootstrap: localimage\nFingerprints: AAAA1111, BBBB2222 # two keys\nFrom: base.sif\n") ==
+          std::string("app.def:2: ") + fingerprints_refused);
+    CHECK(error_of("Bootstrap: localimage\nFrom: base.sif\nFingerprints: ,\n") ==
+          std::string("app.def:3: ") + fingerprints_refused);
+    CHECK(error_of("Bootstrap: localimage\nFrom: a.sif\nFingerprints: A\nFingerprints: B\n") ==
+          std::string("app.def:4: ") + fingerprints_refused);
+    CHECK(error_of("Bootstrap: docker\nFrom: a\n\nBootstrap: oras\nFrom: oras://r/b\nFingerprints: A\n") ==
+          std::string("app.def:6: ") + fingerprints_refused);
+}
+
+TEST_CASE("definition: an empty Fingerprints: asks for no check, as in Apptainer", "[definition]") {
+    for (const char* value : {"", "   ", " # none yet"}) {
+        INFO(value);
+        Definition definition = parse(std::string("Bootstrap: localimage\nFrom: base.sif\nFingerprints:") + value + "\n");
+        CHECK(definition.stages.front().header_value("fingerprints").empty());
+        CHECK(definition.warnings.empty());
+    }
+}
+
+TEST_CASE("definition: Fingerprints: of another bootstrap is ignored as Apptainer does, with a warning",
+          "[definition]") {
+    Definition definition = parse("Bootstrap: Docker\nFrom: alpine\nFingerprints: AAAA1111\n");
+    CHECK(definition.stages.front().header_value("fingerprints") == "AAAA1111");
+    CHECK(definition.warnings ==
+          std::vector<std::string>{"app.def:3: Fingerprints: ignored for Bootstrap: docker, as Apptainer ignores it "
+                                   "(it checks the signatures of a SIF base image alone)"});
+}
+
 TEST_CASE("definition: an unknown header keyword is an error naming it, lowercased", "[definition]") {
     CHECK(error_of("Bootstrap: docker\nFrom: alpine\nMaintainer: me\n") ==
           "app.def:3: invalid header keyword found: maintainer");
