@@ -79,7 +79,6 @@ constexpr auto table = std::to_array<OptionVariable>({
     {actions, "--no-env", "NOENV", list},
     {actions, "--env-file", "ENV_FILE", list},
     {actions, "--no-umask", "NO_UMASK", boolean},
-    {actions, "--compat", "COMPAT", boolean},
     {actions, "--no-eval", "NO_EVAL", boolean},
     {actions, "--dmtcp-launch", "DMTCP_LAUNCH", value},
     {actions, "--dmtcp-restart", "DMTCP_RESTART", value},
