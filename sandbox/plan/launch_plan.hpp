@@ -41,6 +41,12 @@ struct ImageMount {
     bool operator==(const ImageMount&) const = default;
 };
 
+// Whether any of `images` is an ext file system: fuse2fs serves it, a program of its own.
+inline bool has_ext_image(const std::vector<ImageMount>& images) {
+    return std::any_of(images.begin(), images.end(),
+                       [](const ImageMount& image) { return image.file_system == ImageMount::FileSystem::ext3; });
+}
+
 // A layer --overlay lays over the image (kernel overlayfs in the user namespace): a host
 // directory, or the root of an image file's file system (LaunchPlan::images).
 struct OverlayLayer {

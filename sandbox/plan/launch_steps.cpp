@@ -117,11 +117,8 @@ bool shares_mount(const LaunchRequest& request, const ImageSummary& image, const
     // joiner is done, and a shell's user should not wait for someone's batch job.
     // A launch with slirp has a slirp4netns of its own to keep: it does not join another's.
     // fuse2fs serves an ext image for one launch alone.
-    bool ext_image = std::any_of(images.begin(), images.end(), [](const ImageMount& mount) {
-        return mount.file_system == ImageMount::FileSystem::ext3;
-    });
     return !image.is_directory && !request.no_share && request.action != Action::shell &&
-           network != NetworkMode::slirp && site.mount.share_per_node && !ext_image;
+           network != NetworkMode::slirp && site.mount.share_per_node && !has_ext_image(images);
 }
 
 std::string share_scope(const HostFacts& host) {

@@ -107,10 +107,7 @@ void Executor::mount_images() {
     make_mount_point(staged_images, true);
     // fuse2fs and fuse-overlayfs are the host's programs, run from the staging root: their
     // directories, loader, libraries and /etc are found there as the host's tree below it.
-    bool ext_images = std::any_of(plan_.images.begin(), plan_.images.end(), [](const ImageMount& image) {
-        return image.file_system == ImageMount::FileSystem::ext3;
-    });
-    if (ext_images)
+    if (has_ext_image(plan_.images))
         for (const char* host_tree : {"/usr", "/bin", "/sbin", "/lib", "/lib64", "/etc"})
             if (::symlink((hooks_.host_root + host_tree).c_str(), host_tree) != 0)
                 throw_errno(std::string("symlink ") + host_tree);
@@ -146,12 +143,14 @@ void Executor::mount_layers() {
     };
     std::string lowers;  // the top first, as overlayfs lists them
     std::string upper, work;
+    bool upper_on_fuse2fs = false;  // the writable layer is an ext image's: fuse-overlayfs stacks it
     for (auto layer = plan_.root.layers.rbegin(); layer != plan_.root.layers.rend(); ++layer) {
         std::string what = layer->image ? plan_.images[*layer->image].purpose : "--overlay " + layer->directory;
         UniqueFd directory = layer->image ? open_exact(staged_image_path(*layer->image, "/"), O_DIRECTORY, what)
                                           : open_exact(hooks_.host_root + layer->directory, O_DIRECTORY, what);
         if (layer->writable) {
-            if (!layer->image) check_overlay_upper(directory.get(), what);  // an image's is fuse2fs's
+            upper_on_fuse2fs = layer->image.has_value();
+            if (!upper_on_fuse2fs) check_overlay_upper(directory.get(), what);
             // Apptainer's layout: upper/ takes the writes, work/ is overlayfs's own.
             for (const char* name : {"upper", "work"})
                 if (::mkdirat(directory.get(), name, 0755) != 0 && errno != EEXIST)
@@ -179,10 +178,7 @@ void Executor::mount_layers() {
         upper = overlay_dir + "/upper";
         work = overlay_dir + "/work";
     }
-    std::optional<std::size_t> upper_image;
-    for (const OverlayLayer& layer : plan_.root.layers)
-        if (layer.writable) upper_image = layer.image;
-    if (upper_image) {
+    if (upper_on_fuse2fs) {
         std::vector<int> kept;
         for (const UniqueFd& fd : held) kept.push_back(fd.get());
         overlay_server_ = start_fuse_overlay(lowers, upper, work, new_root, kept, plan_.uid_map.size() > 1);
