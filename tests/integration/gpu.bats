@@ -269,26 +269,27 @@ list_nvidia_nodes='ls /dev | grep "^nvidia" | LC_ALL=C sort | tr "\n" " "'
     [ "$output" = "test script ran" ]
 }
 
+# `hpc exec OPTION` of the GPU image runs its command, with one line on stderr holding WARNING.
+runs_with_one_warning() {  # runs_with_one_warning OPTION WARNING
+    run --separate-stderr env -u LD_LIBRARY_PATH "$HPC" exec "$1" "$GPU_SIF" echo ran
+    [ "$status" -eq 0 ]
+    [ "$output" = ran ]
+    [ "$(wc -l <<<"$stderr")" -eq 1 ]
+    [[ "$stderr" == *"$2"* ]]
+}
+
 @test "--nv without a driver warns in one line and runs" {
     [ "${HPC_TEST_FAKE_GPU_NODES:-}" != 1 ] || skip "this run's fake NVIDIA device nodes are a (partial) driver"
     [ ! -e /dev/nvidiactl ] && [ -z "$(host_nvidia_libraries)" ] && ! command -v nvidia-smi >/dev/null ||
         skip "this host has an NVIDIA driver (or part of one)"
-    run --separate-stderr env -u LD_LIBRARY_PATH "$HPC" exec --nv "$GPU_SIF" echo ran
-    [ "$status" -eq 0 ]
-    [ "$output" = ran ]
-    [ "$(wc -l <<<"$stderr")" -eq 1 ]
-    [[ "$stderr" == *"--nv: no NVIDIA driver found"* ]]
+    runs_with_one_warning --nv "--nv: no NVIDIA driver found"
 }
 
 @test "--rocm without a driver warns in one line and runs" {
     [ ! -e /dev/kfd ] && ! ls /dev/dri/renderD* >/dev/null 2>&1 && ! command -v rocm-smi >/dev/null &&
         ! command -v rocminfo >/dev/null && ! /sbin/ldconfig -p | grep -q -E 'libhsa-runtime64|libamdhip64|librocblas' ||
         skip "this host has an AMD driver (or part of one)"
-    run --separate-stderr env -u LD_LIBRARY_PATH "$HPC" exec --rocm "$GPU_SIF" echo ran
-    [ "$status" -eq 0 ]
-    [ "$output" = ran ]
-    [ "$(wc -l <<<"$stderr")" -eq 1 ]
-    [[ "$stderr" == *"--rocm: no AMD driver found"* ]]
+    runs_with_one_warning --rocm "--rocm: no AMD driver found"
 }
 
 @test "--rocm binds the ROCm libraries and programs it finds" {
