@@ -1,15 +1,7 @@
-// One cache entry's lock: flock(2) on a file of its own in locks/ ("sha256-HEX" for a blob,
-// "sif-sha256-HEX" for a SIF, "tag-HEX" for a tag record). flock, because the kernel drops it when
-// its holder dies however it dies, so a fetch killed halfway leaves no lock behind. Across nodes:
-// an NFS client maps flock to NFS (POSIX byte-range) locks, so it holds between the clients of
-// one server; Lustre honours it only when the clients mount with -o flock (-o localflock keeps
-// it to one node, and without either flock fails with ENOSYS, which is said).
-//
-// A lock file is removed only by the holder of its lock (clean). So that a process that opened
-// it before then and waited does not go on holding a lock on a file no longer there while a
-// third makes a new one, each acquirer checks after locking that the name still leads to the
-// file it locked, and starts again when it does not. Within a process, threads take turns at a
-// lock file before they lock it (process_claim.hpp), as NFS's locks do not tell threads apart.
+// One cache entry's lock: a named lock (common/named_lock.hpp) on a file of its own in locks/
+// ("sha256-HEX" for a blob, "sif-sha256-HEX" for a SIF, "tag-HEX" for a tag record), so that a
+// fetch killed halfway leaves no lock behind. Within a process, threads take turns at a lock
+// file before they lock it (process_claim.hpp), as NFS's locks do not tell threads apart.
 #pragma once
 
 #include "common/unique_fd.hpp"
