@@ -58,6 +58,7 @@ sandbox::ImageSummary summarize_image(const image::ImageFile& image, std::shared
     summary.facts.env_scripts = environment_scripts(*tree);
     summary.facts.has_runscript = is_executable_file(*tree, "/.singularity.d/runscript");
     summary.facts.has_test = is_executable_file(*tree, "/.singularity.d/test");
+    summary.facts.has_startscript = is_executable_file(*tree, "/.singularity.d/startscript");
     summary.facts.has_bin_sh = is_executable_file(*tree, "/bin/sh");
     summary.facts.has_bin_bash = is_executable_file(*tree, "/bin/bash");
     summary.passwd = tree->read_file("/etc/passwd").value_or("");

@@ -240,6 +240,9 @@ void action_command(std::string& out, const ImageFacts& image, Action action, co
     case Action::test:
         out += "exec /.singularity.d/test \"$@\"\n";
         return;
+    case Action::start:
+        out += "exec /.singularity.d/startscript \"$@\"\n";
+        return;
     case Action::shell:
         if (!shell.empty()) {
             define_exec(out);

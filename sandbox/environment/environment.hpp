@@ -67,13 +67,15 @@ struct ContainerEnvironment {
 // Throws hpc::Error(usage) naming the option or "file:line" for malformed input.
 ContainerEnvironment plan_environment(const EnvironmentRequest& request);
 
-enum class Action { exec, run, shell, test };
+// start: an instance's %startscript (hpc instance start), run with the instance's arguments.
+enum class Action { exec, run, shell, test, start };
 
 // What the planner knows of the image, read before anything is mounted.
 struct ImageFacts {
     std::vector<std::string> env_scripts;  // absolute paths, in sourcing order
     bool has_runscript = false;            // /.singularity.d/runscript is executable
     bool has_test = false;                 // /.singularity.d/test is executable
+    bool has_startscript = false;          // /.singularity.d/startscript is executable
     bool has_bin_sh = false;
     bool has_bin_bash = false;
 };
@@ -84,7 +86,8 @@ struct ImageFacts {
 struct PayloadCommand {
     std::vector<std::string> argv;  // argv[0] is a path or a name to look up in envp's PATH;
                                     // empty when there is nothing to run (test without a test
-                                    // script): the caller prints the notice and exits 0
+                                    // script: the caller prints the notice and exits 0; an
+                                    // instance without a startscript: its init waits alone)
     std::vector<std::string> envp;  // "KEY=VALUE"
     bool via_shell = false;
     std::string notice;  // for stderr before the payload starts, as "hpc: <notice>", or empty

@@ -126,6 +126,7 @@ PayloadCommand payload_command(const ContainerEnvironment& environment, const Im
         command.notice = "no test script in the image";
         return command;  // nothing to run: the caller reports success
     }
+    if (action == Action::start && !image.has_startscript) return command;  // the instance runs nothing yet
     if (action == Action::run && !image.has_runscript) {
         if (!image.has_bin_sh) throw Error(ExitCode::data, "the image has no runscript and no /bin/sh to run");
         command.notice = "no runscript in the image, running /bin/sh";
@@ -165,6 +166,9 @@ PayloadCommand payload_command(const ContainerEnvironment& environment, const Im
         break;
     case Action::test:
         command.argv = with_args({"/.singularity.d/test"}, args);
+        break;
+    case Action::start:
+        command.argv = with_args({"/.singularity.d/startscript"}, args);
         break;
     case Action::shell:
         if (!shell.empty()) {

@@ -86,7 +86,11 @@ std::string describe(const LaunchPlan& plan) {
     out << "\n";
     out << "namespaces: user, mount";
     if (plan.namespaces.ipc) out << ", ipc";
-    if (plan.namespaces.pid) out << ", pid" << (plan.namespaces.init ? " (hpc as init)" : " (payload as init)");
+    if (plan.namespaces.pid)
+        out << ", pid"
+            << (plan.namespaces.instance ? " (hpc as the instance's init)"
+                : plan.namespaces.init   ? " (hpc as init)"
+                                         : " (payload as init)");
     if (plan.network.mode != NetworkMode::host) out << ", network";
     if (!plan.network.hostname.empty()) out << ", uts (hostname " << plan.network.hostname << ")";
     out << "\n";

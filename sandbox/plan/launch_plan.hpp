@@ -115,6 +115,9 @@ struct NamespacePlan {
     bool pid = false;   // --pid: a new PID namespace
     bool ipc = false;   // --ipc
     bool init = true;   // with pid: a small init as PID 1 reaps and forwards signals
+    // An instance's init: it stays after the payload has ended, until a stop signal, which it
+    // passes to every process in the namespace (supervisor.hpp, keep_instance).
+    bool instance = false;
 
     bool operator==(const NamespacePlan&) const = default;
 };

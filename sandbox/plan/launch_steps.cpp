@@ -54,6 +54,10 @@ LaunchRequest expand_shorthands(LaunchRequest request) {
         request.contain = request.clean_env = request.pid = request.ipc = true;
     }
     if (request.fakeroot) request.as_root = true;
+    if (request.instance) {
+        request.pid = true;
+        request.no_init = false;
+    }
     return request;
 }
 
@@ -117,7 +121,8 @@ bool shares_mount(const LaunchRequest& request, const ImageSummary& image, const
     // joiner is done, and a shell's user should not wait for someone's batch job.
     // A launch with slirp has a slirp4netns of its own to keep: it does not join another's.
     // fuse2fs serves an ext image for one launch alone.
-    return !image.is_directory && !request.no_share && request.action != Action::shell &&
+    // An instance's launcher could serve others, but would then outlive its stop for them.
+    return !image.is_directory && !request.no_share && request.action != Action::shell && !request.instance &&
            network != NetworkMode::slirp && site.mount.share_per_node && !has_ext_image(images);
 }
 

@@ -42,6 +42,8 @@ struct NetworkPlan {
 
 // Where slirp4netns answers DNS inside its network: the container's /etc/resolv.conf names it.
 inline constexpr char slirp_dns_address[] = "10.0.2.3";
+// The container's own address there (slirp4netns --configure's default), as instance list shows it.
+inline constexpr char slirp_container_address[] = "10.0.2.100";
 
 struct NetworkRequest {
     bool net = false;                       // --net: a network of its own (slirp unless --network says)

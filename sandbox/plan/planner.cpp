@@ -37,7 +37,7 @@ LaunchPlan plan_launch(const LaunchRequest& original, const HostFacts& host, con
     plan.gid_map = ids.gid_map;
     plan.ownership_ignored = ids.ownership_ignored;
     plan.warnings = ids.warnings;
-    plan.namespaces = {request.pid, request.ipc, !request.no_init};
+    plan.namespaces = {request.pid, request.ipc, !request.no_init, request.instance};
     plan.network = plan_network(request.network, site.network);
     RootChoice root = plan_root(request, host, image, site, plan.images);
     plan.root = std::move(root.root);

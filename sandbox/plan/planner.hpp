@@ -63,6 +63,9 @@ struct LaunchRequest {
     bool rocm = false;                 // --rocm: the host's AMD ROCm driver and GPUs
     std::vector<std::string> devices;  // --device: CDI devices, "VENDOR/CLASS=NAME"
     std::vector<std::string> cdi_directories;  // --cdi-dirs; empty: the site's gpu.cdi_directories
+    // hpc instance start/run: the container stays, under its init in a PID namespace of its own
+    // (--pid, whatever --no-init says), until it is stopped; its mount is its own (no sharing).
+    bool instance = false;
 };
 
 struct ImageSummary {

@@ -376,19 +376,19 @@ std::string Executor::enter() {
         if (step.kind == MountKind::proc) mount_proc(staged_target(step.target));
     pivot_and_detach_old_root(new_root);
     if (!plan_.terminal.empty()) reopen_terminal_at(plan_.terminal);
-    return enter_working_directory();
+    return enter_working_directory(plan_, hooks_.warn);
 }
 
-std::string Executor::enter_working_directory() {
-    const std::vector<std::string>& candidates = plan_.working_directories;
+std::string enter_working_directory(const LaunchPlan& plan, const std::function<void(const std::string&)>& warn) {
+    const std::vector<std::string>& candidates = plan.working_directories;
     for (std::size_t index = 0; index < candidates.size(); ++index) {
         if (::chdir(candidates[index].c_str()) == 0) return candidates[index];
         int err = errno;
-        if (plan_.working_directory_required)
+        if (plan.working_directory_required)
             throw Error(ExitCode::no_input, "--pwd " + candidates[index] + ": " + std::strerror(err) +
                                                 " in the container", err);
-        if (index + 1 < candidates.size() && hooks_.warn)
-            hooks_.warn("cannot enter " + candidates[index] + " in the container (" + std::strerror(err) +
+        if (index + 1 < candidates.size() && warn)
+            warn("cannot enter " + candidates[index] + " in the container (" + std::strerror(err) +
                         "): starting in " + candidates[index + 1]);
     }
     throw Error(ExitCode::os, "no working directory can be entered in the container");

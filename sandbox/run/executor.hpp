@@ -39,6 +39,9 @@ struct ExecutorHooks {
     std::function<void()> root_complete;
     // A warning for the user (only cmd/ prints).
     std::function<void(const std::string& message)> warn;
+    // In the launcher, once the container is up (its payload exec'd, or an instance's init waits
+    // alone): `init` is the host's pid of its PID namespace's init, else the payload's.
+    std::function<void(pid_t init)> container_started;
     // Where the host's tree is once staging has begun: below the previous root, or, in a
     // launcher that joined another's namespaces (rooted in its staging), below that one's.
     std::string host_root = previous_root;
@@ -85,7 +88,6 @@ private:
     void mount_layers();
     void own(const std::string& mounted);  // hpc mounted the file system at `mounted`
     std::string staged_target(const std::string& container_path) const;
-    std::string enter_working_directory();
 
     const LaunchPlan& plan_;
     ExecutorHooks hooks_;
@@ -97,5 +99,10 @@ private:
     // mounts and covers): the only ones it makes mount points in (make_room).
     std::set<dev_t> own_devices_;
 };
+
+// In the payload's process, in the container: enters the first of the plan's working
+// directories that can be entered, saying through `warn` which it passed over, and returns it.
+// Throws hpc::Error(no_input) when --pwd's cannot be entered.
+std::string enter_working_directory(const LaunchPlan& plan, const std::function<void(const std::string&)>& warn);
 
 }  // namespace hpc::sandbox

@@ -4,6 +4,7 @@
 #include "common/pipe.hpp"
 #include "common/read_to_end.hpp"
 #include "common/unique_fd.hpp"
+#include "sandbox/run/container_entry.hpp"
 #include "sandbox/run/mount_ops.hpp"
 #include "sandbox/run/namespaces.hpp"
 #include "sandbox/run/network_setup.hpp"
@@ -37,6 +38,7 @@ public:
         ::kill(pid_, SIGKILL);
         ::waitpid(pid_, nullptr, 0);
     }
+    pid_t pid() const { return pid_; }
     pid_t release() { return std::exchange(pid_, 0); }
 
 private:
@@ -85,12 +87,17 @@ PayloadCommand started_in(const PayloadCommand& planned, const std::string& dire
 
 // PID 1 of a new PID namespace: it runs the payload as its child, forwards signals to it,
 // reaps whatever is orphaned inside, and ends with the payload's status (taking everything
-// left in the namespace with it).
-[[noreturn]] void run_as_init(const PayloadCommand& command, bool ownership_ignored, int status_fd) {
-    pid_t payload = ::fork();
-    if (payload < 0) throw_errno("fork the payload");
-    if (payload == 0) exec_payload(command, ownership_ignored);
+// left in the namespace with it). An instance's stays until it is stopped, with or without a
+// payload (a startscript).
+[[noreturn]] void run_as_init(const PayloadCommand& command, const LaunchPlan& plan, int status_fd) {
+    pid_t payload = -1;
+    if (!command.argv.empty()) {
+        payload = ::fork();
+        if (payload < 0) throw_errno("fork the payload");
+        if (payload == 0) exec_payload(command, plan.ownership_ignored);
+    }
     ::close(status_fd);
+    if (plan.namespaces.instance) ::_exit(keep_instance());
     ::_exit(supervise(payload, -1));  // the namespace's end takes what is left
 }
 
@@ -100,7 +107,7 @@ PayloadCommand started_in(const PayloadCommand& planned, const std::string& dire
     tie_to_launcher(status_fd);
     try {
         PayloadCommand command = started_in(plan.command, Executor(plan, hooks).enter());
-        if (plan.namespaces.pid && plan.namespaces.init) run_as_init(command, plan.ownership_ignored, status_fd);
+        if (plan.namespaces.pid && plan.namespaces.init) run_as_init(command, plan, status_fd);
         exec_payload(command, plan.ownership_ignored);
     } catch (const Error& error) {
         report_and_exit(status_fd, error);
@@ -156,8 +163,18 @@ UniqueFd adopt_orphans() {
     return UniqueFd(::open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 }
 
-// The container, once this process is in its user and mount namespaces.
-int run_container(const LaunchPlan& plan, const ExecutorHooks& hooks) {
+// The host's pid of the container's init: the one child of the PID-namespace maker (`maker`),
+// read through `proc`, the host's /proc.
+pid_t init_of(int proc, pid_t maker) {
+    UniqueFd tasks(::openat(proc, (std::to_string(maker) + "/task").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    std::vector<pid_t> children = tasks ? listed_children(tasks.get()) : std::vector<pid_t>{};
+    if (children.size() != 1) throw Error(ExitCode::os, "cannot find the container's init among the processes");
+    return children.front();
+}
+
+// The container, once this process is in its user and mount namespaces. `proc`: the host's
+// /proc, opened before, where hooks.container_started needs it.
+int run_container(const LaunchPlan& plan, const ExecutorHooks& hooks, int proc = -1) {
     // With a PID namespace its init reaps, and the namespace's end takes what is left.
     UniqueFd own_tasks;
     if (!plan.namespaces.pid) own_tasks = adopt_orphans();
@@ -169,6 +186,8 @@ int run_container(const LaunchPlan& plan, const ExecutorHooks& hooks) {
     ChildGuard child(start_payload(plan, hooks, status.write.get()));
     status.write.reset();
     throw_if_reported(read_report(status.read.get()));
+    if (hooks.container_started)
+        hooks.container_started(plan.namespaces.pid && plan.namespaces.init ? init_of(proc, child.pid()) : child.pid());
     std::vector<pid_t> servers = executor.server_pids();
     return supervise(child.release(), own_tasks ? own_tasks.get() : -1, servers);
 }
@@ -200,10 +219,14 @@ int launch_in_namespace(const LaunchPlan& plan, const ExecutorHooks& hooks) {
 
 int launch(const LaunchPlan& plan, const ExecutorHooks& hooks) {
     take_over_signals();
+    // Opened while this process still sees the host's /proc at /proc.
+    UniqueFd proc;
+    if (hooks.container_started && !(proc = UniqueFd(::open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC))))
+        throw_errno("open /proc");
     if (plan.network.mode != NetworkMode::slirp) {
         enter_namespaces(plan);
         enter_network_namespaces(plan.network);
-        return run_container(plan, hooks);
+        return run_container(plan, hooks, proc.get());
     }
     // Forked while this process is still in the host's network namespace, where it must run.
     SlirpNetwork slirp(plan.network);
@@ -215,7 +238,7 @@ int launch(const LaunchPlan& plan, const ExecutorHooks& hooks) {
     enter_network_namespaces(plan.network);
     slirp.start();
     if (nested) enter_namespaces_inside_root_owner(plan);
-    return run_container(plan, hooks);
+    return run_container(plan, hooks, proc.get());
 }
 
 int launch_serving(const LaunchPlan& plan, ExecutorHooks hooks, ShareHost& host) {
@@ -254,6 +277,27 @@ int launch_joined(const LaunchPlan& plan, ExecutorHooks hooks, const ShareGuest&
     Executor executor(plan, hooks);
     executor.prepare();
     exec_payload(started_in(plan.command, executor.enter()), plan.ownership_ignored);
+}
+
+int launch_entered(const LaunchPlan& plan, const ExecutorHooks& hooks, const ContainerEntry& container) {
+    take_over_signals();
+    enter_container(container);
+    Pipe status("the payload's start-up report");
+    pid_t pid = ::fork();  // a child, for setns(2) puts only children in the container's PID namespace
+    if (pid < 0) throw_errno("fork the payload");
+    if (pid == 0) {
+        status.read.reset();
+        tie_to_launcher(status.write.get());
+        try {
+            exec_payload(started_in(plan.command, enter_working_directory(plan, hooks.warn)), plan.ownership_ignored);
+        } catch (const Error& error) {
+            report_and_exit(status.write.get(), error);
+        }
+    }
+    ChildGuard child(pid);
+    status.write.reset();
+    throw_if_reported(read_report(status.read.get()));
+    return supervise(child.release(), -1);
 }
 
 }  // namespace hpc::sandbox

@@ -34,6 +34,12 @@
 // serving nothing). The server follows it by pidfd, outlives its own payload until the last
 // joiner has ended, then kills what is left in its user namespace and unmounts the image.
 //
+// An instance (hpc instance start) is a launch whose launcher runs detached, in a session of its
+// own with its output in the instance's logs, and whose init, always in a PID namespace, stays
+// until a stop signal (keep_instance, supervisor.hpp). A launch that enters it (exec
+// instance://NAME) is no child either: it setns()es into the init's namespaces and root
+// (container_entry.hpp) and forks the payload there, which the init adopts if it outlives it.
+//
 // hpc build enters a root-mapped user namespace itself and serves a base image from threads.
 // %pre, %setup and cp (%files, a sandbox destination) are forked host commands; debootstrap one
 // under an init of its own PID namespace. %post and %test: launch_in_namespace forks a child
@@ -46,6 +52,7 @@
 // payload instead.
 #pragma once
 
+#include "sandbox/run/container_entry.hpp"
 #include "sandbox/run/executor.hpp"
 #include "sandbox/plan/launch_plan.hpp"
 #include "sandbox/run/node_share.hpp"
@@ -68,6 +75,12 @@ int launch_serving(const LaunchPlan& plan, ExecutorHooks hooks, ShareHost& host)
 // hpc's on the node; only with a PID namespace (whose init must stay) does it supervise as
 // launch() does and return the status.
 int launch_joined(const LaunchPlan& plan, ExecutorHooks hooks, const ShareGuest& guest);
+
+// The plan's payload in a container that runs already (an instance's), entered as
+// container_entry.hpp says: nothing is mounted or staged, the plan's working directory,
+// identity and environment are used. This process supervises the payload (forwarding signals)
+// and returns its status; what the payload leaves running stays in the container.
+int launch_entered(const LaunchPlan& plan, const ExecutorHooks& hooks, const ContainerEntry& container);
 
 // The same for a container made inside a user namespace this process entered already (a
 // build's steps, whose root is a tree the build mounted): the container gets a mount namespace

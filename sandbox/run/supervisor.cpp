@@ -29,28 +29,6 @@ sigset_t taken_signals() {
     return set;
 }
 
-// The children of this process, as the kernel lists them per thread (task/TID/children,
-// proc(5)), read through a descriptor opened before the container's root replaced ours.
-std::vector<pid_t> current_children(int own_tasks) {
-    std::vector<pid_t> children;
-    UniqueFd listing(::fcntl(own_tasks, F_DUPFD_CLOEXEC, 0));
-    DIR* tasks = listing ? ::fdopendir(listing.release()) : nullptr;
-    if (!tasks) return children;
-    ::rewinddir(tasks);
-    while (const dirent* entry = ::readdir(tasks)) {
-        if (entry->d_name[0] == '.') continue;
-        UniqueFd list(::openat(own_tasks, (std::string(entry->d_name) + "/children").c_str(), O_RDONLY | O_CLOEXEC));
-        if (!list) continue;
-        std::string text(4096, '\0');
-        ssize_t length = ::read(list.get(), text.data(), text.size());
-        std::istringstream numbers(text.substr(0, length > 0 ? static_cast<size_t>(length) : 0));
-        pid_t child = 0;
-        while (numbers >> child) children.push_back(child);
-    }
-    ::closedir(tasks);
-    return children;
-}
-
 bool is_spared(pid_t child, std::span<const pid_t> spared) {
     return std::find(spared.begin(), spared.end(), child) != spared.end();
 }
@@ -71,7 +49,7 @@ void reap_available(pid_t payload, int own_tasks, std::span<const pid_t> spared,
         while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0) note(pid, status);
         return;
     }
-    std::vector<pid_t> children = own_tasks >= 0 ? current_children(own_tasks) : std::vector<pid_t>{payload};
+    std::vector<pid_t> children = own_tasks >= 0 ? listed_children(own_tasks) : std::vector<pid_t>{payload};
     for (pid_t child : children)
         if (!is_spared(child, spared) && ::waitpid(child, &status, WNOHANG) == child) note(child, status);
 }
@@ -80,7 +58,7 @@ void reap_available(pid_t payload, int own_tasks, std::span<const pid_t> spared,
 // wait for the spared ones as well.
 void kill_and_reap_orphans(int own_tasks, std::span<const pid_t> spared) {
     for (int round = 0; round < 100; ++round) {
-        std::vector<pid_t> children = current_children(own_tasks);
+        std::vector<pid_t> children = listed_children(own_tasks);
         std::erase_if(children, [&](pid_t child) { return is_spared(child, spared); });
         if (children.empty()) return;
         for (pid_t child : children) ::kill(child, SIGKILL);
@@ -91,6 +69,26 @@ void kill_and_reap_orphans(int own_tasks, std::span<const pid_t> spared) {
 }
 
 }  // namespace
+
+std::vector<pid_t> listed_children(int tasks) {
+    std::vector<pid_t> children;
+    UniqueFd listing(::fcntl(tasks, F_DUPFD_CLOEXEC, 0));
+    DIR* threads = listing ? ::fdopendir(listing.release()) : nullptr;
+    if (!threads) return children;
+    ::rewinddir(threads);
+    while (const dirent* entry = ::readdir(threads)) {
+        if (entry->d_name[0] == '.') continue;
+        UniqueFd list(::openat(tasks, (std::string(entry->d_name) + "/children").c_str(), O_RDONLY | O_CLOEXEC));
+        if (!list) continue;
+        std::string text(4096, '\0');
+        ssize_t length = ::read(list.get(), text.data(), text.size());
+        std::istringstream numbers(text.substr(0, length > 0 ? static_cast<size_t>(length) : 0));
+        pid_t child = 0;
+        while (numbers >> child) children.push_back(child);
+    }
+    ::closedir(threads);
+    return children;
+}
 
 sigset_t forwarded_signals() {
     sigset_t set;
@@ -118,6 +116,26 @@ void release_signals() {
     sigset_t empty;
     sigemptyset(&empty);
     ::sigprocmask(SIG_SETMASK, &empty, nullptr);
+}
+
+int keep_instance() {
+    sigset_t set = taken_signals();
+    bool stopping = false;
+    for (;;) {
+        pid_t reaped = 0;
+        while ((reaped = ::waitpid(-1, nullptr, WNOHANG)) > 0) {
+        }
+        if (stopping && reaped < 0 && errno == ECHILD) return 0;
+        siginfo_t info{};
+        int signal = ::sigwaitinfo(&set, &info);
+        if (signal < 0) {
+            if (errno == EINTR) continue;
+            throw_errno("wait for signals");
+        }
+        if (signal == SIGCHLD) continue;
+        ::kill(-1, signal);  // from PID 1: every other process of the namespace
+        if (signal == SIGTERM || signal == SIGINT || signal == SIGHUP || signal == SIGQUIT) stopping = true;
+    }
 }
 
 int pending_stop_signal() {

@@ -8,6 +8,7 @@
 
 #include <csignal>
 #include <span>
+#include <vector>
 
 namespace hpc::sandbox {
 
@@ -33,9 +34,20 @@ void release_signals();
 // the other children are then reaped by their pids, and without `own_tasks` only the payload is.
 int supervise(pid_t payload, int own_tasks, std::span<const pid_t> spared = {});
 
+// PID 1 of an instance (NamespacePlan::instance): reaps every child, and stays after the payload
+// (the startscript) has ended, for the services it left and for the processes joiners start.
+// Every forwarded signal goes to every process in the namespace, for services are orphans of the
+// startscript and no children of its; after SIGTERM, SIGINT, SIGHUP or SIGQUIT (instance stop)
+// it returns 0 once the last child is gone, and the namespace ends with it.
+int keep_instance();
+
 // The first of SIGINT, SIGTERM and SIGHUP that is pending for this process (blocked by
 // take_over_signals and not yet taken), or 0: how long work notices it should stop.
 int pending_stop_signal();
+
+// The children of a process, as the kernel lists them per thread (task/TID/children, proc(5)):
+// `tasks` is an open /proc/PID/task of it.
+std::vector<pid_t> listed_children(int tasks);
 
 // The shell's convention for a wait status: the exit code, or 128+N for signal N.
 int exit_status_of(int wait_status);
