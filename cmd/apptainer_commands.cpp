@@ -19,7 +19,6 @@ constexpr std::string_view registry_accounts =
 constexpr std::string_view local_oci =
     "an OCI image is run from the SIF hpc builds of it: hpc build IMAGE.sif SOURCE, then run IMAGE.sif";
 constexpr std::string_view signing = "signing and verifying images is not in hpc yet";
-constexpr std::string_view instances = "instances (containers left running in the background) are not in hpc yet";
 constexpr std::string_view capabilities = "capabilities are not in hpc yet: a container has none on the host";
 constexpr std::string_view encryption = "encrypted images are not in hpc yet";
 
@@ -33,7 +32,6 @@ constexpr Answer commands[] = {
     {"verify", signing},
     {"key", signing},
     {"keyserver", signing},
-    {"instance", instances},
     {"plugin", "plugins are not in hpc yet"},
     {"capability", capabilities},
     {"checkpoint", "checkpointing is not in hpc yet"},
@@ -61,7 +59,7 @@ constexpr Answer options[] = {
     {"--oci", "Apptainer's OCI mode is not in hpc yet"},
 };
 
-// Apptainer's transports (internal/pkg/util/uri's validURIs) and its own instance://.
+// Apptainer's transports (internal/pkg/util/uri's validURIs).
 // docker:// and oras:// are hpc's too (image/registry).
 constexpr std::string_view transports[] = {"library", "shub", "docker-daemon", "http", "https", "buildkit",
                                            "dockerfile", "ipfs"};
@@ -85,7 +83,7 @@ std::optional<std::string_view> image_reference_answer(std::string_view word) {
     std::size_t colon = word.find(':');
     if (colon == std::string_view::npos) return std::nullopt;
     std::string_view transport = word.substr(0, colon);
-    if (transport == "instance") return instances;
+    if (transport == "instance") return std::nullopt;  // an instance of the user's (instance_entry.hpp)
     if (std::find(std::begin(local_transports), std::end(local_transports), transport) != std::end(local_transports))
         return local_oci;
     if (std::find(std::begin(transports), std::end(transports), transport) != std::end(transports)) return registries;

@@ -7,14 +7,15 @@ constexpr CommandHelp texts[] = {
     {"",
      "run container images (SIF, squashfs, directories) as yourself",
      "hpc [global options] COMMAND [options] [ARGS...]",
-     "IMAGE is a SIF file (Apptainer's or hpc's), a squashfs file or a directory. Not in hpc yet:\n"
-     "registries (pull, push, docker://, library://), instances, signing, GPUs (--nv),\n"
-     "apps and plugins; asked for, each says so.",
+     "IMAGE is a SIF file (Apptainer's or hpc's), a squashfs file, a directory, docker://REF or\n"
+     "oras://REF, or instance://NAME for a running instance. Not in hpc yet: library://, signing\n"
+     "and plugins; asked for, each says so.",
      "  hpc exec app.sif python3 train.py       # a command in an image\n"
      "  hpc run app.sif --input data.h5         # the image's runscript\n"
      "  hpc shell -B /scratch app.sif           # a shell, /scratch bound in\n"
      "  hpc build app.sif app.def               # a SIF from a definition file\n"
      "  hpc run-help app.sif                    # the image's help\n"
+     "  hpc instance start app.sif db           # a service left running: instance://db\n"
      "  hpc -q run app.sif                      # no notices, warnings and errors only\n"
      "  hpc help exec                           # a command's usage, options and examples"},
     {"exec",
@@ -161,6 +162,57 @@ constexpr CommandHelp texts[] = {
      "  hpc overlay create --sparse --size 10240 big.img   # blocks taken as they are written\n"
      "  hpc overlay create --fakeroot --create-dir /opt/app overlay.img\n"
      "  hpc overlay create --size 512 app.sif             # an overlay partition in the SIF"},
+    {"instance",
+     "run images as services, in the background",
+     "hpc instance start|run|list|stop|stats [options] ...",
+     "An instance is a container left running: the image's startscript (instance start) or\n"
+     "runscript (instance run), with its own PID namespace, its output in\n"
+     "~/.hpc/instances/logs/HOST/USER/NAME.out and .err. exec, run, shell and test of\n"
+     "instance://NAME run in it. Stop it with instance stop; the Slurm epilog ends a job's.",
+     "  hpc instance start --net --network-args portmap=8888:8888/tcp jupyter.sif nb\n"
+     "  hpc exec instance://nb jupyter server list\n"
+     "  hpc instance list\n"
+     "  hpc instance stop nb"},
+    {"instance start",
+     "start an instance: the image's startscript, left running",
+     "hpc instance start [options] IMAGE NAME [ARGS...]",
+     "Starts the image's startscript (its definition's %startscript) with ARGS in a container\n"
+     "that stays, and returns once it runs (or with the error that kept it from starting). The\n"
+     "options are exec's; the container always has a PID namespace and hpc as its init, which\n"
+     "keeps it up after the startscript ends, until instance stop.",
+     "  hpc instance start app.sif web\n"
+     "  hpc instance start --fakeroot --writable-tmpfs db.sif db --port 5432\n"
+     "  hpc instance start --pid-file web.pid app.sif web"},
+    {"instance run",
+     "start an instance: the image's runscript, left running",
+     "hpc instance run [options] IMAGE NAME [ARGS...]",
+     "As instance start, with the image's runscript in place of its startscript.",
+     "  hpc instance run server.sif srv --threads 4"},
+    {"instance list",
+     "list your running instances",
+     "hpc instance list [--json|--logs] [NAME|PATTERN]",
+     "Lists the instances running on this host (a name or a shell pattern picks some). An\n"
+     "instance whose processes have gone (killed, or the node rebooted) is noticed and\n"
+     "forgotten, never listed.",
+     "  hpc instance list\n"
+     "  hpc instance list --json 'web*'\n"
+     "  hpc instance list --logs"},
+    {"instance stop",
+     "stop running instances",
+     "hpc instance stop [--all] [--force] [--signal SIG] [--timeout SECONDS] [NAME|PATTERN]",
+     "Sends SIGTERM (or --signal's) to every process of the instance, and kills those still\n"
+     "running after --timeout seconds (default 10). Nothing of it is left: no process, mount or\n"
+     "record.",
+     "  hpc instance stop web\n"
+     "  hpc instance stop --signal INT --timeout 30 'db*'\n"
+     "  hpc instance stop --all"},
+    {"instance stats",
+     "show what an instance uses",
+     "hpc instance stats [--json] [--no-stream] NAME",
+     "Shows the CPU, memory, block I/O and process count of the instance's processes, every\n"
+     "second (--no-stream: once). Read from /proc: no cgroups needed.",
+     "  hpc instance stats web\n"
+     "  hpc instance stats --json web"},
     {"slurm",
      "for slurm.conf's Prolog and Epilog",
      "hpc slurm prolog | epilog",

@@ -6,6 +6,7 @@
 #include "cmd/global_options.hpp"
 #include "cmd/help.hpp"
 #include "cmd/inspect_command.hpp"
+#include "cmd/instance_command.hpp"
 #include "cmd/pull_command.hpp"
 #include "cmd/option_environment.hpp"
 #include "cmd/other_names.hpp"
@@ -133,6 +134,10 @@ int main(int argc, char** argv) {
     CLI::App* overlay = app.add_subcommand("overlay");
     hpc::cmd::add_overlay_options(*overlay, overlay_options);
 
+    hpc::cmd::InstanceOptions instance_options;
+    CLI::App* instance = app.add_subcommand("instance");
+    hpc::cmd::add_instance_options(*instance, instance_options, requested.empty() || requested == "instance");
+
     hpc::cmd::SlurmOptions slurm_options;
     CLI::App* slurm = app.add_subcommand("slurm");
     hpc::cmd::add_slurm_options(*slurm, slurm_options);
@@ -185,6 +190,12 @@ int main(int argc, char** argv) {
         if (pull->parsed()) return hpc::cmd::run_pull(pull_options);
         if (push->parsed()) return hpc::cmd::run_push(push_options);
         if (slurm->parsed()) return hpc::cmd::run_slurm_command(slurm_options);
+        if (instance->parsed()) {
+            for (CLI::App* starting : {instance_options.start_command, instance_options.run_command})
+                if (starting->parsed() && !instance_options.start.action.image_and_args.empty())
+                    hpc::cmd::check_image_word(app, *starting, instance_options.start.action.image_and_args.front(), true);
+            return hpc::cmd::run_instance_command(instance_options);
+        }
         if (build->parsed()) {
             if (!hpc::image::oci::is_oci_source(build_options.source) &&
                 !hpc::image::registry::is_registry_source(build_options.source))

@@ -1,0 +1,16 @@
+// exec, run, shell and test of instance://NAME: the command runs in the instance's container
+// (its namespaces, mounts and root), with this command's environment and working directory.
+#pragma once
+
+#include "cmd/action_options.hpp"
+
+#include <string_view>
+
+namespace hpc::cmd {
+
+bool is_instance_reference(std::string_view image_word);
+
+// Returns the payload's status. Throws hpc::Error(no_input) when no such instance runs.
+int run_in_instance(const ActionOptions& options, sandbox::Action action);
+
+}  // namespace hpc::cmd
