@@ -134,7 +134,7 @@ int keep_instance() {
         }
         if (signal == SIGCHLD) continue;
         ::kill(-1, signal);  // from PID 1: every other process of the namespace
-        if (signal == SIGTERM || signal == SIGINT || signal == SIGHUP || signal == SIGQUIT) stopping = true;
+        stopping = true;
     }
 }
 

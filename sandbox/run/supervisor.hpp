@@ -36,9 +36,9 @@ int supervise(pid_t payload, int own_tasks, std::span<const pid_t> spared = {});
 
 // PID 1 of an instance (NamespacePlan::instance): reaps every child, and stays after the payload
 // (the startscript) has ended, for the services it left and for the processes joiners start.
-// Every forwarded signal goes to every process in the namespace, for services are orphans of the
-// startscript and no children of its; after SIGTERM, SIGINT, SIGHUP or SIGQUIT (instance stop)
-// it returns 0 once the last child is gone, and the namespace ends with it.
+// A forwarded signal is instance stop's (-s SIGNAL, SIGTERM by default): it goes to every process
+// in the namespace, for services are orphans of the startscript and no children of its, and the
+// init returns 0 once the last child is gone; the namespace ends with it.
 int keep_instance();
 
 // The first of SIGINT, SIGTERM and SIGHUP that is pending for this process (blocked by
