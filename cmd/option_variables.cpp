@@ -151,7 +151,9 @@ std::span<const OptionVariable> option_variables() { return table; }
 
 unsigned command_scope(std::string_view path) {
     if (path.empty()) return global_scope;
-    if (path == "exec" || path == "run" || path == "test") return action_scope;
+    // Apptainer registers the actions' options on instance start and run too.
+    if (path == "exec" || path == "run" || path == "test" || path == "instance start" || path == "instance run")
+        return action_scope;
     if (path == "shell") return action_scope | shell_scope;
     if (path == "build") return build_scope;
     if (path == "pull") return pull_scope;

@@ -55,9 +55,10 @@ struct OptionVariable {
 
 std::span<const OptionVariable> option_variables();
 
-// Apptainer's scope of hpc's command at `path`: "" (hpc itself) is the global one, "exec" the
-// actions', "shell" theirs and its own... 0 for a command of hpc's own (config, cache, slurm) and
-// for inspect, which has no option variables in Apptainer (nor, among those hpc has, does push).
+// Apptainer's scope of hpc's command at `path`: "" (hpc itself) is the global one, "exec" (and
+// "instance start") the actions', "shell" theirs and its own... 0 for a command of hpc's own
+// (config, cache, slurm) and for inspect, which has no option variables in Apptainer (nor, among
+// those hpc has, does push).
 unsigned command_scope(std::string_view path);
 
 }  // namespace hpc::cmd

@@ -63,6 +63,8 @@ TEST_CASE("Apptainer's options: one word, the answer of the command it is given 
     CHECK(answer("pull", "--sandbox") == "hpc pull makes a SIF: hpc build --sandbox DIR NAME.sif then makes a directory of it");
     CHECK(answer("exec", "--sandbox") == "(none)");
     CHECK(answer("build", "--memory") == "(none)");  // not an option of Apptainer's build
+    CHECK(answer("instance start", "--memory") == answer("exec", "--memory"));  // the actions' options there too
+    CHECK(answer("instance start", "-u") == answer("exec", "-u"));
     // Some mean the same on any command, hpc's own and those without option variables too.
     CHECK(answer("inspect", "--app") == "apps (SCIF, %app sections) are not in hpc yet");
     CHECK(answer("build", "--userns") == "hpc always runs in a user namespace: leave --userns out");
