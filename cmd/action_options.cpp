@@ -65,6 +65,9 @@ void add_action_options(CLI::App& command, ActionOptions& options, bool with_she
     command.add_flag("--no-umask", options.no_umask, "start the payload with umask 0022, not the one hpc was started with");
     command.add_flag("--no-privs", options.no_privs,
                      "no capabilities for root in the container (--fakeroot's): its bounding set emptied");
+    command.add_flag("--keep-privs", options.keep_privs,
+                     "root in the container keeps its capabilities (hpc's default: in its user namespace, "
+                     "none on the host); needs --fakeroot, not with --no-privs");
     command.add_flag("--compat", options.compat,
                      "Docker's and OCI's ways: --containall, --no-init, --no-umask, --no-eval and --writable-tmpfs");
     command.add_option("--pwd,--cwd", options.pwd, "the working directory in the container");
@@ -78,6 +81,12 @@ void add_action_options(CLI::App& command, ActionOptions& options, bool with_she
     command.add_option("-o,--overlay", options.overlays,
                        "a directory laid over the image: DIR (writable: DIR/upper keeps the writes) or DIR:ro; "
                        "repeatable, the last on top");
+    command.add_option("-S,--scratch", options.scratch,
+                       "a directory of the container's that starts empty and goes with it: a tmpfs, or with -W "
+                       "WORKDIR/scratch/DIR; comma-separated; repeatable");
+    command.add_option("-W,--workdir", options.workdir,
+                       "a host directory for -S's directories and, with --contain, /tmp, /var/tmp and home "
+                       "(WORKDIR/tmp, var_tmp, home), made there when missing");
     command.add_flag("--no-share", options.no_share,
                      "serve the image for this launch alone, not through this node's shared mount");
     command.add_flag("-n,--net", options.net, "a network of its own: --network's, or slirp");
@@ -123,6 +132,7 @@ sandbox::LaunchRequest to_launch_request(const ActionOptions& options, sandbox::
     request.no_eval = options.no_eval;
     request.no_umask = options.no_umask;
     request.no_privs = options.no_privs;
+    request.keep_privs = options.keep_privs;
     request.compat = options.compat;
     request.pid = options.pid;
     request.ipc = options.ipc;
@@ -130,6 +140,8 @@ sandbox::LaunchRequest to_launch_request(const ActionOptions& options, sandbox::
     request.writable = options.writable;
     request.writable_tmpfs = options.writable_tmpfs;
     for (const std::string& value : options.overlays) request.overlays.push_back(parse_overlay(value));
+    request.scratch = split_commas(options.scratch);
+    request.workdir = options.workdir;
     request.fakeroot = options.fakeroot;
     request.no_share = options.no_share;
     request.network.net = options.net;

@@ -27,6 +27,7 @@ struct ActionOptions {
     bool no_eval = false;
     bool no_umask = false;
     bool no_privs = false;
+    bool keep_privs = false;
     bool compat = false;
     std::string pwd;
     std::vector<std::string> no_mount;
@@ -36,6 +37,8 @@ struct ActionOptions {
     bool writable = false;
     bool writable_tmpfs = false;
     std::vector<std::string> overlays;
+    std::vector<std::string> scratch;
+    std::string workdir;
     bool fakeroot = false;
     bool no_share = false;
     bool net = false;

@@ -10,9 +10,10 @@ namespace hpc::cmd {
 // For a command Apptainer has: its path ("pull", "config global").
 std::optional<std::string_view> apptainer_command_answer(std::string_view path);
 
-// For an option Apptainer's exec, run, shell, test or build has: its name ("--nv", "-u"),
-// without "=value".
-std::optional<std::string_view> apptainer_option_answer(std::string_view option);
+// For an option Apptainer's `command` has (its path: "exec", "build", "" for hpc itself): its
+// name ("--memory", "-u"), without "=value". The same word may have another answer on another
+// command, or none.
+std::optional<std::string_view> apptainer_option_answer(std::string_view command, std::string_view option);
 
 // For an IMAGE or a build's SOURCE in Apptainer's TRANSPORT:REFERENCE form (docker://ubuntu,
 // library://..., oras://..., instance://name): what hpc can do instead. Apptainer takes such a

@@ -71,15 +71,16 @@ std::string meaning(const Variable& variable, ValueKind kind) {
     return std::string(value);
 }
 
-// Apptainer's scope of one of hpc's commands. Apptainer's inspect has no option variables
-// (nor, among those hpc has, does push); config, cache and slurm are hpc's own.
-unsigned scope_of(const CLI::App& command) {
-    const std::string& name = command.get_name();
-    if (name == "exec" || name == "run" || name == "test") return action_scope;
-    if (name == "shell") return action_scope | shell_scope;
-    if (name == "build") return build_scope;
-    if (name == "pull") return pull_scope;
-    return 0;
+bool reads_prefix(const OptionVariable& row, size_t rank) {
+    switch (row.prefixes) {
+    case Prefixes::every:
+        return true;
+    case Prefixes::hpc:
+        return rank == hpc_rank;
+    case Prefixes::apptainer:
+        return rank != hpc_rank;
+    }
+    return false;
 }
 
 struct Found {
@@ -111,11 +112,11 @@ public:
 
 private:
     // The row's variables in precedence order: by prefix, then by key (Apptainer reads every key
-    // under APPTAINER_ before any under SINGULARITY_). An option of hpc's own has only HPC_.
+    // under APPTAINER_ before any under SINGULARITY_), under the row's prefixes alone.
     std::vector<Found> set_for(const OptionVariable& row) const {
         std::vector<Found> found;
         for (const Variable& variable : variables_) {
-            if (row.hpc_only && variable.rank != hpc_rank) continue;
+            if (!reads_prefix(row, variable.rank)) continue;
             if (std::optional<size_t> key = key_index(row.keys, variable.key)) found.push_back({&variable, *key});
         }
         std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) {
@@ -190,7 +191,7 @@ private:
     // Apptainer's variables for an option hpc's command lacks. HPC_ names only hpc's options,
     // and a site's HPC_SCRATCH is no request to hpc: not a word about those.
     void ignore(const OptionVariable& row, const std::vector<Found>& found, const std::string& command_words) {
-        if (row.absent != WhenAbsent::warn || row.hpc_only) return;
+        if (row.absent != WhenAbsent::warn || row.prefixes == Prefixes::hpc) return;
         for (const Found& candidate : found) {
             const Variable& variable = *candidate.variable;
             if (variable.rank == hpc_rank) continue;
@@ -212,7 +213,7 @@ std::vector<std::string> apply_option_environment(CLI::App& app, const std::vect
     if (environment.empty()) return {};
     environment.apply(app, global_scope, "hpc");
     for (CLI::App* command : app.get_subcommands())
-        if (unsigned scope = scope_of(*command)) environment.apply(*command, scope, "hpc " + command->get_name());
+        if (unsigned scope = command_scope(command->get_name())) environment.apply(*command, scope, "hpc " + command->get_name());
     return environment.take_warnings();
 }
 

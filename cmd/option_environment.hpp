@@ -1,8 +1,9 @@
 // The environment forms of options. Apptainer gives nearly every option of its commands a
 // variable, APPTAINER_<KEY> and the older SINGULARITY_<KEY> (APPTAINER_CLEANENV=1 is --cleanenv,
 // APPTAINER_BIND and APPTAINER_BINDPATH are -B), read as if it were on the command line. hpc
-// honours them for every option it has, under HPC_<KEY> too, from one table of Apptainer's
-// keys (option_variables.cpp), and says so when one names an option hpc does not have.
+// honours them for every option it has, under HPC_<KEY> too (but for -S and -W, whose HPC_
+// names sites use for their own ends), from one table of Apptainer's keys (option_variables.cpp),
+// and says so when one names an option hpc does not have.
 #pragma once
 
 #include <CLI/CLI.hpp>

@@ -34,8 +34,9 @@ constexpr auto table = std::to_array<OptionVariable>({
     {actions_and_build, "--mount", "MOUNT", append},
     {actions, "--home", "HOME", value},
     {actions, "--overlay", "OVERLAY OVERLAYIMAGE", list},
-    {actions, "--scratch", "SCRATCH SCRATCHDIR", value},
-    {actions, "--workdir", "WORKDIR", value},
+    // Sites set HPC_SCRATCH and HPC_WORKDIR to their scratch file system: Apptainer's names alone.
+    {actions, "--scratch", "SCRATCH SCRATCHDIR", list, WhenAbsent::warn, {}, Prefixes::apptainer},
+    {actions, "--workdir", "WORKDIR", value, WhenAbsent::warn, {}, Prefixes::apptainer},
     {registry_users, "--disable-cache", "DISABLE_CACHE", boolean},
     {shell_scope, "--shell", "SHELL", value},
     // --cwd and the hidden --pwd are one option in hpc; Apptainer's guide calls PWD deprecated.
@@ -108,8 +109,8 @@ constexpr auto table = std::to_array<OptionVariable>({
     // Read where credentials are looked for (image/registry/credentials.cpp), HPC_ ones first.
     {registry_users, "", "DOCKER_USERNAME", value, WhenAbsent::met},
     {registry_users, "", "DOCKER_PASSWORD", value, WhenAbsent::met},
-    {actions, "--mpi", "MPI", value, WhenAbsent::warn, {}, true},
-    {actions, "--no-share", "NO_SHARE", boolean, WhenAbsent::warn, {}, true},
+    {actions, "--mpi", "MPI", value, WhenAbsent::warn, {}, Prefixes::hpc},
+    {actions, "--no-share", "NO_SHARE", boolean, WhenAbsent::warn, {}, Prefixes::hpc},
 
     // build.
     {build_scope, "--sandbox", "SANDBOX", boolean},
@@ -131,7 +132,7 @@ constexpr auto table = std::to_array<OptionVariable>({
     {build_scope, "--reproducible", "REPRODUCIBLE", boolean},
     {build_scope, "--buildkit-host", "BUILDKIT_HOST", value},
     {build_scope, "", "CACHEDIR", value, WhenAbsent::read},  // the cache's root (image/cache/cache_location.hpp)
-    {build_scope, "--compression", "COMPRESSION", value, WhenAbsent::warn, {}, true},
+    {build_scope, "--compression", "COMPRESSION", value, WhenAbsent::warn, {}, Prefixes::hpc},
 
     // pull.
     {pull_scope, "--force", "FORCE", boolean},
@@ -147,5 +148,16 @@ constexpr auto table = std::to_array<OptionVariable>({
 }  // namespace
 
 std::span<const OptionVariable> option_variables() { return table; }
+
+unsigned command_scope(std::string_view path) {
+    if (path.empty()) return global_scope;
+    // Apptainer registers the actions' options on instance start and run too.
+    if (path == "exec" || path == "run" || path == "test" || path == "instance start" || path == "instance run")
+        return action_scope;
+    if (path == "shell") return action_scope | shell_scope;
+    if (path == "build") return build_scope;
+    if (path == "pull") return pull_scope;
+    return 0;
+}
 
 }  // namespace hpc::cmd

@@ -1,7 +1,8 @@
 // Apptainer's option variables as a table: for each option of Apptainer's global, action
 // (exec, run, shell, test), build and pull commands that has variables, its keys (the names after
-// APPTAINER_ or SINGULARITY_), how a value is read, and the commands that read it; and hpc's own
-// options that have an HPC_ variable alone. cmd/option_environment.cpp applies it.
+// APPTAINER_ or SINGULARITY_), how a value is read, the commands that read it and the prefixes
+// it is read under (hpc's own options have an HPC_ variable alone; a few keys sites use for
+// their own ends, Apptainer's alone). cmd/option_environment.cpp applies it.
 #pragma once
 
 #include <span>
@@ -32,6 +33,15 @@ enum class WhenAbsent {
     read,  // hpc reads the variable itself where it is used, as no option (CACHEDIR: image/cache)
 };
 
+// Which prefixes a row's variables are read under.
+enum class Prefixes {
+    every,      // HPC_, APPTAINER_ and SINGULARITY_
+    hpc,        // an option of hpc's alone: HPC_<KEY> and no other
+    apptainer,  // APPTAINER_ and SINGULARITY_ alone: a key sites commonly set under HPC_ for
+                // their own ends (HPC_SCRATCH, HPC_WORKDIR: a scratch file system's path) must
+                // not become a request to hpc
+};
+
 struct OptionVariable {
     unsigned scopes;
     std::string_view option;  // the long option, "--bind"; "" for a setting that is no option
@@ -40,9 +50,15 @@ struct OptionVariable {
     WhenAbsent absent = WhenAbsent::warn;
     // Why an absent one is ignored, where "hpc CMD has no --OPTION" does not say it.
     std::string_view note = {};
-    bool hpc_only = false;  // an option of hpc's alone: HPC_<KEY> and no other prefix
+    Prefixes prefixes = Prefixes::every;
 };
 
 std::span<const OptionVariable> option_variables();
+
+// Apptainer's scope of hpc's command at `path`: "" (hpc itself) is the global one, "exec" (and
+// "instance start") the actions', "shell" theirs and its own... 0 for a command of hpc's own
+// (config, cache, slurm) and for inspect, which has no option variables in Apptainer (nor, among
+// those hpc has, does push).
+unsigned command_scope(std::string_view path);
 
 }  // namespace hpc::cmd

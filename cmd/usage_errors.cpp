@@ -62,7 +62,7 @@ std::string subcommand_names(const CLI::App& command) {
 // or where a global option goes.
 std::string option_line(const CLI::App& hpc, const CLI::App& command, std::string_view word) {
     std::string name(word.substr(0, word.find('=')));
-    if (std::optional<std::string_view> answer = apptainer_option_answer(name))
+    if (std::optional<std::string_view> answer = apptainer_option_answer(command_path(command), name))
         return prefixed(command, name + ": " + std::string(*answer));
     if (&command != &hpc && hpc.get_option_no_throw(name))
         return prefixed(hpc, command_path(command) + ": " + name + " is a global option: put it before the command");

@@ -62,6 +62,13 @@ std::string describe_step(const MountStep& step) {
     case MountKind::image:
         text = "bind image " + std::to_string(step.image) + ":" + step.source + " -> " + step.target;
         break;
+    case MountKind::work_directory: {
+        char mode[8];
+        std::snprintf(mode, sizeof mode, "%04o", step.mode & 07777);
+        text = "bind " + step.source + "/" + step.subdirectory + " -> " + step.target + " (made if missing, mode " +
+               mode + ")";
+        break;
+    }
     }
     if (step.read_only) text += " ro";
     if (step.optional) text += " [if present]";

@@ -94,6 +94,9 @@ enum class MountKind {
     file,        // `content` in a staging file, bound at `target` (identity files)
     symlink,     // a symlink at `target` pointing at `source`
     image,       // the path `source` inside the file system of `images[image]`, read-only, at `target`
+    // The directory `subdirectory` below the host directory `source` (-W's), each directory
+    // missing on the way made with `mode`, bound at `target` (scratch_mounts.hpp)
+    work_directory,
 };
 
 struct MountStep {
@@ -107,6 +110,8 @@ struct MountStep {
     std::string options;         // tmpfs: mount data such as "mode=0755"
     std::string purpose;         // "home", "-B /data:/mnt", ...: for messages and --dry-run
     std::size_t image = 0;       // MountKind::image: an index into LaunchPlan::images
+    std::string subdirectory{};  // MountKind::work_directory: relative to `source`, "scratch/data"
+    uint32_t mode = 0;           // MountKind::work_directory: of each directory it makes (umask aside)
 
     bool operator==(const MountStep&) const = default;
 };

@@ -8,6 +8,7 @@
 #include "sandbox/plan/identity.hpp"
 #include "sandbox/plan/image_layers.hpp"
 #include "sandbox/plan/mount_visibility.hpp"
+#include "sandbox/plan/scratch_mounts.hpp"
 #include "sandbox/plan/site_policy.hpp"
 
 #include <algorithm>
@@ -64,6 +65,7 @@ LaunchRequest expand_shorthands(LaunchRequest request) {
 void check_request(const LaunchRequest& request, const ImageSummary& image, const site::SiteConfig& site) {
     if (request.writable && request.writable_tmpfs)
         usage_error("--writable and --writable-tmpfs cannot be used together");
+    if (request.keep_privs && request.no_privs) usage_error("--keep-privs and --no-privs cannot be used together");
     if (request.writable && !image.is_directory && !image.overlay_partition)
         throw Error(ExitCode::data, image.path + ": --writable needs a directory (sandbox) image or a SIF with an "
                                                  "overlay partition (hpc overlay create); use --writable-tmpfs or "
@@ -73,6 +75,7 @@ void check_request(const LaunchRequest& request, const ImageSummary& image, cons
     for (const std::string& name : request.no_mount)
         if (!is_default_mount_name(name)) usage_error("--no-mount " + name + ": not a mount hpc makes");
     if (request.no_init && !request.pid) usage_error("--no-init only means something with --pid");
+    check_scratch_request(request);
     check_image(site, image.path, image.format, image.owner);
 }
 
@@ -82,6 +85,12 @@ IdMaps plan_id_maps(const LaunchRequest& request, const HostFacts& host, const s
     ids.gid = request.as_root ? 0 : host.user.gid;
     ids.uid_map = {{ids.uid, host.user.uid, 1}};
     ids.gid_map = {{ids.gid, host.user.gid, 1}};
+    // Root in the container holds every capability of its user namespace (none on the host)
+    // unless --no-privs: --keep-privs asks for that. Another user has none to keep, and gets
+    // none from the flag, which Apptainer refuses to all but root too.
+    if (request.keep_privs && ids.uid != 0)
+        usage_error("--keep-privs: only root in the container has capabilities to keep, and the container's user "
+                    "is uid " + std::to_string(ids.uid) + ": add --fakeroot");
     if (!request.fakeroot) return ids;
     check_fakeroot(site, false);  // before the subordinate ids are even read (that loads libsubid)
     FakerootIds fakeroot = plan_fakeroot(host.user.name, host.user.uid, host.user.gid, host.subordinate_ids());
@@ -134,9 +143,14 @@ std::string share_scope(const HostFacts& host) {
 }
 
 std::vector<MountStep> plan_default_mounts(const LaunchRequest& request, const HostFacts& host,
-                                           const NetworkPlan& network) {
+                                           const NetworkPlan& network, const std::string& workdir) {
     std::vector<MountStep> mounts;
     for (MountStep& step : default_mounts({request.contain, request.pid, request.ipc}, request.no_mount)) {
+        // --contain's fresh /tmp and /var/tmp are tmpfs mounts: with -W, WORKDIR's instead.
+        if (!workdir.empty() && step.kind == MountKind::tmpfs && (step.target == "/tmp" || step.target == "/var/tmp")) {
+            mounts.push_back(contained_tmp_in_workdir(workdir, step.target));
+            continue;
+        }
         if (step.kind != MountKind::bind) {
             mounts.push_back(std::move(step));
             continue;
@@ -216,7 +230,8 @@ HomePlan plan_home(const LaunchRequest& request, const HostFacts& host, const si
     return home;
 }
 
-std::optional<MountStep> home_mount(const HomePlan& home) {
+std::optional<MountStep> home_mount(const HomePlan& home, const std::string& workdir) {
+    if (home.fresh && !workdir.empty()) return contained_home_in_workdir(workdir, home.destination);
     if (home.fresh) return tmpfs_step(home.destination, "mode=0700", "home (contained)");
     if (home.source.empty()) return std::nullopt;
     return bind_step(home.source, home.destination, false, "home");

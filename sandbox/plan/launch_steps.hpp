@@ -38,6 +38,7 @@ struct IdMaps {
 
 // The user as themselves, or as root with as_root. --fakeroot adds the subordinate ranges behind
 // root (fakeroot.hpp): they are read only then, and only once the site allows --fakeroot at all.
+// Throws usage for --keep-privs when the container's user is not root.
 IdMaps plan_id_maps(const LaunchRequest& request, const HostFacts& host, const site::SiteConfig& site);
 
 // The container's root: the image's squashfs (served by hpc) or its directory, how writable,
@@ -61,9 +62,9 @@ std::string share_scope(const HostFacts& host);
 
 // default_mounts()'s table on this host: bind sources resolved, a missing optional one left out
 // and a missing required one an error (unavailable); a resolv.conf naming --dns's name servers,
-// or behind slirp its DNS.
+// or behind slirp its DNS; --contain's /tmp and /var/tmp in `workdir` (plan_workdir's) when set.
 std::vector<MountStep> plan_default_mounts(const LaunchRequest& request, const HostFacts& host,
-                                           const NetworkPlan& network);
+                                           const NetworkPlan& network, const std::string& workdir = {});
 
 // The user's terminal at /dev/console, when there is one and /dev is the container's
 // (LaunchPlan::terminal names where the step puts it).
@@ -82,8 +83,8 @@ struct HomePlan {
 // not exist, usage for a relative --home destination, denied for a source the site refuses.
 HomePlan plan_home(const LaunchRequest& request, const HostFacts& host, const site::SiteConfig& site);
 
-// The mount that makes `home`: a bind, a fresh tmpfs, or none.
-std::optional<MountStep> home_mount(const HomePlan& home);
+// The mount that makes `home`: a bind, a fresh tmpfs (in `workdir`, plan_workdir's, when set), or none.
+std::optional<MountStep> home_mount(const HomePlan& home, const std::string& workdir = {});
 
 // -B and --mount, in order; an image bind's file system is added to `images`. Throws no_input
 // for a missing source, usage for a bind over "/", denied for a source the site refuses, data

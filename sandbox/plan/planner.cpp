@@ -3,6 +3,7 @@
 #include "sandbox/plan/gpu_mounts.hpp"
 #include "sandbox/plan/launch_steps.hpp"
 #include "sandbox/plan/mpi_mounts.hpp"
+#include "sandbox/plan/scratch_mounts.hpp"
 
 #include <iterator>
 #include <optional>
@@ -43,14 +44,16 @@ LaunchPlan plan_launch(const LaunchRequest& original, const HostFacts& host, con
     plan.root = std::move(root.root);
     append(plan.warnings, std::move(root.warnings));
 
-    append(plan.mounts, plan_default_mounts(request, host, plan.network));
+    std::string workdir = plan_workdir(request, host, site);
+    append(plan.mounts, plan_default_mounts(request, host, plan.network, workdir));
     std::optional<MountStep> console = plan_console(request, host);
     if (console) plan.terminal = console->target;
     append(plan.mounts, std::move(console));
     append(plan.mounts, plan_site_binds(site, host));
     HomePlan home = plan_home(request, host, site);
-    append(plan.mounts, home_mount(home));
+    append(plan.mounts, home_mount(home, workdir));
     append(plan.mounts, plan_user_binds(request, host, site, plan.images));
+    append(plan.mounts, plan_scratch_mounts(request, workdir));
     plan.share_mount = shares_mount(request, image, site, plan.network.mode, plan.images);
     if (plan.share_mount) plan.share_scope = share_scope(host);
     CwdBind cwd = plan_cwd_bind(request, host, image, site, plan.mounts, home.destination);

@@ -36,6 +36,9 @@ struct LaunchRequest {
     bool no_eval = false;
     bool no_umask = false;             // --no-umask: the payload's umask 0022, not the caller's
     bool no_privs = false;             // --no-privs: the payload keeps no capabilities, even as root
+    // --keep-privs: root in the container keeps its capabilities (those of its user namespace),
+    // which is what it does anyway; refused for a payload that is not root
+    bool keep_privs = false;
     // --compat: --containall, --no-init, --no-umask, --no-eval and --writable-tmpfs (Apptainer's
     // settings for Docker's and OCI's behaviour)
     bool compat = false;
@@ -45,6 +48,8 @@ struct LaunchRequest {
     bool writable = false;
     bool writable_tmpfs = false;
     std::vector<OverlaySpec> overlays; // --overlay, in the order given
+    std::vector<std::string> scratch;  // -S: container directories that start empty (scratch_mounts.hpp)
+    std::string workdir;               // -W: the host directory behind -S's, and --contain's /tmp and home
     std::vector<std::string> no_mount; // --no-mount names (proc, sys, dev, ...) or paths
     std::string pwd;                   // --pwd/--cwd
     std::vector<std::string> env_options;

@@ -7,6 +7,7 @@
 #include "sandbox/run/mount_ops.hpp"
 #include "sandbox/run/shadow_directory.hpp"
 #include "sandbox/run/terminal.hpp"
+#include "sandbox/run/work_directory.hpp"
 
 #include <fcntl.h>
 #include <sched.h>
@@ -296,6 +297,9 @@ void Executor::apply(const MountStep& step, std::size_t index) {
     if (step.kind == MountKind::bind) {
         source = open_exact(hooks_.host_root + step.source, 0, "bind source " + step.source);
         directory = S_ISDIR(stat_of(source.get(), step.source).st_mode);
+    } else if (step.kind == MountKind::work_directory) {
+        UniqueFd workdir = open_exact(hooks_.host_root + step.source, O_DIRECTORY, "-W " + step.source);
+        source = open_work_directory(workdir.get(), step.subdirectory, step.mode, step.source);
     } else if (step.kind == MountKind::image) {
         // A path in a file system hpc mounted read-only itself, its links resolved inside it.
         std::string inside = staged_image_path(step.image, step.source);
@@ -305,7 +309,7 @@ void Executor::apply(const MountStep& step, std::size_t index) {
 
     if (step.kind == MountKind::symlink) return make_link(target, step.source);
     make_room(target, directory);
-    if (step.kind == MountKind::bind || step.kind == MountKind::file || step.kind == MountKind::image) {
+    if (step.kind != MountKind::devpts && step.kind != MountKind::proc) {
         struct stat status {};
         if (::stat(target.c_str(), &status) == 0 && S_ISDIR(status.st_mode) != directory)
             throw Error(ExitCode::data, std::string(directory ? "a directory" : "a file") + " cannot go on " +
@@ -316,6 +320,9 @@ void Executor::apply(const MountStep& step, std::size_t index) {
     case MountKind::image:
         bind_mount(descriptor_link(source.get()), target, false, step.source);
         remount_read_only(target);
+        break;
+    case MountKind::work_directory:
+        bind_mount(descriptor_link(source.get()), target, true, step.source + "/" + step.subdirectory);
         break;
     case MountKind::bind:
         // A directory comes with the host's mounts under it (cgroups under /sys, a job's

@@ -5,7 +5,7 @@
 //
 // Staging: a private tmpfs is mounted on /tmp of the new mount namespace and becomes the
 // root with pivot_root(2), so the host's tree is at /oldroot and nothing is ever written on
-// the host. The container's root is assembled at /newroot; files hpc writes (passwd, group)
+// the host but what -W asks for: the directories below WORKDIR (work_directory.hpp). The container's root is assembled at /newroot; files hpc writes (passwd, group)
 // wait in /files; an overlay's upper layer lives in /overlay.
 #pragma once
 

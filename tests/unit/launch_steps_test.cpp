@@ -128,6 +128,14 @@ TEST_CASE("launch steps: the request is refused before planning, options before 
           "--no-init only means something with --pid");
     no_init.pid = true;
     CHECK_NOTHROW(check_request(no_init, image_with(), {}));
+    LaunchRequest privileges;
+    privileges.keep_privs = privileges.no_privs = true;
+    CHECK(error_message([&] { check_request(privileges, image_with(), {}); }) ==
+          "--keep-privs and --no-privs cannot be used together");
+    LaunchRequest relative_scratch;  // -S's own checks: scratch_mounts_test.cpp
+    relative_scratch.scratch = {"data"};
+    CHECK(error_message([&] { check_request(relative_scratch, image_with(), {}); }) ==
+          "-S data: not an absolute path (a directory in the container)");
 
     hpc::site::SiteConfig elsewhere;
     elsewhere.images.allow_paths = {"/opt/containers"};
@@ -166,6 +174,18 @@ TEST_CASE("launch steps: the id maps: the user as themselves, as root, or with -
     CHECK((ranges.uid == 0 && ranges.gid == 0));
     CHECK_FALSE(ranges.ownership_ignored);
 
+    SECTION("--keep-privs: root's capabilities kept, which only root in the container has") {
+        LaunchRequest keep;
+        keep.keep_privs = true;
+        CHECK(error_message([&] { plan_id_maps(keep, host, {}); }) ==
+              "--keep-privs: only root in the container has capabilities to keep, and the container's user is uid "
+              "1003: add --fakeroot");
+        fakeroot.keep_privs = true;
+        CHECK(plan_id_maps(fakeroot, host, {}).uid_map == ranges.uid_map);
+        HostFacts root_host = host;  // root on the host is root in the container
+        root_host.user = hpc::test::invented_user(0, "root", "/bin/sh");
+        CHECK(plan_id_maps(keep, root_host, {}).uid == 0);
+    }
     SECTION("a site without --fakeroot refuses it before the ranges are read") {
         hpc::site::SiteConfig site;
         site.fakeroot.allow = false;

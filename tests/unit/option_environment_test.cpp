@@ -132,16 +132,16 @@ TEST_CASE("option variables: a list's items are trimmed, and CWD comes before PW
 }
 
 TEST_CASE("option variables: an Apptainer option hpc lacks is one warning, unless it asks for nothing") {
-    CHECK(exec({"APPTAINER_UNDERLAY=1", "SINGULARITY_SCRATCH=/s"}).warnings ==
-          Strings{"SINGULARITY_SCRATCH is ignored: hpc exec has no --scratch",
+    CHECK(exec({"APPTAINER_UNDERLAY=1", "SINGULARITY_FUSESPEC=host:sshfs a: /s"}).warnings ==
+          Strings{"SINGULARITY_FUSESPEC is ignored: hpc exec has no --fusemount",
                   "APPTAINER_UNDERLAY is ignored: hpc exec has no --underlay"});
     // --overlay's variable is a list, as Apptainer's string slice.
     CHECK(exec({"APPTAINER_OVERLAY=a, b:ro"}).action.overlays == Strings{"a", "b:ro"});
     CHECK(exec({"APPTAINER_UNDERLAY=0"}).warnings.empty());  // "no underlay" is what hpc does
     // What hpc always does: no cache to disable, always a user namespace.
     CHECK(exec({"APPTAINER_DISABLE_CACHE=1", "APPTAINER_USERNS=1"}).warnings.empty());
-    // HPC_ names only hpc's options: a site's HPC_SCRATCH is not a word to hpc.
-    CHECK(exec({"HPC_SCRATCH=/scratch", "HPC_NV=1"}).warnings.empty());
+    // HPC_ names only hpc's options: a site's HPC_UNDERLAY is not a word to hpc.
+    CHECK(exec({"HPC_UNDERLAY=1", "HPC_NV=1"}).warnings.empty());
     CHECK(exec({"APPTAINER_DEBUG=1"}).warnings == Strings{"APPTAINER_DEBUG is ignored: hpc has no --debug"});
     // The cache's root is read where the cache is opened (image/cache/cache_location.hpp): no word either.
     Parsed build = run({"build", "out.sif", "in.def"}, {"APPTAINER_CACHEDIR=/c", "APPTAINER_WRITABLE_TMPFS=1"});
@@ -216,6 +216,29 @@ TEST_CASE("option variables: the table agrees with hpc's commands") {
             bool flag = option->get_expected_max() == 0;
             CHECK(flag == (row.kind == hpc::cmd::ValueKind::boolean));
         }
-        if (row.hpc_only) CHECK(found);
+        if (row.prefixes == hpc::cmd::Prefixes::hpc) CHECK(found);
     }
+}
+
+TEST_CASE("option variables: -S and -W read Apptainer's names alone, since sites set HPC_SCRATCH for their own ends") {
+    // A site's HPC_SCRATCH and HPC_WORKDIR (its scratch file system) ask nothing of hpc, and say nothing.
+    Parsed site = exec({"HPC_SCRATCH=/scratch/alice", "HPC_WORKDIR=/scratch/alice", "HPC_SCRATCHDIR=/s"});
+    CHECK(site.action.scratch.empty());
+    CHECK(site.action.workdir.empty());
+    CHECK(site.warnings.empty());
+    // Apptainer's are -S (a list, as its string slice) and -W, each key in Apptainer's order.
+    Parsed apptainer = exec({"APPTAINER_SCRATCH=/a, /b", "APPTAINER_WORKDIR=/w", "HPC_SCRATCH=/site"});
+    CHECK(apptainer.action.scratch == Strings{"/a", "/b"});
+    CHECK(apptainer.action.workdir == "/w");
+    CHECK(apptainer.warnings.empty());
+    CHECK(exec({"SINGULARITY_SCRATCHDIR=/s", "SINGULARITY_WORKDIR=/w"}).action.scratch == Strings{"/s"});
+    CHECK(exec({"SINGULARITY_WORKDIR=/w"}).action.workdir == "/w");
+    Parsed both = exec({"APPTAINER_SCRATCH=/a", "SINGULARITY_SCRATCH=/s"});
+    CHECK(both.action.scratch == Strings{"/a"});
+    CHECK(both.warnings == Strings{"SINGULARITY_SCRATCH is ignored: APPTAINER_SCRATCH, set too, takes precedence"});
+    // The command line's stands.
+    CHECK(exec({"APPTAINER_SCRATCH=/a"}, {"-S", "/c"}).action.scratch == Strings{"/c"});
+    // The rows say so.
+    for (const hpc::cmd::OptionVariable& row : hpc::cmd::option_variables())
+        if (row.option == "--scratch" || row.option == "--workdir") CHECK(row.prefixes == hpc::cmd::Prefixes::apptainer);
 }
