@@ -212,8 +212,14 @@ std::vector<std::string> apply_option_environment(CLI::App& app, const std::vect
     OptionEnvironment environment(entries);
     if (environment.empty()) return {};
     environment.apply(app, global_scope, "hpc");
-    for (CLI::App* command : app.get_subcommands())
+    // The command run, and below it the subcommand run (instance start's are the actions' options).
+    for (CLI::App* command : app.get_subcommands()) {
         if (unsigned scope = command_scope(command->get_name())) environment.apply(*command, scope, "hpc " + command->get_name());
+        for (CLI::App* sub : command->get_subcommands()) {
+            std::string path = command->get_name() + " " + sub->get_name();
+            if (unsigned scope = command_scope(path)) environment.apply(*sub, scope, "hpc " + path);
+        }
+    }
     return environment.take_warnings();
 }
 

@@ -10,7 +10,7 @@ namespace {
 // EnvKeys has no variable there and has none here: --env, --build-arg, build's -B (so, as in
 // Apptainer, APPTAINER_BIND does not reach a build's %post). Left out on purpose: the action
 // commands' hidden --tmpdir, which Apptainer uses only to unpack an image, something hpc never
-// does (hpc build's --tmpdir is below), and the flags of commands hpc has not got (instance...).
+// does (hpc build's --tmpdir is below), and the flags of commands hpc has not got (plugin, key...).
 // pull's are from its pull.go (1.4).
 constexpr unsigned actions = action_scope;
 constexpr unsigned actions_and_build = action_scope | build_scope;
