@@ -55,7 +55,6 @@ constexpr Answer commands[] = {
     {"checkpoint", checkpointing},
     {"oci", "OCI runtime commands are not in hpc yet"},
     {"sif", "not in hpc: siftool (Debian's package siftool) is the same tool"},
-    {"completion", "shell completion is not in hpc yet"},
     {"config fakeroot",
      "hpc --fakeroot uses the subordinate ids of /etc/subuid and /etc/subgid (root adds them with usermod "
      "--add-subuids and --add-subgids)"},

@@ -39,7 +39,8 @@ std::string command_path(const CLI::App& command) {
 void attach_help(CLI::App& command) {
     if (const CommandHelp* text = find_command_help(command_path(command)))
         command.description(std::string(text->summary));
-    if (command.get_parent() && !command.get_parent()->get_parent()) command.group("Commands");
+    bool hidden = command.get_group().empty();  // a step of the build (man-pages), not for users
+    if (command.get_parent() && !command.get_parent()->get_parent() && !hidden) command.group("Commands");
     for (CLI::App* sub : command.get_subcommands([](CLI::App*) { return true; })) attach_help(*sub);
 }
 

@@ -230,6 +230,21 @@ constexpr CommandHelp texts[] = {
      "hpc slurm epilog   (or the link hpc-slurm-epilog)",
      "Reads the job from Slurm's environment (SLURM_JOB_ID).",
      "  Epilog=/usr/local/bin/hpc-slurm-epilog    # in slurm.conf"},
+    {"completion",
+     "print a shell's completion script for hpc",
+     "hpc completion bash",
+     "",
+     "  source <(hpc completion bash)                 # in this shell\n"
+     "  hpc completion bash > ~/.local/share/bash-completion/completions/hpc"},
+    {"completion bash",
+     "print hpc's bash completion script",
+     "hpc completion bash",
+     "Prints the script that completes hpc's commands, options, image files (*.sif, *.sqsh,\n"
+     "*.squashfs, *.img and directories) and instance names in bash, as Apptainer's completion\n"
+     "bash does. The packages install it for bash-completion to load (the bash-completion package\n"
+     "loads it when hpc is first completed); elsewhere, source it from ~/.bashrc.",
+     "  source <(hpc completion bash)                 # in this shell\n"
+     "  hpc completion bash > ~/.local/share/bash-completion/completions/hpc"},
     {"version",
      "show hpc's version",
      "hpc version",

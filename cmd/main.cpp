@@ -3,6 +3,7 @@
 #include "cmd/build_command.hpp"
 #include "cmd/cache_command.hpp"
 #include "cmd/config_command.hpp"
+#include "cmd/documentation_commands.hpp"
 #include "cmd/global_options.hpp"
 #include "cmd/help.hpp"
 #include "cmd/inspect_command.hpp"
@@ -91,9 +92,10 @@ int main(int argc, char** argv) {
     // CLI11 takes as long to register the two dozen action options as the rest of a launch
     // takes to plan it: register them only on the command being run (or whose help is asked).
     std::string requested = requested_command(words);
+    bool every_command = requested.empty() || hpc::cmd::describes_every_command(requested);  // man pages, completion
     for (const ActionCommand& command : action_commands) {
         CLI::App* sub = app.add_subcommand(command.name);
-        if (requested.empty() || requested == command.name)
+        if (every_command || requested == command.name)
             hpc::cmd::add_action_options(*sub, action_options, command.action == hpc::sandbox::Action::shell);
         sub->callback([&, sub, action = command.action] {
             chosen = action;
@@ -142,6 +144,9 @@ int main(int argc, char** argv) {
     CLI::App* slurm = app.add_subcommand("slurm");
     hpc::cmd::add_slurm_options(*slurm, slurm_options);
 
+    hpc::cmd::DocumentationOptions documentation_options;
+    hpc::cmd::add_documentation_commands(app, documentation_options);
+
     CLI::App* version = app.add_subcommand("version");  // the version alone, as Apptainer's
 
     app.add_subcommand("help");  // listed in hpc --help; rewrite_help_command turns it into --help
@@ -184,6 +189,7 @@ int main(int argc, char** argv) {
             std::cout << hpc::version << "\n";
             return 0;
         }
+        if (std::optional<int> status = hpc::cmd::run_documentation_command(app, documentation_options)) return *status;
         if (config->parsed()) return hpc::cmd::run_config_check(config_options);
         if (cache->parsed()) return hpc::cmd::run_cache_command(cache_options);
         if (overlay->parsed()) return hpc::cmd::run_overlay_command(overlay_options);

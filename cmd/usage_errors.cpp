@@ -1,6 +1,7 @@
 #include "cmd/usage_errors.hpp"
 
 #include "cmd/apptainer_commands.hpp"
+#include "cmd/command_tree.hpp"
 #include "cmd/help.hpp"
 #include "common/error.hpp"
 
@@ -52,9 +53,10 @@ NamedCommand named_command(const CLI::App& hpc, const std::vector<std::string>& 
     return named;
 }
 
+// The commands help lists: a hidden one is for the build, not to be suggested.
 std::string subcommand_names(const CLI::App& command) {
     std::string names;
-    for (const CLI::App* sub : subcommands_of(command)) names += (names.empty() ? "" : ", ") + sub->get_name();
+    for (const CLI::App* sub : shown_subcommands(command)) names += (names.empty() ? "" : ", ") + sub->get_name();
     return names;
 }
 

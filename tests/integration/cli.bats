@@ -107,7 +107,7 @@ NOTICE="hpc: no runscript in the image, running /bin/sh"
         [[ "$output" = "hpc: $command: hpc keeps no registry accounts: credentials come from ~/.docker/config.json "* ]] &&
             [ "${#lines[@]}" -eq 1 ]
     done
-    for command in instance sign verify key keyserver plugin capability checkpoint oci completion; do
+    for command in instance sign verify key keyserver plugin capability checkpoint oci; do
         run -64 "$HPC" "$command" x y
         [[ "$output" = "hpc: $command: "*" not in hpc yet"* ]] && [ "${#lines[@]}" -eq 1 ]
     done
@@ -129,11 +129,11 @@ NOTICE="hpc: no runscript in the image, running /bin/sh"
 
 @test "a command neither hpc nor Apptainer has: the commands there are" {
     run -64 "$HPC" bogus
-    [ "$output" = "hpc: bogus: not an hpc command; hpc has exec, run, shell, test, build, pull, push, inspect, run-help, config, cache, overlay, slurm, version, help (see hpc --help)" ]
+    [ "$output" = "hpc: bogus: not an hpc command; hpc has exec, run, shell, test, build, pull, push, inspect, run-help, config, cache, overlay, slurm, completion, version, help (see hpc --help)" ]
     run -64 "$HPC" config bogus
     [ "$output" = "hpc: config bogus: not an hpc command; hpc config has check (see hpc config --help)" ]
     run -64 "$HPC"
-    [ "$output" = "hpc: no command given: exec, run, shell, test, build, pull, push, inspect, run-help, config, cache, overlay, slurm, version, help (see hpc --help)" ]
+    [ "$output" = "hpc: no command given: exec, run, shell, test, build, pull, push, inspect, run-help, config, cache, overlay, slurm, completion, version, help (see hpc --help)" ]
     run -64 "$HPC" slurm
     [ "$output" = "hpc: slurm: no subcommand given: prolog, epilog (see hpc slurm --help)" ]
 }
