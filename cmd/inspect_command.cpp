@@ -1,5 +1,6 @@
 #include "cmd/inspect_command.hpp"
 
+#include "cmd/instance_entry.hpp"
 #include "common/error.hpp"
 #include "image/serve/squashfs_server.hpp"
 #include "image/tree/image_file.hpp"
@@ -80,7 +81,7 @@ void print_json(const InspectOptions& options, const image::ImageMetadata& metad
 }
 
 image::ImageMetadata metadata_of(const std::string& word, const RegistryOptions& registry) {
-    RunnableImage runnable(word, registry);
+    RunnableImage runnable(is_instance_reference(word) ? instance_image(word) : word, registry);
     image::ImageFile image = image::ImageFile::open(runnable.path());
     return image::read_metadata(image, *image::open_tree(image));
 }

@@ -64,11 +64,15 @@ ActionOptions options_for(const ActionOptions& options, const instance::Instance
 
 bool is_instance_reference(std::string_view image_word) { return image_word.starts_with(scheme); }
 
+std::string instance_image(std::string_view image_word) {
+    UniqueFd proc = open_proc();
+    return running_instance(instances_of(), std::string(image_word.substr(scheme.size())), proc.get()).record.image;
+}
+
 int run_in_instance(const ActionOptions& options, sandbox::Action action) {
     std::string name = options.image_and_args.front().substr(scheme.size());
-    instance::InstanceDirectory directory = instances_of();
     UniqueFd proc = open_proc();
-    instance::RunningInstance running = running_instance(directory, name, proc.get());
+    instance::RunningInstance running = running_instance(instances_of(), name, proc.get());
     std::vector<std::string> ignored = container_options_given(options);
     if (!ignored.empty()) {
         std::string list;

@@ -10,6 +10,10 @@ namespace hpc::cmd {
 
 bool is_instance_reference(std::string_view image_word);
 
+// The image of the running instance instance://NAME (inspect and run-help read it). Throws
+// hpc::Error(no_input) when no such instance runs.
+std::string instance_image(std::string_view image_word);
+
 // Returns the payload's status. Throws hpc::Error(no_input) when no such instance runs.
 int run_in_instance(const ActionOptions& options, sandbox::Action action);
 

@@ -138,7 +138,7 @@ int main(int argc, char** argv) {
 
     hpc::cmd::InstanceOptions instance_options;
     CLI::App* instance = app.add_subcommand("instance");
-    hpc::cmd::add_instance_options(*instance, instance_options, requested.empty() || requested == "instance");
+    hpc::cmd::add_instance_options(*instance, instance_options, every_command || requested == "instance");
 
     hpc::cmd::SlurmOptions slurm_options;
     CLI::App* slurm = app.add_subcommand("slurm");

@@ -54,7 +54,7 @@ load common
     run -64 "$HPC" exec --no-mount everything "$PLAIN_SIF" true
     [ "$output" = "hpc: --no-mount everything: not a mount hpc makes" ]
     run -64 "$HPC" bogus
-    [ "$output" = "hpc: bogus: not an hpc command; hpc has exec, run, shell, test, build, pull, push, inspect, run-help, config, cache, overlay, slurm, completion, version, help (see hpc --help)" ]
+    [ "$output" = "hpc: bogus: not an hpc command; hpc has exec, run, shell, test, build, pull, push, inspect, run-help, config, cache, overlay, instance, slurm, completion, version, help (see hpc --help)" ]
     run -64 "$HPC" exec --pwd
     [ "$output" = "hpc: exec: --pwd: 1 required TEXT missing (see hpc exec --help)" ]
     run -64 "$HPC"

@@ -129,16 +129,16 @@ NOTICE="hpc: no runscript in the image, running /bin/sh"
 
 @test "a command neither hpc nor Apptainer has: the commands there are" {
     run -64 "$HPC" bogus
-    [ "$output" = "hpc: bogus: not an hpc command; hpc has exec, run, shell, test, build, pull, push, inspect, run-help, config, cache, overlay, slurm, completion, version, help (see hpc --help)" ]
+    [ "$output" = "hpc: bogus: not an hpc command; hpc has exec, run, shell, test, build, pull, push, inspect, run-help, config, cache, overlay, instance, slurm, completion, version, help (see hpc --help)" ]
     run -64 "$HPC" config bogus
     [ "$output" = "hpc: config bogus: not an hpc command; hpc config has check (see hpc config --help)" ]
     run -64 "$HPC"
-    [ "$output" = "hpc: no command given: exec, run, shell, test, build, pull, push, inspect, run-help, config, cache, overlay, slurm, completion, version, help (see hpc --help)" ]
+    [ "$output" = "hpc: no command given: exec, run, shell, test, build, pull, push, inspect, run-help, config, cache, overlay, instance, slurm, completion, version, help (see hpc --help)" ]
     run -64 "$HPC" slurm
     [ "$output" = "hpc: slurm: no subcommand given: prolog, epilog (see hpc slurm --help)" ]
 }
 
-@test "an image from a registry or an instance: what hpc runs instead, before anything is made" {
+@test "an image from a registry hpc does not reach: what hpc runs instead, before anything is made" {
     cd "$(scratch_dir)"
     local registries="hpc reaches registries through docker:// and oras:// images alone (hpc pull, hpc push, hpc exec docker://...); Sylabs' library://, shub:// and the other transports are not in hpc"
     run -64 "$HPC" run library://alpine
@@ -153,8 +153,6 @@ NOTICE="hpc: no runscript in the image, running /bin/sh"
     run -64 "$HPC" build app.sif library://ubuntu
     [ "$output" = "hpc: library://ubuntu: $registries" ]
     [ ! -e app.sif ]
-    run -64 "$HPC" exec instance://web true
-    [ "$output" = "hpc: instance://web: instances (containers left running in the background) are not in hpc yet" ]
 }
 
 @test "an unknown option: named, with the command's help, or hpc's answer for Apptainer's" {

@@ -80,6 +80,10 @@ SH
     [[ "$output" == *"arg"* ]]
     run "$HPC" exec instance://box sh -c 'exit 7'
     [ "$status" -eq 7 ]
+    run "$HPC" inspect --startscript instance://box
+    [ "$output" = '#!/bin/sh'$'\n''echo "startscript"' ]
+    run "$HPC" run-help instance://box
+    [ "$status" -eq 0 ]
 }
 
 @test "options that make a container are the instance's when entering it: said once, ignored" {
