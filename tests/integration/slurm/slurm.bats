@@ -339,6 +339,22 @@ kill_hpc_then_epilog() {
     wait_until 15 no_strays || { strays; false; }
 }
 
+@test "scripts: the Epilog ends a job's instances, and a later instance list forgets them" {
+    need_scripts
+    # The instance's launcher runs detached, out of the job's process tree: Slurm's tracking
+    # (proctrack/linuxproc here) loses it; the Epilog finds it by the job's id.
+    printf '#!/bin/sh\n"%s" instance start "%s" in-job && "%s" instance list >"%s/listed"\n' \
+        "$HPC" "$MPI_SIF" "$HPC" "$work" >job.sh
+    run sbatch --wait -o "$work/job.out" job.sh
+    [ "$status" -eq 0 ] || { cat job.out; false; }
+    grep -q '^in-job ' listed
+    wait_until 15 no_strays || { strays; false; }
+    run "$HPC" instance list
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 1 ]
+    [ ! -e "$HOME/.hpc/instances/app/$(hostname)/$(id -un)/in-job.json" ]
+}
+
 @test "scripts: the Epilog ends a daemon whose container's hpc was killed (plugin)" {
     need_plugin
     need_scripts
