@@ -45,13 +45,13 @@ SH
     [ "$output" = "hpc: instance first started" ]
     run "$HPC" instance list
     [ "$status" -eq 0 ]
-    [ "${lines[0]}" = "INSTANCE NAME    PID      IP    IMAGE" ]
+    [[ "${lines[0]}" =~ ^INSTANCE\ NAME\ +PID\ +IP\ +IMAGE$ ]]
     pid=$(record_field first pid)
     [[ "${lines[1]}" =~ ^first\ +$pid\ +$APP_SIF$ ]]
     [ "${#lines[@]}" -eq 2 ]
     [ "$(cat "$logs/first.out")" = startscript ]
     run "$HPC" instance list --logs
-    [ "${lines[0]}" = "INSTANCE NAME    PID      LOGS" ]
+    [[ "${lines[0]}" =~ ^INSTANCE\ NAME\ +PID\ +LOGS$ ]]
     [[ "${lines[1]}" == "first            $pid    $logs/first.err" ]]
     [[ "${lines[2]}" == *"    $logs/first.out" ]]
     run "$HPC" instance list --json
@@ -188,11 +188,16 @@ EOF
     [ "${#lines[@]}" -eq 2 ]
 }
 
-@test "--fakeroot instances: root inside, for the commands entering them too" {
-    run "$HPC" instance start --fakeroot "$APP_SIF" rooted
+@test "--fakeroot --writable-tmpfs instances: root inside, for the commands entering them too, writing the image's root" {
+    run "$HPC" instance start --fakeroot --writable-tmpfs "$APP_SIF" rooted
     [ "$status" -eq 0 ]
-    run "$HPC" exec instance://rooted id -u
+    run "$HPC" exec instance://rooted sh -c 'id -u; touch /made-inside'
+    [ "$status" -eq 0 ]
     [ "$output" = 0 ]
+    run "$HPC" exec instance://rooted ls /made-inside
+    [ "$status" -eq 0 ]
+    run "$HPC" exec "$APP_SIF" ls /made-inside  # the instance's layer, not the image's
+    [ "$status" -ne 0 ]
 }
 
 @test "--pid-file holds the instance's PID, as list shows it" {
