@@ -46,6 +46,7 @@ constexpr Answer commands[] = {
     {"registry", registry_accounts},
     {"remote", registry_accounts},
     {"delete", registries},
+    {"tag", registries},
     {"sign", signing},
     {"verify", signing},
     {"key", signing},

@@ -108,3 +108,13 @@ TEST_CASE("Apptainer's options: the line the user reads") {
     CHECK(hpc::test::error_message([&] { hpc::cmd::check_image_word(hpc_app, exec, "--bogus", true); }) ==
           "exec: unknown option --bogus (see hpc exec --help)");
 }
+
+TEST_CASE("Apptainer's commands: those hpc has not got answered, those it has not") {
+    using hpc::cmd::apptainer_command_answer;
+    CHECK(apptainer_command_answer("tag") == apptainer_command_answer("search"));
+    CHECK(apptainer_command_answer("tag")->starts_with("hpc reaches registries through docker:// and oras://"));
+    CHECK(apptainer_command_answer("sif") == "not in hpc: siftool (Debian's package siftool) is the same tool");
+    CHECK_FALSE(apptainer_command_answer("instance"));
+    CHECK_FALSE(apptainer_command_answer("completion"));
+    CHECK_FALSE(hpc::cmd::image_reference_answer("instance://web"));
+}
