@@ -52,6 +52,19 @@ struct Script {
     bool operator==(const Script&) const = default;
 };
 
+// A SCIF app: its sections (%appinstall NAME, %apprun NAME, ...), as Apptainer's apps.go reads
+// them. Bodies are the script sections' (repeated sections joined in file order); app sections
+// take no arguments. `line` is that of the app's first section.
+struct ScifApp {
+    std::string name;
+    int line = 0;
+    Script install, run, start, test, environment, help;
+    KeyValues labels;             // %applabels, read as %labels
+    std::vector<FileCopy> files;  // %appfiles: destinations absolute, inside /scif/apps/NAME
+
+    bool operator==(const ScifApp&) const = default;
+};
+
 struct DefinitionStage {
     std::string name;  // the Stage: header value, "" when there is none
     KeyValues header;  // keys lowercased, in order, each once (a repeated key keeps its place, last value wins)
@@ -62,6 +75,8 @@ struct DefinitionStage {
     Script pre, setup, post, environment, runscript, startscript, test, help;
     std::vector<FilesSection> files;
     KeyValues labels;  // %labels `KEY VALUE` lines, in order; a repeated key keeps its place, last value wins
+    // In the order of their first sections: Apptainer installs them in that order.
+    std::vector<ScifApp> apps;
 };
 
 struct Definition {

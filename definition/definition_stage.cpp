@@ -1,6 +1,7 @@
 #include "definition/definition_stage.hpp"
 
 #include "common/text.hpp"
+#include "definition/app_sections.hpp"
 
 #include <algorithm>
 #include <array>
@@ -35,9 +36,6 @@ constexpr std::array<std::string_view, 4> sif_bootstraps = {"localimage", "libra
 constexpr std::array<std::string_view, 11> known_sections = {
     "help", "setup", "files", "labels", "environment", "pre", "post", "runscript", "test", "startscript", "arguments",
 };
-constexpr std::array<std::string_view, 8> app_sections = {
-    "appinstall", "applabels", "appfiles", "appenv", "apptest", "apphelp", "apprun", "appstart",
-};
 
 // The sections hpc runs as `/bin/sh -e SCRIPT`, or with `-c SHELL ARGS` among their arguments as
 // `/bin/sh -e -c "SHELL ARGS SCRIPT"` (Apptainer's getSectionScriptArgs; builder/stage_metadata.cpp's
@@ -49,8 +47,8 @@ bool contains(const std::array<std::string_view, N>& names, std::string_view nam
     return std::find(names.begin(), names.end(), name) != names.end();
 }
 
-// Text before the first '#': Apptainer's way of dropping a trailing comment from a header line or
-// from section arguments (a '#' inside a value ends it too).
+}  // namespace
+
 std::string_view before_comment(std::string_view text) { return text.substr(0, text.find('#')); }
 
 void set_value(KeyValues& pairs, std::string key, std::string value) {
@@ -61,6 +59,111 @@ void set_value(KeyValues& pairs, std::string key, std::string value) {
         pairs.emplace_back(std::move(key), std::move(value));
     }
 }
+
+void append_body(Script& script, const RawSection& section, std::string args) {
+    if (script.line == 0) script.line = section.line;
+    for (const TextLine& line : section.body) {
+        script.body += line.text;
+        script.body += '\n';
+    }
+    if (!args.empty()) script.args = std::move(args);
+}
+
+// `KEY VALUE`: the value being the rest of the line, trimmed, quotes and all.
+void read_labels(KeyValues& labels, const RawSection& section) {
+    for (const TextLine& line : section.body) {
+        std::string_view text = trim(line.text);
+        if (text.empty() || text.front() == '#') continue;
+        size_t blank = text.find_first_of(" \t");
+        std::string_view key = text.substr(0, blank);
+        std::string_view value = blank == std::string_view::npos ? std::string_view() : trim(text.substr(blank));
+        set_value(labels, std::string(key), std::string(value));
+    }
+}
+
+namespace {
+
+// The paths of a %files line: runs of characters other than blanks and quotes, or "quoted" or
+// 'quoted' text (quotes removed, no escapes), as Apptainer's fileSplitter reads them; an unquoted
+// field starting with '#' starts a comment. (Apptainer mishandles single quotes, keeping one and
+// swallowing the rest of the line, and copies `src #c` to "#c".)
+std::vector<std::string> file_fields(std::string_view text, const std::string& label, const std::string& name,
+                                     int line) {
+    std::vector<std::string> paths;
+    size_t at = 0;
+    while (true) {
+        while (at < text.size() && is_ascii_space(text[at])) ++at;
+        if (at == text.size()) return paths;
+        char c = text[at];
+        if (c == '"' || c == '\'') {
+            size_t close = text.find(c, at + 1);
+            if (close == std::string_view::npos)
+                fail(name, line, label + " line \"" + std::string(text) + "\" has an unterminated quote");
+            paths.emplace_back(text.substr(at + 1, close - at - 1));
+            at = close + 1;
+        } else if (c == '#') {
+            return paths;
+        } else {
+            size_t end = at;
+            while (end < text.size() && !is_ascii_space(text[end]) && text[end] != '"' && text[end] != '\'') ++end;
+            paths.emplace_back(text.substr(at, end - at));
+            at = end;
+        }
+    }
+}
+
+}  // namespace
+
+std::vector<FileCopy> read_copy_lines(const RawSection& section, const std::string& label, const std::string& name,
+                                      std::vector<std::string>& warnings) {
+    std::vector<FileCopy> copies;
+    for (const TextLine& line : section.body) {
+        std::string_view text = trim(line.text);
+        if (text.empty() || text.front() == '#') continue;
+        std::vector<std::string> paths = file_fields(text, label, name, line.number);
+        if (paths.size() > 2)
+            fail(name, line.number,
+                 label + " line \"" + std::string(text) +
+                     "\" has more than a source and a destination (quote a path that holds spaces)");
+        if (paths[0].empty()) {
+            warnings.push_back(definition_text::located(name, line.number, "Attempt to copy file with no name, skipping."));
+            continue;
+        }
+        copies.push_back({paths[0], paths.size() == 2 ? paths[1] : "", line.number});
+    }
+    return copies;
+}
+
+std::vector<std::string_view> words_of(std::string_view text) {
+    std::vector<std::string_view> words;
+    while (true) {
+        text = trim_start(text);
+        if (text.empty()) return words;
+        size_t end = 0;
+        while (end < text.size() && !is_ascii_space(text[end])) ++end;
+        words.push_back(text.substr(0, end));
+        text.remove_prefix(end);
+    }
+}
+
+bool climbs_above_root(std::string_view path) {
+    int depth = 0;
+    while (!path.empty()) {
+        size_t slash = path.find('/');
+        std::string_view part = path.substr(0, slash);
+        path = slash == std::string_view::npos ? std::string_view() : path.substr(slash + 1);
+        if (part.empty() || part == ".") continue;
+        if (part == "..") {
+            if (depth == 0) return true;
+            --depth;
+        } else {
+            ++depth;
+        }
+    }
+    return false;
+}
+
+namespace {
 
 class StageParser {
 public:
@@ -144,18 +247,20 @@ private:
     }
 
     void parse_section(const RawSection& section) {
-        if (contains(app_sections, section.name))
-            fail(name_, section.line, "%" + section.name + ": SCIF app sections are not supported by hpc");
+        if (app_sections::is_app_section(section.name)) {
+            app_sections::add_app_section(stage_.apps, section, name_, warnings_);
+            return;
+        }
         if (!contains(known_sections, section.name))
             fail(name_, section.line, "invalid section(s) specified: " + section.name);
         std::string args(trim(before_comment(section.args)));
         if (section.name == "files") {
             parse_files(section, args);
         } else if (section.name == "labels") {
-            parse_labels(section);
+            read_labels(stage_.labels, section);
         } else if (section.name != "arguments") {  // read before templating, by definition.cpp
             if (!args.empty()) args_lines_[section.name] = section.line;
-            append_script(*script_named(section.name), section, std::move(args));
+            append_body(*script_named(section.name), section, std::move(args));
         }
     }
 
@@ -165,7 +270,7 @@ private:
     // -c is left to the shell that runs it, as in Apptainer: `-c bash` is found on PATH.
     void check_shell_options() {
         for (std::string_view section : shell_sections) {
-            std::vector<std::string_view> words = fields(script_named(section)->args);
+            std::vector<std::string_view> words = words_of(script_named(section)->args);
             auto option = std::find(words.begin(), words.end(), "-c");
             if (option != words.end() && option + 1 == words.end())
                 fail(name_, args_lines_.at(std::string(section)),
@@ -185,31 +290,10 @@ private:
         return &stage_.help;
     }
 
-    static void append_script(Script& script, const RawSection& section, std::string args) {
-        if (script.line == 0) script.line = section.line;
-        for (const TextLine& line : section.body) {
-            script.body += line.text;
-            script.body += '\n';
-        }
-        if (!args.empty()) script.args = std::move(args);
-    }
-
-    // %labels: `KEY VALUE`, the value being the rest of the line, trimmed, quotes and all.
-    void parse_labels(const RawSection& section) {
-        for (const TextLine& line : section.body) {
-            std::string_view text = trim(line.text);
-            if (text.empty() || text.front() == '#') continue;
-            size_t blank = text.find_first_of(" \t");
-            std::string_view key = text.substr(0, blank);
-            std::string_view value = blank == std::string_view::npos ? std::string_view() : trim(text.substr(blank));
-            set_value(stage_.labels, std::string(key), std::string(value));
-        }
-    }
-
     void parse_files(const RawSection& section, const std::string& args) {
         std::string from_stage;
         if (!args.empty()) {
-            std::vector<std::string_view> words = fields(args);
+            std::vector<std::string_view> words = words_of(args);
             if (words.size() != 2 || lowercase(words[0]) != "from")
                 fail(name_, section.line, "invalid %files arguments \"" + args + "\": expected \"from <stage>\"");
             from_stage = words[1];
@@ -220,82 +304,13 @@ private:
             stage_.files.push_back({from_stage, {}, section.line});
             same = stage_.files.end() - 1;
         }
-        for (const TextLine& line : section.body) {
-            std::string_view text = trim(line.text);
-            if (text.empty() || text.front() == '#') continue;
-            std::vector<std::string> paths = file_fields(text, line.number);
-            if (paths.size() > 2)
-                fail(name_, line.number,
-                     "%files line \"" + std::string(text) +
-                         "\" has more than a source and a destination (quote a path that holds spaces)");
-            if (paths[0].empty()) {
-                warnings_.push_back(definition_text::located(name_, line.number, "Attempt to copy file with no name, skipping."));
-                continue;
-            }
-            std::string destination = paths.size() == 2 ? paths[1] : "";
-            if (climbs_above_root(destination))
-                fail(name_, line.number, "%files destination \"" + destination + "\" is outside the container's root");
-            same->copies.push_back({paths[0], destination, line.number});
+        for (FileCopy& copy : read_copy_lines(section, "%files", name_, warnings_)) {
+            // Refused, where Apptainer joins the path to the root with securejoin, which would
+            // quietly clamp it at the root.
+            if (climbs_above_root(copy.destination))
+                fail(name_, copy.line, "%files destination \"" + copy.destination + "\" is outside the container's root");
+            same->copies.push_back(std::move(copy));
         }
-    }
-
-    static std::vector<std::string_view> fields(std::string_view text) {
-        std::vector<std::string_view> words;
-        while (true) {
-            text = trim_start(text);
-            if (text.empty()) return words;
-            size_t end = 0;
-            while (end < text.size() && !is_ascii_space(text[end])) ++end;
-            words.push_back(text.substr(0, end));
-            text.remove_prefix(end);
-        }
-    }
-
-    // The paths of a %files line: runs of characters other than blanks and quotes, or "quoted"
-    // or 'quoted' text (quotes removed, no escapes), as Apptainer's fileSplitter reads them; an
-    // unquoted field starting with '#' starts a comment. (Apptainer mishandles single quotes,
-    // keeping one and swallowing the rest of the line, and copies `src #c` to "#c".)
-    std::vector<std::string> file_fields(std::string_view text, int line) const {
-        std::vector<std::string> paths;
-        size_t at = 0;
-        while (true) {
-            while (at < text.size() && is_ascii_space(text[at])) ++at;
-            if (at == text.size()) return paths;
-            char c = text[at];
-            if (c == '"' || c == '\'') {
-                size_t close = text.find(c, at + 1);
-                if (close == std::string_view::npos)
-                    fail(name_, line, "%files line \"" + std::string(text) + "\" has an unterminated quote");
-                paths.emplace_back(text.substr(at + 1, close - at - 1));
-                at = close + 1;
-            } else if (c == '#') {
-                return paths;
-            } else {
-                size_t end = at;
-                while (end < text.size() && !is_ascii_space(text[end]) && text[end] != '"' && text[end] != '\'') ++end;
-                paths.emplace_back(text.substr(at, end - at));
-                at = end;
-            }
-        }
-    }
-
-    // Lexically: does a ".." climb above / ? A relative destination is taken from / (Apptainer
-    // joins it to the root with securejoin, which would quietly clamp such a path at the root).
-    static bool climbs_above_root(std::string_view path) {
-        int depth = 0;
-        while (!path.empty()) {
-            size_t slash = path.find('/');
-            std::string_view part = path.substr(0, slash);
-            path = slash == std::string_view::npos ? std::string_view() : path.substr(slash + 1);
-            if (part.empty() || part == ".") continue;
-            if (part == "..") {
-                if (depth == 0) return true;
-                --depth;
-            } else {
-                ++depth;
-            }
-        }
-        return false;
     }
 
     const RawStage& raw_;

@@ -85,9 +85,15 @@ TEST_CASE("apptainer cases: arch, a %post of continued lines", "[definition]") {
     CHECK(stage.post.body == "    echo 'first' \\\n            'second' \\\n            'third'\n");
 }
 
-TEST_CASE("apptainer cases: apps, SCIF sections are refused", "[definition]") {
-    CHECK(error_of("Bootstrap: docker\nFrom: alpine\n%runscript\nrun\n%appinstall foo\n    make foo\n%apprun foo\n    foo\n") ==
-          "app.def:5: %appinstall: SCIF app sections are not supported by hpc");
+TEST_CASE("apptainer cases: apps, SCIF sections beside the image's own", "[definition]") {
+    DefinitionStage stage =
+        single_stage("Bootstrap: docker\nFrom: alpine\n%runscript\nrun\n%appinstall foo\n    make foo\n%apprun foo\n    foo\n");
+    CHECK(stage.runscript.body == "run\n");
+    REQUIRE(stage.apps.size() == 1);
+    CHECK(stage.apps[0].name == "foo");
+    CHECK(stage.apps[0].line == 5);
+    CHECK(stage.apps[0].install == Script{"    make foo\n", "", 5});
+    CHECK(stage.apps[0].run == Script{"    foo\n", "", 7});
 }
 
 TEST_CASE("apptainer cases: busybox, a header only, comments on and after it", "[definition]") {
@@ -252,9 +258,11 @@ TEST_CASE("apptainer cases: doHeader, a key without value and an unknown key", "
 }
 
 TEST_CASE("apptainer cases: parseTokenSection and doSections, app sections with or without a name", "[definition]") {
-    CHECK(error_of("%apptest\ntesttext") == "app.def:1: %apptest: SCIF app sections are not supported by hpc");
+    // Apptainer refuses the first ("could not be split into section name and app name") and
+    // takes "one", ignoring "two", in the second; hpc refuses what it would ignore.
+    CHECK(error_of("%apptest\ntesttext") == "app.def:1: %apptest: an app section names its app (%apptest NAME)");
     CHECK(error_of("Bootstrap: docker\n%appenv one two\ntest\n%appenv\ntest") ==
-          "app.def:2: %appenv: SCIF app sections are not supported by hpc");
+          "app.def:2: %appenv one: \"two\" after the app's name (app sections take no arguments)");
 }
 
 // ---- testdata_multi ----

@@ -235,13 +235,16 @@ TEST_CASE("definition: an unknown section is an error with its line", "[definiti
     CHECK(error_of("Bootstrap: docker\n%\n") == "app.def:2: invalid section(s) specified: ");
 }
 
-TEST_CASE("definition: SCIF app sections are refused, not ignored", "[definition]") {
+TEST_CASE("definition: every SCIF app section makes its app, in any case", "[definition]") {
     for (const char* section : {"appinstall", "applabels", "appfiles", "appenv", "apptest", "apphelp", "apprun", "appstart"}) {
         INFO(section);
-        CHECK(error_of(std::string("Bootstrap: docker\n%post\nx\n%") + section + " foo\ny\n") ==
-              std::string("app.def:4: %") + section + ": SCIF app sections are not supported by hpc");
+        DefinitionStage stage = single_stage(std::string("Bootstrap: docker\n%post\nx\n%") + section + " foo\n");
+        REQUIRE(stage.apps.size() == 1);
+        CHECK(stage.apps[0].name == "foo");
+        CHECK(stage.apps[0].line == 4);
+        CHECK(stage.post.body == "x\n");
     }
-    CHECK(error_of("Bootstrap: docker\n%APPRUN foo\n") == "app.def:2: %apprun: SCIF app sections are not supported by hpc");
+    CHECK(single_stage("Bootstrap: docker\n%APPRUN foo\ny\n").apps.at(0).run.body == "y\n");
 }
 
 TEST_CASE("definition: the %arguments section is no script of the stage", "[definition]") {
