@@ -7,6 +7,7 @@
 #include "builder/file_copies.hpp"
 #include "builder/host_command.hpp"
 #include "builder/oci_image.hpp"
+#include "builder/scif_apps.hpp"
 #include "builder/stage_metadata.hpp"
 #include "builder/build_output.hpp"
 #include "builder/stage_root.hpp"
@@ -138,17 +139,22 @@ ContainerStep section_step(const std::string& root, sandbox::Action action, std:
             .ownership_ignored = ownership_ignored};
 }
 
+// %post, and the apps' %appinstall after it in the same script, as Apptainer runs them.
 void run_post(const image::DefinitionStage& stage, const std::string& root, const BuildRequest& request,
               const BuildHooks& hooks, const BuildIdentity& identity) {
-    if (stage.post.body.empty()) return;
-    hooks.notice("running %post");
+    const std::string installs = app_install_script(stage);
+    if (stage.post.body.empty() && installs.empty()) return;
+    const std::string what = installs.empty()            ? "%post"
+                             : stage.post.body.empty() ? "%appinstall"
+                                                       : "%post and %appinstall";
+    hooks.notice("running " + what);
     const std::string script = "/.post.script";
-    write_file(root + script, stage.post.body, 0755);
+    write_file(root + script, stage.post.body + installs, 0755);
     ContainerStep step = section_step(root, sandbox::Action::exec, section_command(script, stage.post.args), true,
                                       request, identity.ids.ownership_ignored);
     int status = run_container_step(step, hooks.warn);
     ::unlink((root + script).c_str());
-    check_step(status, "%post", identity.root_mapped_hint);
+    check_step(status, what, identity.root_mapped_hint);
 }
 
 void run_test(const image::DefinitionStage& stage, const std::string& root, const BuildRequest& request,
@@ -213,6 +219,12 @@ void build_from_definition(const BuildRequest& request, const BuildHooks& hooks,
             std::make_unique<StageRoot>(area, "stage" + std::to_string(index), bootstraps[index], ids, hooks.warn));
         const std::string& root = roots.back()->path();
         make_base_environment(root);
+        if (!stage.apps.empty()) {
+            std::string names;
+            for (const image::ScifApp& app : stage.apps) names += (names.empty() ? "" : ", ") + app.name;
+            hooks.notice("laying out the SCIF apps " + names);
+            lay_out_apps(root, stage);
+        }
         copy_stage_files(stage, true, root, definition.stages, index, roots, hooks);
         run_host_script(stage.setup, "setup", root, area, ids, hooks);
         copy_stage_files(stage, false, root, definition.stages, index, roots, hooks);

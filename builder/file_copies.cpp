@@ -57,14 +57,18 @@ std::string basename_of(const std::string& path) {
 }  // namespace
 
 void check_host_sources(const image::Definition& definition, const std::string& definition_name) {
-    for (const image::DefinitionStage& stage : definition.stages)
-        for (const image::FilesSection& section : stage.files) {
-            if (!section.from_stage.empty()) continue;
-            for (const image::FileCopy& copy : section.copies)
-                if (expand(copy.source).empty())
-                    throw Error(ExitCode::no_input, definition_name + ":" + std::to_string(copy.line) +
-                                                        ": %files source '" + copy.source + "' does not exist");
-        }
+    auto check = [&](const image::FileCopy& copy, const std::string& section) {
+        if (expand(copy.source).empty())
+            throw Error(ExitCode::no_input, definition_name + ":" + std::to_string(copy.line) + ": " + section +
+                                                " source '" + copy.source + "' does not exist");
+    };
+    for (const image::DefinitionStage& stage : definition.stages) {
+        for (const image::FilesSection& section : stage.files)
+            if (section.from_stage.empty())
+                for (const image::FileCopy& copy : section.copies) check(copy, "%files");
+        for (const image::ScifApp& app : stage.apps)
+            for (const image::FileCopy& copy : app.files) check(copy, "%appfiles " + app.name);
+    }
 }
 
 void copy_files(const image::FilesSection& section, const std::string& source_root, const std::string& root) {

@@ -10,8 +10,8 @@
 
 namespace hpc::builder {
 
-// Every %files source on the host exists (a glob matches): checked before any work. Throws
-// hpc::Error(no_input) "name:line: %files source 'x' does not exist".
+// Every %files and %appfiles source on the host exists (a glob matches): checked before any work.
+// Throws hpc::Error(no_input) "name:line: %files source 'x' does not exist" (or "%appfiles APP").
 void check_host_sources(const image::Definition& definition, const std::string& definition_name);
 
 // Copies one %files section into `root`. `source_root` is "" for the host, else the tree of the
