@@ -108,6 +108,8 @@ void add_action_options(CLI::App& command, ActionOptions& options, bool with_she
     command.add_flag("-f,--fakeroot", options.fakeroot,
                      "root inside, your subordinate uid/gid ranges behind it (/etc/subuid, newuidmap)");
     if (with_shell) command.add_option("-s,--shell", options.shell, "the shell to run (default: /bin/bash or /bin/sh)");
+    command.add_option("--app", options.app,
+                       "run in the image's SCIF app NAME: its environment; run and test its runscript and test");
     command.add_flag("--dry-run", options.dry_run, "print the launch plan and run nothing");
     command.add_flag("-v,--verbose", options.verbose, "print the launch plan, then run");
     // A repeatable option takes one value per use: `--env-file F IMAGE` must leave IMAGE alone.
@@ -120,6 +122,7 @@ sandbox::LaunchRequest to_launch_request(const ActionOptions& options, sandbox::
     request.action = action;
     request.args.assign(options.image_and_args.begin() + 1, options.image_and_args.end());
     request.shell = options.shell;
+    request.app = options.app;
     for (const std::string& value : options.binds)
         for (sandbox::BindSpec& bind : sandbox::parse_bind_list(value)) request.binds.push_back(std::move(bind));
     for (const std::string& value : options.mounts)

@@ -53,6 +53,7 @@ struct ActionOptions {
     std::vector<std::string> devices;
     std::vector<std::string> cdi_dirs;
     std::string shell;
+    std::string app;  // --app: a SCIF app of the image
     bool dry_run = false;
     bool verbose = false;
     RegistryOptions registry;  // for a docker:// or oras:// image

@@ -83,7 +83,6 @@ constexpr OptionAnswer options[] = {
     {"--build-config", global_scope, "hpc has one configuration, the site's: leave --build-config out"},
 
     // exec, run, shell and test.
-    {"--app", every_command, "apps (SCIF, %app sections) are not in hpc yet"},
     {"-u", actions, "hpc always runs in a user namespace: leave -u out"},
     {"--userns", every_command, "hpc always runs in a user namespace: leave --userns out"},
     {"--ignore-userns", actions_and_build, "hpc always runs in a user namespace: it cannot be ignored"},

@@ -1,5 +1,6 @@
 #include "launch/image_summary.hpp"
 
+#include "common/scif_layout.hpp"
 #include "launch/image_file_view.hpp"
 
 #include <pwd.h>
@@ -14,6 +15,30 @@ namespace {
 bool is_executable_file(const image::ImageTree& tree, const std::string& path) {
     std::optional<image::EntryInfo> entry = tree.stat(path);
     return entry && entry->kind == image::EntryKind::regular && (entry->mode & 0111) != 0;
+}
+
+bool is_kind(const image::ImageTree& tree, const std::string& path, image::EntryKind kind) {
+    std::optional<image::EntryInfo> entry = tree.stat(path);
+    return entry && entry->kind == kind;
+}
+
+std::optional<sandbox::ScifAppFacts> app_facts(const image::ImageTree& tree, const std::string& name) {
+    if (!scif::is_app_name(name) || !is_kind(tree, scif::app_meta(name), image::EntryKind::directory))
+        return std::nullopt;
+    auto meta_file = [&](std::string_view file) {
+        return is_kind(tree, scif::app_meta_file(name, file), image::EntryKind::regular);
+    };
+    sandbox::ScifAppFacts app;
+    app.name = name;
+    app.has_runscript = is_executable_file(tree, scif::app_meta_file(name, scif::runscript_file));
+    app.has_startscript = meta_file(scif::startscript_file);
+    app.has_test = is_executable_file(tree, scif::app_meta_file(name, scif::test_file));
+    app.has_help = meta_file(scif::help_file);
+    app.has_labels = meta_file(scif::labels_file);
+    app.has_environment = meta_file(scif::environment_file);
+    app.has_bin = is_kind(tree, scif::app_root(name) + "/bin", image::EntryKind::directory);
+    app.has_lib = is_kind(tree, scif::app_root(name) + "/lib", image::EntryKind::directory);
+    return app;
 }
 
 // Apptainer sources /.singularity.d/env/*.sh in glob order; images from before
@@ -46,7 +71,8 @@ std::string user_name(uid_t uid) {
 
 }  // namespace
 
-sandbox::ImageSummary summarize_image(const image::ImageFile& image, std::shared_ptr<const image::ImageTree> tree) {
+sandbox::ImageSummary summarize_image(const image::ImageFile& image, std::shared_ptr<const image::ImageTree> tree,
+                                      const std::string& app) {
     sandbox::ImageSummary summary;
     summary.is_directory = image.format() == image::ImageFormat::directory;
     summary.path = image.resolved_path();
@@ -61,6 +87,7 @@ sandbox::ImageSummary summarize_image(const image::ImageFile& image, std::shared
     summary.facts.has_startscript = is_executable_file(*tree, "/.singularity.d/startscript");
     summary.facts.has_bin_sh = is_executable_file(*tree, "/bin/sh");
     summary.facts.has_bin_bash = is_executable_file(*tree, "/bin/bash");
+    if (!app.empty()) summary.facts.app = app_facts(*tree, app);
     summary.passwd = tree->read_file("/etc/passwd").value_or("");
     summary.group = tree->read_file("/etc/group").value_or("");
     summary.exists = [tree](const std::string& path) { return tree->stat(path).has_value(); };

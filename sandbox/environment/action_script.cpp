@@ -3,6 +3,8 @@
 // POSIX sh is used, and every name the script needs for itself starts with _hpc_.
 #include "sandbox/environment/action_script.hpp"
 
+#include "common/scif_layout.hpp"
+#include "sandbox/environment/scif_environment.hpp"
 #include "sandbox/environment/shell_syntax.hpp"
 
 #include <algorithm>
@@ -235,13 +237,19 @@ void action_command(std::string& out, const ImageFacts& image, Action action, co
         out += "_hpc_exec \"$@\"\n";
         return;
     case Action::run:
-        out += image.has_runscript ? "exec /.singularity.d/runscript \"$@\"\n" : "exec /bin/sh \"$@\"\n";
+        if (image.app)
+            out += "exec " + single_quoted(app_action_program(*image.app, action)) + " \"$@\"\n";
+        else
+            out += image.has_runscript ? "exec /.singularity.d/runscript \"$@\"\n" : "exec /bin/sh \"$@\"\n";
         return;
     case Action::test:
-        out += "exec /.singularity.d/test \"$@\"\n";
+        out += "exec " + (image.app ? single_quoted(app_action_program(*image.app, action)) : "/.singularity.d/test") +
+               " \"$@\"\n";
         return;
     case Action::start:
-        out += "exec /.singularity.d/startscript \"$@\"\n";
+        out += "exec " +
+               (image.app ? single_quoted(app_action_program(*image.app, action)) : "/.singularity.d/startscript") +
+               " \"$@\"\n";
         return;
     case Action::shell:
         if (!shell.empty()) {
@@ -254,6 +262,20 @@ void action_command(std::string& out, const ImageFacts& image, Action action, co
         }
         return;
     }
+}
+
+// The image's environment scripts in sourcing order and, with an app active, its activation (an
+// empty entry) where Apptainer's images source 95-apps.sh, which it replaces: after the scripts
+// that sort before that name (01-base.sh, 90-environment.sh, 94-appsbase.sh), before 99-base.sh.
+std::vector<std::string> environment_steps(const ImageFacts& image) {
+    std::vector<std::string> steps = image.env_scripts;
+    if (!image.app) return steps;
+    std::erase_if(steps, [](const std::string& script) { return basename_of(script) == scif::active_app_script_name; });
+    auto after = std::find_if(steps.begin(), steps.end(), [](const std::string& script) {
+        return basename_of(script) > scif::active_app_script_name;
+    });
+    steps.insert(after, std::string());
+    return steps;
 }
 
 std::string write_script(const ContainerEnvironment& environment, const ImageFacts& image, Action action,
@@ -270,21 +292,27 @@ std::string write_script(const ContainerEnvironment& environment, const ImageFac
     }
     if (docker_paths) define_fixpath(out);
 
+    std::vector<std::string> steps = environment_steps(image);
     // 99-base.sh is the common ground of images since Singularity 2.3: the user's values
     // follow it. An image without one gets them after its last script.
-    size_t inject_after = image.env_scripts.size();
-    for (size_t i = 0; i < image.env_scripts.size(); ++i)
-        if (basename_of(image.env_scripts[i]) == "99-base.sh") {
+    size_t inject_after = steps.size();
+    for (size_t i = 0; i < steps.size(); ++i)
+        if (basename_of(steps[i]) == "99-base.sh") {
             inject_after = i + 1;
             break;
         }
     auto inject_here = [&] {
         inject(out, environment);
-        if (!image.env_scripts.empty()) default_ld_library_path(out, environment);
+        if (!steps.empty()) default_ld_library_path(out, environment);
     };
     if (inject_after == 0) inject_here();
-    for (size_t i = 0; i < image.env_scripts.size(); ++i) {
-        const std::string& script = image.env_scripts[i];
+    for (size_t i = 0; i < steps.size(); ++i) {
+        const std::string& script = steps[i];
+        if (script.empty()) {
+            write_app_activation(out, *image.app);
+            if (i + 1 == inject_after) inject_here();
+            continue;
+        }
         std::string_view name = basename_of(script);
         std::string path = single_quoted(script);
         if (name == "90-environment.sh") out += "[ -n \"${PATH+x}\" ] || export PATH=" + single_quoted(default_path) + "\n";
@@ -296,7 +324,7 @@ std::string write_script(const ContainerEnvironment& environment, const ImageFac
     }
 
     user_path(out, environment);
-    if (!image.env_scripts.empty() || injects(environment, "PREPEND_LD_LIBRARY_PATH") ||
+    if (!steps.empty() || injects(environment, "PREPEND_LD_LIBRARY_PATH") ||
         injects(environment, "APPEND_LD_LIBRARY_PATH"))
         ld_library_path_edits(out);
     library_path_first(out, environment);

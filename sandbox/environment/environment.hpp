@@ -70,6 +70,20 @@ ContainerEnvironment plan_environment(const EnvironmentRequest& request);
 // start: an instance's %startscript (hpc instance start), run with the instance's arguments.
 enum class Action { exec, run, shell, test, start };
 
+// The SCIF app a launch is in (--app NAME), as the image has it: which of its files and folders
+// are there (common/scif_layout.hpp says where).
+struct ScifAppFacts {
+    std::string name;
+    bool has_runscript = false;    // scif/runscript, executable (%apprun)
+    bool has_startscript = false;  // scif/startscript (%appstart)
+    bool has_test = false;         // scif/test, executable (%apptest)
+    bool has_help = false;         // scif/runscript.help (%apphelp)
+    bool has_labels = false;       // scif/labels.json
+    bool has_environment = false;  // scif/env/90-environment.sh (%appenv)
+    bool has_bin = false;          // bin/, put first on PATH
+    bool has_lib = false;          // lib/, put first on LD_LIBRARY_PATH
+};
+
 // What the planner knows of the image, read before anything is mounted.
 struct ImageFacts {
     std::vector<std::string> env_scripts;  // absolute paths, in sourcing order
@@ -78,6 +92,8 @@ struct ImageFacts {
     bool has_startscript = false;          // /.singularity.d/startscript is executable
     bool has_bin_sh = false;
     bool has_bin_bash = false;
+    // The app --app names, when the image has it (the planner refuses an app it has not).
+    std::optional<ScifAppFacts> app;
 };
 
 // The payload's first program. Either the command itself with its final environment (when
@@ -99,7 +115,9 @@ struct PayloadCommand {
 
 // `args`: for exec, the command and its arguments; for run and test, the arguments; for
 // shell, the shell's arguments. `shell`: --shell, or empty. Throws hpc::Error(data) when a
-// shell is needed and the image has none, hpc::Error(usage) for exec without a command.
+// shell is needed and the image has none, or when run or test needs a script the active app
+// (image.app) has not got; hpc::Error(usage) for exec without a command. An active app always
+// goes through the shell, which makes it active (scif_environment.hpp).
 // With via_shell, argv is [/bin/sh, -c, <action script>, hpc, args...] and envp is `base`
 // plus HPC_HOST_<NAME>=value for each host variable (see action_script.hpp).
 PayloadCommand payload_command(const ContainerEnvironment& environment, const ImageFacts& image,

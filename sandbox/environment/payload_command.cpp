@@ -5,6 +5,7 @@
 #include "common/error.hpp"
 #include "sandbox/environment/action_script.hpp"
 #include "sandbox/environment/environment.hpp"
+#include "sandbox/environment/scif_environment.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -122,19 +123,22 @@ PayloadCommand payload_command(const ContainerEnvironment& environment, const Im
                                const std::vector<std::string>& args, const std::string& shell) {
     PayloadCommand command;
     if (action == Action::exec && args.empty()) throw Error(ExitCode::usage, "exec: no command to run");
-    if (action == Action::test && !image.has_test) {
+    if (image.app) check_app_action(*image.app, action);
+    if (action == Action::test && !image.has_test && !image.app) {
         command.notice = "no test script in the image";
         return command;  // nothing to run: the caller reports success
     }
-    if (action == Action::start && !image.has_startscript) return command;  // the instance runs nothing yet
-    if (action == Action::run && !image.has_runscript) {
+    if (action == Action::start && !image.has_startscript && !image.app)
+        return command;  // the instance runs nothing yet
+    if (action == Action::run && !image.has_runscript && !image.app) {
         if (!image.has_bin_sh) throw Error(ExitCode::data, "the image has no runscript and no /bin/sh to run");
         command.notice = "no runscript in the image, running /bin/sh";
     }
     if (action == Action::shell && shell.empty() && !image.has_bin_bash && !image.has_bin_sh)
         throw Error(ExitCode::data, "the image has no /bin/bash or /bin/sh for a shell (name one with --shell)");
 
-    bool scripts = !image.env_scripts.empty();
+    // An active app's environment is made by the shell (its scripts are the image's).
+    bool scripts = !image.env_scripts.empty() || image.app;
     if (scripts || needs_evaluation(environment)) {
         if (!image.has_bin_sh)
             throw Error(ExitCode::data, scripts ? "the image has no /bin/sh to source its environment scripts"

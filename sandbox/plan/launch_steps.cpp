@@ -3,6 +3,7 @@
 #include "common/environ.hpp"
 #include "common/error.hpp"
 #include "common/path_in_root.hpp"
+#include "common/scif_layout.hpp"
 #include "sandbox/plan/default_mounts.hpp"
 #include "sandbox/plan/fakeroot.hpp"
 #include "sandbox/plan/identity.hpp"
@@ -10,6 +11,7 @@
 #include "sandbox/plan/mount_visibility.hpp"
 #include "sandbox/plan/scratch_mounts.hpp"
 #include "sandbox/plan/site_policy.hpp"
+#include "sandbox/environment/scif_environment.hpp"
 
 #include <algorithm>
 
@@ -41,6 +43,17 @@ EnvVars runtime_variables(const ImageSummary& image) {
     return {{"APPTAINER_CONTAINER", image.path},           {"APPTAINER_NAME", name},
             {"APPTAINER_ENVIRONMENT", environment_file},   {"SINGULARITY_CONTAINER", image.path},
             {"SINGULARITY_NAME", name},                    {"SINGULARITY_ENVIRONMENT", environment_file}};
+}
+
+// Apptainer's 95-apps.sh fails an app it cannot find in the container (exit 1); hpc knows
+// before it starts anything.
+void check_app(const LaunchRequest& request, const ImageSummary& image) {
+    if (request.app.empty()) return;
+    if (!scif::is_app_name(request.app))
+        usage_error("--app " + request.app + ": not an app name (" + std::string(scif::app_name_rule) + ")");
+    if (!image.facts.app || image.facts.app->name != request.app)
+        throw Error(ExitCode::no_input, image.path + ": no app " + request.app + " in the image (hpc inspect --list-apps " +
+                                            image.path + " lists its apps)");
 }
 
 }  // namespace
@@ -76,6 +89,7 @@ void check_request(const LaunchRequest& request, const ImageSummary& image, cons
         if (!is_default_mount_name(name)) usage_error("--no-mount " + name + ": not a mount hpc makes");
     if (request.no_init && !request.pid) usage_error("--no-init only means something with --pid");
     check_scratch_request(request);
+    check_app(request, image);
     check_image(site, image.path, image.format, image.owner);
 }
 
@@ -298,6 +312,8 @@ ContainerEnvironment plan_container_environment(const LaunchRequest& request, co
     environment.no_eval = request.no_eval;
     environment.home = home;
     environment.runtime = runtime_variables(image);
+    if (!request.app.empty())
+        for (auto& variable : app_runtime_variables(request.app)) environment.runtime.push_back(std::move(variable));
     environment.no_env = request.no_env;
     environment.cwd = request.pwd.empty() ? host.cwd : normalize_absolute(request.pwd);
     environment.uid = ids.uid;

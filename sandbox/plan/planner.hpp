@@ -27,6 +27,9 @@ struct LaunchRequest {
     Action action = Action::exec;
     std::vector<std::string> args;     // see payload_command()
     std::string shell;                 // --shell
+    // --app: the SCIF app to run in (its environment; run and test its runscript and test). The
+    // image summary's facts.app must be that app, as the image has it (launch/image_summary.hpp).
+    std::string app;
     std::vector<BindSpec> binds;       // -B, --mount and the *_BIND variables, in order
     std::string home;                  // --home "src[:dst]"; empty: the user's home
     bool no_home = false;
@@ -90,8 +93,8 @@ struct ImageSummary {
     mpi::ImageLibraries libraries;  // its libmpi and glibc, asked only by --mpi host
 };
 
-// Throws hpc::Error: usage for contradictory options, no_input for a missing bind or home
-// source, data for an image that cannot do what was asked (no shell, not writable, no MPI
+// Throws hpc::Error: usage for contradictory options or a bad --app name, no_input for a missing
+// bind or home source or an --app the image has not got, data for an image that cannot do what was asked (no shell, not writable, no MPI
 // for --mpi host or one of another ABI), unavailable for --mpi host on a host without an MPI.
 // `site`: the admin's policy (site-config/), applied here; a refusal is hpc::Error(denied)
 // "denied by site policy: <key>: <item>".

@@ -166,8 +166,6 @@ NOTICE="hpc: no runscript in the image, running /bin/sh"
     [ "$output" = "hpc: config check: unknown option --bogus (see hpc config check --help)" ]
     run -64 "$HPC" --bogus exec "$PLAIN_SIF" true
     [ "$output" = "hpc: unknown option --bogus (see hpc --help)" ]
-    run -64 "$HPC" run --app x "$APP_SIF"
-    [ "$output" = "hpc: run: --app: apps (SCIF, %app sections) are not in hpc yet (see hpc run --help)" ]
     run -64 "$HPC" exec --add-caps=CAP_NET_RAW "$APP_SIF" true
     [ "$output" = "hpc: exec: --add-caps: single capabilities are not in hpc yet: root in the container (--fakeroot) holds every capability of its user namespace and none on the host; --no-privs drops them all (see hpc exec --help)" ]
     run -64 "$HPC" build a.sif "$APP_DIR" extra

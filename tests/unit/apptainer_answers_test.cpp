@@ -66,10 +66,9 @@ TEST_CASE("Apptainer's options: one word, the answer of the command it is given 
     CHECK(answer("instance start", "--memory") == answer("exec", "--memory"));  // the actions' options there too
     CHECK(answer("instance start", "-u") == answer("exec", "-u"));
     // Some mean the same on any command, hpc's own and those without option variables too.
-    CHECK(answer("inspect", "--app") == "apps (SCIF, %app sections) are not in hpc yet");
     CHECK(answer("build", "--userns") == "hpc always runs in a user namespace: leave --userns out");
     // Options hpc has are no longer answered.
-    for (const char* option : {"--keep-privs", "--scratch", "-S", "--workdir", "-W", "--nvccli", "--bogus"}) {
+    for (const char* option : {"--keep-privs", "--scratch", "-S", "--workdir", "-W", "--nvccli", "--app", "--bogus"}) {
         CAPTURE(option);
         CHECK(answer("exec", option) == "(none)");
     }
