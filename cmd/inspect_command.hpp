@@ -20,6 +20,8 @@ struct InspectOptions {
     bool oci = false;
     bool json = false;
     bool all = false;
+    bool list_apps = false;  // the image's SCIF apps
+    std::string app;         // --app: the parts asked for are the SCIF app's, not the image's
     RegistryOptions registry;  // for a docker:// or oras:// image
     std::string image;
 };
@@ -33,6 +35,7 @@ int run_inspect(const InspectOptions& options);
 // an image without one.
 struct RunHelpOptions {
     std::string image;
+    std::string app;  // --app: the SCIF app's help (%apphelp)
 };
 
 void add_run_help_options(CLI::App& command, RunHelpOptions& options);

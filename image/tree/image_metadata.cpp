@@ -1,6 +1,7 @@
 #include "image/tree/image_metadata.hpp"
 
 #include "common/error.hpp"
+#include "common/scif_layout.hpp"
 #include "common/text.hpp"
 
 #include <nlohmann/json.hpp>
@@ -74,6 +75,38 @@ void merge_sif_objects(const ImageFile& image, ImageMetadata& metadata) {
 }
 
 }  // namespace
+
+std::vector<std::string> list_apps(const ImageTree& tree) {
+    std::vector<std::string> apps;
+    const std::string folder(scif::apps_directory);
+    for (const std::string& name : tree.list_directory(folder)) {
+        std::optional<EntryInfo> meta = scif::is_app_name(name) ? tree.stat(scif::app_meta(name)) : std::nullopt;
+        if (!meta || meta->kind != EntryKind::directory) continue;
+        if (apps.size() == scif::max_apps)
+            throw Error(ExitCode::data, folder + ": more than " + std::to_string(scif::max_apps) + " SCIF apps");
+        apps.push_back(name);
+    }
+    return apps;
+}
+
+std::optional<AppMetadata> read_app_metadata(const ImageTree& tree, const std::string& name) {
+    if (!scif::is_app_name(name)) return std::nullopt;
+    std::optional<EntryInfo> meta = tree.stat(scif::app_meta(name));
+    if (!meta || meta->kind != EntryKind::directory) return std::nullopt;
+    auto file = [&](std::string_view part) { return file_in_image(tree, scif::app_meta_file(name, part)); };
+    AppMetadata app;
+    std::string labels_path = scif::app_meta_file(name, scif::labels_file);
+    app.labels = labels_from_json(file_in_image(tree, labels_path), labels_path);
+    app.runscript = file(scif::runscript_file);
+    app.startscript = file(scif::startscript_file);
+    app.test = file(scif::test_file);
+    app.helpfile = file(scif::help_file);
+    const std::string env = scif::app_meta(name) + "/env";
+    for (const std::string& entry : tree.list_directory(env))
+        if (entry.starts_with('9') && entry.ends_with("-environment.sh"))
+            app.environment[env + "/" + entry] = file_in_image(tree, env + "/" + entry);
+    return app;
+}
 
 ImageMetadata read_metadata(const ImageFile& image, const ImageTree& tree) {
     ImageMetadata metadata;
