@@ -109,7 +109,9 @@ std::string apps_environment(const std::string& root) {
 void lay_out_apps(const std::string& root, const image::DefinitionStage& stage) {
     if (stage.apps.empty()) return;
     for (const image::ScifApp& app : stage.apps) lay_out_app(root, app);
-    write_file(in_tree(root, std::string(scif::apps_environment_script)), apps_environment(root), 0755);
+    const std::string script = in_tree(root, std::string(scif::apps_environment_script));
+    make_directories(script.substr(0, script.rfind('/')));
+    write_file(script, apps_environment(root), 0755);
 }
 
 std::string app_install_script(const image::DefinitionStage& stage) {
