@@ -282,3 +282,33 @@ EOF
     [ ! -e x.sif ]
     no_build_left
 }
+
+@test "an app in a Debian image from debootstrap: %appinstall as root in the app's folder, run and test --app" {
+    grep -q "^$(id -un):" /etc/subuid || skip "$(id -un) has no subordinate uid range (Bootstrap: debootstrap needs --fakeroot)"
+    mirror=$("$BATS_TEST_DIRNAME/debian-mirror")
+    cat >debian.def <<'DEF'
+Bootstrap: debootstrap
+OSVersion: bookworm
+MirrorURL: {{ mirror }}
+
+%appinstall hello
+    printf '#!/bin/bash\necho "hello from $SCIF_APPNAME on $(. /etc/os-release; echo $ID): $*"\n' >bin/hello
+    chmod 0755 bin/hello
+    id -u >installed-as
+
+%apprun hello
+    exec hello "$@"
+
+%apptest hello
+    test "$(cat "$SCIF_APPROOT/installed-as")" = 0
+DEF
+    run "$HPC" build --build-arg "mirror=$mirror" debian.sif debian.def
+    [ "$status" -eq 0 ]
+    [[ "$output" == *$'\n'"hpc: laying out the SCIF apps hello"$'\n'"hpc: running %appinstall"$'\n'* ]]
+    run "$HPC" run --app hello debian.sif a b
+    [ "$output" = "hello from hello on debian: a b" ]
+    run "$HPC" test --app hello debian.sif
+    [ "$status" -eq 0 ]
+    run "$HPC" shell --app hello debian.sif -c 'echo "$SHELL $(command -v hello)"'
+    [ "$output" = "/bin/bash /scif/apps/hello/bin/hello" ]
+}
