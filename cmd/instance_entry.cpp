@@ -51,6 +51,7 @@ ActionOptions options_for(const ActionOptions& options, const instance::Instance
     joined.no_privs = options.no_privs;
     joined.pwd = options.pwd;
     joined.shell = options.shell;
+    joined.app = options.app;  // the app is what runs: its environment and scripts
     joined.dry_run = options.dry_run;
     joined.verbose = options.verbose;
     joined.fakeroot = record.fakeroot;

@@ -103,7 +103,7 @@ PlannedLaunch::PlannedLaunch(const ActionOptions& options, sandbox::Action actio
     report_debug("image " + image_.path() + ": " + std::string(image::format_name(image_.format())));
     report_debug("site configuration: " + site::site_config_path());
     std::shared_ptr<const image::ImageTree> tree = image::open_tree(image_);
-    plan_ = sandbox::plan_launch(request, host, launch::summarize_image(image_, tree),
+    plan_ = sandbox::plan_launch(request, host, launch::summarize_image(image_, tree, request.app),
                                  site::load_site_config(site::site_config_path()));
 }
 

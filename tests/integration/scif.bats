@@ -67,6 +67,9 @@ From: $PLAIN_SIF
     test -x "\$SCIF_APPBIN/tool"
     echo "tool's test passed: \$*"
 
+%appstart tool
+    echo "tool started in \$SCIF_APPNAME: \$*"
+
 %appfiles tool
     tool.dat share/tool.dat
 
@@ -81,6 +84,10 @@ setup() {
     work=$(scratch_dir)
     cd "$work"
     [ -f "$APPS_SIF" ] || { cat "$APPS_WORK/build.log"; false; }
+}
+
+teardown() {
+    "$HPC" -q instance stop --timeout 2 'scif-*' >/dev/null 2>&1 || true
 }
 
 @test "the guide's example builds: the apps laid out, %appinstall in each app's folder after %post, %appfiles" {
@@ -155,6 +162,18 @@ SCIF_APPRUN_foo=/scif/apps/foo/scif/runscript" ]
     [ "$output" = "hpc: the app foo has no test (no %apptest foo)" ]
     run -65 "$HPC" run --app bar "$APPS_SIF"
     [ "$output" = "hpc: the app bar has no runscript (no %apprun bar)" ]
+}
+
+@test "instance start --app runs the app's startscript; exec --app instance:// runs in an app of the instance" {
+    run "$HPC" instance start --app tool "$APPS_SIF" scif-tool x y
+    [ "$status" -eq 0 ]
+    out=$HOME/.hpc/instances/logs/$(hostname)/$(id -un)/scif-tool.out
+    for _ in $(seq 50); do [ ! -s "$out" ] || break; sleep 0.1; done  # the startscript runs detached
+    [ "$(cat "$out")" = "tool started in tool: x y" ]
+    run "$HPC" exec --app bar instance://scif-tool sh -c 'echo "$SCIF_APPNAME $SOFTWARE"'
+    [ "$output" = "bar bar" ]
+    run -65 "$HPC" instance start --app foo "$APPS_SIF" scif-foo
+    [ "$output" = "hpc: the app foo has no startscript (no %appstart foo)" ]
 }
 
 @test "an app the image has not got is exit 66, a bad name 64, one line each, nothing run" {

@@ -142,6 +142,18 @@ TEST_CASE("scif: run and test exec the app's runscript and test, with the argume
     CHECK(run.notice.empty());
 }
 
+TEST_CASE("scif: an instance's start execs the app's startscript, refused without %appstart", "[scif]") {
+    ScifAppFacts app = app_foo();
+    app.has_startscript = true;
+    Image image("custom");
+    add_apps(image, app);
+    CHECK(script_of(image, Action::start, {"a"}).ends_with("exec '/scif/apps/foo/scif/startscript' \"$@\"\n"));
+    image.facts().app->has_startscript = false;
+    ContainerEnvironment environment = plan_environment(request_for(image));
+    CHECK(hpc::test::error_message([&] { payload_command(environment, image.facts(), Action::start, {}, ""); },
+                                   hpc::ExitCode::data) == "the app foo has no startscript (no %appstart foo)");
+}
+
 TEST_CASE("scif: run of an app without %apprun and test of one without %apptest are refused", "[scif]") {
     ScifAppFacts app;
     app.name = "tool";
