@@ -118,8 +118,9 @@ std::string app_install_script(const image::DefinitionStage& stage) {
     std::string script;
     for (const image::ScifApp& app : stage.apps) {
         if (app.install.body.empty()) continue;
-        script += "\n# %appinstall " + app.name + "\ncd /\n. " + scif::app_meta_file(app.name, scif::base_environment_file) +
-                  "\ncd " + scif::app_root(app.name) + "\n" + app.install.body + "cd /\n";
+        script += "\n# %appinstall " + app.name + "\ncd /\n. " +
+                  scif::app_meta_file(app.name, scif::base_environment_file) + "\ncd " + scif::app_root(app.name) + "\n" +
+                  app.install.body + "cd /\n";
     }
     return script;
 }

@@ -24,7 +24,8 @@ std::string app_name_of(const definition_stage::RawSection& section, const std::
     std::string app(words[0]);
     if (words.size() > 1)
         fail(name, section.line,
-             header + " " + app + ": \"" + std::string(words[1]) + "\" after the app's name (app sections take no arguments)");
+             header + " " + app + ": \"" + std::string(words[1]) +
+                 "\" after the app's name (app sections take no arguments)");
     if (!scif::is_app_name(app))
         fail(name, section.line, header + " " + app + ": not an app name (" + std::string(scif::app_name_rule) + ")");
     return app;

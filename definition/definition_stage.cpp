@@ -126,7 +126,8 @@ std::vector<FileCopy> read_copy_lines(const RawSection& section, const std::stri
                  label + " line \"" + std::string(text) +
                      "\" has more than a source and a destination (quote a path that holds spaces)");
         if (paths[0].empty()) {
-            warnings.push_back(definition_text::located(name, line.number, "Attempt to copy file with no name, skipping."));
+            warnings.push_back(
+                definition_text::located(name, line.number, "Attempt to copy file with no name, skipping."));
             continue;
         }
         copies.push_back({paths[0], paths.size() == 2 ? paths[1] : "", line.number});

@@ -230,6 +230,11 @@ void define_exec(std::string& out) {
            "}\n";
 }
 
+// What run, test and start exec: the active app's script, or the image's.
+std::string program(const ImageFacts& image, Action action, std::string_view image_program) {
+    return image.app ? single_quoted(app_action_program(*image.app, action)) : std::string(image_program);
+}
+
 void action_command(std::string& out, const ImageFacts& image, Action action, const std::string& shell) {
     switch (action) {
     case Action::exec:
@@ -237,19 +242,14 @@ void action_command(std::string& out, const ImageFacts& image, Action action, co
         out += "_hpc_exec \"$@\"\n";
         return;
     case Action::run:
-        if (image.app)
-            out += "exec " + single_quoted(app_action_program(*image.app, action)) + " \"$@\"\n";
-        else
-            out += image.has_runscript ? "exec /.singularity.d/runscript \"$@\"\n" : "exec /bin/sh \"$@\"\n";
+        out += "exec " + program(image, action, image.has_runscript ? "/.singularity.d/runscript" : "/bin/sh") +
+               " \"$@\"\n";
         return;
     case Action::test:
-        out += "exec " + (image.app ? single_quoted(app_action_program(*image.app, action)) : "/.singularity.d/test") +
-               " \"$@\"\n";
+        out += "exec " + program(image, action, "/.singularity.d/test") + " \"$@\"\n";
         return;
     case Action::start:
-        out += "exec " +
-               (image.app ? single_quoted(app_action_program(*image.app, action)) : "/.singularity.d/startscript") +
-               " \"$@\"\n";
+        out += "exec " + program(image, action, "/.singularity.d/startscript") + " \"$@\"\n";
         return;
     case Action::shell:
         if (!shell.empty()) {
