@@ -68,7 +68,7 @@ TEST_CASE("the instances' folder refused when others may write it", "[instance]"
           "instances folder " + folder + ": writable by group or others (mode 0777): chmod go-w it");
 }
 
-TEST_CASE("records: written whole, listed by name, read back; a link in a record's place not followed", "[instance]") {
+TEST_CASE("records: written whole, listed by name, read back, a link in a record's place not followed", "[instance]") {
     TempDir home;
     InstanceDirectory directory = InstanceDirectory::open(home.path(), "n", "u");
     CHECK(directory.names().empty());
@@ -85,7 +85,7 @@ TEST_CASE("records: written whole, listed by name, read back; a link in a record
         "instance record " + directory.path() + "/evil.json: "));
 }
 
-TEST_CASE("an instance's lock: one holder; a record no one locks is stale and removed when looked at", "[instance]") {
+TEST_CASE("an instance's lock: one holder, and a record no one locks is stale and removed when looked at", "[instance]") {
     TempDir home;
     InstanceDirectory directory = InstanceDirectory::open(home.path(), "n", "u");
     UniqueFd proc = open_proc();

@@ -111,7 +111,7 @@ TEST_CASE("scratch: paths -S cannot mean are refused in one line") {
     CHECK(refusal(scratch({}, "/" + std::string(max_scratch_path, 'w'))) == "-W: a path of 4096 bytes, longer than 4095");
 }
 
-TEST_CASE("scratch: in a whole plan, after the user's binds; --contain -W puts /tmp, /var/tmp and home in WORKDIR") {
+TEST_CASE("scratch: in a whole plan, after the user's binds, and --contain -W puts /tmp, /var/tmp and home in WORKDIR") {
     ImageSummary image = hpc::test::invented_image("/work/app.sif", "dave", {"/bin/sh"});
     SECTION("-S without -W") {
         LaunchPlan plan = plan_launch(scratch({"/data"}), dave_host(), image);
