@@ -42,7 +42,7 @@ constexpr std::uint64_t file_capabilities = bit(CAP_CHOWN) | bit(CAP_DAC_OVERRID
 
 // What the child failed at, sent on the status pipe with errno; a successful exec closes the
 // pipe with nothing written.
-enum class Step : int { streams, kept_fds, capabilities, exec };
+enum class Step : int { streams, kept_fds, capabilities, exec, fork };
 struct ChildFailure {
     int err;
     Step step;
@@ -54,6 +54,7 @@ const char* describe(Step step) {
     case Step::kept_fds: return "pass it its descriptors";
     case Step::capabilities: return "raise its capabilities";
     case Step::exec: return "execute it";
+    case Step::fork: return "fork it from its keeper";
     }
     return "start it";
 }
@@ -99,9 +100,9 @@ bool raise_ambient(std::uint64_t wanted) {
     return true;
 }
 
-[[noreturn]] void become_program(const ChildSetup& setup) {
+[[noreturn]] void become_program(const ChildSetup& setup, pid_t keeper) {
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (::getppid() != setup.parent) ::_exit(1);  // the launcher died before the signal was armed
+    if (::getppid() != keeper) ::_exit(1);  // the keeper died before the signal was armed
     release_signals();  // the launcher blocks SIGTERM: a blocked mask would survive the exec
     // Its output pipe loses its reader when the launcher dies: a word said while it finishes
     // (fuse2fs's at unmount) must fail with EPIPE, not kill it before its file system is clean.
@@ -115,6 +116,41 @@ bool raise_ambient(std::uint64_t wanted) {
     if (!raise_ambient(setup.capabilities)) fail(setup.status_fd, Step::capabilities);
     ::execve(setup.path, setup.argv, setup.envp);
     fail(setup.status_fd, Step::exec);
+}
+
+// A FUSE server must be told to stop once: libfuse takes SIGTERM only until its loop ends, and
+// one more then kills it before its file system is written clean (fuse2fs's "not clean"). A
+// parent with threads (the launcher) gives its children the parent-death signal once for each
+// of its threads that dies while they are handed from thread to thread, so the program's parent
+// is this keeper, which has one: it passes on the first SIGTERM (the launcher's stop, or its
+// death), ignores the others, holds none of the launcher's descriptors, and ends with the
+// program's status.
+[[noreturn]] void keep_program(const ChildSetup& setup) {
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != setup.parent) ::_exit(1);  // the launcher died before the signal was armed
+    sigset_t taken;
+    sigemptyset(&taken);
+    sigaddset(&taken, SIGTERM);
+    sigaddset(&taken, SIGCHLD);
+    ::sigprocmask(SIG_BLOCK, &taken, nullptr);  // blocked, so queued for sigwaitinfo, even SIGCHLD
+    pid_t keeper = ::getpid();
+    pid_t program = ::fork();
+    if (program < 0) fail(setup.status_fd, Step::fork);
+    if (program == 0) become_program(setup, keeper);
+    ::syscall(SYS_close_range, 3U, ~0U, 0U);
+    bool passed = false;
+    for (;;) {
+        siginfo_t info{};
+        int signal = ::sigwaitinfo(&taken, &info);
+        if (signal == SIGTERM && !passed) {
+            ::kill(program, SIGTERM);
+            passed = true;
+        } else if (signal == SIGCHLD) {
+            int status = 0;
+            if (::waitpid(program, &status, WNOHANG) == program)
+                ::_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+        }
+    }
 }
 
 // The descriptors from 3 up that are not in `kept` (sorted), as close_range(2)'s ranges.
@@ -184,7 +220,7 @@ FuseProgram::FuseProgram(std::vector<std::string> argv, std::string mountpoint, 
 
     pid_ = ::fork();
     if (pid_ < 0) throw_errno("fork to start " + name_);
-    if (pid_ == 0) become_program(setup);
+    if (pid_ == 0) keep_program(setup);
     status.write.reset();
     output.write.reset();
     output_ = std::move(output.read);

@@ -20,9 +20,15 @@
 //   unmounted before it is stopped. A server reaped or killed by another all the same is found
 //   gone by stop(): it is followed by a pidfd, so no signal of ours reaches a process that has
 //   taken its pid since.
-// - It dies with the launcher: PR_SET_PDEATHSIG(SIGTERM), the signal libfuse takes as the order
-//   to unmount and finish (fuse2fs then writes its file system clean). The kernel sends it when
-//   the *thread* that made the child ends: make it from the launcher's main thread.
+// - It dies with the launcher: SIGTERM, the signal libfuse takes as the order to unmount and
+//   finish (fuse2fs then writes its file system clean), once. Its parent is a keeper of one
+//   thread between it and the launcher (fuse_program.cpp's keep_program), which passes on the
+//   first SIGTERM it gets, by PR_SET_PDEATHSIG from the launcher's death or from stop(): the
+//   kernel sends the parent-death signal again each time a child of a dying launcher passes to
+//   another of its threads, and a second SIGTERM, after libfuse's loop, kills fuse2fs before its
+//   file system is clean. pid() is the keeper's, which ends with the program's status. The
+//   kernel sends the launcher's signal when the *thread* that made the keeper ends: make it
+//   from the launcher's main thread.
 // - Its standard output and error (fuse2fs says why it fails on stdout) go to a pipe whose write
 //   end never blocks: a server that says more than the pipe holds while nobody reads it loses
 //   words, never its file system. This object reads the pipe while it waits (start, stop) and

@@ -99,6 +99,13 @@ void check_image_holds_file(const std::string& image) {
     CHECK(shell_output(*tool("debugfs") + " -R 'cat /file' " + quoted(image) + " 2>/dev/null", &status) == written);
 }
 
+// The one child of a FUSE program's keeper: the program itself.
+pid_t program_of(pid_t keeper) {
+    std::string children = slurp("/proc/" + std::to_string(keeper) + "/task/" + std::to_string(keeper) + "/children")
+                               .value_or("");
+    return static_cast<pid_t>(std::atoi(children.c_str()));
+}
+
 // In the child: whether it may open /dev/fuse (some hosts ship it 0600); the check skips if not.
 bool fuse_device_usable(ChildReport& child) {
     UniqueFd device(::open("/dev/fuse", O_RDWR | O_CLOEXEC));
@@ -178,7 +185,9 @@ TEST_CASE("fuse program: fuse2fs serves an ext3 image in a user namespace, and s
         child.expect(device_of(scratch.mnt) != device_of(scratch.dir.path()), "the image is mounted");
         std::optional<std::string> hello = slurp(scratch.mnt + "/hello");
         child.expect(hello && *hello == "hello from the image\n", "/hello is read through the mount");
-        std::vector<std::string> targets = open_files_of(server.pid());
+        // pid() is the keeper's; the program is its one child, and the keeper holds nothing.
+        child.expect(open_files_of(server.pid()).size() <= 3, "the keeper holds only its standard streams");
+        std::vector<std::string> targets = open_files_of(program_of(server.pid()));
         auto holds = [&](const std::string& target) {
             return std::find(targets.begin(), targets.end(), target) != targets.end();
         };
