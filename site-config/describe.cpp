@@ -69,6 +69,7 @@ std::string describe(const SiteConfig& config) {
     line("default", quoted(config.network.default_network));
     out += "\n[mount]\n";
     line("share_per_node", boolean(config.mount.share_per_node));
+    line("share_linger", std::to_string(config.mount.share_linger_seconds));
     out += "\n[mpi]\n";
     line("default", quoted(config.mpi.default_mpi));
     line("library", quoted(config.mpi.library));

@@ -89,6 +89,16 @@ bool read_bool(const Field& field) {
     field.fail("must be true or false, not " + std::string(type_phrase(field.value.type())));
 }
 
+// An integer field from `min` to `max`.
+int64_t read_integer(const Field& field, int64_t min, int64_t max) {
+    const auto* number = field.value.as_integer();
+    if (!number) field.fail("must be an integer, not " + std::string(type_phrase(field.value.type())));
+    if (number->get() < min || number->get() > max)
+        field.fail("must be from " + std::to_string(min) + " to " + std::to_string(max) + ", not " +
+                   std::to_string(number->get()));
+    return number->get();
+}
+
 // Each string of a list with the node it came from, for messages about one element.
 std::vector<std::pair<std::string, const toml::node*>> read_string_list(const Field& field) {
     const toml::array* list = field.value.as_array();
@@ -247,10 +257,12 @@ void read_network(const std::string& file_name, const toml::table& table, Networ
 }
 
 void read_mount(const std::string& file_name, const toml::table& table, MountPolicy& mount) {
-    static constexpr std::array known{"share_per_node"};
+    static constexpr std::array known{"share_per_node", "share_linger"};
     for_each_field(file_name, "mount", table, [&](const Field& field) {
         if (field.written_key.str() == "share_per_node")
             mount.share_per_node = read_bool(field);
+        else if (field.written_key.str() == "share_linger")
+            mount.share_linger_seconds = static_cast<unsigned>(read_integer(field, 0, max_share_linger_seconds));
         else
             field.unknown(known);
     });
@@ -345,12 +357,7 @@ void read_oci(const std::string& file_name, const toml::table& table, OciPolicy&
             if (auto problem = absolute_path_problem(text->get())) field.fail(*problem);
             oci.cache_dir = normalize_absolute(text->get());
         } else if (name == "tag_check_seconds") {
-            const auto* number = field.value.as_integer();
-            if (!number) field.fail("must be an integer, not " + std::string(type_phrase(field.value.type())));
-            if (number->get() < 0 || number->get() > max_tag_check_seconds)
-                field.fail("must be from 0 to " + std::to_string(max_tag_check_seconds) + ", not " +
-                           std::to_string(number->get()));
-            oci.tag_check_seconds = static_cast<int>(number->get());
+            oci.tag_check_seconds = static_cast<int>(read_integer(field, 0, max_tag_check_seconds));
         } else {
             field.unknown(known);
         }

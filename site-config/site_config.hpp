@@ -59,8 +59,14 @@ struct NetworkPolicy {
 };
 
 // [mount]
+// An hour: a server that lingers longer is a daemon, which hpc never is.
+inline constexpr unsigned max_share_linger_seconds = 3600;
+
 struct MountPolicy {
     bool share_per_node = true;  // one FUSE mount per image and user on a node
+    // How long a shared mount's server stays after its last launch, for the next to find it warm
+    // (sandbox/run/node_share.hpp); 0: it ends with the last. --share-linger overrides it.
+    unsigned share_linger_seconds = 5;
 
     bool operator==(const MountPolicy&) const = default;
 };

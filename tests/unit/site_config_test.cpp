@@ -48,6 +48,7 @@ TEST_CASE("site config: the built-in policy", "[site]") {
     CHECK(config.network.allow == Strings{"host", "none", "slirp"});
     CHECK(config.network.default_network == "host");
     CHECK(config.mount.share_per_node);
+    CHECK(config.mount.share_linger_seconds == 5);
     CHECK(config.oci.mirrors.empty());
     CHECK(config.oci.allow.empty());
     CHECK(config.oci.deny.empty());
@@ -81,6 +82,7 @@ default = "none"
 
 [mount]
 share_per_node = false
+share_linger = 30
 )");
     CHECK(config.binds.default_binds == std::vector<DefaultBind>{{"/etc/site.conf", "/etc/site.conf", false},
                                                                 {"/opt/tools", "/tools", false},
@@ -97,6 +99,7 @@ share_per_node = false
     CHECK(config.network.allow == Strings{"none", "slirp"});
     CHECK(config.network.default_network == "none");
     CHECK_FALSE(config.mount.share_per_node);
+    CHECK(config.mount.share_linger_seconds == 30);
 }
 
 TEST_CASE("site config: keys left out keep their defaults, dotted keys and inline tables are TOML", "[site]") {
@@ -117,7 +120,7 @@ TEST_CASE("site config: unknown tables and keys, with file, line and dotted key"
     CHECK(config_error("[fakeroot]\nallow_without_subuids = true\n") ==
           "hpc.toml:2: fakeroot.allow_without_subuids: unknown key (known: allow, allow_without_subuid)");
     CHECK(config_error("[mount]\n\n\nshare = false\n") ==
-          "hpc.toml:4: mount.share: unknown key (known: share_per_node)");
+          "hpc.toml:4: mount.share: unknown key (known: share_per_node, share_linger)");
     CHECK(config_error("[binds.extra]\n") ==
           "hpc.toml:1: binds.extra: unknown key (known: default, allow, deny)");
 }
@@ -136,6 +139,12 @@ TEST_CASE("site config: wrong types", "[site]") {
     CHECK(config_error("[fakeroot]\nallow = \"yes\"\n") == "hpc.toml:2: fakeroot.allow: must be true or false, not a string");
     CHECK(config_error("[mount]\nshare_per_node = 1\n") ==
           "hpc.toml:2: mount.share_per_node: must be true or false, not an integer");
+    CHECK(config_error("[mount]\nshare_linger = \"5s\"\n") ==
+          "hpc.toml:2: mount.share_linger: must be an integer, not a string");
+    CHECK(config_error("[mount]\nshare_linger = 3601\n") ==
+          "hpc.toml:2: mount.share_linger: must be from 0 to 3600, not 3601");
+    CHECK(config_error("[mount]\nshare_linger = -1\n") ==
+          "hpc.toml:2: mount.share_linger: must be from 0 to 3600, not -1");
     CHECK(config_error("[network]\ndefault = [\"host\"]\n") ==
           "hpc.toml:2: network.default: must be a string, not a list");
     CHECK(config_error("network = 5\n") == "hpc.toml:1: network: must be a table, not an integer");
@@ -328,6 +337,7 @@ default = "host"
 
 [mount]
 share_per_node = true
+share_linger = 5
 
 [mpi]
 default = "image"
@@ -448,7 +458,7 @@ TEST_CASE("site config: the shipped hpc.toml shows every key at its default", "[
         live += line + "\n";
         start = end + 1;
     }
-    CHECK(settings == 25);  // binds 3, images 3, fakeroot 2, network 2, mount 1, mpi 2, slurm 1, oci 5, gpu 6
+    CHECK(settings == 26);  // binds 3, images 3, fakeroot 2, network 2, mount 2, mpi 2, slurm 1, oci 5, gpu 6
     CHECK(parse(live) == SiteConfig{});
     CHECK(describe(parse(live)) == describe(SiteConfig{}));
 }
