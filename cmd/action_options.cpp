@@ -5,6 +5,7 @@
 #include "common/regular_file.hpp"
 #include "sandbox/plan/bind_spec.hpp"
 #include "sandbox/environment/env_file.hpp"
+#include "site-config/site_config.hpp"
 
 #include <sstream>
 
@@ -89,6 +90,11 @@ void add_action_options(CLI::App& command, ActionOptions& options, bool with_she
                        "(WORKDIR/tmp, var_tmp, home), made there when missing");
     command.add_flag("--no-share", options.no_share,
                      "serve the image for this launch alone, not through this node's shared mount");
+    command.add_option("--share-linger", options.share_linger,
+                       "seconds the shared mount's server stays after the last launch, for the next to "
+                       "find it warm (default: the site's, 5; 0: none)")
+        ->type_name("SECONDS")
+        ->check(CLI::Range(0U, site::max_share_linger_seconds).description(""));
     command.add_flag("-n,--net", options.net, "a network of its own: --network's, or slirp");
     command.add_option("--network", options.network,
                        "host (the default: the host's own), none (loopback only) or slirp (slirp4netns)");
@@ -147,6 +153,7 @@ sandbox::LaunchRequest to_launch_request(const ActionOptions& options, sandbox::
     request.workdir = options.workdir;
     request.fakeroot = options.fakeroot;
     request.no_share = options.no_share;
+    request.share_linger = options.share_linger;
     request.network.net = options.net;
     request.network.network = options.network;
     request.network.network_args = split_commas(options.network_args);

@@ -41,6 +41,7 @@ struct ActionOptions {
     std::string workdir;
     bool fakeroot = false;
     bool no_share = false;
+    std::optional<unsigned> share_linger;
     bool net = false;
     std::string network;
     std::vector<std::string> network_args;

@@ -111,6 +111,7 @@ constexpr auto table = std::to_array<OptionVariable>({
     {registry_users, "", "DOCKER_PASSWORD", value, WhenAbsent::met},
     {actions, "--mpi", "MPI", value, WhenAbsent::warn, {}, Prefixes::hpc},
     {actions, "--no-share", "NO_SHARE", boolean, WhenAbsent::warn, {}, Prefixes::hpc},
+    {actions, "--share-linger", "SHARE_LINGER", value, WhenAbsent::warn, {}, Prefixes::hpc},
 
     // build.
     {build_scope, "--sandbox", "SANDBOX", boolean},

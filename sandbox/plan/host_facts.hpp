@@ -32,6 +32,11 @@ struct HostFacts {
     std::string cwd;  // the working directory as the user sees it ($PWD when it names it)
     std::vector<std::string> environ;
     std::string terminal;  // the terminal on stdin, stdout or stderr ("/dev/pts/3"), or ""
+    // A digest of the host's mount table as this launch sees it, asked only by a launch that
+    // shares its mount: a server's namespace holds the host's mounts as they were when it
+    // started (on a host whose / propagates none), so launches join only a server that started
+    // with the same ones.
+    std::function<std::string()> mount_table;
     CanonicalPath canonical;
     std::function<bool(const std::string& path)> is_directory;  // links followed
     // The user's subordinate ids, asked for only by --fakeroot (reading them loads libsubid).

@@ -90,6 +90,8 @@ std::string describe(const LaunchPlan& plan) {
     if (plan.ownership_ignored) out << "ownership filter: chown and set*id succeed without effect\n";
     out << "image mount: " << (plan.share_mount ? "shared with this user's other launches of it" : "private");
     if (!plan.share_scope.empty()) out << " in " << plan.share_scope;
+    if (plan.share_mount && plan.share_linger_seconds > 0)
+        out << ", its server staying " << plan.share_linger_seconds << " s after the last launch";
     out << "\n";
     out << "namespaces: user, mount";
     if (plan.namespaces.ipc) out << ", ipc";

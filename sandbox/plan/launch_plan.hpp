@@ -139,6 +139,12 @@ struct LaunchPlan {
     // Who may join beyond the user and the image: inside a Slurm job, that job's step alone
     // ("slurm job 12 step 0"), so that a job never waits for another's ranks to end; "" for all.
     std::string share_scope;
+    // With share_mount, how long the server stays after the last launch it serves has ended,
+    // detached from this launch, for the next to join it warm; 0: it ends with the last.
+    unsigned share_linger_seconds = 0;
+    // With share_mount, the host's mount table's digest (HostFacts::mount_table): part of the
+    // name launches meet under.
+    std::string host_mounts;
     NamespacePlan namespaces;
     NetworkPlan network;
     RootPlan root;

@@ -55,7 +55,11 @@ LaunchPlan plan_launch(const LaunchRequest& original, const HostFacts& host, con
     append(plan.mounts, plan_user_binds(request, host, site, plan.images));
     append(plan.mounts, plan_scratch_mounts(request, workdir));
     plan.share_mount = shares_mount(request, image, site, plan.network.mode, plan.images);
-    if (plan.share_mount) plan.share_scope = share_scope(host);
+    if (plan.share_mount) {
+        plan.share_scope = share_scope(host);
+        plan.share_linger_seconds = request.share_linger.value_or(site.mount.share_linger_seconds);
+        if (host.mount_table) plan.host_mounts = host.mount_table();
+    }
     CwdBind cwd = plan_cwd_bind(request, host, image, site, plan.mounts, home.destination);
     append(plan.mounts, cwd.step);
     append(plan.warnings, cwd.refusal_warning);

@@ -9,6 +9,7 @@
 #include "mpi/image_libraries.hpp"
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -74,6 +75,9 @@ struct LaunchRequest {
     // hpc instance start/run: the container stays, under its init in a PID namespace of its own
     // (--pid, whatever --no-init says), until it is stopped; its mount is its own (no sharing).
     bool instance = false;
+    // --share-linger: how long the shared mount's server stays after the last launch; unset:
+    // the site's mount.share_linger.
+    std::optional<unsigned> share_linger;
 };
 
 struct ImageSummary {

@@ -177,6 +177,26 @@ TEST_CASE("planner: behind slirp, resolv.conf names its DNS and the launch keeps
     CHECK((resolv->kind == MountKind::bind && resolv->source == "/etc/resolv.conf"));
 }
 
+TEST_CASE("planner: a shared mount's server lingers as the site says, or --share-linger, and meets by the host's mounts") {
+    HostFacts host = alice_host();
+    host.mount_table = [] { return std::string("7f3a"); };
+    LaunchPlan plan = plan_launch(exec_request(), host, busybox_image());
+    CHECK(plan.share_linger_seconds == 5);  // the site's default
+    CHECK(plan.host_mounts == "7f3a");
+    hpc::site::SiteConfig site;
+    site.mount.share_linger_seconds = 0;
+    CHECK(plan_launch(exec_request(), host, busybox_image(), site).share_linger_seconds == 0);
+    LaunchRequest request = exec_request();
+    request.share_linger = 60;
+    CHECK(plan_launch(request, host, busybox_image(), site).share_linger_seconds == 60);
+    // No shared mount, nothing to linger and no meeting.
+    request.no_share = true;
+    LaunchPlan alone = plan_launch(request, host, busybox_image(), site);
+    CHECK(alone.share_linger_seconds == 0);
+    CHECK(alone.host_mounts.empty());
+    CHECK(describe(plan).find("its server staying 5 s after the last launch") != std::string::npos);
+}
+
 TEST_CASE("planner: in a Slurm job, the mount is shared by the job's step alone") {
     HostFacts host = alice_host();
     CHECK(plan_launch(exec_request(), host, busybox_image()).share_scope.empty());
