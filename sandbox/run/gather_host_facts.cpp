@@ -2,14 +2,19 @@
 
 #include "common/error.hpp"
 #include "common/process_environment.hpp"
+#include "common/read_to_end.hpp"
+#include "common/unique_fd.hpp"
 #include "sandbox/run/read_subordinate_ids.hpp"
 
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <climits>
+#include <cstdio>
+#include <functional>
 #include <cstdlib>
 #include <cstring>
 
@@ -57,6 +62,16 @@ std::string logical_cwd() {
     return buffer;
 }
 
+// The host's mount table, /proc/self/mountinfo, as a digest: any mount or unmount changes it.
+std::string mount_table_digest() {
+    UniqueFd table(::open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC));
+    if (!table) return {};
+    BoundedRead read = read_to_end(table.get(), 16 * 1024 * 1024);
+    char digest[24];
+    std::snprintf(digest, sizeof digest, "%zx", std::hash<std::string>{}(read.bytes));
+    return digest;
+}
+
 std::string controlling_terminal() {
     for (int fd : {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO})
         if (::isatty(fd))
@@ -78,6 +93,7 @@ HostFacts gather_host_facts() {
     facts.cwd = logical_cwd();
     facts.environ = process_environment();
     facts.terminal = controlling_terminal();
+    facts.mount_table = mount_table_digest;
     facts.canonical = canonical_host_path;
     facts.is_directory = [](const std::string& path) {
         struct stat status {};

@@ -18,6 +18,7 @@
 #include <sched.h>
 #include <sys/syscall.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -254,6 +255,39 @@ int launch_serving(const LaunchPlan& plan, ExecutorHooks hooks, ShareHost& host)
     // Joiners' payloads were no children of ours: what they left is found by its namespace.
     end_other_processes_in_own_user_namespace(proc.get());
     return status;
+}
+
+int serve_lingering(const LaunchPlan& plan, ExecutorHooks hooks, ShareHost& host, std::chrono::milliseconds linger,
+                    std::vector<int> end_fds) {
+    take_over_signals();
+    // Opened while this process still sees the host's /proc at /proc.
+    UniqueFd proc(::open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!proc) throw_errno("open /proc");
+    hooks.root_complete = [complete = std::move(hooks.root_complete), &host] {
+        if (complete) complete();
+        host.start_accepting();
+    };
+    // SIGTERM, SIGINT or SIGHUP (the user's kill, the batch system's) ends it as a changed image does.
+    sigset_t stops;
+    sigemptyset(&stops);
+    for (int signal : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&stops, signal);
+    UniqueFd stop_signals(::signalfd(-1, &stops, SFD_CLOEXEC));
+    if (!stop_signals) throw_errno("take the stop signals (signalfd)");
+    end_fds.push_back(stop_signals.get());
+    host.linger_after_last(linger, std::move(end_fds),
+                           [proc = proc.get()] { end_other_processes_in_own_user_namespace(proc); });
+    enter_namespaces(plan);
+    // The image and the image files beside it, and nothing of the launch that started it: no
+    // bind, no mount point made in the image, no layer, so that every launch that joins finds the
+    // image as it is and stages its own container on it, the first as the thousandth.
+    LaunchPlan image_alone = plan;
+    image_alone.mounts.clear();
+    image_alone.root.overlay = false;
+    image_alone.root.layers.clear();
+    Executor executor(image_alone, hooks);  // kept while it serves, as run_container keeps its own
+    executor.prepare();
+    host.wait_for_last_user();
+    return 0;
 }
 
 int launch_joined(const LaunchPlan& plan, ExecutorHooks hooks, const ShareGuest& guest) {

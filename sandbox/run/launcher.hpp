@@ -57,6 +57,9 @@
 #include "sandbox/plan/launch_plan.hpp"
 #include "sandbox/run/node_share.hpp"
 
+#include <chrono>
+#include <vector>
+
 namespace hpc::sandbox {
 
 // Returns the status hpc exits with: the payload's, or 128+N when signal N killed it. Throws
@@ -68,6 +71,13 @@ int launch(const LaunchPlan& plan, const ExecutorHooks& hooks);
 // returns when its own payload and every joiner's have ended, and ends whatever processes they
 // left in the container's namespace.
 int launch_serving(const LaunchPlan& plan, ExecutorHooks hooks, ShareHost& host);
+
+// A server alone, detached from the launch that started it (which joins it next): the
+// container's tree staged as launch() stages it, for joiners, and no payload. It serves until no
+// joiner has come for `linger` after the last has ended, ending what they left each time the
+// last goes; at once (for those to come) when one of `end_fds` is readable. Returns 0 then.
+int serve_lingering(const LaunchPlan& plan, ExecutorHooks hooks, ShareHost& host, std::chrono::milliseconds linger,
+                    std::vector<int> end_fds);
 
 // The container, in the namespaces of the launcher that serves the image already: the image is
 // bound from its mount, the rest made as launch() makes it. Then this process execs the payload

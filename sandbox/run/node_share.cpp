@@ -9,18 +9,21 @@
 #include <poll.h>
 #include <sched.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -95,6 +98,46 @@ bool connect_to_name(int connection, const std::string& key) {
     return ::connect(connection, reinterpret_cast<sockaddr*>(&address), length) == 0;
 }
 
+// One descriptor over a unix socket (SCM_RIGHTS), with one byte for it to travel with.
+bool send_descriptor(int connection, int fd) {
+    char byte = 0;
+    iovec data{&byte, 1};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    msghdr message{};
+    message.msg_iov = &data;
+    message.msg_iovlen = 1;
+    message.msg_control = control;
+    message.msg_controllen = sizeof control;
+    cmsghdr* header = CMSG_FIRSTHDR(&message);
+    header->cmsg_level = SOL_SOCKET;
+    header->cmsg_type = SCM_RIGHTS;
+    header->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(header), &fd, sizeof fd);
+    return ::sendmsg(connection, &message, MSG_NOSIGNAL) == 1;
+}
+
+// The descriptor a joiner sends after the ready word, within `timeout_ms`; invalid if none came.
+UniqueFd receive_descriptor(int connection, int timeout_ms) {
+    pollfd wait{connection, POLLIN, 0};
+    if (::poll(&wait, 1, timeout_ms) != 1) return {};
+    char byte = 0;
+    iovec data{&byte, 1};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    msghdr message{};
+    message.msg_iov = &data;
+    message.msg_iovlen = 1;
+    message.msg_control = control;
+    message.msg_controllen = sizeof control;
+    if (::recvmsg(connection, &message, MSG_CMSG_CLOEXEC | MSG_DONTWAIT) != 1) return {};
+    cmsghdr* header = CMSG_FIRSTHDR(&message);
+    if (!header || header->cmsg_level != SOL_SOCKET || header->cmsg_type != SCM_RIGHTS ||
+        header->cmsg_len != CMSG_LEN(sizeof(int)))
+        return {};
+    int fd = -1;
+    std::memcpy(&fd, CMSG_DATA(header), sizeof fd);
+    return UniqueFd(fd);
+}
+
 // Connects to the server of `key` and waits until it says its image is mounted. nullopt: no
 // server, or one that went away meanwhile (try again). Nothing the peer says is read before
 // its uid, from the kernel, is found to be ours.
@@ -108,6 +151,7 @@ std::optional<ShareGuest> try_join(const std::string& key) {
     if (::poll(&wait, 1, ready_timeout_ms) != 1) return std::nullopt;
     char word = 0;
     if (::read(guest.connection.get(), &word, 1) != 1 || word != ready_word) return std::nullopt;
+    if (!send_descriptor(guest.connection.get(), STDERR_FILENO)) return std::nullopt;
     std::string proc = "/proc/" + std::to_string(peer.pid) + "/ns/";
     guest.user_namespace.reset(::open((proc + "user").c_str(), O_RDONLY | O_CLOEXEC));
     guest.mount_namespace.reset(::open((proc + "mnt").c_str(), O_RDONLY | O_CLOEXEC));
@@ -123,6 +167,8 @@ std::optional<ShareGuest> try_join(const std::string& key) {
 struct Joiner {
     UniqueFd connection;
     UniqueFd process;  // a pidfd: readable once the process has ended
+    UniqueFd error_stream;        // its standard error, for the server's word when it ends
+    uint64_t failures_at_join = 0;
 };
 
 // Answers a connection: a joiner of this user's, followed from now on, or nullopt. Only this
@@ -132,13 +178,15 @@ std::optional<Joiner> welcome(UniqueFd connection) {
     ucred peer = peer_of(connection.get());
     if (peer.uid != ::getuid()) return std::nullopt;
     // (Debian 12's <sys/pidfd.h> declares pidfd_open without C linkage: the system call, then.)
-    Joiner joiner{std::move(connection), UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, peer.pid, 0)))};
+    Joiner joiner{std::move(connection), UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, peer.pid, 0))), UniqueFd(), 0};
     if (!joiner.process) return std::nullopt;
     // The joiner waits for the ready word before it can exec: a connection still open proves
     // that the pid was not freed and reused before the pidfd was taken.
     pollfd alive{joiner.connection.get(), POLLRDHUP, 0};
     if (::poll(&alive, 1, 0) != 0) return std::nullopt;
     if (::write(joiner.connection.get(), &ready_word, 1) != 1) return std::nullopt;
+    // Sent at once after the word: a joiner that sends none is served all the same.
+    joiner.error_stream = receive_descriptor(joiner.connection.get(), 1000);
     return joiner;
 }
 
@@ -149,30 +197,77 @@ struct ShareHost::State {
     UniqueFd wake_read, wake_write;  // wakes the thread when this launcher's payload is done
     std::thread thread;
     std::vector<Joiner> guests;
+    std::chrono::milliseconds linger{0};
+    std::vector<int> end_fds;
+    std::function<void()> idle;
+    std::function<uint64_t()> failures;
+    std::function<std::string(uint64_t since)> warnings;
 
-    // Accepts joiners and counts them until this launcher is done and the last has gone.
+    // A joiner's process has ended: what the server has to tell it.
+    void farewell(const Joiner& guest) const {
+        if (!warnings || !guest.error_stream) return;
+        std::string said = warnings(guest.failures_at_join);
+        if (!said.empty()) {
+            ssize_t ignored = ::write(guest.error_stream.get(), said.data(), said.size());
+            (void)ignored;
+        }
+    }
+
+    // How long poll() may wait: until the linger is over when the server is idle, else for ever.
+    static int timeout_ms(std::optional<std::chrono::steady_clock::time_point> until) {
+        if (!until) return -1;
+        auto left = std::chrono::ceil<std::chrono::milliseconds>(*until - std::chrono::steady_clock::now());
+        return static_cast<int>(std::max<std::chrono::milliseconds::rep>(left.count(), 0));
+    }
+
+    // Accepts joiners and counts them until this launcher is done and the last has gone (and,
+    // lingering, no new one has come for `linger`, or an end descriptor said to stop).
     void serve() {
         bool own_done = false;
+        bool ending = false;
+        std::optional<std::chrono::steady_clock::time_point> linger_until;
         for (;;) {
             if (own_done && guests.empty()) {
-                listener.reset();  // the name is free: no one can join a server that is going
-                return;
+                if (!linger_until) {
+                    if (idle) idle();
+                    linger_until = std::chrono::steady_clock::now() + linger;
+                }
+                if (ending || std::chrono::steady_clock::now() >= *linger_until) {
+                    listener.reset();  // the name is free: no one can join a server that is going
+                    return;
+                }
+            } else {
+                linger_until.reset();
             }
             std::vector<pollfd> fds{{listener.get(), POLLIN, 0}, {wake_read.get(), POLLIN, 0}};
+            for (int fd : end_fds) fds.push_back({ending ? -1 : fd, POLLIN, 0});
+            std::size_t first_guest = fds.size();
             for (const Joiner& guest : guests) fds.push_back({guest.process.get(), POLLIN, 0});
-            if (::poll(fds.data(), fds.size(), -1) < 0) continue;  // EINTR
+            if (::poll(fds.data(), fds.size(), timeout_ms(guests.empty() && own_done ? linger_until : std::nullopt)) < 0)
+                continue;  // EINTR
             if (fds[1].revents) {
                 char word;
                 ssize_t ignored = ::read(wake_read.get(), &word, 1);  // once: it stays done
                 (void)ignored;
                 own_done = true;
             }
-            for (std::size_t index = fds.size(); index-- > 2;)
-                if (fds[index].revents) guests.erase(guests.begin() + static_cast<std::ptrdiff_t>(index - 2));
-            if (fds[0].revents & POLLIN) {
+            for (std::size_t index = 2; index < first_guest; ++index)
+                if (fds[index].revents) {
+                    ending = true;
+                    listener.reset();  // no one new: those in finish
+                }
+            for (std::size_t index = fds.size(); index-- > first_guest;)
+                if (fds[index].revents) {
+                    farewell(guests[index - first_guest]);
+                    guests.erase(guests.begin() + static_cast<std::ptrdiff_t>(index - first_guest));
+                }
+            if (listener && (fds[0].revents & POLLIN)) {
                 UniqueFd connection(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
                 if (!connection) continue;
-                if (std::optional<Joiner> joiner = welcome(std::move(connection))) guests.push_back(std::move(*joiner));
+                if (std::optional<Joiner> joiner = welcome(std::move(connection))) {
+                    if (failures) joiner->failures_at_join = failures();
+                    guests.push_back(std::move(*joiner));
+                }
             }
         }
     }
@@ -189,6 +284,24 @@ ShareHost::ShareHost(ShareHost&&) noexcept = default;
 
 ShareHost::~ShareHost() {
     if (state_) wait_for_last_user();
+}
+
+void ShareHost::linger_after_last(std::chrono::milliseconds linger, std::vector<int> end_fds,
+                                  std::function<void()> idle) {
+    state_->linger = linger;
+    state_->end_fds = std::move(end_fds);
+    state_->idle = std::move(idle);
+}
+
+void ShareHost::listen_here() {
+    // listen(2) on a listening socket sets its credentials anew (unix(7): SO_PEERCRED).
+    if (::listen(state_->listener.get(), 128) != 0) throw_errno("listen on the sharing socket");
+}
+
+void ShareHost::report_to_joiners(std::function<uint64_t()> failures,
+                                  std::function<std::string(uint64_t since)> warnings) {
+    state_->failures = std::move(failures);
+    state_->warnings = std::move(warnings);
 }
 
 void ShareHost::start_accepting() {
@@ -215,7 +328,8 @@ std::string meeting_name(uid_t uid, const std::string& image_identity, const Lau
     std::string images;
     for (const ImageMount& image : plan.images) images += image.identity + "@" + std::to_string(image.offset) + ",";
     char hash[24];
-    std::snprintf(hash, sizeof hash, "%zx", std::hash<std::string>{}(maps + plan.share_scope + "/" + images));
+    std::snprintf(hash, sizeof hash, "%zx",
+                  std::hash<std::string>{}(maps + plan.share_scope + "/" + images + "/" + plan.host_mounts));
     return "hpc/" + std::to_string(uid) + "/" + image_identity + "/" + hash;
 }
 

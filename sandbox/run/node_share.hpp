@@ -16,10 +16,14 @@
 
 #include <sys/types.h>
 
+#include <chrono>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 namespace hpc::sandbox {
 
@@ -30,6 +34,25 @@ public:
     ~ShareHost();
     ShareHost(ShareHost&&) noexcept;
     ShareHost& operator=(ShareHost&&) = delete;
+
+    // Before start_accepting, for a server that stays after the launches it serves (a
+    // lingering one, launcher.hpp's serve_lingering): once the last joiner has gone, `idle` is
+    // called (it ends what they left running) and the server waits `linger` for the next; one
+    // that comes within it is served as the first was. When one of `end_fds` becomes readable
+    // (the image file changed, a stop signal), the name is released at once, so that no one new
+    // joins, and the server ends when the joiners it has have ended.
+    void linger_after_last(std::chrono::milliseconds linger, std::vector<int> end_fds, std::function<void()> idle);
+
+    // Before start_accepting: what the server tells a joiner when its process ends, on the
+    // standard error it passed when it joined: `warnings(since)`, given `failures()` as it was
+    // when the joiner came (the image's reads that failed), or nothing. A lingering server has
+    // no terminal of its own to say it on, and a joiner's payload no hpc left after it.
+    void report_to_joiners(std::function<uint64_t()> failures, std::function<std::string(uint64_t since)> warnings);
+
+    // In a process forked from the one that claimed the name (a lingering server): listen again,
+    // so that joiners' SO_PEERCRED names this process, whose namespaces they enter. Connections
+    // made before were told the claimer's: the claimer waits for this before it lets anyone in.
+    void listen_here();
 
     // The image is mounted (in this process's namespaces): answer joiners from a thread.
     void start_accepting();
