@@ -1,5 +1,7 @@
 #include "cmd/planned_launch.hpp"
 
+#include "cmd/launch_servers.hpp"
+#include "cmd/lingering_server.hpp"
 #include "cmd/report.hpp"
 #include "common/error.hpp"
 #include "image/serve/squashfs_server.hpp"
@@ -24,59 +26,6 @@ const std::string& image_argument(const ActionOptions& options, sandbox::Action 
     if (action == sandbox::Action::exec && options.image_and_args.size() < 2)
         throw Error(ExitCode::usage, "exec needs a command to run in the image");
     return image;
-}
-
-// What the image's server did, for -v: how the read path behaved on this run.
-std::string describe_serving(const image::ServeStats& stats) {
-    return "served " + std::to_string(stats.read_requests) + " reads (" + std::to_string(stats.bytes_served) +
-           " bytes) and " + std::to_string(stats.lookup_requests) + " lookups with " + std::to_string(stats.threads) +
-           " threads; decompressed " + std::to_string(stats.blocks_decoded) + " blocks (" +
-           std::to_string(stats.decoded_bytes) + " bytes), " + std::to_string(stats.cache_hits) + " cache hits";
-}
-
-// The payload was told only "Input/output error" for what the server could not read: one line
-// says how many requests failed and why the first did, with or without -v. A launcher that serves
-// the node's shared mount (sandbox/run/node_share.hpp) also served the reads of the launches that
-// joined it, so their failures are counted here and said on this launcher's stderr; a joiner
-// has no server and says nothing.
-void warn_of_failed_reads(const std::string& image, const image::SquashfsServer& server) {
-    image::ServeFailures failures = server.failures();
-    if (failures.count > 0) report_warning(image + ": " + image::describe(failures));
-}
-
-// The servers of the image files beside the root (LaunchPlan::images that are squashfs), made
-// before any namespace exists, as the root's is; each mounts when the executor reaches it.
-class ImageServers {
-public:
-    ImageServers(const sandbox::LaunchPlan& plan, const launch::ImageFiles& files, const image::ServeOptions& options) {
-        for (const sandbox::ImageMount& mount : plan.images)
-            if (mount.file_system == sandbox::ImageMount::FileSystem::squashfs)
-                servers_.emplace_back(std::make_unique<image::SquashfsServer>(files.file_of(mount), options));
-            else
-                servers_.emplace_back();
-    }
-    // Mounted sealed: nothing is ever made in an image beside the root.
-    void mount(std::size_t index, const std::string& target) {
-        servers_.at(index)->mount(target);
-        servers_.at(index)->seal();
-    }
-    void warn_of_failed_reads(const sandbox::LaunchPlan& plan) const {
-        for (std::size_t index = 0; index < servers_.size(); ++index)
-            if (servers_[index]) cmd::warn_of_failed_reads(plan.images[index].path, *servers_[index]);
-    }
-
-private:
-    std::vector<std::unique_ptr<image::SquashfsServer>> servers_;
-};
-
-// The server shows as owners only the ids the container's user namespace maps; with more
-// than the user's own (--fakeroot), processes of the others may read the image too.
-image::ServeOptions serving_options(const sandbox::LaunchPlan& plan) {
-    image::ServeOptions options;
-    for (const sandbox::IdMap& map : plan.uid_map) options.mapped_uids.push_back({map.inside, map.count});
-    for (const sandbox::IdMap& map : plan.gid_map) options.mapped_gids.push_back({map.inside, map.count});
-    options.allow_other = plan.uid_map.size() > 1;
-    return options;
 }
 
 // Serve for the node or join its server; a name that cannot be met (another user holds it)
@@ -116,49 +65,41 @@ bool PlannedLaunch::announce(const ActionOptions& options) const {
 }
 
 int PlannedLaunch::run(const ActionOptions& options, sandbox::ExecutorHooks hooks) {
-    const sandbox::LaunchPlan& plan = plan_;
-    const image::ImageFile& image = image_;
     hooks.warn = report_warning;
     // Declared before the sharing host, so that the image is served until its last joiner goes.
-    std::optional<image::SquashfsServer> server;
-    std::optional<ImageServers> image_servers;
-    std::optional<sandbox::ShareRole> share = plan.share_mount ? meet_other_launches(image, plan) : std::nullopt;
+    std::optional<LaunchServers> servers;
+    std::optional<sandbox::ShareRole> share = plan_.share_mount ? meet_other_launches(image_, plan_) : std::nullopt;
+    if (share && std::holds_alternative<sandbox::ShareHost>(*share) && plan_.share_linger_seconds > 0) {
+        // The server goes on after this launch, detached: this launch joins it as the next will.
+        start_lingering_server(std::get<sandbox::ShareHost>(*share), image_, image_files_, plan_);
+        share.reset();  // this process's hold on the name, which the server keeps
+        // The server's, or this launch's again where it could not start (then serving by itself).
+        if (std::optional<sandbox::ShareRole> role = meet_other_launches(image_, plan_)) share.emplace(std::move(*role));
+    }
     report_debug(!share ? "not sharing the image's mount with other launches on this node"
                  : std::holds_alternative<sandbox::ShareGuest>(*share)
                      ? "joining the launch that serves this image on this node"
                      : "serving this image for this node's launches");
     if (share && std::holds_alternative<sandbox::ShareGuest>(*share)) {
         image::release_block_memory();  // this launch reads no more blocks (with --pid, it stays to supervise)
-        return sandbox::launch_joined(plan, hooks, std::get<sandbox::ShareGuest>(*share));
+        return sandbox::launch_joined(plan_, hooks, std::get<sandbox::ShareGuest>(*share));
     }
     sandbox::ShareHost* share_host = share ? &std::get<sandbox::ShareHost>(*share) : nullptr;
 
-    // The server is made (and the superblock checked) before any namespace exists; it mounts
-    // when the executor reaches the image's root.
-    if (image.format() != image::ImageFormat::directory) server.emplace(image, serving_options(plan));
-    image_servers.emplace(plan, image_files_, serving_options(plan));
-    hooks.mount_squashfs = [&server](const std::string& target) { server->mount(target); };
-    hooks.mount_image = [&image_servers](std::size_t index, const std::string& target) {
-        image_servers->mount(index, target);
-    };
-    auto warn_of_all_failed_reads = [&] {
-        if (server) warn_of_failed_reads(image.path(), *server);
-        image_servers->warn_of_failed_reads(plan);
-    };
-    hooks.root_complete = [&server] {
-        if (server) server->seal();
-    };
+    servers.emplace(image_, image_files_, plan_);
+    servers->attach(hooks);
     int status = 0;
     try {
-        status = share_host ? sandbox::launch_serving(plan, hooks, *share_host) : sandbox::launch(plan, hooks);
+        status = share_host ? sandbox::launch_serving(plan_, hooks, *share_host) : sandbox::launch(plan_, hooks);
     } catch (...) {
         // A payload that could not start may have failed on the image (an exec that read a
         // corrupt block): the failed reads are said before the error that follows.
-        warn_of_all_failed_reads();
+        servers->warn_of_failed_reads();
         throw;
     }
-    if (options.verbose && server) report_notice(describe_serving(server->stats()));
-    warn_of_all_failed_reads();
+    if (options.verbose)
+        if (std::optional<std::string> serving = servers->describe_root_serving()) report_notice(*serving);
+    servers->warn_of_failed_reads();
     return status;  // the payload's, whatever the server failed to read
 }
 

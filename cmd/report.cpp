@@ -25,6 +25,8 @@ bool notices_wanted() { return current >= Verbosity::normal; }
 
 void report_error(const std::string& message) { write_line("hpc: " + message); }
 
+std::string warning_line(const std::string& message) { return "hpc: warning: " + message + "\n"; }
+
 void report_warning(const std::string& message) {
     if (current > Verbosity::silent) write_line("hpc: warning: " + message);
 }

@@ -17,6 +17,8 @@ Verbosity verbosity();
 bool notices_wanted();
 
 void report_error(const std::string& message);
+// "hpc: warning: MESSAGE\n", as report_warning writes it: for a stream of another launch's.
+std::string warning_line(const std::string& message);
 void report_warning(const std::string& message);
 void report_notice(const std::string& message);  // "hpc: ...": information, not a failure
 void report_debug(const std::string& message);   // "hpc: debug: ...", with --debug only

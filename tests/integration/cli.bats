@@ -47,7 +47,8 @@ NOTICE="hpc: no runscript in the image, running /bin/sh"
 
 @test "-v and --verbose before the command are the action's own -v: the plan, then what the server did" {
     for option in -v --verbose; do
-        run --separate-stderr "$HPC" "$option" exec "$PLAIN_SIF" echo payload
+        # (A launcher that serves by itself says what its server did; one that joins has none.)
+        run --separate-stderr "$HPC" "$option" exec --no-share "$PLAIN_SIF" echo payload
         [ "$status" -eq 0 ] && [ "$output" = payload ]
         grep -q '^user namespace: uid ' <<<"$stderr"
         grep -q '^hpc: served [0-9]* reads' <<<"$stderr"

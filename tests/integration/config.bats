@@ -41,6 +41,7 @@ default = \"none\"
 
 [mount]
 share_per_node = true
+share_linger = 5
 
 [mpi]
 default = \"image\"

@@ -4,6 +4,9 @@
 # id=N, --mount), one mount per file system, shared with the node's other launches.
 load common
 
+# Each launch's own server, gone with it (its mounts checked gone): linger.bats has those that stay.
+export HPC_SHARE_LINGER=0
+
 setup() {
     dir=$(scratch_dir)
     cd "$dir"

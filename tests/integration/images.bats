@@ -126,10 +126,16 @@ garble_table_block() {  # garble_table_block IMAGE BASE FIELD
 @test "a corrupt block in the command's own binary: exit 126, the warning of failed reads before the error" {
     dir=$(scratch_dir)
     make_sif_with_garbled_block "$dir" bin/busybox
-    run --separate-stderr -126 "$HPC" exec "$dir/image.sif" cat /etc/passwd
+    run --separate-stderr -126 "$HPC" exec --share-linger 0 "$dir/image.sif" cat /etc/passwd
     one_failed_reads_warning "$dir/image.sif"
     [[ "${stderr_lines[0]}" == "hpc: warning: $dir/image.sif: "* ]]
     # /bin/sh, which runs the image's environment scripts, is busybox too.
     [[ "${stderr_lines[1]}" == "hpc: "*": cannot execute in the container: Input/output error" ]]
+    [ "${#stderr_lines[@]}" -eq 2 ]
+    # Through a lingering server, the launch is a joiner: the server says its warning once the
+    # joiner has ended, after the joiner's own error.
+    run --separate-stderr -126 "$HPC" exec --share-linger 2 "$dir/image.sif" cat /etc/passwd
+    [[ "${stderr_lines[0]}" == "hpc: "*": cannot execute in the container: Input/output error" ]]
+    [[ "${stderr_lines[1]}" == "hpc: warning: $dir/image.sif: "*" reads failed (first: corrupt data block at byte 96"* ]]
     [ "${#stderr_lines[@]}" -eq 2 ]
 }

@@ -2,6 +2,9 @@
 # The launcher supervises: exit statuses, signals, standard streams, and nothing left behind.
 load common
 
+# One launch's processes, the launcher's own: none lingers after it here (linger.bats's are).
+export HPC_SHARE_LINGER=0
+
 # The PID of the payload running `sleep` with a marker argument, or nothing.
 payload_pid() {
     pgrep -u "$(id -u)" -f "^sleep $1\$" || true

@@ -355,6 +355,17 @@ kill_hpc_then_epilog() {
     [ ! -e "$HOME/.hpc/instances/app/$(hostname)/$(id -un)/in-job.json" ]
 }
 
+@test "scripts: a shared mount's lingering server ends with its job" {
+    need_scripts
+    # It would stay 10 minutes; the Epilog ends it with the batch job (it carries the job's id).
+    printf '#!/bin/sh\n"%s" exec --share-linger 600 "%s" true && pgrep -f "hpc.* exec .*--share-linger 600" >"%s/lingering"\n' \
+        "$HPC" "$MPI_SIF" "$work" >job.sh
+    run sbatch --wait -o "$work/job.out" job.sh
+    [ "$status" -eq 0 ] || { cat job.out; false; }
+    [ -s lingering ]
+    wait_until 15 no_strays || { strays; false; }
+}
+
 @test "scripts: the Epilog ends a daemon whose container's hpc was killed (plugin)" {
     need_plugin
     need_scripts

@@ -1,0 +1,82 @@
+#include "cmd/launch_servers.hpp"
+
+#include "cmd/report.hpp"
+
+namespace hpc::cmd {
+namespace {
+
+// The server shows as owners only the ids the container's user namespace maps; with more
+// than the user's own (--fakeroot), processes of the others may read the image too.
+image::ServeOptions serving_options(const sandbox::LaunchPlan& plan) {
+    image::ServeOptions options;
+    for (const sandbox::IdMap& map : plan.uid_map) options.mapped_uids.push_back({map.inside, map.count});
+    for (const sandbox::IdMap& map : plan.gid_map) options.mapped_gids.push_back({map.inside, map.count});
+    options.allow_other = plan.uid_map.size() > 1;
+    return options;
+}
+
+}  // namespace
+
+LaunchServers::LaunchServers(const image::ImageFile& image, const launch::ImageFiles& files,
+                             const sandbox::LaunchPlan& plan)
+    : image_(image), plan_(plan) {
+    image::ServeOptions options = serving_options(plan);
+    if (image.format() != image::ImageFormat::directory) root_.emplace(image, options);
+    for (const sandbox::ImageMount& mount : plan.images)
+        if (mount.file_system == sandbox::ImageMount::FileSystem::squashfs)
+            images_.emplace_back(std::make_unique<image::SquashfsServer>(files.file_of(mount), options));
+        else
+            images_.emplace_back();
+}
+
+void LaunchServers::attach(sandbox::ExecutorHooks& hooks) {
+    hooks.mount_squashfs = [this](const std::string& target) { root_->mount(target); };
+    hooks.mount_image = [this](std::size_t index, const std::string& target) {
+        images_.at(index)->mount(target);
+        images_.at(index)->seal();
+    };
+    hooks.root_complete = [this] {
+        if (root_) root_->seal();
+    };
+}
+
+std::vector<std::string> LaunchServers::failure_warnings() const {
+    std::vector<std::string> warnings;
+    auto add = [&warnings](const std::string& image, const image::SquashfsServer& server) {
+        image::ServeFailures failures = server.failures();
+        if (failures.count > 0) warnings.push_back(image + ": " + image::describe(failures));
+    };
+    if (root_) add(image_.path(), *root_);
+    for (std::size_t index = 0; index < images_.size(); ++index)
+        if (images_[index]) add(plan_.images[index].path, *images_[index]);
+    return warnings;
+}
+
+void LaunchServers::warn_of_failed_reads() const {
+    for (const std::string& warning : failure_warnings()) report_warning(warning);
+}
+
+uint64_t LaunchServers::failed_reads() const {
+    uint64_t count = root_ ? root_->failures().count : 0;
+    for (const auto& server : images_)
+        if (server) count += server->failures().count;
+    return count;
+}
+
+std::string LaunchServers::failed_reads_lines(uint64_t since) const {
+    std::string lines;
+    if (failed_reads() > since)
+        for (const std::string& warning : failure_warnings()) lines += warning_line(warning);
+    return lines;
+}
+
+std::optional<std::string> LaunchServers::describe_root_serving() const {
+    if (!root_) return std::nullopt;
+    image::ServeStats stats = root_->stats();
+    return "served " + std::to_string(stats.read_requests) + " reads (" + std::to_string(stats.bytes_served) +
+           " bytes) and " + std::to_string(stats.lookup_requests) + " lookups with " + std::to_string(stats.threads) +
+           " threads; decompressed " + std::to_string(stats.blocks_decoded) + " blocks (" +
+           std::to_string(stats.decoded_bytes) + " bytes), " + std::to_string(stats.cache_hits) + " cache hits";
+}
+
+}  // namespace hpc::cmd
