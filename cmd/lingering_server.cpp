@@ -44,7 +44,7 @@ void let_go_of_the_caller() {
     try {
         let_go_of_the_caller();
         host.listen_here();
-        listening.reset();  // the caller goes on: joiners now find this process
+        listening.reset();  // the caller goes on, and joins this process as the others do
         UniqueFd image_changed = launch::watch_image_file(image.fd());
         LaunchServers servers(image, files, plan);
         sandbox::ExecutorHooks hooks;

@@ -73,8 +73,10 @@ int PlannedLaunch::run(const ActionOptions& options, sandbox::ExecutorHooks hook
         // The server goes on after this launch, detached: this launch joins it as the next will.
         start_lingering_server(std::get<sandbox::ShareHost>(*share), image_, image_files_, plan_);
         share.reset();  // this process's hold on the name, which the server keeps
-        // The server's, or this launch's again where it could not start (then serving by itself).
+        // The server's, or this launch's again where it could not start: then it serves by itself,
+        // listening now (a lingering server's claimer leaves that to the server).
         if (std::optional<sandbox::ShareRole> role = meet_other_launches(image_, plan_)) share.emplace(std::move(*role));
+        if (share && std::holds_alternative<sandbox::ShareHost>(*share)) std::get<sandbox::ShareHost>(*share).listen_here();
     }
     report_debug(!share ? "not sharing the image's mount with other launches on this node"
                  : std::holds_alternative<sandbox::ShareGuest>(*share)

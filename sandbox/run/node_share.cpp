@@ -56,8 +56,8 @@ ucred peer_of(int connection) {
     return peer;
 }
 
-// Binds the name: whoever does first serves.
-std::optional<UniqueFd> claim(const std::string& key) {
+// Binds the name: whoever does first serves. Listens at once, or leaves that to the server.
+std::optional<UniqueFd> claim(const std::string& key, bool listen) {
     sockaddr_un address{};
     socklen_t length = address_of(key, address);
     UniqueFd listener = new_socket();
@@ -65,7 +65,7 @@ std::optional<UniqueFd> claim(const std::string& key) {
         if (errno == EADDRINUSE) return std::nullopt;
         throw_errno("bind the sharing socket");
     }
-    if (::listen(listener.get(), 128) != 0) throw_errno("listen on the sharing socket");
+    if (listen && ::listen(listener.get(), 128) != 0) throw_errno("listen on the sharing socket");
     return listener;
 }
 
@@ -98,43 +98,46 @@ bool connect_to_name(int connection, const std::string& key) {
     return ::connect(connection, reinterpret_cast<sockaddr*>(&address), length) == 0;
 }
 
-// One descriptor over a unix socket (SCM_RIGHTS), with one byte for it to travel with.
-bool send_descriptor(int connection, int fd) {
+// A message of one byte with room for one descriptor (SCM_RIGHTS), as each side of a join
+// sends and receives the joiner's standard error.
+struct DescriptorMessage {
     char byte = 0;
     iovec data{&byte, 1};
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    msghdr message{};
-    message.msg_iov = &data;
-    message.msg_iovlen = 1;
-    message.msg_control = control;
-    message.msg_controllen = sizeof control;
-    cmsghdr* header = CMSG_FIRSTHDR(&message);
-    header->cmsg_level = SOL_SOCKET;
-    header->cmsg_type = SCM_RIGHTS;
-    header->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(header), &fd, sizeof fd);
-    return ::sendmsg(connection, &message, MSG_NOSIGNAL) == 1;
+    msghdr header{};
+
+    DescriptorMessage() {
+        header.msg_iov = &data;
+        header.msg_iovlen = 1;
+        header.msg_control = control;
+        header.msg_controllen = sizeof control;
+    }
+    DescriptorMessage(const DescriptorMessage&) = delete;
+    DescriptorMessage& operator=(const DescriptorMessage&) = delete;
+};
+
+bool send_descriptor(int connection, int fd) {
+    DescriptorMessage message;
+    cmsghdr* rights = CMSG_FIRSTHDR(&message.header);
+    rights->cmsg_level = SOL_SOCKET;
+    rights->cmsg_type = SCM_RIGHTS;
+    rights->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(rights), &fd, sizeof fd);
+    return ::sendmsg(connection, &message.header, MSG_NOSIGNAL) == 1;
 }
 
 // The descriptor a joiner sends after the ready word, within `timeout_ms`; invalid if none came.
 UniqueFd receive_descriptor(int connection, int timeout_ms) {
     pollfd wait{connection, POLLIN, 0};
     if (::poll(&wait, 1, timeout_ms) != 1) return {};
-    char byte = 0;
-    iovec data{&byte, 1};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    msghdr message{};
-    message.msg_iov = &data;
-    message.msg_iovlen = 1;
-    message.msg_control = control;
-    message.msg_controllen = sizeof control;
-    if (::recvmsg(connection, &message, MSG_CMSG_CLOEXEC | MSG_DONTWAIT) != 1) return {};
-    cmsghdr* header = CMSG_FIRSTHDR(&message);
-    if (!header || header->cmsg_level != SOL_SOCKET || header->cmsg_type != SCM_RIGHTS ||
-        header->cmsg_len != CMSG_LEN(sizeof(int)))
+    DescriptorMessage message;
+    if (::recvmsg(connection, &message.header, MSG_CMSG_CLOEXEC | MSG_DONTWAIT) != 1) return {};
+    cmsghdr* rights = CMSG_FIRSTHDR(&message.header);
+    if (!rights || rights->cmsg_level != SOL_SOCKET || rights->cmsg_type != SCM_RIGHTS ||
+        rights->cmsg_len != CMSG_LEN(sizeof(int)))
         return {};
     int fd = -1;
-    std::memcpy(&fd, CMSG_DATA(header), sizeof fd);
+    std::memcpy(&fd, CMSG_DATA(rights), sizeof fd);
     return UniqueFd(fd);
 }
 
@@ -294,7 +297,6 @@ void ShareHost::linger_after_last(std::chrono::milliseconds linger, std::vector<
 }
 
 void ShareHost::listen_here() {
-    // listen(2) on a listening socket sets its credentials anew (unix(7): SO_PEERCRED).
     if (::listen(state_->listener.get(), 128) != 0) throw_errno("listen on the sharing socket");
 }
 
@@ -334,12 +336,13 @@ std::string meeting_name(uid_t uid, const std::string& image_identity, const Lau
 }
 
 ShareRole meet_launches_of(const std::string& image_identity, const LaunchPlan& plan) {
-    return meet(meeting_name(::getuid(), image_identity, plan));
+    // A lingering server is forked by its claimer, and listens itself.
+    return meet(meeting_name(::getuid(), image_identity, plan), plan.share_linger_seconds == 0);
 }
 
-ShareRole meet(const std::string& key) {
+ShareRole meet(const std::string& key, bool listen) {
     for (int attempt = 0; attempt < meeting_attempts; ++attempt) {
-        if (std::optional<UniqueFd> listener = claim(key)) return ShareHost(std::move(*listener));
+        if (std::optional<UniqueFd> listener = claim(key, listen)) return ShareHost(std::move(*listener));
         if (std::optional<ShareGuest> guest = try_join(key)) return std::move(*guest);
         ::usleep(2000u << std::min(attempt, 5));  // a server starting or going: try again
     }

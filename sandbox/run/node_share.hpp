@@ -49,9 +49,9 @@ public:
     // no terminal of its own to say it on, and a joiner's payload no hpc left after it.
     void report_to_joiners(std::function<uint64_t()> failures, std::function<std::string(uint64_t since)> warnings);
 
-    // In a process forked from the one that claimed the name (a lingering server): listen again,
-    // so that joiners' SO_PEERCRED names this process, whose namespaces they enter. Connections
-    // made before were told the claimer's: the claimer waits for this before it lets anyone in.
+    // In a process forked from the one that claimed the name without listening (a lingering
+    // server, meet's `listen`): listen, so that joiners' SO_PEERCRED names this process, whose
+    // namespaces they enter.
     void listen_here();
 
     // The image is mounted (in this process's namespaces): answer joiners from a thread.
@@ -82,7 +82,11 @@ std::string meeting_name(uid_t uid, const std::string& image_identity, const Lau
 // Meets the other launches under `name`: serve, or join a server that is ready. Throws
 // hpc::Error(unavailable) at once when another user holds the name (listening or not: the
 // kernel says whose it is), or when neither is possible after several tries.
-ShareRole meet(const std::string& name);
+// `listen`: the claimer listens at once; without it (a lingering server's claimer, which forks
+// the server) the name is bound alone, and launches that meet it meanwhile are refused and try
+// again, until the server listens (ShareHost::listen_here): whoever connects is then told the
+// server's pid (SO_PEERCRED is set by listen(2)), never the claimer's.
+ShareRole meet(const std::string& name, bool listen = true);
 
 // meet() under this user's meeting_name for the image and the plan.
 ShareRole meet_launches_of(const std::string& image_identity, const LaunchPlan& plan);

@@ -316,7 +316,8 @@ EOF
     run srun -n 1 --hpc-image="$MPI_SIF" sh -c 'setsid sleep 1000 >/dev/null 2>&1 </dev/null &'
     [ "$status" -eq 0 ]
     wait_until 10 no_strays || { strays; false; }
-    node_idle
+    # The Epilog has ended the daemon and the image's lingering server; the node is idle once it returns.
+    wait_until 10 node_idle || { node_state; false; }
 }
 
 # kill_hpc_then_epilog SRUN_ARGS...: a step (srun SRUN_ARGS... sh -c SCRIPT) whose payload leaves a
