@@ -12,13 +12,15 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <vector>
 
 namespace hpc::cmd {
 namespace {
 
-// The caller's descriptors this process inherited: those without close-on-exec (hpc opens every
-// one of its own with it). Its standard streams go to /dev/null.
+// Leaves the caller: a session of its own (no terminal, out of the caller's process group),
+// /dev/null on the standard streams, none of the descriptors the caller gave hpc (those without
+// close-on-exec: hpc opens every one of its own with it), and / as the working directory.
 void let_go_of_the_caller() {
     if (::setsid() < 0) throw_errno("start a session for the lingering server");
     UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));

@@ -18,9 +18,10 @@
 
 namespace hpc::cmd {
 
-// Forks the server, which serves under `host`'s name until it has lingered after the last
-// launch, or the image file changed, or it was told to stop (SIGTERM, SIGINT, SIGHUP). Returns
-// in this process, which then lets go of the name; a server that cannot start ends, and this
+// Forks the server, which listens under `host`'s name (bound, not yet listened on: meet's
+// `listen`) and serves until it has lingered after the last launch, or the image file changed,
+// or it was told to stop (SIGTERM, SIGINT, SIGHUP). Returns in this process once the server
+// listens, and this process then lets go of the name; a server that cannot start ends, and this
 // launch then meets the name free and serves by itself.
 void start_lingering_server(sandbox::ShareHost& host, const image::ImageFile& image, const launch::ImageFiles& files,
                             const sandbox::LaunchPlan& plan);
