@@ -157,6 +157,26 @@ void throw_if_reported(const std::string& report) {
     throw Error(static_cast<ExitCode>(code), report.substr(newline + 1));
 }
 
+// Forks a child tied to this process that runs `start` with the write end of its status pipe
+// (`start` execs, or reports an error and exits) and returns its pid once it has exec'd; throws
+// the error it reported, the child then killed and reaped.
+template <typename Start>
+pid_t fork_reporting(const char* what, Start&& start) {
+    Pipe status("the payload's start-up report");
+    pid_t pid = ::fork();
+    if (pid < 0) throw_errno(what);
+    if (pid == 0) {
+        status.read.reset();
+        tie_to_launcher(status.write.get());
+        start(status.write.get());
+        ::_exit(static_cast<int>(ExitCode::software));  // `start` neither exec'd nor reported
+    }
+    ChildGuard child(pid);
+    status.write.reset();
+    throw_if_reported(read_report(status.read.get()));
+    return child.release();
+}
+
 // Orphans of the payload become ours, so that we can reap them and end them; the descriptor
 // finds them even once the container's root has replaced ours.
 UniqueFd adopt_orphans() {
@@ -198,24 +218,16 @@ int run_container(const LaunchPlan& plan, const ExecutorHooks& hooks, int proc =
 int launch_in_namespace(const LaunchPlan& plan, const ExecutorHooks& hooks) {
     take_over_signals();
     UniqueFd own_tasks = adopt_orphans();
-    Pipe status("the payload's start-up report");
-    pid_t pid = ::fork();
-    if (pid < 0) throw_errno("fork the container");
-    if (pid == 0) {
-        status.read.reset();
-        tie_to_launcher(status.write.get());
+    pid_t child = fork_reporting("fork the container", [&](int status_fd) {
         try {
             if (::unshare(CLONE_NEWNS) != 0) throw_errno("unshare a mount namespace");
             Executor(plan, hooks).prepare();
         } catch (const Error& error) {
-            report_and_exit(status.write.get(), error);
+            report_and_exit(status_fd, error);
         }
-        payload_process(plan, hooks, status.write.get());
-    }
-    ChildGuard child(pid);
-    status.write.reset();
-    throw_if_reported(read_report(status.read.get()));
-    return supervise(child.release(), own_tasks.get());
+        payload_process(plan, hooks, status_fd);
+    });
+    return supervise(child, own_tasks.get());
 }
 
 int launch(const LaunchPlan& plan, const ExecutorHooks& hooks) {
@@ -316,22 +328,15 @@ int launch_joined(const LaunchPlan& plan, ExecutorHooks hooks, const ShareGuest&
 int launch_entered(const LaunchPlan& plan, const ExecutorHooks& hooks, const ContainerEntry& container) {
     take_over_signals();
     enter_container(container);
-    Pipe status("the payload's start-up report");
-    pid_t pid = ::fork();  // a child, for setns(2) puts only children in the container's PID namespace
-    if (pid < 0) throw_errno("fork the payload");
-    if (pid == 0) {
-        status.read.reset();
-        tie_to_launcher(status.write.get());
+    // A child, for setns(2) puts only children in the container's PID namespace.
+    pid_t child = fork_reporting("fork the payload", [&](int status_fd) {
         try {
             exec_payload(started_in(plan.command, enter_working_directory(plan, hooks.warn)), plan.ownership_ignored);
         } catch (const Error& error) {
-            report_and_exit(status.write.get(), error);
+            report_and_exit(status_fd, error);
         }
-    }
-    ChildGuard child(pid);
-    status.write.reset();
-    throw_if_reported(read_report(status.read.get()));
-    return supervise(child.release(), -1);
+    });
+    return supervise(child, -1);
 }
 
 }  // namespace hpc::sandbox
