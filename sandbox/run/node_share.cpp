@@ -216,7 +216,7 @@ struct ShareHost::State {
         }
     }
 
-    // How long poll() may wait: until the linger is over when the server is idle, else for ever.
+    // How long poll() may wait: until the linger is over (set while the server is idle), else for ever.
     static int timeout_ms(std::optional<std::chrono::steady_clock::time_point> until) {
         if (!until) return -1;
         auto left = std::chrono::ceil<std::chrono::milliseconds>(*until - std::chrono::steady_clock::now());
@@ -246,8 +246,7 @@ struct ShareHost::State {
             for (int fd : end_fds) fds.push_back({ending ? -1 : fd, POLLIN, 0});
             std::size_t first_guest = fds.size();
             for (const Joiner& guest : guests) fds.push_back({guest.process.get(), POLLIN, 0});
-            if (::poll(fds.data(), fds.size(), timeout_ms(guests.empty() && own_done ? linger_until : std::nullopt)) < 0)
-                continue;  // EINTR
+            if (::poll(fds.data(), fds.size(), timeout_ms(linger_until)) < 0) continue;  // EINTR
             if (fds[1].revents) {
                 char word;
                 ssize_t ignored = ::read(wake_read.get(), &word, 1);  // once: it stays done
