@@ -83,10 +83,14 @@ MountStep step_for(const Row& row, const DefaultMountContext& context) {
         return step;
     }
     step.kind = row.kind;
-    if (row.kind == MountKind::tmpfs)
+    if (row.kind == MountKind::tmpfs) {
         step.options = row.source;
-    else
+        // /dev holds the binds and links below it and nothing the container makes: read-only
+        // once staged, as the host's /dev is to its user (Apptainer binds that one).
+        step.read_only = true;
+    } else {
         step.source = row.source;
+    }
     return step;
 }
 

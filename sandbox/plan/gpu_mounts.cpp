@@ -107,9 +107,10 @@ void plan_vendor(const VendorWords& words, const LaunchRequest& request, const H
     // A tmpfs of the launch's own, as Apptainer's session directory is (what the image had there
     // is hidden): a mount point per library made in the image's tree costs a round trip to its
     // server each, 0.5 ms a library here.
+    // Read-only once the libraries are bound in it.
     if (!found.libraries.empty())
         mounts.steps.push_back(
-            tmpfs_step(std::string(bound_libraries_directory), "mode=0755", purpose + ": libraries"));
+            tmpfs_step(std::string(bound_libraries_directory), "mode=0755", purpose + ": libraries", true));
     for (const gpu::DriverFile& library : found.libraries)
         mounts.steps.push_back(driver_file(library, std::string(bound_libraries_directory) + "/" + library.name, site,
                                            purpose + ": library"));

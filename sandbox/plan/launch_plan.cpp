@@ -146,10 +146,11 @@ MountStep bind_step(const std::string& source, const std::string& target, bool r
     return step;
 }
 
-MountStep tmpfs_step(const std::string& target, std::string options, std::string purpose) {
+MountStep tmpfs_step(const std::string& target, std::string options, std::string purpose, bool read_only) {
     MountStep step;
     step.kind = MountKind::tmpfs;
     step.target = target;
+    step.read_only = read_only;
     step.options = std::move(options);
     step.purpose = std::move(purpose);
     return step;

@@ -167,8 +167,9 @@ struct LaunchPlan {
 // A bind of the host's `source` (canonical) at `target`.
 MountStep bind_step(const std::string& source, const std::string& target, bool read_only, std::string purpose);
 
-// A new tmpfs at `target`, `options` its mount data ("mode=0755").
-MountStep tmpfs_step(const std::string& target, std::string options, std::string purpose);
+// A new tmpfs at `target`, `options` its mount data ("mode=0755"). Read-only: remounted so once
+// the steps that mount below it have (a directory of binds the container writes nothing in).
+MountStep tmpfs_step(const std::string& target, std::string options, std::string purpose, bool read_only = false);
 
 // A readable account of the plan, one item per line, for --dry-run and -v.
 std::string describe(const LaunchPlan& plan);

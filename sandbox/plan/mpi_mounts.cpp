@@ -59,7 +59,7 @@ void plan_host_mpi(bool asked, const HostFacts& host, const ImageSummary& image,
         mounts.steps.push_back(bind_step(directory.path, directory.path, true, "mpi host: " + directory.reason));
     }
     const std::string library_directory(mpi::library_directory);
-    mounts.steps.push_back(tmpfs_step(library_directory, "mode=0755", "mpi host: libraries"));
+    mounts.steps.push_back(tmpfs_step(library_directory, "mode=0755", "mpi host: libraries", true));
     for (const mpi::HostLibrary& library : model.libraries) {
         if (library.user_chosen) check_bind_source(site, library.path);
         MountStep file = bind_step(library.path, library_directory + "/" + library.name, true, "mpi host");

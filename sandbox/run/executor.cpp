@@ -366,6 +366,9 @@ void Executor::prepare() {
             throw error.within(step.purpose);
         }
     }
+    // A read-only tmpfs (/dev) once what goes below it is there.
+    for (const MountStep& step : plan_.mounts)
+        if (step.kind == MountKind::tmpfs && step.read_only) remount_read_only(staged_target(step.target));
     if (!plan_.root.takes_writes()) {
         // Deepest first: the root's own cover last, so that none hides another from the remount.
         for (auto shadow = shadows_.rbegin(); shadow != shadows_.rend(); ++shadow)

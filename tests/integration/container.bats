@@ -57,6 +57,9 @@ load common
     [ "$(echo $output)" = "fd full null ptmx pts random shm stderr stdin stdout tty urandom zero" ]
     run "$HPC" exec "$PLAIN_SIF" sh -c 'head -c 4 /dev/zero | od -An -tx1; echo x >/dev/null && echo null-ok'
     [ "$output" = " 00 00 00 00"$'\n'"null-ok" ]
+    # Nothing is made in it, as in the host's /dev: read-only (its shm is the host's, writable).
+    run "$HPC" exec --no-share "$PLAIN_SIF" sh -c 'touch /dev/made; echo $?; touch /dev/shm/hpc-test-$$ && rm /dev/shm/hpc-test-$$ && echo shm-ok'
+    [ "$(echo $output)" = "touch: /dev/made: Read-only file system 1 shm-ok" ]
 }
 
 @test "/proc and /sys are there" {
