@@ -64,16 +64,25 @@ BlockArena& BlockArena::for_slot_size(std::size_t slot_size) {
 }
 
 BlockArena::~BlockArena() {
-    for (auto [address, length] : chunks_) ::munmap(address, length);
+    for (const Chunk& chunk : chunks_) ::munmap(chunk.address, chunk.length);
 }
 
 void BlockArena::add_chunk() {
+    // An arena's first chunk is one slot of ordinary pages: a launch that reads a few small
+    // files before it is served (the planner's passwd and environment scripts, one block) then
+    // never zero-fills a huge page for them. A server that reads on gets huge-page chunks.
+    if (chunks_.empty()) {
+        char* slot = map_populated(slot_size_, MADV_DONTFORK);
+        chunks_.push_back({slot, slot_size_, 1});
+        free_.push_back(slot);
+        return;
+    }
     std::size_t chunk = std::max(huge_page, slot_size_);
     // Twice the size, so that a huge-page-aligned chunk fits in whatever address comes back.
     std::size_t mapped = chunk + huge_page;
     void* address = ::mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (address == MAP_FAILED) throw std::bad_alloc();
-    chunks_.emplace_back(address, mapped);
+    chunks_.push_back({address, mapped, chunk / slot_size_});
     ::madvise(address, mapped, MADV_DONTFORK);
     auto aligned = (reinterpret_cast<std::uintptr_t>(address) + huge_page - 1) & ~(huge_page - 1);
     char* start = reinterpret_cast<char*>(aligned);
@@ -100,9 +109,9 @@ void BlockArena::release_idle_chunks() noexcept {
     for (auto& [size, arena] : registry()) {
         std::lock_guard lock(arena->mutex_);
         std::size_t slots = 0;
-        for (auto [address, length] : arena->chunks_) slots += (length - huge_page) / arena->slot_size_;
+        for (const Chunk& chunk : arena->chunks_) slots += chunk.slots;
         if (arena->free_.size() != slots) continue;  // some block still lives in a slot
-        for (auto [address, length] : arena->chunks_) ::munmap(address, length);
+        for (const Chunk& chunk : arena->chunks_) ::munmap(chunk.address, chunk.length);
         arena->chunks_.clear();
         arena->free_.clear();
     }

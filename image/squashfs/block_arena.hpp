@@ -41,7 +41,12 @@ private:
     std::size_t slot_size_;
     std::mutex mutex_;
     std::vector<char*> free_;
-    std::vector<std::pair<void*, std::size_t>> chunks_;  // mappings, for the destructor
+    struct Chunk {
+        void* address;  // the mapping, for munmap
+        std::size_t length;
+        std::size_t slots;
+    };
+    std::vector<Chunk> chunks_;
 };
 
 // Memory for one thread's scratch work (a block's compressed bytes): mapped and populated in
