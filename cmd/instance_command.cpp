@@ -20,10 +20,9 @@ namespace {
 
 using instance::RunningInstance;
 
-void add_start(CLI::App& instance, const char* name, const char* what, InstanceOptions& options,
-               bool with_action_options, CLI::App*& command) {
+void add_start(CLI::App& instance, const char* name, const char* what, InstanceOptions& options, CLI::App*& command) {
     command = instance.add_subcommand(name, what);
-    if (with_action_options) add_action_options(*command, options.start.action, false);
+    add_action_options(*command, options.start.action, false);
     command->add_option("--pid-file", options.start.pid_file, "write the instance's PID (its init's) to this file");
     command->callback([&options, command] { options.start.action.image_and_args = command->remaining(); });
 }
@@ -164,12 +163,11 @@ int stats(const InstanceOptions& options) {
 
 }  // namespace
 
-void add_instance_options(CLI::App& command, InstanceOptions& options, bool with_action_options) {
+void add_instance_options(CLI::App& command, InstanceOptions& options) {
     command.require_subcommand(1);
     add_start(command, "start", "start an instance: the image's startscript, left running", options,
-              with_action_options, options.start_command);
-    add_start(command, "run", "start an instance: the image's runscript, left running", options, with_action_options,
-              options.run_command);
+              options.start_command);
+    add_start(command, "run", "start an instance: the image's runscript, left running", options, options.run_command);
 
     CLI::App* list = options.list_command = command.add_subcommand("list", "list your running instances");
     add_user(*list, options);

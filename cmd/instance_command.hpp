@@ -34,9 +34,9 @@ struct InstanceOptions {
     CLI::App* stats_command = nullptr;
 };
 
-// Adds the subcommands; start's and run's action options only `with_action_options` (they
-// cost a launch's start-up time to register, cmd/main.cpp).
-void add_instance_options(CLI::App& command, InstanceOptions& options, bool with_action_options);
+// Adds the subcommands, start's and run's with the action options (only when `instance` is the
+// command run, or every command is described: cmd/main.cpp).
+void add_instance_options(CLI::App& command, InstanceOptions& options);
 
 int run_instance_command(const InstanceOptions& options);
 

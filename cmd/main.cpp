@@ -90,12 +90,14 @@ int main(int argc, char** argv) {
     hpc::sandbox::Action chosen = hpc::sandbox::Action::exec;
     CLI::App* chosen_command = nullptr;
     // CLI11 takes as long to register the two dozen action options as the rest of a launch
-    // takes to plan it: register them only on the command being run (or whose help is asked).
+    // takes to plan it, and the other commands' as long again: every command is there, but
+    // only the one being run (or whose help is asked) gets its options.
     std::string requested = requested_command(words);
     bool every_command = requested.empty() || hpc::cmd::describes_every_command(requested);  // man pages, completion
+    auto wanted = [&](std::string_view name) { return every_command || requested == name; };
     for (const ActionCommand& command : action_commands) {
         CLI::App* sub = app.add_subcommand(command.name);
-        if (every_command || requested == command.name)
+        if (wanted(command.name))
             hpc::cmd::add_action_options(*sub, action_options, command.action == hpc::sandbox::Action::shell);
         sub->callback([&, sub, action = command.action] {
             chosen = action;
@@ -106,43 +108,43 @@ int main(int argc, char** argv) {
 
     hpc::cmd::BuildOptions build_options;
     CLI::App* build = app.add_subcommand("build");
-    hpc::cmd::add_build_options(*build, build_options);
+    if (wanted("build")) hpc::cmd::add_build_options(*build, build_options);
 
     hpc::cmd::PullOptions pull_options;
     CLI::App* pull = app.add_subcommand("pull");
-    hpc::cmd::add_pull_options(*pull, pull_options);
+    if (wanted("pull")) hpc::cmd::add_pull_options(*pull, pull_options);
 
     hpc::cmd::PushOptions push_options;
     CLI::App* push = app.add_subcommand("push");
-    hpc::cmd::add_push_options(*push, push_options);
+    if (wanted("push")) hpc::cmd::add_push_options(*push, push_options);
 
     hpc::cmd::InspectOptions inspect_options;
     CLI::App* inspect = app.add_subcommand("inspect");
-    hpc::cmd::add_inspect_options(*inspect, inspect_options);
+    if (wanted("inspect")) hpc::cmd::add_inspect_options(*inspect, inspect_options);
 
     hpc::cmd::RunHelpOptions run_help_options;
     CLI::App* run_help = app.add_subcommand("run-help");
-    hpc::cmd::add_run_help_options(*run_help, run_help_options);
+    if (wanted("run-help")) hpc::cmd::add_run_help_options(*run_help, run_help_options);
 
     hpc::cmd::ConfigOptions config_options;
     CLI::App* config = app.add_subcommand("config");
-    hpc::cmd::add_config_options(*config, config_options);
+    if (wanted("config")) hpc::cmd::add_config_options(*config, config_options);
 
     hpc::cmd::CacheOptions cache_options;
     CLI::App* cache = app.add_subcommand("cache");
-    hpc::cmd::add_cache_options(*cache, cache_options);
+    if (wanted("cache")) hpc::cmd::add_cache_options(*cache, cache_options);
 
     hpc::cmd::OverlayOptions overlay_options;
     CLI::App* overlay = app.add_subcommand("overlay");
-    hpc::cmd::add_overlay_options(*overlay, overlay_options);
+    if (wanted("overlay")) hpc::cmd::add_overlay_options(*overlay, overlay_options);
 
     hpc::cmd::InstanceOptions instance_options;
     CLI::App* instance = app.add_subcommand("instance");
-    hpc::cmd::add_instance_options(*instance, instance_options, every_command || requested == "instance");
+    if (wanted("instance")) hpc::cmd::add_instance_options(*instance, instance_options);
 
     hpc::cmd::SlurmOptions slurm_options;
     CLI::App* slurm = app.add_subcommand("slurm");
-    hpc::cmd::add_slurm_options(*slurm, slurm_options);
+    if (wanted("slurm")) hpc::cmd::add_slurm_options(*slurm, slurm_options);
 
     hpc::cmd::DocumentationOptions documentation_options;
     hpc::cmd::add_documentation_commands(app, documentation_options);
