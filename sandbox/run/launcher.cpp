@@ -304,9 +304,12 @@ int serve_lingering(const LaunchPlan& plan, ExecutorHooks hooks, ShareHost& host
 
 int launch_joined(const LaunchPlan& plan, ExecutorHooks hooks, const ShareGuest& guest) {
     if (plan.namespaces.pid) take_over_signals();
-    enter_shared(guest);
+    // A tree kept by the server (only ever for a launch without a PID namespace): enter it.
+    bool staged = enter_staged_tree(guest);
+    if (!staged) enter_shared(guest);
     if (plan.namespaces.ipc && ::unshare(CLONE_NEWIPC) != 0) throw_errno("unshare an IPC namespace");
     enter_network_namespaces(plan.network);  // none, or a host name: slirp launches never join
+    if (staged) exec_payload(started_in(plan.command, Executor(plan, hooks).enter()), plan.ownership_ignored);
     // Rooted in the server's staging root: its previous root holds the host's tree and the image.
     hooks.host_root = std::string(previous_root) + previous_root;
     hooks.mount_squashfs = [](const std::string& target) {
@@ -322,6 +325,7 @@ int launch_joined(const LaunchPlan& plan, ExecutorHooks hooks, const ShareGuest&
     // it, and costs the node no memory of its own (the server ends what it leaves behind).
     Executor executor(plan, hooks);
     executor.prepare();
+    if (executor.server_pids().empty()) offer_staged_tree(guest);  // no program of its own serves a part of it
     exec_payload(started_in(plan.command, executor.enter()), plan.ownership_ignored);
 }
 

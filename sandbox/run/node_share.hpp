@@ -67,10 +67,17 @@ private:
 
 // A joiner's side: the connection (it may close: the server follows the joiner's process) and
 // the server's namespaces, opened while it was known to be alive.
+//
+// A joiner stages its container in a mount namespace of its own, which the server may keep
+// for the next launch that would stage the same tree (staged_tree_key.hpp): that one enters
+// the finished tree (enter_staged_tree) and stages nothing; one that stages its own offers it
+// once complete (offer_staged_tree). The server keeps the newest few, for as long as it serves.
 struct ShareGuest {
     UniqueFd connection;
     UniqueFd user_namespace;
     UniqueFd mount_namespace;
+    UniqueFd staged_tree;      // a mount namespace with this launch's tree staged, when the server kept one
+    bool offers_tree = false;  // none was kept, and this launch's tree may be
 };
 
 using ShareRole = std::variant<ShareHost, ShareGuest>;
@@ -86,7 +93,9 @@ std::string meeting_name(uid_t uid, const std::string& image_identity, const Lau
 // the server) the name is bound alone, and launches that meet it meanwhile are refused and try
 // again, until the server listens (ShareHost::listen_here): whoever connects is then told the
 // server's pid (SO_PEERCRED is set by listen(2)), never the claimer's.
-ShareRole meet(const std::string& name, bool listen = true);
+// `tree_key`: the key of the tree this launch stages (staged_tree_key.hpp), "" for one that may
+// not be kept.
+ShareRole meet(const std::string& name, bool listen = true, const std::string& tree_key = "");
 
 // meet() under this user's meeting_name for the image and the plan.
 ShareRole meet_launches_of(const std::string& image_identity, const LaunchPlan& plan);
@@ -95,5 +104,15 @@ ShareRole meet_launches_of(const std::string& image_identity, const LaunchPlan& 
 // private copy of the latter. Its root is then the server's staging root (executor.hpp): the
 // image mount there, the host's tree below the previous root.
 void enter_shared(const ShareGuest& guest);
+
+// In a joiner, still single-threaded: when the server kept a tree of this launch's key, enters
+// the server's user namespace and that tree's mount namespace, and returns true. Its root is
+// then the staging root of the launch that staged it, the container's tree complete at
+// /newroot: what is left is the payload's entry (Executor::enter, in a namespace of its own).
+bool enter_staged_tree(const ShareGuest& guest);
+
+// In a joiner whose tree is staged (Executor::prepare done), before the payload's entry: offers
+// this mount namespace to the server for later launches of the same key, when it may be kept.
+void offer_staged_tree(const ShareGuest& guest);
 
 }  // namespace hpc::sandbox

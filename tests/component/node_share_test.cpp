@@ -5,7 +5,9 @@
 #include <catch2/catch.hpp>
 
 #include <linux/close_range.h>
+#include <sched.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,6 +15,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <functional>
 #include <optional>
@@ -129,6 +132,58 @@ Meeting meet_in_child_timed(const std::string& key) {
     if (length > 0) meeting.message.assign(text, static_cast<std::size_t>(length));
     ::close(said[0]);
     return meeting;
+}
+
+// What a joiner found: the inode of the tree the server kept for its key (0: none), whether it
+// was asked for its own, and the inode of the mount namespace it then offered (0: none).
+struct JoinReport {
+    uint64_t kept_tree = 0;
+    bool offers = false;
+    uint64_t offered = 0;
+};
+
+uint64_t inode_of(int fd) {
+    struct stat status {};
+    return ::fstat(fd, &status) == 0 ? status.st_ino : 0;
+}
+
+// A launch that joins with `tree_key` in a child; one asked for its tree unshares
+// `unshare_flags` (none: it offers nothing) and offers its new mount namespace.
+JoinReport join_in_child(const std::string& key, const std::string& tree_key, int unshare_flags) {
+    int said[2];
+    REQUIRE(::pipe(said) == 0);
+    pid_t child = ::fork();
+    if (child == 0) {
+        // A launch of its own: none of the parent's descriptors but the report's, at 3.
+        if (::dup2(said[1], 3) != 3) ::_exit(2);
+        ::close_range(4, ~0u, 0);
+        try {
+            ShareRole role = meet(key, true, tree_key);
+            ShareGuest& guest = std::get<ShareGuest>(role);
+            JoinReport report;
+            if (guest.staged_tree) report.kept_tree = inode_of(guest.staged_tree.get());
+            report.offers = guest.offers_tree;
+            if (report.offers && unshare_flags != 0) {
+                if (::unshare(unshare_flags) != 0) ::_exit(2);
+                struct stat own {};
+                if (::stat("/proc/self/ns/mnt", &own) != 0) ::_exit(2);
+                report.offered = own.st_ino;
+                offer_staged_tree(guest);
+            }
+            ::_exit(::write(3, &report, sizeof report) == sizeof report ? 0 : 2);
+        } catch (...) {
+            ::_exit(2);
+        }
+    }
+    ::close(said[1]);
+    JoinReport report;
+    CHECK(::read(said[0], &report, sizeof report) == sizeof report);
+    ::close(said[0]);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    return report;
 }
 
 int exit_code(pid_t child) {
@@ -254,4 +309,40 @@ TEST_CASE("node share: another user's listening server is told apart before anyt
     CHECK(meeting.outcome == 2);
     CHECK(meeting.took < std::chrono::milliseconds(100));
     CHECK(meeting.message == "another user (uid 65534) holds the sharing name of this image");
+}
+
+TEST_CASE("node share: a tree a joiner staged is kept for the next launch of its key, and no other", "[node_share]") {
+    if (::geteuid() != 0) {
+        WARN("SKIPPED: needs root, to make mount namespaces in the server's user namespace");
+        return;
+    }
+    std::string key = unique_key("trees");
+    ShareRole first = meet(key);
+    ShareHost& host = std::get<ShareHost>(first);
+    host.start_accepting();
+
+    JoinReport staging = join_in_child(key, "tree one", CLONE_NEWNS);
+    CHECK(staging.kept_tree == 0);
+    CHECK(staging.offers);
+    REQUIRE(staging.offered != 0);
+
+    JoinReport same = join_in_child(key, "tree one", 0);
+    CHECK(same.kept_tree == staging.offered);  // the very namespace the first one staged
+    CHECK_FALSE(same.offers);                  // it stages nothing, so it has nothing to offer
+
+    JoinReport other = join_in_child(key, "tree two", 0);
+    CHECK(other.kept_tree == 0);
+    CHECK(other.offers);
+
+    JoinReport none = join_in_child(key, "", 0);  // a tree that may not be kept
+    CHECK(none.kept_tree == 0);
+    CHECK_FALSE(none.offers);
+
+    // A mount namespace of another user namespace (not the server's) is not kept: a later
+    // launch could not enter it from the server's.
+    JoinReport foreign = join_in_child(key, "tree three", CLONE_NEWUSER | CLONE_NEWNS);
+    CHECK(foreign.offered != 0);
+    CHECK(join_in_child(key, "tree three", 0).kept_tree == 0);
+
+    host.wait_for_last_user();
 }

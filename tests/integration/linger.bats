@@ -45,6 +45,34 @@ wait_until_gone() {  # wait_until_gone IMAGE SECONDS
     [ "$status" -eq 3 ]  # the payload's status, through a joined launch
 }
 
+@test "a launch within the linger enters the tree the last one staged, unless a host path it binds was replaced" {
+    mkdir data
+    echo one >data/file
+    # /dev is a tmpfs of the staged tree's own: one device number, one tree.
+    tree='stat -c %d /dev; cat /data/file; touch /dev/made 2>/dev/null && echo writable || echo read-only'
+    run "$HPC" exec --share-linger 5 -B "$work/data:/data" "$APP_SIF" sh -c "$tree"
+    [ "$status" -eq 0 ]
+    first=${lines[0]}
+    [ "${lines[1]}" = one ]
+    [ "${lines[2]}" = read-only ]  # no task leaves anything in it for the next
+    run "$HPC" exec --share-linger 5 -B "$work/data:/data" "$APP_SIF" sh -c "$tree"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "$first" ]  # the same tree, not staged again
+    [ "${lines[2]}" = read-only ]
+    # Another bind: another tree.
+    run "$HPC" exec --share-linger 5 -B "$work/data:/other" "$APP_SIF" stat -c %d /dev
+    [ "$output" != "$first" ]
+    # The directory bound made again (a workflow's fresh output folder): the kept tree binds
+    # the old one, so the launch stages its own, and sees the new directory.
+    rm -r data
+    mkdir data
+    echo two >data/file
+    run "$HPC" exec --share-linger 5 -B "$work/data:/data" "$APP_SIF" sh -c "$tree"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" != "$first" ]
+    [ "${lines[1]}" = two ]
+}
+
 @test "after the linger nothing of the user's is left; what a task left running ends with its last launch" {
     run "$HPC" exec --share-linger 1 "$APP_SIF" sh -c 'sleep 60 >/dev/null 2>&1 & echo $!'
     [ "$status" -eq 0 ]
