@@ -462,13 +462,16 @@ std::string meeting_name(uid_t uid, const std::string& image_identity, const Lau
 
 ShareRole meet_launches_of(const std::string& image_identity, const LaunchPlan& plan) {
     // A lingering server is forked by its claimer, and listens itself.
-    return meet(meeting_name(::getuid(), image_identity, plan), plan.share_linger_seconds == 0, staged_tree_key(plan));
+    return meet(meeting_name(::getuid(), image_identity, plan), plan.share_linger_seconds == 0,
+                [&plan] { return staged_tree_key(plan); });
 }
 
-ShareRole meet(const std::string& key, bool listen, const std::string& tree_key) {
+ShareRole meet(const std::string& key, bool listen, const std::function<std::string()>& tree_key_of) {
+    std::optional<std::string> tree_key;  // looked up once, and only by a launch that joins
     for (int attempt = 0; attempt < meeting_attempts; ++attempt) {
         if (std::optional<UniqueFd> listener = claim(key, listen)) return ShareHost(std::move(*listener));
-        if (std::optional<ShareGuest> guest = try_join(key, tree_key)) return std::move(*guest);
+        if (!tree_key) tree_key = tree_key_of ? tree_key_of() : std::string();
+        if (std::optional<ShareGuest> guest = try_join(key, *tree_key)) return std::move(*guest);
         ::usleep(2000u << std::min(attempt, 5));  // a server starting or going: try again
     }
     throw Error(ExitCode::unavailable, "no server for this image could be met or started under the name @" + key + " in " +

@@ -93,9 +93,9 @@ std::string meeting_name(uid_t uid, const std::string& image_identity, const Lau
 // the server) the name is bound alone, and launches that meet it meanwhile are refused and try
 // again, until the server listens (ShareHost::listen_here): whoever connects is then told the
 // server's pid (SO_PEERCRED is set by listen(2)), never the claimer's.
-// `tree_key`: the key of the tree this launch stages (staged_tree_key.hpp), "" for one that may
-// not be kept.
-ShareRole meet(const std::string& name, bool listen = true, const std::string& tree_key = "");
+// `tree_key_of`: the key of the tree this launch stages (staged_tree_key.hpp), "" (or none) for
+// one that may not be kept; asked once, when there is a server to join.
+ShareRole meet(const std::string& name, bool listen = true, const std::function<std::string()>& tree_key_of = {});
 
 // meet() under this user's meeting_name for the image and the plan.
 ShareRole meet_launches_of(const std::string& image_identity, const LaunchPlan& plan);

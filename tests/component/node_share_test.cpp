@@ -158,7 +158,7 @@ JoinReport join_in_child(const std::string& key, const std::string& tree_key, in
         if (::dup2(said[1], 3) != 3) ::_exit(2);
         ::close_range(4, ~0u, 0);
         try {
-            ShareRole role = meet(key, true, tree_key);
+            ShareRole role = meet(key, true, [&] { return tree_key; });
             ShareGuest& guest = std::get<ShareGuest>(role);
             JoinReport report;
             if (guest.staged_tree) report.kept_tree = inode_of(guest.staged_tree.get());
