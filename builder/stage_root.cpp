@@ -105,9 +105,8 @@ StageRoot::StageRoot(WorkArea& area, const std::string& name, const Bootstrap& b
 // more: the server's count and first cause say which image and where, as a launch says them.
 StageRoot::~StageRoot() {
     if (!server_ || !warn_) return;
-    image::ServeFailures failures = server_->failures();
     try {
-        if (failures.count > 0) warn_(image_->path() + ": " + image::describe(failures));
+        if (std::optional<std::string> warning = image::describe(image_->path(), server_->failures())) warn_(*warning);
     } catch (...) {  // a warning that cannot be said must not end the build's unwinding
     }
 }

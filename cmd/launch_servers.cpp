@@ -43,8 +43,8 @@ void LaunchServers::attach(sandbox::ExecutorHooks& hooks) {
 std::vector<std::string> LaunchServers::failure_warnings() const {
     std::vector<std::string> warnings;
     auto add = [&warnings](const std::string& image, const image::SquashfsServer& server) {
-        image::ServeFailures failures = server.failures();
-        if (failures.count > 0) warnings.push_back(image + ": " + image::describe(failures));
+        if (std::optional<std::string> warning = image::describe(image, server.failures()))
+            warnings.push_back(*warning);
     };
     if (root_) add(image_.path(), *root_);
     for (std::size_t index = 0; index < images_.size(); ++index)

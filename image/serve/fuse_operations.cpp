@@ -153,6 +153,7 @@ void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_fil
         thread_local ReadPieces pieces;
         pieces.clear();
         ctx.reader.read(volume(), file->inode, static_cast<uint64_t>(offset), size, pieces);
+        check_image_unchanged(ctx);  // the blocks may have been read as the file was rewritten
         ctx.bytes_served.fetch_add(pieces.bytes, std::memory_order_relaxed);
         if (pieces.pieces.empty())
             fuse_reply_buf(req, nullptr, 0);  // at or past the end

@@ -8,6 +8,7 @@
 
 #include "image/squashfs/block_cache.hpp"
 #include "image/squashfs/cached_file_reader.hpp"
+#include "image/serve/image_change.hpp"
 #include "image/serve/inode_map.hpp"
 #include "image/serve/owner_ids.hpp"
 #include "image/squashfs/prefetcher.hpp"
@@ -51,6 +52,9 @@ struct ServeContext {
     bool opens_skipped = false;    // the kernel sends no open(dir) or release(dir) (FUSE_CAP_NO_OPEN*_SUPPORT)
     Prefetcher* prefetcher = nullptr;   // none: no prefetching
     uint64_t prefetch_bytes = 0;        // how much of an opened file to decode ahead
+    // The image file changed in place since it was opened: every request fails from then on.
+    // None: nothing is watched (a test's context).
+    ImageChange* change = nullptr;
 
     std::atomic<uint64_t> lookup_requests{0};
     std::atomic<uint64_t> getattr_requests{0};

@@ -15,6 +15,7 @@
 
 #include <cerrno>
 #include <new>
+#include <string>
 #include <string_view>
 
 namespace hpc::image::fuse {
@@ -33,13 +34,24 @@ SquashfsVolume& volume();  // the calling worker's own
 // the payload the errno alone.
 void reply_failure(fuse_req_t req, int err, std::string_view cause);
 
+// What a request that came after the image file changed in place fails with (image_change.hpp).
+inline constexpr std::string_view image_changed_cause =
+    "the image file was changed in place (its size or modification time is not what it was)";
+
+// Throws the failure of `image_changed_cause` when the image file has changed: in a body, after
+// it read the image and before it replies, so that no reply holds bytes read after the change.
+inline void check_image_unchanged(ServeContext& ctx) {
+    if (ctx.change && ctx.change->seen()) throw Error(ExitCode::data, std::string(image_changed_cause));
+}
+
 // Runs one operation's body, which replies as its last act, and turns whatever it throws into
 // an error reply: an errno it carries (EROFS, EEXIST, ENOTDIR...: the file system's answer), or
 // a failure, recorded: EIO for a corrupt image (an Error without errno) or an unreadable one,
-// ENOMEM when memory ran out.
+// ENOMEM when memory ran out. Once the image file has changed in place, every request fails so.
 template <typename Body>
 void serve(fuse_req_t req, Body body) {
     try {
+        check_image_unchanged(context(req));
         body();
     } catch (const Error& error) {
         int err = error.sys_errno();

@@ -4,8 +4,11 @@
 
 namespace hpc::image {
 
-std::string describe(const ServeFailures& failures) {
-    std::string text = failures.count == 1 ? "1 read failed" : std::to_string(failures.count) + " reads failed";
+std::optional<std::string> describe(const std::string& image, const ServeFailures& failures) {
+    if (failures.count == 0 && !failures.image_changed) return std::nullopt;
+    std::string text = image + (failures.image_changed ? " changed while it was served: " : ": ");
+    if (failures.count == 0) return text + "no read failed (none came after the change)";
+    text += failures.count == 1 ? "1 read failed" : std::to_string(failures.count) + " reads failed";
     if (failures.first.empty()) return text;  // its cause could not be kept (no memory)
     return text + (failures.count == 1 ? " (" : " (first: ") + failures.first + ")";
 }

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -17,10 +18,13 @@ namespace hpc::image {
 struct ServeFailures {
     uint64_t count = 0;
     std::string first;  // the first failure's cause, "corrupt data block at byte N ..."; empty while count is 0
+    bool image_changed = false;  // the image file was changed in place while served (image_change.hpp)
 };
 
-// "3 reads failed (first: CAUSE)": what a launcher says of `failures` (count > 0) after its payload.
-std::string describe(const ServeFailures& failures);
+// What a launcher says after its payload of the image `image` it served, when something went
+// wrong (count > 0, or the image changed): "IMAGE: 3 reads failed (first: CAUSE)", or "IMAGE
+// changed while it was served: 3 reads failed (first: CAUSE)"; nullopt when nothing did.
+std::optional<std::string> describe(const std::string& image, const ServeFailures& failures);
 
 // Written by every worker thread, read by whoever asks. Costs nothing until a request fails:
 // only the failing path records.

@@ -6,6 +6,7 @@
 #include "image/serve/fuse_mount.hpp"
 #include "image/serve/fuse_operations.hpp"
 #include "image/serve/fuse_workers.hpp"
+#include "image/serve/image_change.hpp"
 #include "image/squashfs/prefetcher.hpp"
 #include "image/squashfs/squashfs_volume.hpp"
 
@@ -58,6 +59,7 @@ struct SquashfsServer::State {
     uint64_t offset = 0;
     std::unique_ptr<SquashfsVolume> probe;  // checked the image; the first worker reads through it
     std::unique_ptr<ServeContext> context;
+    std::unique_ptr<ImageChange> change;  // of `image`, which it stats
 
     fuse_session* session = nullptr;
     std::optional<FuseMount> mounted;
@@ -100,6 +102,8 @@ SquashfsServer::SquashfsServer(const ImageFile& image, ServeOptions options) : s
         s.offset = image.squashfs().offset;
         s.probe = s.new_volume();
         s.context = std::make_unique<ServeContext>(*s.probe, options.block_cache_bytes, s.offset);
+        s.change = std::make_unique<ImageChange>(s.image.get());
+        s.context->change = s.change.get();
     } catch (const Error& error) {
         throw error.within(image.path());
     }
@@ -170,7 +174,11 @@ void SquashfsServer::seal() {
     if (state_->mounted) state_->mounted->remount_read_only();
 }
 
-ServeFailures SquashfsServer::failures() const { return state_->context->failures.snapshot(); }
+ServeFailures SquashfsServer::failures() const {
+    ServeFailures failures = state_->context->failures.snapshot();
+    failures.image_changed = state_->change->seen();  // also when no request came after the change
+    return failures;
+}
 
 ServeStats SquashfsServer::stats() const {
     const ServeContext& context = *state_->context;

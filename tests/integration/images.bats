@@ -139,3 +139,68 @@ garble_table_block() {  # garble_table_block IMAGE BASE FIELD
     [[ "${stderr_lines[1]}" == "hpc: warning: $dir/image.sif: "*" reads failed (first: corrupt data block at byte 96"* ]]
     [ "${#stderr_lines[@]}" -eq 2 ]
 }
+
+# DIR/app.sif and DIR/new.sif: the test image with /data.txt, different in each.
+make_two_versions() {  # make_two_versions DIR
+    local dir=$1 version
+    for version in app new; do
+        rm -rf "$dir/tree"
+        cp -a "$APP_DIR" "$dir/tree"
+        seq 1 "$([ "$version" = app ] && echo 100000 || echo 200000)" >"$dir/tree/data.txt"
+        mksquashfs "$dir/tree" "$dir/$version.sqfs" -noappend -quiet -all-root >/dev/null
+        siftool new "$dir/$version.sif" >/dev/null
+        siftool add --datatype 4 --parttype 2 --partfs 1 --partarch 2 --groupid 1 "$dir/$version.sif" \
+            "$dir/$version.sqfs" >/dev/null
+    done
+}
+
+# Runs `hpc exec OPTIONS DIR/app.sif`, whose payload reads /data.txt (unread so far) once `replace`
+# has replaced the image, and says md5sum's status: output in $output and $stderr, hpc's in
+# $status. Busybox, which runs it all, is read whole first: a page of its own it faulted in after
+# the change would fail too, and the process with it (SIGBUS).
+read_after_replacing() {  # read_after_replacing DIR REPLACE OPTIONS...
+    local dir=$1 replace=$2 pid
+    shift 2
+    "$HPC" exec "$@" "$dir/app.sif" sh -c \
+        "cat /bin/busybox >/dev/null; touch $dir/started; while [ ! -e $dir/go ]; do sleep 0.05; done; md5sum /data.txt; echo md5sum=\$?" \
+        >"$dir/out" 2>"$dir/err" &
+    pid=$!
+    for _ in $(seq 200); do [ -e "$dir/started" ] && break; sleep 0.05; done
+    eval "$replace"
+    touch "$dir/go"
+    status=0
+    wait "$pid" || status=$?
+    output=$(cat "$dir/out")
+    stderr=$(cat "$dir/err")
+    rm -f "$dir/started" "$dir/go"
+}
+
+@test "an image rewritten in place while it runs: reads after fail with EIO, and hpc says once that it changed" {
+    dir=$(scratch_dir)
+    make_two_versions "$dir"
+    cp "$dir/app.sif" "$dir/old.sif"
+    for options in "--share-linger 0" "--no-share" "--share-linger 1"; do
+        cp "$dir/old.sif" "$dir/app.sif"
+        # cp over it: truncated and written again under the running server.
+        read_after_replacing "$dir" 'cp "$dir/new.sif" "$dir/app.sif"' $options
+        [ "$status" -eq 0 ]  # the payload's (sh's), whatever its reads
+        [[ "$output" == *"md5sum=1" ]]
+        [[ "$stderr" == *"Input/output error"* ]]
+        [ "$(grep -c "hpc: warning: $dir/app.sif" <<<"$stderr")" -eq 1 ]
+        [[ "$stderr" =~ "hpc: warning: $dir/app.sif changed while it was served: "[0-9]+" read"s?" failed ("(first: )?"the image file was changed in place" ]]
+        # The new image, run afresh, is served as it is now.
+        run "$HPC" exec "$dir/app.sif" md5sum /data.txt
+        [ "$status" -eq 0 ]
+        [ "${output%% *}" = "$(image_cat "$dir/new.sif" /data.txt | md5sum | cut -d' ' -f1)" ]
+    done
+}
+
+@test "an image replaced by a rename while it runs: the running launch goes on with the old bytes, saying nothing" {
+    dir=$(scratch_dir)
+    make_two_versions "$dir"
+    old=$(image_cat "$dir/app.sif" /data.txt | md5sum | cut -d' ' -f1)
+    read_after_replacing "$dir" 'cp "$dir/new.sif" "$dir/next.sif" && mv "$dir/next.sif" "$dir/app.sif"' --share-linger 0
+    [ "$status" -eq 0 ]
+    [[ "$output" == "$old  /data.txt"*"md5sum=0" ]]
+    [ -z "$stderr" ]
+}

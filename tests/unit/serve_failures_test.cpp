@@ -61,9 +61,19 @@ TEST_CASE("serve failures: worker threads record at once, a count is never seen 
 }
 
 TEST_CASE("serve failures: described as the launcher says them", "[serve_failures]") {
-    CHECK(describe(ServeFailures{1, "corrupt data block at byte 96 (does not decompress)"}) ==
-          "1 read failed (corrupt data block at byte 96 (does not decompress))");
-    CHECK(describe(ServeFailures{3, "corrupt inode table (numbers disagree)"}) ==
-          "3 reads failed (first: corrupt inode table (numbers disagree))");
-    CHECK(describe(ServeFailures{2, ""}) == "2 reads failed");  // the cause could not be kept
+    CHECK(describe("app.sif", ServeFailures{1, "corrupt data block at byte 96 (does not decompress)", false}) ==
+          "app.sif: 1 read failed (corrupt data block at byte 96 (does not decompress))");
+    CHECK(describe("app.sif", ServeFailures{3, "corrupt inode table (numbers disagree)", false}) ==
+          "app.sif: 3 reads failed (first: corrupt inode table (numbers disagree))");
+    CHECK(describe("app.sif", ServeFailures{2, "", false}) == "app.sif: 2 reads failed");  // the cause could not be kept
+    CHECK_FALSE(describe("app.sif", ServeFailures{0, "", false}));  // nothing went wrong: nothing is said
+}
+
+TEST_CASE("serve failures: an image changed while it was served is said so, with or without failed reads",
+          "[serve_failures]") {
+    CHECK(describe("app.sif", ServeFailures{2, "the image file changed (its size or modification time)", true}) ==
+          "app.sif changed while it was served: 2 reads failed (first: the image file changed (its size or "
+          "modification time))");
+    CHECK(describe("app.sif", ServeFailures{0, "", true}) ==
+          "app.sif changed while it was served: no read failed (none came after the change)");
 }
