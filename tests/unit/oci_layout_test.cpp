@@ -390,6 +390,10 @@ TEST_CASE("an oci layout's config of wrong types is refused by field", "[oci]") 
     CHECK(failure_of(R"({"architecture":"amd64","os":"linux","rootfs":{"diff_ids":["sha256:x"]}})") ==
           "rootfs: diff_ids: 'sha256:x' is not a valid digest");
     CHECK(failure_of("not json").starts_with("invalid JSON: "));
+    // A number no type holds (found by tests/fuzz's oci_json): refused as the document's, not an
+    // internal error.
+    CHECK(failure_of(R"({"architecture":"amd64","os":"linux","created":1e99999})") ==
+          "invalid JSON: number overflow parsing '1e99999'");
 }
 
 TEST_CASE("JSON blobs and layer lists of an oci layout are bounded", "[oci]") {
