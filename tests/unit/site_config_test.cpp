@@ -110,6 +110,24 @@ TEST_CASE("site config: keys left out keep their defaults, dotted keys and inlin
     CHECK(config.network.allow == Strings{"host", "none", "slirp"});
 }
 
+TEST_CASE("site config: characters this toml++ cannot read safely are refused, with their line", "[site]") {
+    // toml++ 3.3 would ask whether they are whitespace and reach code it marks unreachable (found by
+    // tests/fuzz's site_config: U+FEBF in a table header, U+0357 alone, U+00B7 in a string, U+FE3F
+    // after a NUL), wherever they are.
+    auto refused = [](const char* code) {
+        return std::string("the character U+") + code + " cannot be read safely by this toml++ (3.3): in a string, write it \\u" + code;
+    };
+    CHECK(config_error("# policy\n[[\xEF\xBA\xBF soc's\n") == "hpc.toml:2: " + refused("FEBF"));
+    CHECK(config_error("\xCD\x97") == "hpc.toml:1: " + refused("0357"));
+    CHECK(config_error("\"\"=55\">>>>:>>>>>>\xC2\xB7o@") == "hpc.toml:1: " + refused("00B7"));
+    CHECK(config_error("[mount] # Z\xC3\xBCrich\n") == "hpc.toml:1: " + refused("00FC"));
+    constexpr char with_nul[] = "[images]\nallow_paths = [\"/a\",\n \"\0\x7f\xEF\xB8\xBF\"]\n";
+    CHECK(config_error(std::string(with_nul, sizeof with_nul - 1)) == "hpc.toml:3: " + refused("FE3F"));
+    // The escape says the same; characters outside the ranges are read as before.
+    CHECK(parse_site_config("[binds]\ndeny = [\"/Z\\u00FCrich\", \"/\xE4\xB8\xAD\"] # \xE3\x80\x80 \xEF\xBB\xBF\n", "hpc.toml")
+              .binds.deny == std::vector<std::string>{"/Z\xC3\xBCrich", "/\xE4\xB8\xAD"});
+}
+
 TEST_CASE("site config: unknown tables and keys, with file, line and dotted key", "[site]") {
     CHECK(config_error("[binds]\nallow = []\n\n[container]\nx = 1\n") ==
           "hpc.toml:4: container: unknown table (known tables: binds, images, fakeroot, network, mount, mpi, slurm, oci, gpu)");
