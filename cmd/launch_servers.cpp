@@ -2,16 +2,23 @@
 
 #include "cmd/report.hpp"
 
+#include <algorithm>
+
 namespace hpc::cmd {
 namespace {
 
 // The server shows as owners only the ids the container's user namespace maps; with more
 // than the user's own (--fakeroot), processes of the others may read the image too.
-image::ServeOptions serving_options(const sandbox::LaunchPlan& plan) {
+// `file`: the canonical path of the file served, which fuse2fs may write in place too (a SIF's
+// own overlay partition, --writable).
+image::ServeOptions serving_options(const sandbox::LaunchPlan& plan, const std::string& file) {
     image::ServeOptions options;
     for (const sandbox::IdMap& map : plan.uid_map) options.mapped_uids.push_back({map.inside, map.count});
     for (const sandbox::IdMap& map : plan.gid_map) options.mapped_gids.push_back({map.inside, map.count});
     options.allow_other = plan.uid_map.size() > 1;
+    options.written_in_place = std::any_of(plan.images.begin(), plan.images.end(), [&file](const sandbox::ImageMount& mount) {
+        return mount.writable && mount.path == file;
+    });
     return options;
 }
 
@@ -20,11 +27,11 @@ image::ServeOptions serving_options(const sandbox::LaunchPlan& plan) {
 LaunchServers::LaunchServers(const image::ImageFile& image, const launch::ImageFiles& files,
                              const sandbox::LaunchPlan& plan)
     : image_(image), plan_(plan) {
-    image::ServeOptions options = serving_options(plan);
-    if (image.format() != image::ImageFormat::directory) root_.emplace(image, options);
+    if (image.format() != image::ImageFormat::directory) root_.emplace(image, serving_options(plan, image.resolved_path()));
     for (const sandbox::ImageMount& mount : plan.images)
         if (mount.file_system == sandbox::ImageMount::FileSystem::squashfs)
-            images_.emplace_back(std::make_unique<image::SquashfsServer>(files.file_of(mount), options));
+            images_.emplace_back(
+                std::make_unique<image::SquashfsServer>(files.file_of(mount), serving_options(plan, mount.path)));
         else
             images_.emplace_back();
 }

@@ -102,7 +102,8 @@ SquashfsServer::SquashfsServer(const ImageFile& image, ServeOptions options) : s
         s.offset = image.squashfs().offset;
         s.probe = s.new_volume();
         s.context = std::make_unique<ServeContext>(*s.probe, options.block_cache_bytes, s.offset);
-        s.change = std::make_unique<ImageChange>(s.image.get());
+        s.change = std::make_unique<ImageChange>(
+            s.image.get(), options.written_in_place ? std::optional<uint64_t>(s.offset) : std::nullopt);
         s.context->change = s.change.get();
     } catch (const Error& error) {
         throw error.within(image.path());

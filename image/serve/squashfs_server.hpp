@@ -38,6 +38,10 @@ struct ServeOptions {
     // directories impossible for an unprivileged user. Empty: every owner is shown as it is.
     std::vector<IdRange> mapped_uids;
     std::vector<IdRange> mapped_gids;
+    // The file holds a partition written while it is served (a SIF's own overlay, --writable):
+    // its modification time changes by design, and a change in place is told by its size and
+    // the squashfs's superblock (image_change.hpp).
+    bool written_in_place = false;
 };
 
 // What the server has done so far: for tests and benchmarks.

@@ -76,6 +76,21 @@ TEST_CASE("image change: the same size written again in place is seen by its mod
     CHECK(change.seen());
 }
 
+TEST_CASE("image change: a file written in place by design is changed only in its size or superblock",
+          "[image_change]") {
+    ScratchFile file;
+    ScratchFile::write_file(file.path, std::string(120, 'x'));
+    age(file.path);
+    ImageChange written(file.fd, 4);  // its 96 bytes at byte 4 stand for the squashfs's superblock
+    int out = ::open(file.path.c_str(), O_WRONLY | O_CLOEXEC);
+    REQUIRE(out >= 0);
+    REQUIRE(::pwrite(out, "overlay", 7, 110) == 7);  // fuse2fs writing its partition, past the superblock
+    CHECK_FALSE(written.seen());
+    REQUIRE(::pwrite(out, "other", 5, 50) == 5);  // another image's superblock
+    ::close(out);
+    CHECK(written.seen());
+}
+
 TEST_CASE("image change: a rename over its name, or its removal, leaves the open file unchanged", "[image_change]") {
     ScratchFile file;
     age(file.path);
