@@ -67,6 +67,9 @@ Source source_of(const std::string& path) {
 void check_step(int status, const std::string& what, const std::string& hint = {}) {
     if (status == 128 + SIGINT || status == 128 + SIGTERM || status == 128 + SIGHUP)
         throw Error(ExitCode::interrupted, what + " was interrupted");
+    // What the kernel's OOM killer sends; else only a kill -9 does.
+    if (status == 128 + SIGKILL)
+        throw Error(ExitCode::data, what + " was killed (SIGKILL: out of memory, the kernel's OOM killer, or a kill -9)");
     if (status != 0)
         throw Error(ExitCode::data,
                     what + " failed (exit status " + std::to_string(status) + ")" + (hint.empty() ? "" : "; " + hint));
