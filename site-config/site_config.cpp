@@ -468,8 +468,6 @@ std::string redefined_key(std::string_view text, toml::source_index line, std::s
     fail_at_line(file_name, line, "", "bad TOML: " + std::string(description));
 }
 
-}  // namespace
-
 // toml++ 3.3 (Debian 12's) decides whether a character that is not ASCII is whitespace from a
 // table that lacks the entries of some (U+00A1..U+0499, U+2C5E..U+2FFF, U+3001..U+3057,
 // U+FB26..U+FEFE) and then reaches code it marks unreachable: undefined behaviour, found by
@@ -499,6 +497,8 @@ void refuse_characters_toml_cannot_read(std::string_view text, const std::string
             }
     }
 }
+
+}  // namespace
 
 SiteConfig parse_site_config(std::string_view toml_text, const std::string& file_name) {
     refuse_characters_toml_cannot_read(toml_text, file_name);
