@@ -159,6 +159,7 @@ void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_fil
             fuse_reply_buf(req, nullptr, 0);  // at or past the end
         else
             fuse_reply_iov(req, pieces.pieces.data(), static_cast<int>(pieces.pieces.size()));
+        ctx.reader.delivered(pieces);
         pieces.clear();  // let go of blocks the cache may have evicted meanwhile
     });
 }

@@ -31,7 +31,7 @@ void CachedFileReader::read(SquashfsVolume& volume, const Inode& file, uint64_t 
             if (uint64_t(location.offset) + location.length > block->size())
                 throw Error(ExitCode::data, "corrupt data block at byte " + std::to_string(location.position) +
                                                 " (shorter than the file needs)");
-            if (retention_ == BlockRetention::until_served) cache_.served(key, location.length);
+            if (retention_ == BlockRetention::until_served) out.serving.emplace_back(key, location.length);
             out.pieces.push_back({const_cast<char*>(block->data()) + location.offset, location.length});
             out.held.push_back(std::move(block));
         }
@@ -48,7 +48,13 @@ std::size_t CachedFileReader::read_into(SquashfsVolume& volume, const Inode& fil
         std::memcpy(buffer + done, piece.iov_base, piece.iov_len);
         done += piece.iov_len;
     }
+    delivered(pieces);
     return done;
+}
+
+void CachedFileReader::delivered(ReadPieces& pieces) {
+    for (const auto& [key, bytes] : pieces.serving) cache_.served(key, bytes);
+    pieces.serving.clear();
 }
 
 }  // namespace hpc::image

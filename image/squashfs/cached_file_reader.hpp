@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
+#include <utility>
 #include <vector>
 
 namespace hpc::image {
@@ -21,12 +22,15 @@ struct ReadPieces {
     std::vector<iovec> pieces;
     std::vector<std::shared_ptr<const Block>> held;  // keeps evicted blocks alive until the reply is sent
     std::vector<BlockLocation> locations;            // scratch
+    // The cache keys and byte counts this read serves, counted by CachedFileReader::delivered.
+    std::vector<std::pair<uint64_t, std::size_t>> serving;
     std::size_t bytes = 0;
 
     void clear() {
         pieces.clear();
         held.clear();
         locations.clear();
+        serving.clear();
         bytes = 0;
     }
 };
@@ -47,6 +51,11 @@ public:
     // read as zeros. Throws hpc::Error(data) for a block that is corrupt or shorter than the
     // file says; `volume` is the calling thread's own.
     void read(SquashfsVolume& volume, const Inode& file, uint64_t offset, std::size_t size, ReadPieces& out);
+
+    // Once the bytes of `pieces` have been handed on (the FUSE reply sent): with until_served, a
+    // block they complete leaves the cache now, not before, so that a request for its other bytes
+    // that came meanwhile (another reader's, the kernel's readahead) still finds it decoded.
+    void delivered(ReadPieces& pieces);
 
     // Copies the same bytes into `buffer` (at least `size` long); returns how many.
     std::size_t read_into(SquashfsVolume& volume, const Inode& file, uint64_t offset, std::size_t size, char* buffer);
