@@ -188,6 +188,7 @@ ServeStats SquashfsServer::stats() const {
     stats.blocks_decoded = cache.decoded;
     stats.decoded_bytes = cache.decoded_bytes;
     stats.blocks_decoded_ahead = cache.decoded_ahead;
+    stats.blocks_decoded_again = cache.decoded_again;
     stats.cache_hits = cache.hits;
     stats.cache_joins = cache.joined;
     stats.cache_evictions = cache.evicted;

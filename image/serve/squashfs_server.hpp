@@ -49,6 +49,7 @@ struct ServeStats {
     uint64_t blocks_decoded = 0;   // data and fragment blocks decompressed
     uint64_t decoded_bytes = 0;
     uint64_t blocks_decoded_ahead = 0;  // of blocks_decoded, by the prefetcher
+    uint64_t blocks_decoded_again = 0;  // of blocks_decoded, after the kernel had been sent them whole
     uint64_t cache_hits = 0;       // block requests answered from the cache
     uint64_t cache_joins = 0;      // block requests that waited for another thread's decompression
     uint64_t cache_evictions = 0;

@@ -47,6 +47,7 @@ void BlockCache::finish(uint64_t key, Claim& claim, const std::shared_ptr<const 
         entry.recency = recency_.begin();
         ++stats_.decoded;
         if (ahead) ++stats_.decoded_ahead;
+        if (delivered_.count(key)) ++stats_.decoded_again;
         stats_.decoded_bytes += block->size();
         stats_.resident_bytes += block->size();
         evict_over_capacity();

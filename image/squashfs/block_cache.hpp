@@ -57,6 +57,8 @@ struct BlockCacheStats {
     uint64_t decoded = 0;         // blocks decompressed (each a miss that did the work)
     uint64_t decoded_bytes = 0;   // their decompressed size
     uint64_t decoded_ahead = 0;   // of those, decoded by warm() before anyone asked
+    uint64_t decoded_again = 0;   // of those, blocks served whole before: the kernel asked again
+                                  // for bytes it had been sent (its page cache let them go)
     uint64_t hits = 0;            // requests answered from a cached block
     uint64_t joined = 0;          // requests that waited for another thread's decompression
     uint64_t failed = 0;          // decompressions that threw (corrupt data)
@@ -143,7 +145,7 @@ private:
     std::unordered_map<uint64_t, Entry> entries_;
     std::list<uint64_t> recency_;  // most recently used first
     static constexpr std::size_t remembered_deliveries = 4096;
-    std::unordered_set<uint64_t> delivered_;  // keys of blocks served whole lately, for warm()
+    std::unordered_set<uint64_t> delivered_;  // keys of blocks served whole lately: warm(), decoded_again
     std::deque<uint64_t> delivery_order_;     // the same, oldest first, to forget them
     BlockCacheStats stats_;
 };

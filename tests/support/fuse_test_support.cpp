@@ -94,6 +94,10 @@ void report(const ChildOutcome& outcome) {
 
 Mountpoint::Mountpoint() { ::mkdir(path.c_str(), 0755); }
 
+uint64_t decodes_first_asked(const hpc::image::ServeStats& stats) {
+    return stats.blocks_decoded - stats.blocks_decoded_again;
+}
+
 uint64_t expected_decodes() {
     const ImageFixture& fixture = ImageFixture::get();
     return fixture.expected_data_blocks + hpc::test::superblock_fragments(fixture.image);

@@ -40,6 +40,11 @@ struct Mountpoint {
 // Blocks the fixture image holds: data blocks and fragment blocks.
 uint64_t expected_decodes();
 
+// Blocks the server decoded, less those it decoded again because the kernel asked once more for
+// bytes it had been sent whole (its page cache let them go: Linux 6.18 does, now and then, under
+// load): with each block decoded once per time the kernel asks for it, this is expected_decodes().
+uint64_t decodes_first_asked(const hpc::image::ServeStats& stats);
+
 // Every regular file of the fixture read completely by several threads at once, each in its
 // own order and with its own read size, compared with the source.
 void read_everything_in_parallel(ChildReport& report, const std::string& mnt);
