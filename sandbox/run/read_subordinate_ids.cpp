@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 
 namespace hpc::sandbox {
 namespace {
@@ -39,6 +40,33 @@ std::vector<SubordinateRange> ranges_of(subid_get_ranges_function get, const std
     return ranges;
 }
 
+// libsubid, loaded on first use and kept for the process's life: subid_init keeps a copy of the
+// program's name that nothing frees, and unloading the library would leak it.
+struct Libsubid {
+    subid_get_ranges_function get_uids = nullptr;
+    subid_get_ranges_function get_gids = nullptr;
+    std::string unavailable;  // why it cannot be used, or ""
+};
+
+Libsubid load_libsubid() {
+    Libsubid loaded;
+    void* library = ::dlopen("libsubid.so.4", RTLD_NOW | RTLD_LOCAL);
+    if (!library) {
+        loaded.unavailable = "libsubid is not installed (Debian package libsubid4)";
+        return loaded;
+    }
+    auto init = reinterpret_cast<subid_init_function>(::dlsym(library, "subid_init"));
+    loaded.get_uids = reinterpret_cast<subid_get_ranges_function>(::dlsym(library, "subid_get_uid_ranges"));
+    loaded.get_gids = reinterpret_cast<subid_get_ranges_function>(::dlsym(library, "subid_get_gid_ranges"));
+    if (!init || !loaded.get_uids || !loaded.get_gids) {
+        loaded.unavailable = "libsubid.so.4 lacks subid_get_uid_ranges (an unexpected version)";
+        ::dlclose(library);
+        return loaded;
+    }
+    init("hpc", stderr);
+    return loaded;
+}
+
 }  // namespace
 
 SubordinateIds read_subordinate_ids(const std::string& user_name) {
@@ -47,22 +75,13 @@ SubordinateIds read_subordinate_ids(const std::string& user_name) {
         ids.unavailable = "newuidmap is not installed (Debian package uidmap)";
         return ids;
     }
-    void* library = ::dlopen("libsubid.so.4", RTLD_NOW | RTLD_LOCAL);
-    if (!library) {
-        ids.unavailable = "libsubid is not installed (Debian package libsubid4)";
+    static const Libsubid libsubid = load_libsubid();
+    if (!libsubid.unavailable.empty()) {
+        ids.unavailable = libsubid.unavailable;
         return ids;
     }
-    auto init = reinterpret_cast<subid_init_function>(::dlsym(library, "subid_init"));
-    auto get_uids = reinterpret_cast<subid_get_ranges_function>(::dlsym(library, "subid_get_uid_ranges"));
-    auto get_gids = reinterpret_cast<subid_get_ranges_function>(::dlsym(library, "subid_get_gid_ranges"));
-    if (!init || !get_uids || !get_gids) {
-        ids.unavailable = "libsubid.so.4 lacks subid_get_uid_ranges (an unexpected version)";
-    } else {
-        init("hpc", stderr);
-        ids.uids = ranges_of(get_uids, user_name);
-        ids.gids = ranges_of(get_gids, user_name);
-    }
-    ::dlclose(library);
+    ids.uids = ranges_of(libsubid.get_uids, user_name);
+    ids.gids = ranges_of(libsubid.get_gids, user_name);
     return ids;
 }
 
