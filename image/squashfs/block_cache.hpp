@@ -57,8 +57,8 @@ struct BlockCacheStats {
     uint64_t decoded = 0;         // blocks decompressed (each a miss that did the work)
     uint64_t decoded_bytes = 0;   // their decompressed size
     uint64_t decoded_ahead = 0;   // of those, decoded by warm() before anyone asked
-    uint64_t decoded_again = 0;   // of those, blocks served whole before: the kernel asked again
-                                  // for bytes it had been sent (its page cache let them go)
+    uint64_t decoded_again = 0;   // of those, blocks served whole lately (the last 4096): the
+                                  // kernel asked again for bytes it had been sent
     uint64_t hits = 0;            // requests answered from a cached block
     uint64_t joined = 0;          // requests that waited for another thread's decompression
     uint64_t failed = 0;          // decompressions that threw (corrupt data)

@@ -49,12 +49,14 @@ TEST_CASE("block cache: a block served whole leaves the cache, one served in par
     cache.served(2, 60);
     cache.get(1, [&] { return decoder(100, 'a'); });
     CHECK(decoder.calls == 2);  // 1 is still there after 60 of its 100 bytes
+    CHECK(cache.stats().decoded_again == 0);
     cache.served(1, 40);        // the rest of it, in another request
     CHECK(cache.stats().delivered == 1);
     CHECK(cache.stats().resident_bytes == 100);  // 2's 100 bytes alone
     CHECK(std::string(held->data(), held->size()) == std::string(100, 'a'));  // a reader's copy lives on
     cache.get(1, [&] { return decoder(100, 'a'); });
     CHECK(decoder.calls == 3);  // asked for again: decoded again
+    CHECK(cache.stats().decoded_again == 1);  // and counted as the kernel's asking twice
     cache.get(2, [&] { return decoder(100, 'b'); });
     CHECK(decoder.calls == 3);
     cache.served(9, 100);  // never cached (or evicted meanwhile): nothing to do
