@@ -104,6 +104,9 @@ struct SquashfsVolume::State {
     };
     std::array<Walk, 8> walks;  // where recent reads stopped, to continue sequential reads cheaply
     std::size_t next_walk = 0;
+    // read()'s last block: small files share fragment blocks, and planning a launch reads
+    // several of them (the environment scripts, passwd and group), each otherwise decoded anew.
+    std::optional<std::pair<uint64_t, Block>> last_read;
 
     ~State() {
         if (!initialised) return;
@@ -491,7 +494,10 @@ std::size_t SquashfsVolume::read(const Inode& file, uint64_t offset, std::span<c
         if (location.kind == BlockLocation::Kind::sparse) {
             std::memset(into, 0, location.length);
         } else {
-            Block block = read_block(location.position, location.header);
+            std::optional<std::pair<uint64_t, Block>>& last = state_->last_read;
+            if (!last || last->first != location.position)
+                last.emplace(location.position, read_block(location.position, location.header));
+            const Block& block = last->second;
             if (uint64_t(location.offset) + location.length > block.size())
                 corrupt("data block at byte " + std::to_string(location.position) + " (shorter than the file needs)");
             std::memcpy(into, block.data() + location.offset, location.length);

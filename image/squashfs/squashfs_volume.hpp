@@ -115,7 +115,8 @@ public:
     // request of exactly their extent: what is about to be decoded, and nothing past it, which
     // the kernel's own readahead would add.
     void announce(const std::vector<BlockLocation>& blocks);
-    // Reads bytes of a regular file without any shared cache; returns how many were read.
+    // Reads bytes of a regular file without any shared cache (only the last block it decoded is
+    // kept); returns how many were read.
     std::size_t read(const Inode& file, uint64_t offset, std::span<char> out);
 
     std::string list_xattrs(const Inode& inode);  // names, each followed by '\0'
