@@ -1,6 +1,7 @@
 #include "builder/base_environment.hpp"
 
 #include "builder/tree_files.hpp"
+#include "sandbox/environment/known_scripts.hpp"
 
 #include <array>
 
@@ -9,35 +10,18 @@ namespace {
 
 struct File {
     const char* path;
-    const char* content;
+    std::string_view content;
 };
 
-// The scripts, in hpc's words. 99-base.sh gives LD_LIBRARY_PATH the directory where a runtime
-// binds host libraries (GPU drivers) and a default prompt; 99-runtimevars.sh applies the PATH
-// forms a user asked for (hpc applies them itself; older runtimes read the file).
+// The scripts, in hpc's words (the environment's are known_scripts.hpp's). 99-base.sh gives
+// LD_LIBRARY_PATH the directory where a runtime binds host libraries (GPU drivers) and a default
+// prompt; 99-runtimevars.sh applies the PATH forms a user asked for (hpc applies them itself;
+// older runtimes read the file).
 constexpr std::array base_files = {
-    File{".singularity.d/env/01-base.sh", "#!/bin/sh\n# The image's base environment: nothing to set.\n"},
-    File{".singularity.d/env/90-environment.sh", "#!/bin/sh\n# The %environment section of the definition follows.\n"},
-    File{".singularity.d/env/99-base.sh",
-         "#!/bin/sh\n"
-         "# Libraries a runtime binds into /.singularity.d/libs come last; a prompt if none is set.\n"
-         "if [ -z \"${LD_LIBRARY_PATH:-}\" ]; then\n"
-         "    LD_LIBRARY_PATH=/.singularity.d/libs\n"
-         "else\n"
-         "    LD_LIBRARY_PATH=\"$LD_LIBRARY_PATH:/.singularity.d/libs\"\n"
-         "fi\n"
-         "if [ -z \"${PS1:-}\" ]; then\n"
-         "    PS1=\"hpc> \"\n"
-         "fi\n"
-         "export LD_LIBRARY_PATH PS1\n"},
-    File{".singularity.d/env/99-runtimevars.sh",
-         "#!/bin/sh\n"
-         "# PATH as the user asked for it at run time (PREPEND_PATH, APPEND_PATH, PATH).\n"
-         "if [ -n \"${SING_USER_DEFINED_PREPEND_PATH:-}\" ]; then PATH=\"$SING_USER_DEFINED_PREPEND_PATH:$PATH\"; fi\n"
-         "if [ -n \"${SING_USER_DEFINED_APPEND_PATH:-}\" ]; then PATH=\"$PATH:$SING_USER_DEFINED_APPEND_PATH\"; fi\n"
-         "if [ -n \"${SING_USER_DEFINED_PATH:-}\" ]; then PATH=\"$SING_USER_DEFINED_PATH\"; fi\n"
-         "unset SING_USER_DEFINED_PREPEND_PATH SING_USER_DEFINED_APPEND_PATH SING_USER_DEFINED_PATH\n"
-         "export PATH\n"},
+    File{".singularity.d/env/01-base.sh", sandbox::base_script},
+    File{".singularity.d/env/90-environment.sh", sandbox::environment_section_script},
+    File{".singularity.d/env/99-base.sh", sandbox::library_and_prompt_script},
+    File{".singularity.d/env/99-runtimevars.sh", sandbox::runtime_vars_script},
     File{".singularity.d/actions/exec",
          "#!/bin/sh\n# Runs a command after the image's environment scripts.\n"
          "for script in /.singularity.d/env/*.sh; do [ -f \"$script\" ] && . \"$script\"; done\n"
@@ -85,7 +69,7 @@ void make_base_environment(const std::string& root) {
     for (const char* directory : directories) make_directories(root + "/" + directory);
     for (const Link& link : links) make_link_if_missing(root + "/" + link.path, link.target);
     for (const char* file : {"etc/hosts", "etc/resolv.conf"}) write_if_missing(root + "/" + file, "", 0644);
-    for (const File& file : base_files) write_if_missing(root + "/" + file.path, file.content, 0755);
+    for (const File& file : base_files) write_if_missing(root + "/" + file.path, std::string(file.content), 0755);
 }
 
 }  // namespace hpc::builder

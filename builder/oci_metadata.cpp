@@ -4,6 +4,7 @@
 #include "common/error.hpp"
 #include "common/text.hpp"
 #include "image/tree/image_metadata.hpp"
+#include "sandbox/environment/known_scripts.hpp"
 #include "sandbox/environment/shell_syntax.hpp"
 
 #include <nlohmann/json.hpp>
@@ -16,10 +17,15 @@ namespace {
 
 const std::string meta = "/.singularity.d";
 
-// `value` single-quoted for /bin/sh. A NUL byte would end the word early: refused, naming `what`.
-std::string quoted(std::string_view value, const std::string& what) {
+// A NUL byte would end a shell word early: refused, naming `what`.
+void refuse_nul(std::string_view value, const std::string& what) {
     if (value.find('\0') != std::string_view::npos)
         throw Error(ExitCode::data, "image config: " + what + " holds a NUL byte, which no shell can pass on");
+}
+
+// `value` single-quoted for /bin/sh.
+std::string quoted(std::string_view value, const std::string& what) {
+    refuse_nul(value, what);
     return sandbox::single_quoted(value);
 }
 
@@ -33,27 +39,21 @@ std::string quoted_words(const std::vector<std::string>& words, const std::strin
 
 // Apptainer's 10-docker2singularity.sh: PATH is the image's outright; any other variable keeps a
 // value it already has that is not empty (Apptainer writes `export NAME="${NAME:-"VALUE"}"`),
-// and a name without '=' is exported, empty when unset. The same meaning is written here with
-// the value single-quoted on its own, never inside a double-quoted expansion, where how nested
-// quotes read has differed between shells. A name that is no shell name is left out, as
-// Apptainer leaves it out.
+// and a name without '=' is exported, empty when unset. The same meaning is written
+// (sandbox/environment/known_scripts) with the value single-quoted on its own, never inside a
+// double-quoted expansion, where how nested quotes read has differed between shells. A name
+// that is no shell name is left out, as Apptainer leaves it out.
 std::string environment_script(const std::vector<std::string>& env) {
-    std::string script =
-        "#!/bin/sh\n"
-        "# The image's Env: PATH as the image sets it; any other variable the image's value unless\n"
-        "# it is set already and not empty.\n";
+    std::vector<sandbox::DockerEnvEntry> entries;
     for (const std::string& entry : env) {
         std::size_t equals = entry.find('=');
         std::string name = entry.substr(0, equals);
         if (!is_shell_name(name)) continue;
-        std::string value = quoted(equals == std::string::npos ? "" : entry.substr(equals + 1), "Env entry " + name);
-        if (name == "PATH" && equals != std::string::npos)
-            script += "PATH=" + value + "\n";
-        else
-            script += "[ -n \"${" + name + ":-}\" ] || " + name + "=" + value + "\n";
-        script += "export " + name + "\n";
+        std::string value = equals == std::string::npos ? "" : entry.substr(equals + 1);
+        refuse_nul(value, "Env entry " + name);
+        entries.push_back({name, std::move(value), name != "PATH" || equals == std::string::npos});
     }
-    return script;
+    return sandbox::docker_env_script(entries);
 }
 
 // Apptainer's runscript for an OCI image, with its --no-eval meaning always: Entrypoint, then

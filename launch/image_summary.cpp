@@ -2,6 +2,7 @@
 
 #include "common/scif_layout.hpp"
 #include "launch/image_file_view.hpp"
+#include "sandbox/environment/action_script.hpp"
 
 #include <pwd.h>
 
@@ -60,6 +61,31 @@ std::vector<std::string> environment_scripts(const image::ImageTree& tree) {
     return scripts;
 }
 
+// What the image's environment scripts do, when hpc's builds wrote every one of them.
+std::optional<std::vector<sandbox::KnownScript>> known_scripts(const image::ImageTree& tree,
+                                                               const std::vector<std::string>& scripts) {
+    std::vector<sandbox::KnownScript> known;
+    for (const std::string& path : scripts) {
+        std::optional<image::EntryInfo> entry = tree.stat(path);
+        if (!entry || entry->size > sandbox::max_known_script_bytes) return std::nullopt;
+        std::optional<std::string> content = tree.read_file(path, sandbox::max_known_script_bytes);
+        std::optional<sandbox::KnownScript> script =
+            content ? sandbox::recognise_script(sandbox::script_name(path), *content) : std::nullopt;
+        if (!script) return std::nullopt;
+        known.push_back(std::move(*script));
+    }
+    return known;
+}
+
+// Whether anything in the image's /.singularity.d/libs exists, links followed, as the action
+// script's glob tests it.
+bool has_bound_libraries(const image::ImageTree& tree) {
+    const std::string directory(sandbox::bound_libraries_directory);
+    for (const std::string& name : tree.list_directory(directory))
+        if (tree.stat(directory + "/" + name)) return true;
+    return false;
+}
+
 // For the site's images.allow_owners; an owner without a name is known by number.
 std::string user_name(uid_t uid) {
     std::vector<char> buffer(16384);
@@ -82,6 +108,8 @@ sandbox::ImageSummary summarize_image(const image::ImageFile& image, std::shared
     summary.owner = user_name(image.owner());
     summary.overlay_partition = image.sif() && image::find_overlay_partition(*image.sif());
     summary.facts.env_scripts = environment_scripts(*tree);
+    summary.facts.known_scripts = known_scripts(*tree, summary.facts.env_scripts);
+    summary.facts.has_bound_libraries = has_bound_libraries(*tree);
     summary.facts.has_runscript = is_executable_file(*tree, "/.singularity.d/runscript");
     summary.facts.has_test = is_executable_file(*tree, "/.singularity.d/test");
     summary.facts.has_startscript = is_executable_file(*tree, "/.singularity.d/startscript");

@@ -19,13 +19,6 @@ bool contains_name(const auto& list, std::string_view name) {
     return std::find(std::begin(list), std::end(list), name) != std::end(list);
 }
 
-bool needs_evaluation(std::string_view value) { return value.find_first_of("$`\\") != std::string_view::npos; }
-
-std::string_view basename_of(std::string_view path) {
-    size_t slash = path.rfind('/');
-    return slash == std::string_view::npos ? path : path.substr(slash + 1);
-}
-
 std::string carrier(std::string_view name) { return std::string(host_carrier_prefix) + std::string(name); }
 
 // The shells define some names themselves when the environment lacks them (bash TERM,
@@ -270,9 +263,9 @@ void action_command(std::string& out, const ImageFacts& image, Action action, co
 std::vector<std::string> environment_steps(const ImageFacts& image) {
     std::vector<std::string> steps = image.env_scripts;
     if (!image.app) return steps;
-    std::erase_if(steps, [](const std::string& script) { return basename_of(script) == scif::active_app_script_name; });
+    std::erase_if(steps, [](const std::string& script) { return script_name(script) == scif::active_app_script_name; });
     auto after = std::find_if(steps.begin(), steps.end(), [](const std::string& script) {
-        return basename_of(script) > scif::active_app_script_name;
+        return script_name(script) > scif::active_app_script_name;
     });
     steps.insert(after, std::string());
     return steps;
@@ -286,21 +279,13 @@ std::string write_script(const ContainerEnvironment& environment, const ImageFac
 
     bool docker_paths = false;
     for (const std::string& script : image.env_scripts) {
-        std::string_view name = basename_of(script);
-        docker_paths = docker_paths || name == "10-docker2singularity.sh" || name == "10-docker.sh" ||
-                       name == "environment";
+        std::string_view name = script_name(script);
+        docker_paths = docker_paths || is_docker_environment_script(name);
     }
     if (docker_paths) define_fixpath(out);
 
     std::vector<std::string> steps = environment_steps(image);
-    // 99-base.sh is the common ground of images since Singularity 2.3: the user's values
-    // follow it. An image without one gets them after its last script.
-    size_t inject_after = steps.size();
-    for (size_t i = 0; i < steps.size(); ++i)
-        if (basename_of(steps[i]) == "99-base.sh") {
-            inject_after = i + 1;
-            break;
-        }
+    size_t inject_after = scripts_before_values(steps);
     auto inject_here = [&] {
         inject(out, environment);
         if (!steps.empty()) default_ld_library_path(out, environment);
@@ -313,13 +298,12 @@ std::string write_script(const ContainerEnvironment& environment, const ImageFac
             if (i + 1 == inject_after) inject_here();
             continue;
         }
-        std::string_view name = basename_of(script);
+        std::string_view name = script_name(script);
         std::string path = single_quoted(script);
         if (name == "90-environment.sh") out += "[ -n \"${PATH+x}\" ] || export PATH=" + single_quoted(default_path) + "\n";
         out += "[ ! -f " + path + " ] || . " + path + "\n";
         // Docker's images set a PATH of their own, often without /usr/local/sbin or /sbin.
-        if (name == "10-docker2singularity.sh" || name == "10-docker.sh" || name == "environment")
-            out += "_hpc_fixpath\n";
+        if (is_docker_environment_script(name)) out += "_hpc_fixpath\n";
         if (i + 1 == inject_after) inject_here();
     }
 
@@ -336,6 +320,24 @@ std::string write_script(const ContainerEnvironment& environment, const ImageFac
 }
 
 }  // namespace
+
+bool needs_evaluation(std::string_view value) { return value.find_first_of("$`\\") != std::string_view::npos; }
+
+std::string_view script_name(std::string_view path) {
+    size_t slash = path.rfind('/');
+    return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+bool is_docker_environment_script(std::string_view name) {
+    return name == "10-docker2singularity.sh" || name == "10-docker.sh" || name == "environment";
+}
+
+// 99-base.sh is the common ground of images since Singularity 2.3.
+size_t scripts_before_values(const std::vector<std::string>& scripts) {
+    for (size_t i = 0; i < scripts.size(); ++i)
+        if (script_name(scripts[i]) == "99-base.sh") return i + 1;
+    return scripts.size();
+}
 
 std::string action_script(const ContainerEnvironment& environment, const ImageFacts& image, Action action,
                           const std::string& shell) {

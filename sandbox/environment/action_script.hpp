@@ -14,6 +14,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace hpc::sandbox {
 
@@ -34,6 +35,18 @@ inline constexpr int exit_bad_value = 64;
 // stays within Linux's limit on one argument (32 pages) for environments of some thousand
 // variables.
 inline constexpr size_t compact_threshold = 96 * 1024;
+
+// The rules final_environment.hpp follows too:
+// whether the shell would expand something in a value of the user's ($, ` or \);
+bool needs_evaluation(std::string_view value);
+// a script's file name, the last component of its path;
+std::string_view script_name(std::string_view path);
+// whether a script is one Docker's images were converted with, whose PATH gets the default
+// PATH's missing directories appended (Apptainer's fixpath);
+bool is_docker_environment_script(std::string_view name);
+// how many of the image's scripts (in sourcing order) come before the user's values: those up
+// to 99-base.sh, where Apptainer sources its /.inject-apptainer-env.sh, else all of them.
+size_t scripts_before_values(const std::vector<std::string>& scripts);
 
 // `action` must have something to run (see payload_command: test without a test script
 // does not come here).

@@ -12,6 +12,8 @@
 // never hands a value to a host shell.
 #pragma once
 
+#include "sandbox/environment/known_scripts.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -94,6 +96,10 @@ struct ImageFacts {
     bool has_bin_bash = false;
     // The app --app names, when the image has it (the planner refuses an app it has not).
     std::optional<ScifAppFacts> app;
+    // What each of env_scripts does, when every one is a script hpc's builds write, word for
+    // word: the payload's environment is then computed without the image's shell.
+    std::optional<std::vector<KnownScript>> known_scripts;
+    bool has_bound_libraries = false;  // the image's own /.singularity.d/libs is not empty
 };
 
 // The payload's first program. Either the command itself with its final environment (when

@@ -1,116 +1,17 @@
-// payload_command(): the one exec that starts the payload. When nothing needs a shell (no
-// environment script to source, no value to evaluate) the final environment is computed
-// here with the action script's rules, and the command is exec'd directly: no shell
-// start-up, and images without /bin/sh work.
+// payload_command(): the one exec that starts the payload. When nothing needs a shell
+// (final_environment.hpp) the command is exec'd directly with the environment computed here;
+// otherwise the image's /bin/sh runs the action script.
 #include "common/error.hpp"
 #include "sandbox/environment/action_script.hpp"
 #include "sandbox/environment/environment.hpp"
+#include "sandbox/environment/final_environment.hpp"
 #include "sandbox/environment/scif_environment.hpp"
 
 #include <algorithm>
 #include <optional>
-#include <unordered_map>
 
 namespace hpc::sandbox {
 namespace {
-
-// The variables in the order they were set, found by name through an index: a 1 MiB
-// --env-file sets some 100,000 names, and looking each up along the list took 15 s.
-class FinalEnvironment {
-public:
-    explicit FinalEnvironment(const EnvVars& base) {
-        for (const auto& [name, value] : base) set(name, value);
-    }
-
-    const std::string* get(std::string_view name) const {
-        auto found = positions_.find(std::string(name));
-        return found == positions_.end() ? nullptr : &vars_[found->second]->second;
-    }
-    std::string value(std::string_view name) const {
-        const std::string* found = get(name);
-        return found ? *found : std::string();
-    }
-    void set(std::string_view name, std::string value) {
-        auto [found, added] = positions_.try_emplace(std::string(name), vars_.size());
-        if (added)
-            vars_.emplace_back(std::in_place, std::string(name), std::move(value));
-        else
-            vars_[found->second]->second = std::move(value);
-    }
-    // Left as a gap, so that the positions of the others stay; a name set again goes last.
-    void unset(std::string_view name) {
-        auto found = positions_.find(std::string(name));
-        if (found == positions_.end()) return;
-        vars_[found->second].reset();
-        positions_.erase(found);
-    }
-
-    std::vector<std::string> envp() const {
-        std::vector<std::string> entries;
-        for (const auto& var : vars_)
-            if (var) entries.push_back(var->first + "=" + var->second);
-        return entries;
-    }
-
-private:
-    std::vector<std::optional<std::pair<std::string, std::string>>> vars_;
-    std::unordered_map<std::string, size_t> positions_;  // name -> index in vars_
-};
-
-bool needs_evaluation(const ContainerEnvironment& environment) {
-    if (!environment.evaluate) return false;
-    return std::any_of(environment.injected.begin(), environment.injected.end(), [](const auto& var) {
-        return var.second.find_first_of("$`\\") != std::string::npos;
-    });
-}
-
-// The action script's steps for an image without environment scripts, value for value.
-std::vector<std::string> final_environment(const ContainerEnvironment& environment) {
-    FinalEnvironment env(environment.base);
-    for (const auto& [name, value] : environment.injected) env.set(name, value);
-
-    if (!env.value("SING_USER_DEFINED_PREPEND_PATH").empty()) {
-        env.set("PATH", env.value("SING_USER_DEFINED_PREPEND_PATH") + ":" + env.value("PATH"));
-        env.unset("SING_USER_DEFINED_PREPEND_PATH");
-    }
-    if (!env.value("SING_USER_DEFINED_APPEND_PATH").empty()) {
-        env.set("PATH", env.value("PATH") + ":" + env.value("SING_USER_DEFINED_APPEND_PATH"));
-        env.unset("SING_USER_DEFINED_APPEND_PATH");
-    }
-    if (!env.value("SING_USER_DEFINED_PATH").empty()) {
-        env.set("PATH", env.value("SING_USER_DEFINED_PATH"));
-        env.unset("SING_USER_DEFINED_PATH");
-    }
-    if (!env.value("LD_LIBRARY_PATH").empty()) {
-        if (!env.value("PREPEND_LD_LIBRARY_PATH").empty())
-            env.set("LD_LIBRARY_PATH", env.value("PREPEND_LD_LIBRARY_PATH") + ":" + env.value("LD_LIBRARY_PATH"));
-        if (!env.value("APPEND_LD_LIBRARY_PATH").empty())
-            env.set("LD_LIBRARY_PATH", env.value("LD_LIBRARY_PATH") + ":" + env.value("APPEND_LD_LIBRARY_PATH"));
-    }
-    for (auto directory = environment.library_path_first.rbegin(); directory != environment.library_path_first.rend();
-         ++directory) {
-        std::string rest = env.value("LD_LIBRARY_PATH");
-        env.set("LD_LIBRARY_PATH", *directory + (rest.empty() ? "" : ":" + rest));
-    }
-
-    for (const auto& [name, value] : environment.host) {
-        const std::string* current = env.get(name);
-        if (!current)
-            env.set(name, value);
-        else if (current->empty())
-            env.unset(name);
-    }
-
-    if (env.value("PS1").empty()) env.set("PS1", std::string(default_ps1));
-    std::string ps1 = env.value("PS1");
-    std::string prompt_command = env.value("PROMPT_COMMAND");
-    if (prompt_command.empty())
-        env.set("PROMPT_COMMAND", "PS1=\"" + ps1 + "\"; unset PROMPT_COMMAND");
-    else
-        env.set("PROMPT_COMMAND",
-                prompt_command + "; PROMPT_COMMAND=\"${PROMPT_COMMAND%%; PROMPT_COMMAND=*}\"; PS1=\"" + ps1 + "\"");
-    return env.envp();
-}
 
 std::vector<std::string> with_args(std::vector<std::string> argv, const std::vector<std::string>& args) {
     argv.insert(argv.end(), args.begin(), args.end());
@@ -137,9 +38,10 @@ PayloadCommand payload_command(const ContainerEnvironment& environment, const Im
     if (action == Action::shell && shell.empty() && !image.has_bin_bash && !image.has_bin_sh)
         throw Error(ExitCode::data, "the image has no /bin/bash or /bin/sh for a shell (name one with --shell)");
 
-    // An active app's environment is made by the shell (its scripts are the image's).
-    bool scripts = !image.env_scripts.empty() || image.app;
-    if (scripts || needs_evaluation(environment)) {
+    std::optional<std::vector<std::string>> computed = final_environment(environment, image);
+    if (!computed) {
+        // An active app's environment is made by the shell (its scripts are the image's).
+        bool scripts = (!image.env_scripts.empty() && !image.known_scripts) || image.app;
         if (!image.has_bin_sh)
             throw Error(ExitCode::data, scripts ? "the image has no /bin/sh to source its environment scripts"
                                                 : "the image has no /bin/sh to evaluate the values given with "
@@ -160,7 +62,7 @@ PayloadCommand payload_command(const ContainerEnvironment& environment, const Im
         return command;
     }
 
-    command.envp = final_environment(environment);
+    command.envp = std::move(*computed);
     switch (action) {
     case Action::exec:
         command.argv = args;

@@ -164,6 +164,11 @@ build_within_256_mib() {
     [ "${lines[1]}" = "it's \"quoted\" \$HOME \\ and \`tick\`" ]
     run "$HPC" exec out/rules.sif test -f /.singularity.d/env/10-docker2singularity.sh
     [ "$status" -eq 0 ]
+    # Every environment script in the image is one hpc's builds write: the launch computes the
+    # environment itself and execs the command, with no shell in between.
+    run "$HPC" exec --dry-run out/rules.sif true
+    [ "$status" -eq 0 ]
+    [[ "$output" == *$'\n'"command: true"$'\n'* ]]
     # Labels: in labels.json, and as inspect shows them.
     run "$HPC" exec out/rules.sif cat /.singularity.d/labels.json
     [ "$status" -eq 0 ]
@@ -207,6 +212,9 @@ EOF
     run "$HPC" exec out/defined.sif sh -c 'cat /rules/post-file; echo "$FROM_DEFINITION, $RULES_GREETING"'
     [ "$status" -eq 0 ]
     [ "$output" = "made in %post"$'\n'"defined, hello world" ]
+    # %environment is the user's shell code: the image's shell sources it.
+    run "$HPC" exec --dry-run out/defined.sif true
+    [[ "$output" == *"command: true  # through /bin/sh and hpc's action script"* ]]
     # No %runscript: the image's Entrypoint and Cmd still run.
     run "$HPC" run out/defined.sif
     [ "$output" = "|from-entrypoint|from-cmd|two words|" ]

@@ -235,4 +235,17 @@ inline std::map<std::string, std::string> environment_map(const std::string& env
     return vars;
 }
 
+// " want NAME=VALUE" for each variable of `want` that `got` lacks or has otherwise, " extra
+// NAME=VALUE" for each it has beyond: "" when the two environments (env -0's output) are one.
+inline std::string environment_differences(const std::string& got_env0, const std::string& want_env0) {
+    std::map<std::string, std::string> got = environment_map(got_env0);
+    std::map<std::string, std::string> want = environment_map(want_env0);
+    std::string differences;
+    for (const auto& [name, value] : want)
+        if (!got.contains(name) || got[name] != value) differences += " want " + name + "=" + value;
+    for (const auto& [name, value] : got)
+        if (!want.contains(name)) differences += " extra " + name + "=" + value;
+    return differences;
+}
+
 }  // namespace hpc::test::action_script

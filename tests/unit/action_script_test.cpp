@@ -264,16 +264,94 @@ TEST_CASE("action script: without scripts, the direct exec and the shell give th
                                     << (action == Action::shell ? ", shell" : ", exec"));
                     Outcome outcome = run_in(shell, scripted, direct.dir().path());
                     CHECK(outcome.err.empty());
-                    std::map<std::string, std::string> got = environment_map(outcome.out);
-                    std::map<std::string, std::string> want = environment_map(expected.out);
-                    std::string differences;
-                    for (const auto& [name, value] : want)
-                        if (!got.contains(name) || got[name] != value) differences += " want " + name + "=" + value;
-                    for (const auto& [name, value] : got)
-                        if (!want.contains(name)) differences += " extra " + name + "=" + value;
-                    CHECK(differences == "");
+                    CHECK(environment_differences(outcome.out, expected.out) == "");
                 }
             }
         }
     }
+}
+
+TEST_CASE("action script: with hpc's own scripts, the environment computed without a shell is every shell's") {
+    const std::vector<DockerEnvEntry> env = {{"PATH", "/opt/conda/bin:/usr/bin", false},
+                                             {"LANG", "C.UTF-8", true},
+                                             {"EMPTY", "", true},
+                                             {"ODD", "it's \"x\"\n$HOME `id` \\", true}};
+    const std::vector<std::pair<std::string, std::string>> scripts = {
+        {"01-base.sh", std::string(hpc::sandbox::base_script)},
+        {"10-docker2singularity.sh", docker_env_script(env)},
+        {"90-environment.sh", std::string(environment_section_script)},
+        {"99-base.sh", std::string(library_and_prompt_script)},
+        {"99-runtimevars.sh", std::string(runtime_vars_script)}};
+    struct Host {
+        std::vector<std::string> environ;
+        bool needs_ldconfig = false;  // LD_LIBRARY_PATH left at the bound libraries, and added to
+    };
+    const std::vector<Host> hosts = {
+        {{}},
+        {{"FOO=bar", "TERM=xterm", "EMPTY=host", "LANG=host", "PS1=host> ", "PROMPT_COMMAND=x", "SHELL=/bin/zsh"}},
+        {{"APPTAINERENV_PATH=/usr/bin:/bin", "APPTAINERENV_APPEND_PATH=/a", "HPCENV_PREPEND_PATH=/p", "FOO=host"}},
+        {{"APPTAINERENV_PREPEND_PATH=/p", "APPTAINERENV_PATH="}},
+        {{"APPTAINERENV_LD_LIBRARY_PATH=/l", "APPTAINERENV_PREPEND_LD_LIBRARY_PATH=/p",
+          "SINGULARITYENV_APPEND_LD_LIBRARY_PATH=/a", "LD_LIBRARY_PATH=/host"}},
+        {{"APPTAINERENV_LANG=mine", "APPTAINERENV_EMPTY=", "APPTAINERENV_ODD=set", "APPTAINERENV_PS1=mine> "}},
+        {{"APPTAINERENV_PREPEND_LD_LIBRARY_PATH=/p"}, true},
+    };
+    for (const Action action : {Action::exec, Action::shell}) {
+        for (size_t i = 0; i < hosts.size(); ++i) {
+            for (bool clean : {false, true}) {
+                Image image("none");
+                image.facts().known_scripts.emplace();
+                for (const auto& [name, content] : scripts) {
+                    image.add_script(name, content);
+                    image.facts().known_scripts->push_back(*recognise_script(name, content));
+                }
+                EnvironmentRequest request = request_for(image, hosts[i].environ);
+                request.clean_env = clean;
+                request.runtime = {{"APPTAINER_NAME", "x.sif"}};
+                std::vector<std::string> args = {"/usr/bin/env", "-0"};
+                if (action == Action::shell) args = {"-c", "/usr/bin/env -0"};
+                INFO("host set " << i << (clean ? ", --cleanenv" : "") << (action == Action::shell ? ", shell" : ", exec"));
+
+                PayloadCommand direct = payload_command(plan_environment(request), image.facts(), action, args, "");
+                CHECK(direct.via_shell == hosts[i].needs_ldconfig);
+                if (direct.via_shell) continue;
+                Outcome expected = run_in(shells().front(), direct, image.dir().path());
+                REQUIRE(expected.status == 0);
+                ImageFacts unknown = image.facts();
+                unknown.known_scripts.reset();
+                PayloadCommand scripted = payload_command(plan_environment(request), unknown, action, args, "");
+                REQUIRE(scripted.via_shell);
+                for (const Shell& shell : shells()) {
+                    INFO(shell.name);
+                    Outcome outcome = run_in(shell, scripted, image.dir().path());
+                    CHECK(outcome.err.empty());
+                    CHECK(environment_differences(outcome.out, expected.out) == "");
+                }
+            }
+        }
+    }
+}
+
+TEST_CASE("action script: hpc's own scripts still go to the shell for an app, a value to evaluate, image libraries") {
+    Image image("none");
+    image.facts().known_scripts.emplace();
+    for (const auto& [name, content] : std::vector<std::pair<std::string, std::string_view>>{
+             {"01-base.sh", hpc::sandbox::base_script}, {"99-base.sh", library_and_prompt_script}}) {
+        image.add_script(name, std::string(content));
+        image.facts().known_scripts->push_back(*recognise_script(name, content));
+    }
+    auto via_shell = [&](const ImageFacts& facts, const EnvironmentRequest& request) {
+        return payload_command(plan_environment(request), facts, Action::exec, {"/bin/true"}, "").via_shell;
+    };
+    CHECK_FALSE(via_shell(image.facts(), request_for(image)));
+    CHECK(via_shell(image.facts(), request_for(image, {"APPTAINERENV_X=$HOME"})));
+    EnvironmentRequest no_eval = request_for(image, {"APPTAINERENV_X=$HOME"});
+    no_eval.no_eval = true;
+    CHECK_FALSE(via_shell(image.facts(), no_eval));
+    ImageFacts with_libraries = image.facts();
+    with_libraries.has_bound_libraries = true;
+    CHECK(via_shell(with_libraries, request_for(image)));
+    ImageFacts one_unknown = image.facts();
+    one_unknown.known_scripts->pop_back();
+    CHECK(via_shell(one_unknown, request_for(image)));
 }

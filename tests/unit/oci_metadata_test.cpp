@@ -4,6 +4,7 @@
 // and config, and a tree whose layers made /.singularity.d a link.
 #include "action_script_harness.hpp"
 #include "builder/oci_metadata.hpp"
+#include "sandbox/environment/known_scripts.hpp"
 #include "sandbox/environment/shell_syntax.hpp"
 #include "thrown_error.hpp"
 
@@ -128,6 +129,20 @@ TEST_CASE("oci env script: PATH outright, other values defaults that a set host 
               "/opt/app/bin:/usr/bin:/bin|it's \"$HOME\" `id` $(id) \\n\nsecond line|host|image||a=b||"
               "host\nimage\na=b\n2\n");
     }
+}
+
+TEST_CASE("oci env script: a launch knows it as hpc's and reads its entries back without a shell", "[oci-metadata]") {
+    TempDir tree;
+    OciImage image;
+    image.run.env = {"PATH=/opt/app/bin", "ODD=it's\nx", "NO_VALUE", "not-a-name=x", "LAST="};
+    write_oci_metadata(tree.path(), image);
+    std::optional<KnownScript> known = recognise_script(
+        "10-docker2singularity.sh", read_text(tree.path() + meta + "/env/10-docker2singularity.sh"));
+    REQUIRE(known);
+    CHECK(known->entries == std::vector<DockerEnvEntry>{{"PATH", "/opt/app/bin", false},
+                                                         {"ODD", "it's\nx", true},
+                                                         {"NO_VALUE", "", true},
+                                                         {"LAST", "", true}});
 }
 
 TEST_CASE("oci metadata: labels.json, the stored manifest and config, and the files' modes", "[oci-metadata]") {
