@@ -9,6 +9,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -72,8 +73,19 @@ void copy_file(int in, const std::string& source, int folder, const std::string&
     if (::unlinkat(folder, partial.c_str(), 0) != 0 && errno != ENOENT) throw_errno("remove " + path + ".partial");
     UniqueFd out(::openat(folder, partial.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (!out) throw_errno("create " + path + ".partial");
+    // copy_file_range first (a reflink or a server-side copy where the file system has one); since
+    // Linux 5.19 it refuses two file systems of different kinds (EXDEV: an image on NFS or Lustre,
+    // a stage directory on a local disk or tmpfs), where sendfile, which copies between any two
+    // regular files, carries on from where it stopped.
+    bool ranges = true;
     for (loff_t from = 0;;) {  // from its start, whatever the checks left its offset at
-        ssize_t copied = ::copy_file_range(in, &from, out.get(), nullptr, 1 << 30, 0);
+        constexpr size_t chunk = size_t{1} << 30;
+        ssize_t copied = ranges ? ::copy_file_range(in, &from, out.get(), nullptr, chunk, 0)
+                                : ::sendfile(out.get(), in, &from, chunk);
+        if (copied < 0 && ranges && (errno == EXDEV || errno == EOPNOTSUPP || errno == ENOSYS || errno == EINVAL)) {
+            ranges = false;
+            continue;
+        }
         if (copied < 0) throw_errno("copy " + source + " to " + path + ".partial");
         if (copied == 0) break;
     }

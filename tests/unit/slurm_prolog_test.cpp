@@ -45,6 +45,26 @@ TEST_CASE("slurm prolog: a staged job's image is copied for its tasks, and the e
     CHECK(exists(site.slurm.stage_directory));  // the site's own stays
 }
 
+TEST_CASE("slurm prolog: a stage directory on another file system gets a whole copy too", "[slurm]") {
+    // copy_file_range refuses two file systems of different kinds since Linux 5.19 (EXDEV): the
+    // image here is on the test's temporary directory, the stage directory on /dev/shm's tmpfs.
+    const hpc::test::ImageFixture& fixture = hpc::test::ImageFixture::get();
+    struct stat image_status {}, shm_status {};
+    REQUIRE(::stat(fixture.image.c_str(), &image_status) == 0);
+    REQUIRE(::stat("/dev/shm", &shm_status) == 0);
+    REQUIRE(image_status.st_dev != shm_status.st_dev);
+    hpc::site::SiteConfig site;
+    site.slurm.stage_directory = "/dev/shm/hpc-stage-test-" + std::to_string(::getpid());
+    SlurmJob job = job_of_mine(fixture.image, true);
+
+    CHECK(run_prolog(job, site).empty());
+    std::string staged = staged_image_path(site.slurm.stage_directory, job.id, fixture.image);
+    CHECK(hpc::test::read_host_file(staged) == hpc::test::read_host_file(fixture.image));
+    CHECK_FALSE(exists(staged + ".partial"));
+    run_epilog(job, site);
+    ::rmdir(site.slurm.stage_directory.c_str());
+}
+
 TEST_CASE("slurm prolog: a user's mistake is reported, not thrown, nothing is staged without a stage directory",
           "[slurm]") {
     hpc::test::TempDir area;
