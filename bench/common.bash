@@ -167,3 +167,21 @@ median_column() {
 median() {
     awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
+
+# make_mpi_image (as root, after $user, $work and $work/hpc are set): $mpi_image, the Debian
+# image with Open MPI that tests/integration/debian-mpi.def makes with `hpc build --fakeroot` as
+# the test user, kept in $bench_cache and built again (minutes) when the definition changes.
+make_mpi_image() {
+    local def=$bench_root/tests/integration/debian-mpi.def start
+    mpi_image=$bench_cache/mpi.sif
+    if cmp -s "$def" "$bench_cache/mpi.def" && [ -f "$mpi_image" ]; then return 0; fi
+    echo "building debian-mpi.def as $user (kept in $bench_cache for later runs)"
+    mkdir -p "$bench_cache"
+    start=$SECONDS
+    as_user "$work/hpc" build --fakeroot --build-arg "mirror=$(debian_mirror)" "$work/mpi.sif" "$def" \
+        >"$work/build.log" 2>&1 || { echo "the MPI image's build failed:" >&2; tail -n 30 "$work/build.log" >&2; exit 1; }
+    echo "  built in $((SECONDS - start)) s"
+    install -m 0644 "$work/mpi.sif" "$mpi_image"
+    rm -f "$work/mpi.sif"
+    cp "$def" "$bench_cache/mpi.def"
+}
