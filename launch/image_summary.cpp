@@ -67,7 +67,7 @@ std::optional<std::vector<sandbox::KnownScript>> known_scripts(const image::Imag
     std::vector<sandbox::KnownScript> known;
     for (const std::string& path : scripts) {
         std::optional<image::EntryInfo> entry = tree.stat(path);
-        if (!entry || entry->size > sandbox::max_known_script_bytes) return std::nullopt;
+        if (!entry || !sandbox::may_be_known_script(sandbox::script_name(path), entry->size)) return std::nullopt;
         std::optional<std::string> content = tree.read_file(path, sandbox::max_known_script_bytes);
         std::optional<sandbox::KnownScript> script =
             content ? sandbox::recognise_script(sandbox::script_name(path), *content) : std::nullopt;

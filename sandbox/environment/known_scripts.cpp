@@ -89,6 +89,15 @@ std::string docker_env_script(const std::vector<DockerEnvEntry>& entries) {
     return script;
 }
 
+bool may_be_known_script(std::string_view name, uint64_t size) {
+    if (name == "01-base.sh") return size == base_script.size();
+    if (name == "90-environment.sh") return size == environment_section_script.size();
+    if (name == "99-base.sh") return size == library_and_prompt_script.size();
+    if (name == "99-runtimevars.sh") return size == runtime_vars_script.size();
+    if (name == "10-docker2singularity.sh") return size >= docker_env_header.size() && size <= max_known_script_bytes;
+    return false;
+}
+
 std::optional<KnownScript> recognise_script(std::string_view name, std::string_view content) {
     if (content.size() > max_known_script_bytes) return std::nullopt;
     if ((name == "01-base.sh" && content == base_script) ||

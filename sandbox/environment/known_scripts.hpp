@@ -6,6 +6,7 @@
 // section, a script edited in a sandbox, Apptainer's own), goes to the image's shell as before.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -75,5 +76,9 @@ constexpr size_t max_known_script_bytes = 64 * 1024;
 // What the script named `name` (its file name in /.singularity.d/env) with this content does,
 // when it is exactly as hpc writes that file; nullopt for anything else.
 std::optional<KnownScript> recognise_script(std::string_view name, std::string_view content);
+
+// Whether a script of this name and size can be one hpc writes: false spares reading (and
+// decompressing) another's scripts, Apptainer's for instance, only to find them unknown.
+bool may_be_known_script(std::string_view name, uint64_t size);
 
 }  // namespace hpc::sandbox

@@ -87,3 +87,28 @@ TEST_CASE("known scripts: a script larger than the bound is not read as one") {
     REQUIRE(script.size() > max_known_script_bytes);
     CHECK_FALSE(recognise_script("10-docker2singularity.sh", script));
 }
+
+TEST_CASE("known scripts: a name or size that cannot be hpc's is not read") {
+    CHECK(may_be_known_script("01-base.sh", base_script.size()));
+    CHECK_FALSE(may_be_known_script("01-base.sh", base_script.size() + 1));
+    CHECK(may_be_known_script("99-base.sh", library_and_prompt_script.size()));
+    CHECK(may_be_known_script("99-runtimevars.sh", runtime_vars_script.size()));
+    CHECK(may_be_known_script("90-environment.sh", environment_section_script.size()));
+    CHECK_FALSE(may_be_known_script("90-environment.sh", environment_section_script.size() + 20));
+    std::string docker = docker_env_script(odd_entries);
+    CHECK(may_be_known_script("10-docker2singularity.sh", docker.size()));
+    CHECK_FALSE(may_be_known_script("10-docker2singularity.sh", 5));
+    CHECK_FALSE(may_be_known_script("10-docker2singularity.sh", max_known_script_bytes + 1));
+    CHECK_FALSE(may_be_known_script("95-apps.sh", 10));
+    // every script recognise_script knows passes
+    for (const auto& [name, text] : std::vector<std::pair<std::string, std::string>>{
+             {"01-base.sh", std::string(base_script)},
+             {"90-environment.sh", std::string(environment_section_script)},
+             {"99-base.sh", std::string(library_and_prompt_script)},
+             {"99-runtimevars.sh", std::string(runtime_vars_script)},
+             {"10-docker2singularity.sh", docker}}) {
+        INFO(name);
+        CHECK(recognise_script(name, text));
+        CHECK(may_be_known_script(name, text.size()));
+    }
+}
