@@ -21,6 +21,17 @@ void append(std::vector<T>& to, std::optional<T> more) {
     if (more) to.push_back(std::move(*more));
 }
 
+// The image's facts as the payload will find them: its /.singularity.d/libs holds what the image
+// has there and whatever the plan mounts into it (a user's bind), which the action script's
+// library path step looks at.
+ImageFacts facts_in_container(const ImageFacts& facts, const std::vector<MountStep>& mounts) {
+    ImageFacts found = facts;
+    const std::string libraries(bound_libraries_directory);
+    for (const MountStep& step : mounts)
+        if (step.target == libraries || step.target.starts_with(libraries + "/")) found.has_bound_libraries = true;
+    return found;
+}
+
 }  // namespace
 
 // Each step is in launch_steps.cpp. The order is the mounts' order, and it matters: a mount
@@ -77,7 +88,8 @@ LaunchPlan plan_launch(const LaunchRequest& original, const HostFacts& host, con
     ContainerEnvironment environment = plan_container_environment(request, host, image, ids, home.destination,
                                                                   library_directories, devices.variables);
     append(plan.warnings, environment.warnings);
-    plan.command = payload_command(environment, image.facts, request.action, request.args, request.shell);
+    plan.command = payload_command(environment, facts_in_container(image.facts, plan.mounts), request.action,
+                                   request.args, request.shell);
     if (request.no_umask) plan.command.umask = 0022;  // Apptainer's default; else the caller's passes on
     plan.command.no_capabilities = request.no_privs;
     WorkingDirectories working = plan_working_directories(request, host, bool(cwd.refusal_warning), home.destination);

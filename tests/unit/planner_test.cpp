@@ -1,4 +1,5 @@
 #include "common/error.hpp"
+#include "sandbox/environment/known_scripts.hpp"
 #include "sandbox/plan/planner.hpp"
 
 #include "invented_host.hpp"
@@ -497,4 +498,19 @@ TEST_CASE("planner: --no-privs leaves the payload no capabilities, and --dry-run
     LaunchPlan plan = plan_launch(request, alice_host(), busybox_image());
     CHECK(plan.command.no_capabilities);
     CHECK(describe(plan).find("\ncapabilities: none (bounding set emptied)\n") != std::string::npos);
+}
+
+TEST_CASE("planner: hpc's own scripts give a direct command, unless a bind puts libraries in /.singularity.d/libs") {
+    ImageSummary image = busybox_image({"/bin/sh", "/etc", "/usr", "/usr/bin", "/.singularity.d/libs"});
+    image.facts.env_scripts = {"/.singularity.d/env/01-base.sh", "/.singularity.d/env/99-base.sh"};
+    image.facts.known_scripts = {*recognise_script("01-base.sh", base_script),
+                                 *recognise_script("99-base.sh", library_and_prompt_script)};
+    LaunchPlan plan = plan_launch(exec_request(), alice_host(), image);
+    CHECK_FALSE(plan.command.via_shell);
+    CHECK(plan.command.argv == std::vector<std::string>{"/bin/true"});
+
+    // The action script would find it there and ask ldconfig for the system's directories.
+    LaunchRequest request = exec_request();
+    request.binds = {{"/opt/data", "/.singularity.d/libs/extra", true}};
+    CHECK(plan_launch(request, alice_host(), image).command.via_shell);
 }
