@@ -99,7 +99,9 @@ struct ImageFacts {
     // What each of env_scripts does, when every one is a script hpc's builds write, word for
     // word: the payload's environment is then computed without the image's shell.
     std::optional<std::vector<KnownScript>> known_scripts;
-    bool has_bound_libraries = false;  // the image's own /.singularity.d/libs is not empty
+    // The container's /.singularity.d/libs will not be empty: the image has an entry there
+    // (launch/image_summary), or the plan mounts something into it (the planner).
+    bool has_bound_libraries = false;
 };
 
 // The payload's first program. Either the command itself with its final environment (when
