@@ -32,6 +32,9 @@ struct HostFacts {
     std::string cwd;  // the working directory as the user sees it ($PWD when it names it)
     std::vector<std::string> environ;
     std::string terminal;  // the terminal on stdin, stdout or stderr ("/dev/pts/3"), or ""
+    // This process is a Slurm step's task itself (slurmstepd started it, as `srun hpc exec`
+    // and the SPANK plugin do), not a program a task's script runs.
+    bool slurm_task = false;
     // A digest of the host's mount table as this launch sees it, asked only by a launch that
     // shares its mount: a server's namespace holds the host's mounts as they were when it
     // started (on a host whose / propagates none), so launches join only a server that started

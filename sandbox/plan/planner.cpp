@@ -68,7 +68,11 @@ LaunchPlan plan_launch(const LaunchRequest& original, const HostFacts& host, con
     plan.share_mount = shares_mount(request, image, site, plan.network.mode, plan.images);
     if (plan.share_mount) {
         plan.share_scope = share_scope(host);
-        plan.share_linger_seconds = request.share_linger.value_or(site.mount.share_linger_seconds);
+        // A step's task lingers for no one: the step's tasks on a node start together and meet
+        // under the step's name, which no launch uses once they have ended. The server of a
+        // task would only add its start and its end to every rank's start-up.
+        plan.share_linger_seconds =
+            request.share_linger.value_or(host.slurm_task ? 0 : site.mount.share_linger_seconds);
         if (host.mount_table) plan.host_mounts = host.mount_table();
     }
     CwdBind cwd = plan_cwd_bind(request, host, image, site, plan.mounts, home.destination);

@@ -17,6 +17,7 @@
 #include <functional>
 #include <cstdlib>
 #include <cstring>
+#include <string_view>
 
 namespace hpc::sandbox {
 namespace {
@@ -79,6 +80,17 @@ std::string controlling_terminal() {
     return {};
 }
 
+// Whether the parent process is slurmstepd, by its command name (which slurmstepd's process
+// title leaves alone). A process may name itself so: it changes only how long this user's own
+// server lingers.
+bool started_by_slurmstepd() {
+    UniqueFd comm(::open(("/proc/" + std::to_string(::getppid()) + "/comm").c_str(), O_RDONLY | O_CLOEXEC));
+    if (!comm) return false;
+    char name[32] = {};
+    ssize_t length = ::read(comm.get(), name, sizeof name - 1);
+    return length > 0 && std::string_view(name, static_cast<std::size_t>(length)) == "slurmstepd\n";
+}
+
 std::optional<std::string> canonical_host_path(const std::string& path) {
     char resolved[PATH_MAX];
     if (!::realpath(path.c_str(), resolved)) return std::nullopt;
@@ -93,6 +105,7 @@ HostFacts gather_host_facts() {
     facts.cwd = logical_cwd();
     facts.environ = process_environment();
     facts.terminal = controlling_terminal();
+    facts.slurm_task = started_by_slurmstepd();
     facts.mount_table = mount_table_digest;
     facts.canonical = canonical_host_path;
     facts.is_directory = [](const std::string& path) {

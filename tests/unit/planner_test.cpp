@@ -198,6 +198,24 @@ TEST_CASE("planner: a shared mount's server lingers as the site says, or --share
     CHECK(describe(plan).find("its server staying 5 s after the last launch") != std::string::npos);
 }
 
+TEST_CASE("planner: a Slurm step's task does not linger, unless its user asks") {
+    HostFacts host = alice_host();
+    host.environ.push_back("SLURM_JOB_ID=42");
+    host.environ.push_back("SLURM_STEP_ID=0");
+    hpc::site::SiteConfig site;
+    site.mount.share_linger_seconds = 30;
+    // A program of a batch script or of a task's script: the step's next launch may join.
+    CHECK(plan_launch(exec_request(), host, busybox_image(), site).share_linger_seconds == 30);
+    host.slurm_task = true;
+    LaunchPlan task = plan_launch(exec_request(), host, busybox_image(), site);
+    CHECK(task.share_mount);
+    CHECK(task.share_scope == "slurm job 42 step 0");
+    CHECK(task.share_linger_seconds == 0);
+    LaunchRequest request = exec_request();
+    request.share_linger = 10;
+    CHECK(plan_launch(request, host, busybox_image(), site).share_linger_seconds == 10);
+}
+
 TEST_CASE("planner: in a Slurm job, the mount is shared by the job's step alone") {
     HostFacts host = alice_host();
     CHECK(plan_launch(exec_request(), host, busybox_image()).share_scope.empty());

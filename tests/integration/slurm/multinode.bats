@@ -155,6 +155,31 @@ EOF
     [ "$(echo "$output" | sort | tr '\n' ' ')" = "n1 0 n2 0 n3 0 " ]
 }
 
+@test "a step's tasks leave no server lingering on any node; a task's script's launch lingers for the next" {
+    # hpc started by slurmstepd is a task: the step's tasks on a node meet at once, and the
+    # server ends with the last of them. hpc run by a task's script lingers: the step's next
+    # launch may come. Seen from the batch script, while the job goes on (the Epilog ends what
+    # lingers with the job).
+    cat >job.sh <<EOF
+#!/bin/sh
+servers() {
+    for pid in \$(pgrep -u "\$(id -u)" -x "${HPC##*/}"); do
+        tr '\\0' '\\n' </proc/\$pid/environ | grep -qx "SLURM_JOB_ID=\$SLURM_JOB_ID" && echo "\$1 \$pid"
+    done
+}
+srun -N3 -n6 --ntasks-per-node=2 "$HPC" exec "$MPI_SIF" true || exit 1
+servers left
+srun -N1 -n1 sh -c '"\$0" exec "\$1" true' "$HPC" "$MPI_SIF" || exit 1
+servers lingering
+exit 0
+EOF
+    run sbatch --wait -N3 --ntasks-per-node=2 -o "$work/job.out" job.sh
+    [ "$status" -eq 0 ] || { echo "$output"; cat job.out; false; }
+    cat job.out
+    [ "$(grep -c '^left' job.out)" -eq 0 ]
+    [ "$(grep -c '^lingering' job.out)" -ge 1 ]
+}
+
 # Last: the node it loses stays down for the rest of the run.
 @test "a node lost mid-job: the job fails as Slurm reports it, nothing of hpc's is left on the others" {
     srun -N3 -n3 "$HPC" exec "$MPI_SIF" sh -c 'exec sleep 315' >srun.log 2>&1 &
