@@ -11,6 +11,7 @@
 #include "sandbox/run/payload.hpp"
 #include "sandbox/run/slirp_network.hpp"
 #include "sandbox/run/spawn.hpp"
+#include "sandbox/run/staged_tree_key.hpp"
 #include "sandbox/run/supervisor.hpp"
 
 #include <fcntl.h>
@@ -258,8 +259,13 @@ int launch_serving(const LaunchPlan& plan, ExecutorHooks hooks, ShareHost& host)
     // Opened while this process still sees the host's /proc at /proc.
     UniqueFd proc(::open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!proc) throw_errno("open /proc");
-    hooks.root_complete = [complete = std::move(hooks.root_complete), &host] {
+    // Looked up as a joiner looks up its own: before any namespace, the host's paths as planned.
+    // (A launch that shares has no FUSE program of its own serving a part of its tree: no ext
+    // image, which a joiner's tree would need served by itself.)
+    std::string own_tree_key = staged_tree_key(plan);
+    hooks.root_complete = [complete = std::move(hooks.root_complete), &host, &own_tree_key] {
         if (complete) complete();
+        host.keep_own_tree(own_tree_key);
         host.start_accepting();
     };
     int status = launch(plan, hooks);

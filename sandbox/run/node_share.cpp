@@ -430,6 +430,13 @@ void ShareHost::report_to_joiners(std::function<uint64_t()> failures,
     state_->warnings = std::move(warnings);
 }
 
+void ShareHost::keep_own_tree(const std::string& key) {
+    if (key.empty()) return;
+    // Through the host's /proc, which the staging root links at /proc (executor.hpp).
+    UniqueFd own(::open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC));
+    if (own) state_->trees.push_back({key, std::move(own)});  // no thread reads them yet
+}
+
 void ShareHost::start_accepting() {
     state_->thread = std::thread([state = state_.get()] { state->serve(); });
 }

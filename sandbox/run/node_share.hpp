@@ -54,6 +54,13 @@ public:
     // namespaces they enter.
     void listen_here();
 
+    // Before start_accepting, in the serving launcher once its own container's tree is staged
+    // (Executor::prepare done, in this process's mount namespace): that tree is kept for
+    // joiners of the same key (staged_tree_key.hpp, "" for none), as a joiner's offered tree
+    // is. A Slurm step's ranks on a node start together: all of them then wait for this
+    // launcher's image, and enter its tree instead of each staging the same one meanwhile.
+    void keep_own_tree(const std::string& key);
+
     // The image is mounted (in this process's namespaces): answer joiners from a thread.
     void start_accepting();
     // After this launcher's own payload: returns once every joiner's process has ended and the

@@ -346,3 +346,24 @@ TEST_CASE("node share: a tree a joiner staged is kept for the next launch of its
 
     host.wait_for_last_user();
 }
+
+TEST_CASE("node share: the serving launcher's own tree is kept for joiners of its key", "[node_share]") {
+    std::string key = unique_key("own tree");
+    ShareRole first = meet(key);
+    ShareHost& host = std::get<ShareHost>(first);
+    host.keep_own_tree("tree one");  // this process's mount namespace, staged as the server's launch is
+    host.start_accepting();
+    struct stat own {};
+    REQUIRE(::stat("/proc/self/ns/mnt", &own) == 0);
+
+    JoinReport same = join_in_child(key, "tree one", 0);
+    CHECK(same.kept_tree == own.st_ino);
+    CHECK_FALSE(same.offers);
+
+    JoinReport other = join_in_child(key, "tree two", 0);
+    CHECK(other.kept_tree == 0);
+    CHECK(other.offers);
+    JoinReport none = join_in_child(key, "", 0);
+    CHECK(none.kept_tree == 0);
+    host.wait_for_last_user();
+}
