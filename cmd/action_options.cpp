@@ -92,7 +92,7 @@ void add_action_options(CLI::App& command, ActionOptions& options, bool with_she
                      "serve the image for this launch alone, not through this node's shared mount");
     command.add_option("--share-linger", options.share_linger,
                        "seconds the shared mount's server stays after the last launch, for the next to "
-                       "find it warm (default: the site's, 5; 0: none)")
+                       "find it warm (default: the site's, 5; none for a Slurm task that is hpc itself; 0: none)")
         ->type_name("SECONDS")
         ->check(CLI::Range(0U, site::max_share_linger_seconds).description(""));
     command.add_flag("-n,--net", options.net, "a network of its own: --network's, or slirp");
