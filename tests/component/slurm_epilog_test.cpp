@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdio>
 #include <string>
 
 namespace {
@@ -30,15 +31,19 @@ pid_t start_sleeper(const std::string& job, bool contained, std::size_t padding 
     return pid;
 }
 
-bool has_exec_finished(pid_t pid) {  // execve done: /proc shows the new environment
+// execve done: /proc shows the new environment, the job's variable last in it. Not the process's
+// name: execve renames the process before it lays out the new stack, and a scan in between found
+// no environment (seen under load).
+bool has_exec_finished(pid_t pid, const std::string& job) {
+    std::string tag = std::string(1, '\0') + "SLURM_JOB_ID=" + job + std::string(1, '\0');
+    std::string path = "/proc/" + std::to_string(pid) + "/environ";
     for (int attempt = 0; attempt < 200; ++attempt) {
-        char name[64];
-        std::snprintf(name, sizeof name, "/proc/%d/comm", pid);
-        if (FILE* file = std::fopen(name, "r")) {
-            char comm[32] = {};
-            bool is_sleep = std::fgets(comm, sizeof comm, file) && std::string(comm) == "sleep\n";
+        if (FILE* file = std::fopen(path.c_str(), "r")) {
+            std::string environment;
+            char piece[4096];
+            for (std::size_t got; (got = std::fread(piece, 1, sizeof piece, file)) > 0;) environment.append(piece, got);
             std::fclose(file);
-            if (is_sleep) return true;
+            if (environment.find(tag) != std::string::npos) return true;
         }
         ::usleep(5000);
     }
@@ -59,7 +64,9 @@ TEST_CASE("slurm epilog: the job's processes in containers are found and ended, 
     pid_t contained = start_sleeper(job, true);
     pid_t on_host = start_sleeper(job, false);
     pid_t other = start_sleeper(other_job, true);
-    for (pid_t pid : {contained, on_host, other}) REQUIRE(has_exec_finished(pid));
+    REQUIRE(has_exec_finished(contained, job));
+    REQUIRE(has_exec_finished(on_host, job));
+    REQUIRE(has_exec_finished(other, other_job));
 
     std::vector<hpc::slurm::Leftover> found = hpc::slurm::leftover_processes(
         "/proc", job, ::getuid(), own_link("/proc/self/exe"), own_link("/proc/self/ns/user"));
@@ -85,7 +92,8 @@ TEST_CASE("slurm epilog: the job's variable is found after a large one, across t
     // first boundary ("PAD=" and its NUL are 5 bytes), and a longer lookalike after it.
     pid_t split = start_sleeper(job, true, 64 * 1024 - 5 - 6);
     pid_t lookalike = start_sleeper(job + "0", true, 100 * 1024);
-    for (pid_t pid : {split, lookalike}) REQUIRE(has_exec_finished(pid));
+    REQUIRE(has_exec_finished(split, job));
+    REQUIRE(has_exec_finished(lookalike, job + "0"));
     std::vector<hpc::slurm::Leftover> found = hpc::slurm::leftover_processes(
         "/proc", job, ::getuid(), own_link("/proc/self/exe"), own_link("/proc/self/ns/user"));
     REQUIRE(found.size() == 1);
